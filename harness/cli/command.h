@@ -1,0 +1,22 @@
+// What every subcommand shares: the device choice, and how each one registers itself with the CLI.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+
+#include "kernels/backend.h"
+
+namespace oodbench {
+
+struct GlobalOptions {
+  std::string device = "auto";  ///< --device auto|cpu|cuda
+
+  /// The backend for --device; for `auto`, says on stderr which one it picked.
+  std::unique_ptr<Backend> backend() const;
+};
+
+void add_eval_command(CLI::App& app, const GlobalOptions& global);
+
+}  // namespace oodbench

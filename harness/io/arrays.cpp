@@ -1,0 +1,170 @@
+#include "harness/io/arrays.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "harness/io/half.h"
+#include "harness/io/npz.h"
+#include "kernels/error.h"
+
+namespace oodbench {
+namespace {
+
+std::vector<std::byte> read_whole_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot open (" + std::strerror(errno) + ")");
+  std::vector<char> chars((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw InputError(path + ": read error");
+  std::vector<std::byte> bytes(chars.size());
+  std::memcpy(bytes.data(), chars.data(), chars.size());
+  return bytes;
+}
+
+template <class T>
+T element(const NpyArray& a, std::size_t i) {
+  T v;
+  std::memcpy(&v, a.bytes.data() + i * sizeof(T), sizeof(T));
+  return v;
+}
+
+/// Element i of a float array of any supported width, widened to double.
+double float_element(const NpyArray& a, std::size_t i) {
+  switch (a.dtype) {
+    case DType::float16: return half_to_float(element<std::uint16_t>(a, i));
+    case DType::float32: return element<float>(a, i);
+    case DType::float64: return element<double>(a, i);
+    default: return 0.0;
+  }
+}
+
+bool is_float(DType d) { return d == DType::float16 || d == DType::float32 || d == DType::float64; }
+
+std::string shape_text(const NpyArray& a) {
+  return a.shape.size() == 1 ? "(" + std::to_string(a.shape[0]) + ",)"
+                             : "(" + std::to_string(a.shape[0]) + ", " + std::to_string(a.shape[1]) + ")";
+}
+
+[[noreturn]] void non_finite(const NpyArray& a, double v, std::size_t row, std::size_t col, bool two_d) {
+  std::string where = "row " + std::to_string(row) + (two_d ? ", column " + std::to_string(col) : "");
+  throw InputError(a.source + ": " + (std::isnan(v) ? "NaN" : "Inf") + " at " + where);
+}
+
+}  // namespace
+
+NpyArray load_array(const std::string& spec) {
+  const auto npz = spec.rfind(".npz");
+  if (npz != std::string::npos && (npz + 4 == spec.size() || spec[npz + 4] == ':')) {
+    const std::string path = spec.substr(0, npz + 4);
+    const std::string key = npz + 4 == spec.size() ? "" : spec.substr(npz + 5);
+    return load_npz_member(path, key);
+  }
+  return parse_npy(read_whole_file(spec), spec);
+}
+
+Matrix<float> to_features(const NpyArray& a) {
+  if (!is_float(a.dtype) || a.shape.size() != 2) {
+    throw InputError(a.source + ": expected a 2-D float array of features (rows = samples), got " +
+                     dtype_name(a.dtype) + " of shape " + shape_text(a));
+  }
+  if (a.rows() == 0 || a.cols() == 0) throw InputError(a.source + ": empty feature array, shape " + shape_text(a));
+  Matrix<float> m(a.rows(), a.cols());
+  for (std::size_t i = 0; i < m.rows; ++i) {
+    for (std::size_t j = 0; j < m.cols; ++j) {
+      const double v = float_element(a, i * m.cols + j);
+      if (!std::isfinite(v)) non_finite(a, v, i, j, true);
+      m(i, j) = static_cast<float>(v);
+    }
+  }
+  return m;
+}
+
+std::vector<std::int32_t> to_labels(const NpyArray& a) {
+  if (a.shape.size() != 1 || is_float(a.dtype)) {
+    throw InputError(a.source + ": expected a 1-D integer array of labels, got " + dtype_name(a.dtype) +
+                     " of shape " + shape_text(a));
+  }
+  std::vector<std::int32_t> labels(a.size());
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    std::int64_t v = 0;
+    if (a.dtype == DType::int32) v = element<std::int32_t>(a, i);
+    else if (a.dtype == DType::int64) v = element<std::int64_t>(a, i);
+    else v = element<std::uint8_t>(a, i);
+    if (v < 0 || v > INT32_MAX) {
+      throw InputError(a.source + ": label " + std::to_string(v) + " at row " + std::to_string(i) +
+                       " (labels must be class indices >= 0)");
+    }
+    labels[i] = static_cast<std::int32_t>(v);
+  }
+  return labels;
+}
+
+std::vector<double> to_scores(const NpyArray& a) {
+  const bool column = a.shape.size() == 2 && a.shape[1] == 1;
+  if (!is_float(a.dtype) || (a.shape.size() != 1 && !column)) {
+    throw InputError(a.source + ": expected a 1-D float array of scores, got " + dtype_name(a.dtype) + " of shape " +
+                     shape_text(a));
+  }
+  if (a.size() == 0) throw InputError(a.source + ": empty score array");
+  std::vector<double> scores(a.size());
+  for (std::size_t i = 0; i < scores.size(); ++i) {
+    scores[i] = float_element(a, i);
+    if (!std::isfinite(scores[i])) non_finite(a, scores[i], i, 0, false);
+  }
+  return scores;
+}
+
+void check_same_rows(const Matrix<float>& features, const std::string& features_name,
+                     const std::vector<std::int32_t>& labels, const std::string& labels_name) {
+  if (features.rows != labels.size()) {
+    throw InputError(labels_name + ": " + std::to_string(labels.size()) + " labels but " + features_name + " has " +
+                     std::to_string(features.rows) + " rows");
+  }
+}
+
+void check_writable(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::absolute(fs::path(path)).parent_path();
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw InputError(path + ": output directory " + dir.string() + " does not exist");
+  if (fs::is_directory(path, ec)) throw InputError(path + ": is a directory, expected a file name");
+  if (::access(dir.c_str(), W_OK) != 0) {
+    throw InputError(path + ": output directory " + dir.string() + " is not writable (" + std::strerror(errno) + ")");
+  }
+}
+
+void write_file_atomic(const std::string& path, std::span<const std::byte> bytes) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw InputError(path + ": cannot write (" + std::strerror(errno) + ")");
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const std::string reason = std::strerror(errno);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw InputError(path + ": write failed (" + reason + ")");
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    const std::string reason = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    throw InputError(path + ": write failed (" + reason + ")");
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string reason = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    throw InputError(path + ": cannot replace (" + reason + ")");
+  }
+}
+
+}  // namespace oodbench

@@ -1,0 +1,41 @@
+// Reading the arrays a run needs from files named on the command line or in a config, and writing results atomically.
+//
+// An array is named by a path to a .npy file, or `archive.npz:key` for one array of an .npz archive.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "harness/core/matrix.h"
+#include "harness/io/npy.h"
+
+namespace oodbench {
+
+/// Loads `spec` ("x.npy" or "x.npz:key"). Errors name the file.
+NpyArray load_array(const std::string& spec);
+
+/// A 2-D float array (float16/32/64) as float32 features, rejecting NaN or Inf with its row and column.
+Matrix<float> to_features(const NpyArray& array);
+/// A 1-D integer array (int32/int64/uint8) as class labels; negative values are rejected with their row.
+std::vector<std::int32_t> to_labels(const NpyArray& array);
+/// A 1-D float array as scores (float64), rejecting NaN or Inf with its row. An (n, 1) column is accepted too.
+std::vector<double> to_scores(const NpyArray& array);
+
+inline Matrix<float> load_features(const std::string& spec) { return to_features(load_array(spec)); }
+inline std::vector<std::int32_t> load_labels(const std::string& spec) { return to_labels(load_array(spec)); }
+inline std::vector<double> load_scores(const std::string& spec) { return to_scores(load_array(spec)); }
+
+/// Checks that features and labels describe the same samples.
+void check_same_rows(const Matrix<float>& features, const std::string& features_name,
+                     const std::vector<std::int32_t>& labels, const std::string& labels_name);
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync, then rename. A reader sees
+/// the old file or the whole new one, never a part. Failures are InputErrors naming the path.
+void write_file_atomic(const std::string& path, std::span<const std::byte> bytes);
+
+/// Refuses early (before any work) when `path` cannot be written: its directory is missing or not writable.
+void check_writable(const std::string& path);
+
+}  // namespace oodbench

@@ -1,0 +1,31 @@
+// IEEE 754 binary16 -> binary32, exact (the bundled embeddings are stored as float16).
+#pragma once
+
+#include <bit>
+#include <cstdint>
+
+namespace oodbench {
+
+inline float half_to_float(std::uint16_t h) {
+  const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
+  const std::uint32_t exponent = (h >> 10) & 0x1fu;
+  std::uint32_t mantissa = h & 0x3ffu;
+  std::uint32_t bits = 0;
+  if (exponent == 0x1f) {  // Inf or NaN
+    bits = sign | 0x7f800000u | (mantissa << 13);
+  } else if (exponent != 0) {  // normal
+    bits = sign | ((exponent + 112u) << 23) | (mantissa << 13);
+  } else if (mantissa != 0) {  // subnormal: normalise
+    std::uint32_t e = 113;
+    while ((mantissa & 0x400u) == 0) {
+      mantissa <<= 1;
+      --e;
+    }
+    bits = sign | (e << 23) | ((mantissa & 0x3ffu) << 13);
+  } else {
+    bits = sign;  // signed zero
+  }
+  return std::bit_cast<float>(bits);
+}
+
+}  // namespace oodbench

@@ -1,0 +1,253 @@
+#include "harness/io/npy.h"
+
+#include <algorithm>
+#include <bit>
+#include <cctype>
+#include <cstring>
+#include <map>
+#include <optional>
+
+#include "kernels/error.h"
+
+namespace oodbench {
+namespace {
+
+constexpr char kMagic[] = "\x93NUMPY";
+constexpr std::size_t kMagicLen = 6;
+
+std::size_t dtype_size(DType d) {
+  switch (d) {
+    case DType::float16: return 2;
+    case DType::float32: return 4;
+    case DType::float64: return 8;
+    case DType::int32: return 4;
+    case DType::int64: return 8;
+    case DType::uint8: return 1;
+  }
+  return 0;
+}
+
+/// A value in the header dict: a string, a bool, or a tuple of integers.
+struct HeaderValue {
+  std::string text;
+  std::optional<bool> flag;
+  std::optional<std::vector<std::size_t>> tuple;
+};
+
+/// Parses the Python dict literal of a .npy header, e.g. {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }
+class HeaderParser {
+ public:
+  HeaderParser(std::string_view text, const std::string& source) : s_(text), source_(source) {}
+
+  std::map<std::string, HeaderValue> parse() {
+    std::map<std::string, HeaderValue> out;
+    expect('{');
+    while (true) {
+      skip_space();
+      if (peek() == '}') break;
+      std::string key = quoted();
+      expect(':');
+      out[key] = value();
+      skip_space();
+      if (peek() == ',') {
+        ++pos_;
+        continue;
+      }
+      if (peek() != '}') fail("expected ',' or '}'");
+    }
+    return out;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) const {
+    throw InputError(source_ + ": malformed .npy header (" + what + " at offset " + std::to_string(pos_) + ")");
+  }
+  void skip_space() {
+    while (pos_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[pos_]))) ++pos_;
+  }
+  char peek() const { return pos_ < s_.size() ? s_[pos_] : '\0'; }
+  void expect(char c) {
+    skip_space();
+    if (peek() != c) fail(std::string("expected '") + c + "'");
+    ++pos_;
+  }
+  std::string quoted() {
+    skip_space();
+    const char q = peek();
+    if (q != '\'' && q != '"') fail("expected a quoted string");
+    const std::size_t end = s_.find(q, pos_ + 1);
+    if (end == std::string_view::npos) fail("unterminated string");
+    std::string out(s_.substr(pos_ + 1, end - pos_ - 1));
+    pos_ = end + 1;
+    return out;
+  }
+  HeaderValue value() {
+    skip_space();
+    HeaderValue v;
+    if (peek() == '\'' || peek() == '"') {
+      v.text = quoted();
+    } else if (s_.substr(pos_, 4) == "True") {
+      v.flag = true;
+      pos_ += 4;
+    } else if (s_.substr(pos_, 5) == "False") {
+      v.flag = false;
+      pos_ += 5;
+    } else if (peek() == '(') {
+      ++pos_;
+      std::vector<std::size_t> dims;
+      while (true) {
+        skip_space();
+        if (peek() == ')') break;
+        if (!std::isdigit(static_cast<unsigned char>(peek()))) fail("expected a dimension");
+        std::size_t d = 0;
+        while (std::isdigit(static_cast<unsigned char>(peek()))) {
+          if (d > (std::size_t{1} << 48)) fail("dimension too large");
+          d = d * 10 + static_cast<std::size_t>(s_[pos_++] - '0');
+        }
+        dims.push_back(d);
+        skip_space();
+        if (peek() == ',') ++pos_;
+        else if (peek() != ')') fail("expected ',' or ')' in shape");
+      }
+      ++pos_;
+      v.tuple = std::move(dims);
+    } else {
+      fail("unsupported value");
+    }
+    return v;
+  }
+
+  std::string_view s_;
+  const std::string& source_;
+  std::size_t pos_ = 0;
+};
+
+/// Maps a descr string to a dtype and whether its bytes need swapping on this (little-endian) machine.
+std::pair<DType, bool> parse_descr(const std::string& descr, const std::string& source) {
+  static_assert(std::endian::native == std::endian::little, "oodbench assumes a little-endian host");
+  static const std::map<std::string, DType> kinds = {{"f2", DType::float16}, {"f4", DType::float32},
+                                                     {"f8", DType::float64}, {"i4", DType::int32},
+                                                     {"i8", DType::int64},   {"u1", DType::uint8}};
+  if (descr.size() == 3) {
+    const char order = descr[0];
+    const auto it = kinds.find(descr.substr(1));
+    if (it != kinds.end() && (order == '<' || order == '>' || order == '|' || order == '=')) {
+      return {it->second, order == '>' && dtype_size(it->second) > 1};
+    }
+  }
+  throw InputError(source + ": unsupported dtype '" + descr +
+                   "' (expected float16/float32/float64 features or scores, int32/int64/uint8 labels)");
+}
+
+void byteswap_elements(std::vector<std::byte>& bytes, std::size_t width) {
+  for (std::size_t i = 0; i + width <= bytes.size(); i += width) std::reverse(bytes.begin() + i, bytes.begin() + i + width);
+}
+
+std::vector<std::byte> fortran_to_c(const std::vector<std::byte>& in, std::size_t rows, std::size_t cols,
+                                    std::size_t width) {
+  std::vector<std::byte> out(in.size());
+  for (std::size_t j = 0; j < cols; ++j)
+    for (std::size_t i = 0; i < rows; ++i)
+      std::memcpy(&out[(i * cols + j) * width], &in[(j * rows + i) * width], width);
+  return out;
+}
+
+}  // namespace
+
+const char* dtype_name(DType dtype) {
+  switch (dtype) {
+    case DType::float16: return "float16";
+    case DType::float32: return "float32";
+    case DType::float64: return "float64";
+    case DType::int32: return "int32";
+    case DType::int64: return "int64";
+    case DType::uint8: return "uint8";
+  }
+  return "?";
+}
+
+std::size_t NpyArray::size() const {
+  std::size_t n = 1;
+  for (std::size_t d : shape) n *= d;
+  return n;
+}
+
+NpyArray parse_npy(std::span<const std::byte> file, const std::string& source) {
+  if (file.size() < kMagicLen + 2 || std::memcmp(file.data(), kMagic, kMagicLen) != 0) {
+    throw InputError(source + ": not a .npy file (bad magic; expected \\x93NUMPY)");
+  }
+  const auto major = static_cast<unsigned>(file[6]);
+  const auto minor = static_cast<unsigned>(file[7]);
+  std::size_t header_len = 0;
+  std::size_t prefix = 0;
+  auto byte_at = [&](std::size_t i) { return static_cast<std::size_t>(file[i]); };
+  if (major == 1 && minor == 0) {
+    if (file.size() < 10) throw InputError(source + ": truncated .npy header");
+    header_len = byte_at(8) | byte_at(9) << 8;
+    prefix = 10;
+  } else if ((major == 2 || major == 3) && minor == 0) {
+    if (file.size() < 12) throw InputError(source + ": truncated .npy header");
+    header_len = byte_at(8) | byte_at(9) << 8 | byte_at(10) << 16 | byte_at(11) << 24;
+    prefix = 12;
+  } else {
+    throw InputError(source + ": unsupported .npy version " + std::to_string(major) + "." + std::to_string(minor) +
+                     " (expected 1.0, 2.0 or 3.0)");
+  }
+  if (file.size() < prefix + header_len) throw InputError(source + ": truncated .npy header");
+  const std::string_view header(reinterpret_cast<const char*>(file.data() + prefix), header_len);
+  auto fields = HeaderParser(header, source).parse();
+
+  const auto descr = fields.find("descr");
+  const auto fortran = fields.find("fortran_order");
+  const auto shape = fields.find("shape");
+  if (descr == fields.end() || fortran == fields.end() || shape == fields.end() || !fortran->second.flag ||
+      !shape->second.tuple || descr->second.text.empty()) {
+    throw InputError(source + ": malformed .npy header (needs 'descr', 'fortran_order' and 'shape')");
+  }
+  NpyArray array;
+  array.source = source;
+  bool swap = false;
+  std::tie(array.dtype, swap) = parse_descr(descr->second.text, source);
+  array.shape = *shape->second.tuple;
+  if (array.shape.empty() || array.shape.size() > 2) {
+    std::string dims;
+    for (std::size_t d : array.shape) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
+    throw InputError(source + ": expected a 1-D or 2-D array, got shape (" + dims + ")");
+  }
+  const std::size_t width = dtype_size(array.dtype);
+  const std::size_t expected = array.size() * width;
+  const std::size_t available = file.size() - prefix - header_len;
+  if (available < expected) {
+    throw InputError(source + ": truncated data (expected " + std::to_string(expected) + " bytes for shape, found " +
+                     std::to_string(available) + ")");
+  }
+  const std::byte* data = file.data() + prefix + header_len;
+  array.bytes.assign(data, data + expected);
+  if (swap) byteswap_elements(array.bytes, width);
+  if (*fortran->second.flag && array.shape.size() == 2) {
+    array.bytes = fortran_to_c(array.bytes, array.shape[0], array.shape[1], width);
+  }
+  return array;
+}
+
+std::vector<std::byte> encode_npy(std::span<const float> values, std::span<const std::size_t> shape) {
+  std::string dims;
+  for (std::size_t d : shape) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
+  if (shape.size() == 1) dims += ",";  // Python's one-element tuple: (n,)
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + dims + "), }";
+  const std::size_t unpadded = kMagicLen + 4 + header.size() + 1;
+  header.append((64 - unpadded % 64) % 64, ' ');
+  header.push_back('\n');
+  const unsigned char version_and_len[4] = {1, 0, static_cast<unsigned char>(header.size() & 0xff),
+                                            static_cast<unsigned char>(header.size() >> 8)};
+  std::vector<std::byte> out(kMagicLen + 4 + header.size() + values.size_bytes());
+  std::byte* at = out.data();
+  for (auto [p, n] : {std::pair<const void*, std::size_t>{kMagic, kMagicLen}, {version_and_len, 4},
+                      {header.data(), header.size()}, {values.data(), values.size_bytes()}}) {
+    if (n > 0) std::memcpy(at, p, n);
+    at += n;
+  }
+  return out;
+}
+
+}  // namespace oodbench

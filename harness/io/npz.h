@@ -1,0 +1,18 @@
+// NumPy .npz archives (numpy.savez and savez_compressed): a zip of .npy members, one per array name.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "harness/io/npy.h"
+
+namespace oodbench {
+
+/// The array names in an .npz archive (member names without ".npy"), in archive order.
+std::vector<std::string> npz_keys(const std::string& path);
+
+/// Reads array `key` from an .npz archive. An empty key is allowed when the archive holds exactly one array.
+/// A missing file, a corrupt archive or an unknown key is an InputError that names the file (and the keys present).
+NpyArray load_npz_member(const std::string& path, const std::string& key);
+
+}  // namespace oodbench

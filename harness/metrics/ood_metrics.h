@@ -1,0 +1,31 @@
+// OOD detection metrics, exactly as METHODS.md defines them (scikit-learn's definitions, reproduced to 1e-9).
+// Scores are outlier scores: higher = more OOD. Everything comes from one sort: O(n log n), exact with ties.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+
+#include "kernels/backend.h"
+
+namespace oodbench {
+
+struct OodMetrics {
+  double auroc = 0;               ///< P(s_out > s_in) + 1/2 P(s_out = s_in); roc_auc_score(is_ood, s)
+  double fpr95 = 0;               ///< primary, ID positive: OOD accepted as ID at 95 % ID TPR; roc_curve(is_id, -s)
+  double fpr95_ood_positive = 0;  ///< OpenOOD's: ID flagged at 95 % OOD TPR; roc_curve(is_ood, s)
+  double aupr_in = 0;             ///< average_precision_score(is_id, -s)
+  double aupr_out = 0;            ///< average_precision_score(is_ood, s)
+  double aupr_in_trapz = 0;       ///< OpenOOD's trapezoid: auc(recall, precision) of precision_recall_curve(is_id, -s)
+  double aupr_out_trapz = 0;      ///< the same with OOD positive
+  std::size_t n_id = 0;
+  std::size_t n_ood = 0;
+};
+
+/// Metrics of ID test scores against OOD test scores. Both sets must be non-empty and finite; a non-finite score is
+/// an InputError naming `id_name` or `ood_name` and the row.
+OodMetrics compute_ood_metrics(std::span<const double> id_scores, std::span<const double> ood_scores,
+                               const Backend& backend, const std::string& id_name = "ID scores",
+                               const std::string& ood_name = "OOD scores");
+
+}  // namespace oodbench

@@ -1,0 +1,21 @@
+// Run-time choice of the backend: `--device auto|cpu|cuda`. One binary runs everywhere.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "kernels/backend.h"
+
+namespace oodbench {
+
+enum class DeviceRequest { automatic, cpu, cuda };
+
+/// Parses "auto", "cpu" or "cuda"; anything else is an InputError naming the accepted values.
+DeviceRequest parse_device_request(std::string_view text);
+
+/// The backend for a request. `auto` takes CUDA when a GPU is usable, else the CPU; `cuda` without a usable GPU is a
+/// DeviceError that says why. `why`, when given, receives one line explaining the choice (for `auto`'s report).
+std::unique_ptr<Backend> make_backend(DeviceRequest request, std::string* why = nullptr);
+
+}  // namespace oodbench
