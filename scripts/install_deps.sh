@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs the Debian packages oodbench needs to build and test, skipping those already present.
+set -euo pipefail
+packages=(cmake g++ make pkg-config
+          nlohmann-json3-dev libcli11-dev libopenblas-dev liblapacke-dev libzip-dev libgtest-dev libbenchmark-dev
+          python3-numpy python3-sklearn python3-scipy python3-faiss)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "installing: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

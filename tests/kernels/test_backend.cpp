@@ -1,0 +1,73 @@
+// Backend primitives: the CPU path against plain definitions, the CUDA path against the CPU (skipped without a GPU).
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "kernels/cpu/cpu_backend.h"
+#include "kernels/cuda/cuda_backend.h"
+#include "kernels/device.h"
+#include "kernels/error.h"
+
+namespace oodbench {
+namespace {
+
+std::vector<double> random_keys_with_ties(std::size_t n, unsigned seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int> value(-20, 20);
+  std::vector<double> keys(n);
+  for (auto& k : keys) k = value(rng) * 0.25;
+  return keys;
+}
+
+TEST(CpuBackend, ArgsortIsStableAscending) {
+  const auto keys = random_keys_with_ties(1000, 1);
+  const auto order = make_cpu_backend()->argsort(keys);
+  ASSERT_EQ(order.size(), keys.size());
+  for (std::size_t i = 1; i < order.size(); ++i) {
+    ASSERT_LE(keys[order[i - 1]], keys[order[i]]);
+    if (keys[order[i - 1]] == keys[order[i]]) {
+      ASSERT_LT(order[i - 1], order[i]) << "ties must keep input order";
+    }
+  }
+}
+
+TEST(Device, ParsesRequests) {
+  EXPECT_EQ(parse_device_request("auto"), DeviceRequest::automatic);
+  EXPECT_EQ(parse_device_request("cpu"), DeviceRequest::cpu);
+  EXPECT_EQ(parse_device_request("cuda"), DeviceRequest::cuda);
+  EXPECT_THROW(parse_device_request("gpu"), InputError);
+}
+
+TEST(Device, AutoFallsBackAndCudaFailsClearly) {
+  std::string why;
+  const auto backend = make_backend(DeviceRequest::automatic, &why);
+  EXPECT_NE(why.find("auto picked"), std::string::npos);
+  std::string reason;
+  if (!cuda_usable(&reason)) {
+    EXPECT_EQ(backend->kind(), DeviceKind::cpu);
+    EXPECT_THROW(make_backend(DeviceRequest::cuda), DeviceError);
+  } else {
+    EXPECT_EQ(backend->kind(), DeviceKind::cuda);
+  }
+}
+
+class CudaVsCpu : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    if (!cuda_usable(&why)) GTEST_SKIP() << "no usable GPU: " << why;
+    gpu_ = make_cuda_backend();
+    cpu_ = make_cpu_backend();
+  }
+  std::unique_ptr<Backend> gpu_, cpu_;
+};
+
+TEST_F(CudaVsCpu, ArgsortMatchesExactly) {
+  for (std::size_t n : {1u, 7u, 1000u, 100000u}) {
+    const auto keys = random_keys_with_ties(n, static_cast<unsigned>(n));
+    EXPECT_EQ(gpu_->argsort(keys), cpu_->argsort(keys)) << "n = " << n;
+  }
+}
+
+}  // namespace
+}  // namespace oodbench
