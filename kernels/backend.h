@@ -2,8 +2,10 @@
 //
 // Primitives take and return host memory, so a detector never knows where it runs; a CUDA implementation moves data
 // to the device inside the primitive and keeps whole fused operations (kNN, autoencoder epochs) resident there.
-// To add a primitive: declare it here, implement it in cpu/cpu_backend.cpp and cuda/cuda_backend.cu, and add a
-// GPU-vs-CPU test in tests/kernels/.
+// Cheap per-row work (softmax, log-sum-exp on n x C logits) is not a primitive: it lives in kernels/rowwise.h as
+// __host__ __device__ functions that both backends share.
+// To add a primitive: declare it here, implement it in cpu/cpu_backend.cpp (and in cuda/cuda_backend.cu, or let the
+// CUDA backend inherit the CPU version until it has its own), and add a GPU-vs-CPU test in tests/kernels/.
 #pragma once
 
 #include <cstdint>
@@ -12,9 +14,25 @@
 #include <string>
 #include <vector>
 
+#include "kernels/matrix.h"
+
 namespace oodbench {
 
 enum class DeviceKind { cpu, cuda };
+
+/// Eigen-decomposition of a symmetric matrix: values ascending, vectors as the columns of `vectors` (D x D).
+struct SymmetricEigen {
+  std::vector<double> values;
+  Matrix<double> vectors;
+};
+
+/// Per query: the distance to the nearest centroid and which centroid it is.
+struct NearestCentroid {
+  std::vector<float> distance;
+  std::vector<std::int32_t> index;
+};
+
+enum class CentroidMetric { squared_l2, l1 };
 
 class Backend {
  public:
@@ -26,6 +44,27 @@ class Backend {
 
   /// Stable ascending argsort: the permutation that sorts `keys`, ties kept in input order. Keys must be finite.
   virtual std::vector<std::uint32_t> argsort(std::span<const double> keys) const = 0;
+
+  /// C = A Bᵀ in float32 (A: m x k, B: n x k, C: m x n), the product every projection and logit uses.
+  virtual Matrix<float> matmul_nt(const Matrix<float>& a, const Matrix<float>& b) const = 0;
+
+  /// Scatter matrix Σ_i (x_i - c_g(i))(x_i - c_g(i))ᵀ accumulated in float64. `centers` has one row per group;
+  /// `group[i]` picks the center of row i (empty: every row uses centers row 0). Also returns Σ_i ‖x_i - c‖⁴ in
+  /// `sum_fourth_powers` when non-null (Ledoit-Wolf needs it).
+  virtual Matrix<double> scatter(const Matrix<float>& x, const Matrix<double>& centers,
+                                 std::span<const std::int32_t> group, double* sum_fourth_powers = nullptr) const = 0;
+
+  /// Eigen-decomposition of a symmetric float64 matrix (LAPACK dsyevd / cuSOLVER).
+  virtual SymmetricEigen eigh(const Matrix<double>& symmetric) const = 0;
+
+  /// For each query row, the k-th smallest squared Euclidean distance to the rows of `database` (k is 1-based).
+  /// Tiled: memory is O(tile_rows x tile_cols + queries x k), never the whole query x database matrix.
+  virtual std::vector<float> kth_smallest_sqdist(const Matrix<float>& database, const Matrix<float>& queries,
+                                                 std::size_t k) const = 0;
+
+  /// For each query row, the nearest centroid under `metric` and its distance.
+  virtual NearestCentroid nearest_centroid(const Matrix<float>& queries, const Matrix<float>& centroids,
+                                           CentroidMetric metric) const = 0;
 };
 
 }  // namespace oodbench

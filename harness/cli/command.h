@@ -18,5 +18,7 @@ struct GlobalOptions {
 };
 
 void add_eval_command(CLI::App& app, const GlobalOptions& global);
+void add_score_command(CLI::App& app, const GlobalOptions& global);
+void add_detectors_command(CLI::App& app);
 
 }  // namespace oodbench

@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->capture_default_str();
   add_eval_command(app, global);
+  add_score_command(app, global);
+  add_detectors_command(app);
 
   try {
     app.parse(argc, argv);

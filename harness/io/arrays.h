@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/core/matrix.h"
+#include "kernels/matrix.h"
 #include "harness/io/npy.h"
 
 namespace oodbench {

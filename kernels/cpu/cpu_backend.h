@@ -7,6 +7,21 @@
 
 namespace oodbench {
 
+class CpuBackend : public Backend {
+ public:
+  DeviceKind kind() const override { return DeviceKind::cpu; }
+  std::string description() const override;
+  std::vector<std::uint32_t> argsort(std::span<const double> keys) const override;
+  Matrix<float> matmul_nt(const Matrix<float>& a, const Matrix<float>& b) const override;
+  Matrix<double> scatter(const Matrix<float>& x, const Matrix<double>& centers, std::span<const std::int32_t> group,
+                         double* sum_fourth_powers) const override;
+  SymmetricEigen eigh(const Matrix<double>& symmetric) const override;
+  std::vector<float> kth_smallest_sqdist(const Matrix<float>& database, const Matrix<float>& queries,
+                                         std::size_t k) const override;
+  NearestCentroid nearest_centroid(const Matrix<float>& queries, const Matrix<float>& centroids,
+                                   CentroidMetric metric) const override;
+};
+
 std::unique_ptr<Backend> make_cpu_backend();
 
 }  // namespace oodbench

@@ -1,0 +1,50 @@
+// `oodbench detectors`: every registered detector with its parameters, defaults and needs.
+#include <iostream>
+
+#include "harness/cli/command.h"
+#include "harness/detectors/detector.h"
+
+namespace oodbench {
+namespace {
+
+std::string needs_text(const DetectorInfo& info) {
+  if (info.needs_labels) return "needs train labels";
+  if (info.needs_head) return "needs a head (--head/--bias, or --train-labels for the probe)";
+  return "label-free";
+}
+
+void run_detectors(bool json) {
+  if (json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const DetectorEntry* e : all_detectors()) {
+      nlohmann::json params = nlohmann::json::array();
+      for (const ParamSpec& p : e->info.params) {
+        params.push_back({{"name", p.name}, {"default", p.default_value}, {"doc", p.doc}, {"choices", p.choices}});
+      }
+      out.push_back({{"name", e->info.name}, {"score", e->info.summary}, {"reference", e->info.reference},
+                     {"needs_labels", e->info.needs_labels}, {"needs_head", e->info.needs_head},
+                     {"params", params}});
+    }
+    std::cout << out.dump(2) << '\n';
+    return;
+  }
+  std::cout << "Every score is an outlier score: higher = more OOD.\n";
+  for (const DetectorEntry* e : all_detectors()) {
+    std::cout << '\n' << e->info.name << "  (" << needs_text(e->info) << ")\n  " << e->info.summary << "\n  "
+              << e->info.reference << '\n';
+    for (const ParamSpec& p : e->info.params) {
+      std::cout << "    " << p.name << " = " << p.default_value.dump() << "  " << p.doc << '\n';
+    }
+  }
+}
+
+}  // namespace
+
+void add_detectors_command(CLI::App& app) {
+  auto json = std::make_shared<bool>(false);
+  CLI::App* cmd = app.add_subcommand("detectors", "List every detector with its parameters, defaults and needs");
+  cmd->add_flag("--json", *json, "Print JSON");
+  cmd->callback([json] { run_detectors(*json); });
+}
+
+}  // namespace oodbench

@@ -1,0 +1,88 @@
+// The detector interface (DESIGN.md): fit on ID train through a FitContext, then score any features.
+// Every score is an outlier score: higher = more OOD.
+//
+// A detector is one .cpp file in this folder that describes itself (DetectorInfo) and registers with
+// OODBENCH_REGISTER_DETECTOR; nothing else needs editing for it to appear in `oodbench detectors`, `score` and configs.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/fit/fit_context.h"
+#include "kernels/backend.h"
+
+namespace oodbench {
+
+/// One parameter: its name, default (whose JSON type is the type expected), what it does, and allowed strings.
+struct ParamSpec {
+  std::string name;
+  nlohmann::json default_value;
+  std::string doc;
+  std::vector<std::string> choices;  ///< for string parameters; empty = any string
+};
+
+struct DetectorInfo {
+  std::string name;        ///< registry key, e.g. "knn"
+  std::string summary;     ///< the score in one line
+  std::string reference;   ///< METHODS.md section and paper
+  bool needs_labels = false;  ///< needs ID train class labels (class-conditional statistics or a trained probe)
+  bool needs_head = false;    ///< needs a linear head: supplied (--head/--bias) or a probe trained on labels
+  std::vector<ParamSpec> params;
+};
+
+/// Parameter values checked against a DetectorInfo: every key known, every value of the declared type.
+class Params {
+ public:
+  /// Fills defaults and validates `given` (a JSON object). Errors are InputErrors naming `where` + "/key".
+  static Params resolve(const DetectorInfo& info, const nlohmann::json& given, const std::string& where);
+
+  double number(std::string_view name) const;
+  std::int64_t integer(std::string_view name) const;
+  bool flag(std::string_view name) const;
+  std::string text(std::string_view name) const;
+  const nlohmann::json& values() const { return values_; }
+
+ private:
+  nlohmann::json values_;
+};
+
+class Detector {
+ public:
+  virtual ~Detector() = default;
+  /// Fits on the ID training data. Shared statistics come from `ctx` and are computed once for all detectors.
+  virtual void fit(FitContext& ctx) = 0;
+  /// One outlier score per row of `features` (higher = more OOD).
+  virtual std::vector<float> score(const Matrix<float>& features, const Backend& backend) const = 0;
+};
+
+using DetectorFactory = std::unique_ptr<Detector> (*)(const Params&);
+
+struct DetectorEntry {
+  DetectorInfo info;
+  DetectorFactory make;
+};
+
+/// Every registered detector, sorted by name.
+std::vector<const DetectorEntry*> all_detectors();
+/// The detector called `name`; an InputError listing the known names otherwise.
+const DetectorEntry& find_detector(std::string_view name);
+/// Adds a detector at static-initialisation time; use OODBENCH_REGISTER_DETECTOR.
+bool register_detector(DetectorInfo info, DetectorFactory make);
+
+/// Validates `params_json`, checks the detector's needs against `ctx`, builds and fits it.
+std::unique_ptr<Detector> make_fitted_detector(const DetectorEntry& entry, const nlohmann::json& params_json,
+                                               FitContext& ctx, const std::string& where);
+
+}  // namespace oodbench
+
+/// Registers detector class TYPE (constructible from Params) with its DetectorInfo. Use it inside the detector's
+/// namespace, after the class.
+#define OODBENCH_REGISTER_DETECTOR(TYPE, ...)                                                           \
+  [[maybe_unused]] const bool registered_##TYPE = ::oodbench::register_detector(                       \
+      ::oodbench::DetectorInfo __VA_ARGS__, [](const ::oodbench::Params& p) -> std::unique_ptr<::oodbench::Detector> { \
+        return std::make_unique<TYPE>(p);                                                              \
+      });

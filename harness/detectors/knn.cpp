@@ -1,0 +1,41 @@
+// Deep kNN (Sun et al. 2022), METHODS.md "Feature-space baselines": s = ‖x̂ - x̂_(k)‖₂, the distance from the
+// L2-normalised query to its k-th nearest normalised ID train vector. Tiled on the backend: memory is bounded by the
+// tile (1024 queries x 4096 train rows of float32 on the CPU), never the whole query x train matrix.
+// Tested against faiss IndexFlatL2 in tests/detectors/test_detectors_reference.py.
+#include <cmath>
+
+#include "harness/detectors/detector.h"
+#include "kernels/error.h"
+
+namespace oodbench {
+namespace {
+
+class Knn final : public Detector {
+ public:
+  explicit Knn(const Params& p) : k_(p.integer("k")) {
+    if (k_ < 1) throw InputError("knn: k must be >= 1, got " + std::to_string(k_));
+  }
+  void fit(FitContext& ctx) override {
+    if (static_cast<std::size_t>(k_) > ctx.train().rows) {
+      throw InputError("knn: k = " + std::to_string(k_) + " exceeds the " + std::to_string(ctx.train().rows) +
+                       " ID train rows");
+    }
+    train_ = &ctx.normalized_train();
+  }
+  std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {
+    std::vector<float> d = backend.kth_smallest_sqdist(*train_, normalize_rows(x), static_cast<std::size_t>(k_));
+    for (float& v : d) v = std::sqrt(v);
+    return d;
+  }
+
+ private:
+  std::int64_t k_;
+  const Matrix<float>* train_ = nullptr;  // owned by the FitContext, shared with other detectors
+};
+
+OODBENCH_REGISTER_DETECTOR(Knn, {"knn", "s = distance of the normalised x to its k-th nearest normalised ID train row",
+                                 "METHODS.md Feature-space; Sun et al., ICML 2022", false, false,
+                                 {{"k", 50, "neighbour rank k (<= number of train rows)", {}}}})
+
+}  // namespace
+}  // namespace oodbench

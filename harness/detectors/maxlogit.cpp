@@ -1,0 +1,23 @@
+// MaxLogit (Hendrycks et al. 2022), METHODS.md "Logit-based baselines": s = -max_c z_c.
+// Tested against a float64 NumPy reference in tests/detectors/test_detectors_reference.py.
+#include "harness/detectors/logit_detector.h"
+#include "kernels/rowwise.h"
+
+namespace oodbench {
+namespace {
+
+class MaxLogit final : public LogitDetector {
+ public:
+  explicit MaxLogit(const Params&) {}
+
+ protected:
+  double score_row(const double* z, std::size_t c) const override { return -row_max(z, c); }
+};
+
+OODBENCH_REGISTER_DETECTOR(MaxLogit, {"maxlogit", "s = -max_c z_c",
+                                                             "METHODS.md Logit-based; Hendrycks et al., ICML 2022",
+                                                             false, true, {}})
+
+}  // namespace
+}  // namespace oodbench
+

@@ -1,0 +1,94 @@
+#include <algorithm>
+#include <map>
+
+#include "harness/detectors/detector.h"
+#include "kernels/error.h"
+
+namespace oodbench {
+namespace {
+
+std::map<std::string, DetectorEntry, std::less<>>& registry() {
+  static std::map<std::string, DetectorEntry, std::less<>> entries;
+  return entries;
+}
+
+std::string type_name(const nlohmann::json& v) {
+  if (v.is_boolean()) return "a boolean";
+  if (v.is_number_integer()) return "an integer";
+  if (v.is_number()) return "a number";
+  if (v.is_string()) return "a string";
+  return "a " + std::string(v.type_name());
+}
+
+}  // namespace
+
+bool register_detector(DetectorInfo info, DetectorFactory make) {
+  std::string name = info.name;
+  registry().emplace(std::move(name), DetectorEntry{std::move(info), make});
+  return true;
+}
+
+std::vector<const DetectorEntry*> all_detectors() {
+  std::vector<const DetectorEntry*> out;
+  for (const auto& [name, entry] : registry()) out.push_back(&entry);
+  return out;
+}
+
+const DetectorEntry& find_detector(std::string_view name) {
+  const auto it = registry().find(name);
+  if (it != registry().end()) return it->second;
+  std::string known;
+  for (const auto& [n, entry] : registry()) known += (known.empty() ? "" : ", ") + n;
+  throw InputError("unknown detector '" + std::string(name) + "' (known: " + known + ")");
+}
+
+Params Params::resolve(const DetectorInfo& info, const nlohmann::json& given, const std::string& where) {
+  if (!given.is_null() && !given.is_object()) throw InputError(where + ": expected an object of parameters");
+  Params p;
+  p.values_ = nlohmann::json::object();
+  for (const ParamSpec& spec : info.params) p.values_[spec.name] = spec.default_value;
+  if (given.is_null()) return p;
+  for (const auto& [key, value] : given.items()) {
+    const auto spec = std::find_if(info.params.begin(), info.params.end(), [&](const auto& s) { return s.name == key; });
+    if (spec == info.params.end()) {
+      std::string known;
+      for (const ParamSpec& s : info.params) known += (known.empty() ? "" : ", ") + s.name;
+      throw InputError(where + "/" + key + ": unknown parameter of '" + info.name + "' (known: " +
+                       (known.empty() ? "none" : known) + ")");
+    }
+    const nlohmann::json& def = spec->default_value;
+    const bool ok = (def.is_boolean() && value.is_boolean()) || (def.is_number_integer() && value.is_number_integer()) ||
+                    (def.is_number_float() && value.is_number()) || (def.is_string() && value.is_string());
+    if (!ok) throw InputError(where + "/" + key + ": expected " + type_name(def) + ", got " + value.dump());
+    if (value.is_string() && !spec->choices.empty() &&
+        std::find(spec->choices.begin(), spec->choices.end(), value.get<std::string>()) == spec->choices.end()) {
+      std::string choices;
+      for (const auto& c : spec->choices) choices += (choices.empty() ? "" : ", ") + c;
+      throw InputError(where + "/" + key + ": expected one of " + choices + ", got " + value.dump());
+    }
+    p.values_[key] = def.is_number_float() ? nlohmann::json(value.get<double>()) : value;
+  }
+  return p;
+}
+
+double Params::number(std::string_view name) const { return values_.at(std::string(name)).get<double>(); }
+std::int64_t Params::integer(std::string_view name) const { return values_.at(std::string(name)).get<std::int64_t>(); }
+bool Params::flag(std::string_view name) const { return values_.at(std::string(name)).get<bool>(); }
+std::string Params::text(std::string_view name) const { return values_.at(std::string(name)).get<std::string>(); }
+
+std::unique_ptr<Detector> make_fitted_detector(const DetectorEntry& entry, const nlohmann::json& params_json,
+                                               FitContext& ctx, const std::string& where) {
+  const Params params = Params::resolve(entry.info, params_json, where);
+  if (entry.info.needs_labels && !ctx.has_labels()) {
+    throw InputError("detector '" + entry.info.name + "' needs ID train class labels (--train-labels)");
+  }
+  if (entry.info.needs_head && !ctx.has_labels() && !ctx.has_supplied_head()) {
+    throw InputError("detector '" + entry.info.name +
+                     "' needs a linear head: pass --head/--bias, or --train-labels to train the probe");
+  }
+  auto detector = entry.make(params);
+  detector->fit(ctx);
+  return detector;
+}
+
+}  // namespace oodbench

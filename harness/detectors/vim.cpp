@@ -1,0 +1,96 @@
+// ViM (Wang et al. 2022), METHODS.md "Feature-space baselines": origin u = -pinv(W) b; R spans the D - D_p
+// smallest-eigenvalue directions of Σ_u = (1/N) Σ_i (x_i - u)(x_i - u)ᵀ; r(x) = ‖Rᵀ(x - u)‖;
+// α = mean_i max_c z_c(x_i) / mean_i r(x_i) on ID train; s = α r(x) - logsumexp(z).
+// Tested against a float64 NumPy reference in tests/detectors/test_detectors_reference.py.
+#include <cmath>
+
+#include "harness/fit/covariance.h"
+#include "harness/detectors/detector.h"
+#include "kernels/error.h"
+#include "kernels/rowwise.h"
+
+namespace oodbench {
+namespace {
+
+/// u = -pinv(W) b = -Wᵀ (W Wᵀ)⁺ b, the pseudo-inverse taken with the usual rcond cut on W Wᵀ's eigenvalues.
+std::vector<double> vim_origin(const LinearHead& head, const Backend& backend) {
+  const std::size_t c = head.classes(), d = head.weight.cols;
+  Matrix<double> gram(c, c);
+  for (std::size_t a = 0; a < c; ++a)
+    for (std::size_t b = 0; b < c; ++b)
+      for (std::size_t j = 0; j < d; ++j) gram(a, b) += static_cast<double>(head.weight(a, j)) * head.weight(b, j);
+  const SymmetricEigen eig = backend.eigh(gram);
+  const double cutoff = default_rcond(d) * eig.values.back();
+  std::vector<double> solved(c);  // (W Wᵀ)⁺ b
+  for (std::size_t k = 0; k < c; ++k) {
+    if (eig.values[k] <= cutoff) continue;
+    double proj = 0;
+    for (std::size_t a = 0; a < c; ++a) proj += eig.vectors(a, k) * head.bias[a];
+    for (std::size_t a = 0; a < c; ++a) solved[a] += eig.vectors(a, k) * proj / eig.values[k];
+  }
+  std::vector<double> u(d);
+  for (std::size_t j = 0; j < d; ++j)
+    for (std::size_t a = 0; a < c; ++a) u[j] -= head.weight(a, j) * solved[a];
+  return u;
+}
+
+class Vim final : public Detector {
+ public:
+  explicit Vim(const Params& p) : principal_dims_(p.integer("principal_dims")) {}
+
+  void fit(FitContext& ctx) override {
+    head_ = ctx.head();
+    const Backend& backend = ctx.backend();
+    const std::size_t d = ctx.dims();
+    const std::size_t dp = principal_dims_ == 0 ? d / 2 : static_cast<std::size_t>(principal_dims_);
+    if (principal_dims_ < 0 || dp < 1 || dp >= d) {
+      throw InputError("vim: principal_dims must be in 1.." + std::to_string(d - 1) + ", got " +
+                       std::to_string(principal_dims_));
+    }
+    origin_ = vim_origin(head_, backend);
+    Matrix<double> center(1, d);
+    center.data = origin_;
+    const SymmetricEigen eig = backend.eigh(fit_covariance(backend, ctx.train(), center, {}).matrix);
+    residual_space_ = Matrix<float>(d - dp, d);  // eigenvalues ascending: the first D - D_p columns
+    for (std::size_t r = 0; r < d - dp; ++r)
+      for (std::size_t j = 0; j < d; ++j) residual_space_(r, j) = static_cast<float>(eig.vectors(j, r));
+
+    const std::vector<double> r = residual_norms(ctx.train(), backend);
+    const Matrix<double>& z = ctx.train_logits();
+    double mean_max_logit = 0, mean_residual = 0;
+    for (std::size_t i = 0; i < z.rows; ++i) {
+      mean_max_logit += row_max(z.row(i), z.cols);
+      mean_residual += r[i];
+    }
+    alpha_ = mean_max_logit / mean_residual;
+  }
+
+  std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {
+    const std::vector<double> r = residual_norms(x, backend);
+    const Matrix<double> z = head_.logits(x, backend);
+    std::vector<float> out(x.rows);
+    for (std::size_t i = 0; i < x.rows; ++i) out[i] = static_cast<float>(alpha_ * r[i] - logsumexp(z.row(i), z.cols));
+    return out;
+  }
+
+ private:
+  std::vector<double> residual_norms(const Matrix<float>& x, const Backend& backend) const {
+    const Matrix<float> proj = backend.matmul_nt(subtract_row(x, origin_), residual_space_);
+    std::vector<double> out(x.rows);
+    for (std::size_t i = 0; i < x.rows; ++i) out[i] = std::sqrt(static_cast<double>(squared_norm(proj.row(i), proj.cols)));
+    return out;
+  }
+
+  std::int64_t principal_dims_;
+  LinearHead head_;
+  std::vector<double> origin_;
+  Matrix<float> residual_space_;  // (D - D_p) x D
+  double alpha_ = 0;
+};
+
+OODBENCH_REGISTER_DETECTOR(Vim, {"vim", "s = alpha ||R^T (x - u)|| - logsumexp(z)",
+                                 "METHODS.md Feature-space; Wang et al., CVPR 2022", false, true,
+                                 {{"principal_dims", 0, "principal subspace size D_p; 0 means D / 2", {}}}})
+
+}  // namespace
+}  // namespace oodbench

@@ -1,0 +1,89 @@
+#include "harness/fit/covariance.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/error.h"
+
+namespace oodbench {
+
+CovarianceFit fit_covariance(const Backend& backend, const Matrix<float>& x, const Matrix<double>& centers,
+                             std::span<const std::int32_t> group) {
+  CovarianceFit fit;
+  double fourth = 0;
+  fit.matrix = backend.scatter(x, centers, group, &fourth);
+  const double n = static_cast<double>(x.rows);
+  for (double& v : fit.matrix.data) v /= n;
+  fit.mean_fourth = fourth / n;
+  fit.samples = x.rows;
+  fit.eigen = backend.eigh(fit.matrix);
+  return fit;
+}
+
+Shrinkage parse_shrinkage(const std::string& name) {
+  if (name == "none") return Shrinkage::none;
+  if (name == "ridge") return Shrinkage::ridge;
+  if (name == "ledoit_wolf") return Shrinkage::ledoit_wolf;
+  throw InputError("shrinkage: expected none, ridge or ledoit_wolf, got '" + name + "'");
+}
+
+double ledoit_wolf_shrinkage(const CovarianceFit& fit) {
+  const double p = static_cast<double>(fit.matrix.rows);
+  const double n = static_cast<double>(fit.samples);
+  double trace = 0, frobenius_sq = 0;
+  for (std::size_t i = 0; i < fit.matrix.rows; ++i) trace += fit.matrix(i, i);
+  for (double v : fit.matrix.data) frobenius_sq += v * v;
+  const double mu = trace / p;
+  double beta = (fit.mean_fourth - frobenius_sq) / (p * n);
+  const double delta = (frobenius_sq - 2.0 * mu * trace + p * mu * mu) / p;
+  beta = std::min(beta, delta);
+  return beta == 0 ? 0.0 : beta / delta;
+}
+
+double default_rcond(std::size_t dims) { return static_cast<double>(dims) * 1.1920929e-7; }
+
+Whitening whitening(const CovarianceFit& fit, Shrinkage shrinkage, double ridge, double rcond) {
+  const std::size_t d = fit.matrix.rows;
+  std::vector<double> values = fit.eigen.values;
+  if (shrinkage == Shrinkage::ridge) {
+    for (double& v : values) v += ridge;
+  } else if (shrinkage == Shrinkage::ledoit_wolf) {
+    double trace = 0;
+    for (std::size_t i = 0; i < d; ++i) trace += fit.matrix(i, i);
+    const double s = ledoit_wolf_shrinkage(fit);
+    for (double& v : values) v = (1.0 - s) * v + s * trace / static_cast<double>(d);
+  }
+  const double lambda_max = *std::max_element(values.begin(), values.end());
+  const double cutoff = (rcond > 0 ? rcond : default_rcond(d)) * lambda_max;
+  Whitening w;
+  std::vector<std::size_t> kept;
+  for (std::size_t j = 0; j < d; ++j)
+    if (values[j] > cutoff) kept.push_back(j);
+  w.rank = kept.size();
+  w.rows = Matrix<float>(kept.size(), d);
+  for (std::size_t r = 0; r < kept.size(); ++r) {
+    const double scale = 1.0 / std::sqrt(values[kept[r]]);
+    for (std::size_t i = 0; i < d; ++i) w.rows(r, i) = static_cast<float>(fit.eigen.vectors(i, kept[r]) * scale);
+  }
+  return w;
+}
+
+Matrix<float> subtract_row(const Matrix<float>& x, std::span<const double> center) {
+  Matrix<float> out(x.rows, x.cols);
+  for (std::size_t i = 0; i < x.rows; ++i)
+    for (std::size_t j = 0; j < x.cols; ++j) out(i, j) = static_cast<float>(x(i, j) - center[j]);
+  return out;
+}
+
+std::vector<double> whitened_sqnorms(const Matrix<float>& centred, const Whitening& w, const Backend& backend) {
+  const Matrix<float> y = backend.matmul_nt(centred, w.rows);
+  std::vector<double> out(y.rows);
+  for (std::size_t i = 0; i < y.rows; ++i) {
+    double s = 0;
+    for (std::size_t j = 0; j < y.cols; ++j) s += static_cast<double>(y(i, j)) * y(i, j);
+    out[i] = s;
+  }
+  return out;
+}
+
+}  // namespace oodbench

@@ -1,0 +1,139 @@
+#include "harness/fit/fit_context.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/error.h"
+#include "kernels/rowwise.h"
+
+namespace oodbench {
+
+FitContext::FitContext(const Backend& backend, Matrix<float> train, std::vector<std::int32_t> labels,
+                       std::optional<LinearHead> head, ProbeOptions probe_options)
+    : backend_(&backend), train_(std::move(train)), labels_(std::move(labels)), probe_options_(probe_options) {
+  if (head) {
+    if (head->weight.cols != train_.cols) {
+      throw InputError("head has " + std::to_string(head->weight.cols) + " columns but the train features have " +
+                       std::to_string(train_.cols));
+    }
+    if (head->bias.size() != head->weight.rows) {
+      throw InputError("bias has " + std::to_string(head->bias.size()) + " entries but the head has " +
+                       std::to_string(head->weight.rows) + " classes");
+    }
+    classes_ = head->weight.rows;
+    supplied_head_ = true;
+    head_ = std::move(head);
+  }
+  if (labels_.empty()) return;
+  if (labels_.size() != train_.rows) {
+    throw InputError("train labels: " + std::to_string(labels_.size()) + " labels for " +
+                     std::to_string(train_.rows) + " train rows");
+  }
+  const auto max_label = static_cast<std::size_t>(*std::max_element(labels_.begin(), labels_.end()));
+  if (supplied_head_ && max_label >= classes_) {
+    throw InputError("train labels: label " + std::to_string(max_label) + " but the head has only " +
+                     std::to_string(classes_) + " classes (labels must be 0..C-1)");
+  }
+  classes_ = std::max(classes_, max_label + 1);
+  std::vector<std::size_t> counts(classes_);
+  for (std::int32_t y : labels_) ++counts[static_cast<std::size_t>(y)];
+  for (std::size_t c = 0; c < classes_; ++c) {
+    if (counts[c] == 0) {
+      throw InputError("train labels: class " + std::to_string(c) + " has no sample; labels must be 0..C-1 with " +
+                       "every class present (remap them before running oodbench)");
+    }
+  }
+}
+
+const LinearHead& FitContext::head() {
+  if (!head_) {
+    if (classes_ < 2) throw InputError("the linear probe needs at least 2 classes in the train labels");
+    ProbeReport report;
+    head_ = train_linear_probe(train_, labels_, classes_, probe_options_, &report);
+    if (!report.converged) {
+      warn("linear probe stopped after " + std::to_string(report.iterations) + " L-BFGS iterations with gradient norm " +
+           std::to_string(report.gradient_norm) + " (tolerance " + std::to_string(probe_options_.gradient_tolerance) +
+           ")");
+    }
+  }
+  return *head_;
+}
+
+const Matrix<double>& FitContext::train_logits() {
+  if (!train_logits_) train_logits_ = head().logits(train_, *backend_);
+  return *train_logits_;
+}
+
+const std::vector<double>& FitContext::train_mean() {
+  if (!train_mean_) {
+    std::vector<double> mean(dims());
+    for (std::size_t i = 0; i < train_.rows; ++i)
+      for (std::size_t j = 0; j < dims(); ++j) mean[j] += train_(i, j);
+    for (double& m : mean) m /= static_cast<double>(train_.rows);
+    train_mean_ = std::move(mean);
+  }
+  return *train_mean_;
+}
+
+const Matrix<double>& FitContext::class_means() {
+  if (!class_means_) {
+    if (classes_ < 2) {
+      throw InputError("class-conditional statistics need at least 2 classes in the train labels, found " +
+                       std::to_string(classes_));
+    }
+    Matrix<double> means(classes_, dims());
+    std::vector<double> counts(classes_);
+    for (std::size_t i = 0; i < train_.rows; ++i) {
+      const auto c = static_cast<std::size_t>(labels_[i]);
+      counts[c] += 1;
+      for (std::size_t j = 0; j < dims(); ++j) means(c, j) += train_(i, j);
+    }
+    for (std::size_t c = 0; c < classes_; ++c)
+      for (std::size_t j = 0; j < dims(); ++j) means(c, j) /= counts[c];
+    class_means_ = std::move(means);
+  }
+  return *class_means_;
+}
+
+void FitContext::warn_if_singular(const CovarianceFit& fit, const char* what) {
+  if (fit.samples <= fit.matrix.rows) {
+    warn(std::string(what) + " from " + std::to_string(fit.samples) + " samples in " +
+         std::to_string(fit.matrix.rows) + " dimensions is singular; using its pseudo-inverse");
+  }
+}
+
+const CovarianceFit& FitContext::class_covariance() {
+  if (!class_covariance_) {
+    class_covariance_ = fit_covariance(*backend_, train_, class_means(), labels_);
+    warn_if_singular(*class_covariance_, "the class covariance");
+  }
+  return *class_covariance_;
+}
+
+const CovarianceFit& FitContext::global_covariance() {
+  if (!global_covariance_) {
+    const auto& mean = train_mean();
+    Matrix<double> center(1, dims());
+    center.data = mean;
+    global_covariance_ = fit_covariance(*backend_, train_, center, {});
+    warn_if_singular(*global_covariance_, "the global covariance");
+  }
+  return *global_covariance_;
+}
+
+const Matrix<float>& FitContext::normalized_train() {
+  if (!normalized_train_) normalized_train_ = normalize_rows(train_);
+  return *normalized_train_;
+}
+
+Matrix<float> normalize_rows(const Matrix<float>& x) {
+  Matrix<float> out(x.rows, x.cols);
+#pragma omp parallel for schedule(static)
+  for (std::size_t i = 0; i < x.rows; ++i) {
+    const double norm = std::max(std::sqrt(static_cast<double>(squared_norm(x.row(i), x.cols))), 1e-12);
+    for (std::size_t j = 0; j < x.cols; ++j) out(i, j) = static_cast<float>(x(i, j) / norm);
+  }
+  return out;
+}
+
+}  // namespace oodbench

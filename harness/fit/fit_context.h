@@ -1,0 +1,74 @@
+// What detectors are fitted from: the ID training data, the backend, and the statistics several detectors share
+// (linear head, class means, covariances, normalised features, train logits). Each shared fit is computed on first
+// use and then reused by every detector fitted from the same context.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/fit/covariance.h"
+#include "harness/fit/linear_head.h"
+#include "kernels/backend.h"
+
+namespace oodbench {
+
+class FitContext {
+ public:
+  /// `labels` may be empty (label-free detectors only). Labels must be 0..C-1 with every class present, where C is
+  /// the supplied head's class count or max(label) + 1; anything else is an InputError (no silent remapping).
+  FitContext(const Backend& backend, Matrix<float> train, std::vector<std::int32_t> labels,
+             std::optional<LinearHead> head = std::nullopt, ProbeOptions probe_options = {});
+
+  const Backend& backend() const { return *backend_; }
+  const Matrix<float>& train() const { return train_; }
+  std::size_t dims() const { return train_.cols; }
+  bool has_labels() const { return !labels_.empty(); }
+  bool has_supplied_head() const { return supplied_head_; }
+  const std::vector<std::int32_t>& labels() const { return labels_; }
+  std::size_t classes() const { return classes_; }
+
+  /// The supplied head, or the probe trained on the labels (once).
+  const LinearHead& head();
+  /// Logits of the ID train features under head().
+  const Matrix<double>& train_logits();
+  /// Mean of the ID train features (D).
+  const std::vector<double>& train_mean();
+  /// Class means (C x D, float64). Needs labels and at least two classes.
+  const Matrix<double>& class_means();
+  /// Shared within-class covariance (1/N) Σ_c Σ_{y_i = c} (x_i - μ_c)(x_i - μ_c)ᵀ.
+  const CovarianceFit& class_covariance();
+  /// Covariance of all ID train features around their mean.
+  const CovarianceFit& global_covariance();
+  /// Train rows scaled to unit L2 norm (norm floored at 1e-12).
+  const Matrix<float>& normalized_train();
+
+  /// Warnings for the user (singular covariance, probe not converged); the CLI prints them on stderr.
+  void warn(std::string message) { warnings_.push_back(std::move(message)); }
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+ private:
+  void warn_if_singular(const CovarianceFit& fit, const char* what);
+
+  const Backend* backend_;
+  Matrix<float> train_;
+  std::vector<std::int32_t> labels_;
+  std::size_t classes_ = 0;
+  bool supplied_head_ = false;
+  ProbeOptions probe_options_;
+  std::optional<LinearHead> head_;
+  std::optional<Matrix<double>> train_logits_;
+  std::optional<std::vector<double>> train_mean_;
+  std::optional<Matrix<double>> class_means_;
+  std::optional<CovarianceFit> class_covariance_;
+  std::optional<CovarianceFit> global_covariance_;
+  std::optional<Matrix<float>> normalized_train_;
+  std::vector<std::string> warnings_;
+};
+
+/// Rows of `x` scaled to unit L2 norm (norm floored at 1e-12), as the kNN detector needs for train and test alike.
+Matrix<float> normalize_rows(const Matrix<float>& x);
+
+}  // namespace oodbench

@@ -1,0 +1,70 @@
+// Per-row and per-element math shared by the CPU backend, the detectors and the CUDA kernels (__host__ __device__),
+// so that the CPU tests exercise the same code the GPU runs.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+
+#if defined(__CUDACC__)
+#define OODBENCH_HD __host__ __device__
+#else
+#define OODBENCH_HD
+#endif
+
+namespace oodbench {
+
+/// Σ v_j², accumulated in float64 then rounded.
+OODBENCH_HD inline float squared_norm(const float* v, std::size_t n) {
+  double s = 0;
+  for (std::size_t j = 0; j < n; ++j) s += static_cast<double>(v[j]) * v[j];
+  return static_cast<float>(s);
+}
+
+OODBENCH_HD inline double row_max(const double* z, std::size_t n) {
+  double m = z[0];
+  for (std::size_t j = 1; j < n; ++j) m = z[j] > m ? z[j] : m;
+  return m;
+}
+
+/// log Σ exp(z_j / t) · t computed stably (max subtracted first).
+OODBENCH_HD inline double logsumexp(const double* z, std::size_t n, double temperature = 1.0) {
+  const double m = row_max(z, n) / temperature;
+  double s = 0;
+  for (std::size_t j = 0; j < n; ++j) s += exp(z[j] / temperature - m);
+  return temperature * (m + log(s));
+}
+
+/// p = softmax(z), written to `p` (may alias z).
+OODBENCH_HD inline void softmax(const double* z, double* p, std::size_t n) {
+  const double lse = logsumexp(z, n);
+  for (std::size_t j = 0; j < n; ++j) p[j] = exp(z[j] - lse);
+}
+
+struct CentroidMatch {
+  float distance;
+  std::int32_t index;
+};
+
+/// Nearest of `count` centroids (row-major, `dim` wide) to `x`, by squared L2 or L1, accumulated in float64.
+/// Ties go to the lowest index.
+OODBENCH_HD inline CentroidMatch nearest_centroid_row(const float* x, const float* centroids, std::size_t count,
+                                                      std::size_t dim, bool l1) {
+  double best = INFINITY;
+  std::int32_t index = 0;
+  for (std::size_t c = 0; c < count; ++c) {
+    const float* mu = centroids + c * dim;
+    double d = 0;
+    for (std::size_t j = 0; j < dim; ++j) {
+      const double diff = static_cast<double>(x[j]) - mu[j];
+      d += l1 ? fabs(diff) : diff * diff;
+    }
+    if (d < best) {
+      best = d;
+      index = static_cast<std::int32_t>(c);
+    }
+  }
+  return {static_cast<float>(best), index};
+}
+
+}  // namespace oodbench
