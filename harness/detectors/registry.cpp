@@ -87,7 +87,13 @@ std::unique_ptr<Detector> make_fitted_detector(const DetectorEntry& entry, const
                      "' needs a linear head: pass --head/--bias, or --train-labels to train the probe");
   }
   auto detector = entry.make(params);
-  detector->fit(ctx);
+  try {
+    detector->fit(ctx);
+  } catch (const InputError& e) {
+    const std::string prefix = entry.info.name + ": ";
+    if (std::string_view(e.what()).starts_with(prefix)) throw;
+    throw InputError(prefix + e.what());  // shared fits do not know which detector asked
+  }
   return detector;
 }
 

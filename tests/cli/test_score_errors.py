@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""`oodbench score` on bad input: a clear message naming what is wrong, exit code 2, and no file written.
+Usage: test_score_errors.py OODBENCH_BINARY DATA_DIR
+"""
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+binary, data_dir = os.path.abspath(sys.argv[1]), pathlib.Path(sys.argv[2])
+passed = failed = 0
+
+
+def check(name, args, fragments, code=2, stream="stderr"):
+    global passed, failed
+    with tempfile.TemporaryDirectory() as out_dir:
+        full = [binary, "--device", "cpu", "score", *[a.replace("OUT", out_dir) for a in args]]
+        run = subprocess.run(full, capture_output=True, text=True, cwd=tmp)
+        text = getattr(run, stream)
+        left = os.listdir(out_dir)
+        ok = run.returncode == code and all(f in text for f in fragments) and (code != 2 or not left)
+    passed += ok
+    failed += not ok
+    print(("ok   " if ok else "FAIL ") + f"{name}: exit {run.returncode}, {run.stderr.strip()!r}, left {left}")
+
+
+with tempfile.TemporaryDirectory() as t:
+    tmp = pathlib.Path(t)
+    rng = np.random.default_rng(0)
+    np.save(tmp / "train.npy", rng.normal(size=(40, 8)).astype(np.float32))
+    np.save(tmp / "labels.npy", np.repeat([0, 1], 20).astype(np.int32))
+    np.save(tmp / "one_class.npy", np.zeros(40, dtype=np.int32))
+    np.save(tmp / "gap_labels.npy", np.repeat([0, 2], 20).astype(np.int64))
+    np.save(tmp / "short_labels.npy", np.zeros(39, dtype=np.int32))
+    np.save(tmp / "test.npy", rng.normal(size=(5, 8)).astype(np.float32))
+    np.save(tmp / "narrow.npy", rng.normal(size=(5, 6)).astype(np.float32))
+    bad = rng.normal(size=(5, 8))
+    bad[3, 2] = np.nan
+    np.save(tmp / "nan_test.npy", bad)
+    base = ["--train", "train.npy", "--test", "test.npy", "--out", "OUT/s.npy"]
+    labelled = base + ["--train-labels", "labels.npy"]
+
+    check("k larger than the train set", ["--detector", "knn", "--param", "k=41", *base], ["knn: k = 41", "40"])
+    check("train and test widths differ",
+          ["--detector", "knn", "--train", "train.npy", "--test", "narrow.npy", "--out", "OUT/s.npy"],
+          ["narrow.npy", "6 columns", "8"])
+    check("class-conditional on one class",
+          ["--detector", "mahalanobis", "--train-labels", "one_class.npy", *base], ["mahalanobis: class-conditional", "at least 2 classes", "found 1"])
+    check("labels not 0..C-1", ["--detector", "mahalanobis", "--train-labels", "gap_labels.npy", *base],
+          ["class 1 has no sample"])
+    check("labels and train rows disagree", ["--detector", "mahalanobis", "--train-labels", "short_labels.npy", *base],
+          ["short_labels.npy", "39 labels", "40 rows"])
+    check("labels missing for a class-conditional detector", ["--detector", "rmds", *base], ["needs ID train class labels"])
+    check("no head and no labels for a logit detector", ["--detector", "energy", *base], ["needs a linear head"])
+    check("unknown detector", ["--detector", "odin", *base], ["unknown detector 'odin'", "knn"])
+    check("unknown parameter", ["--detector", "knn", "--param", "kk=3", *base], ["--param/kk", "known: k"])
+    check("parameter of the wrong type", ["--detector", "knn", "--param", "k=1.5", *base], ["--param/k", "integer"])
+    check("parameter outside its choices", ["--detector", "mahalanobis", "--param", "shrinkage=oas", *labelled],
+          ["--param/shrinkage", "ledoit_wolf"])
+    check("malformed parameter", ["--detector", "knn", "--param", "k", *base], ["expected key=value"])
+    check("NaN in test features", ["--detector", "knn", "--param", "k=3", "--train", "train.npy", "--test", "test.npy",
+                                   "--out", "OUT/a.npy", "--test", "nan_test.npy", "--out", "OUT/b.npy"],
+          ["nan_test.npy", "NaN at row 3, column 2"])
+    check("one --out per --test", ["--detector", "knn", "--train", "train.npy", "--test", "test.npy", "--test",
+                                   "test.npy", "--out", "OUT/a.npy"], ["one --out per --test"])
+    check("missing output directory", ["--detector", "knn", "--train", "train.npy", "--test", "test.npy",
+                                       "--out", "OUT/missing/s.npy"], ["does not exist"])
+    check("missing input file", ["--detector", "knn", "--train", "nope.npy", "--test", "test.npy",
+                                 "--out", "OUT/s.npy"], ["nope.npy", "cannot open"])
+    # Fewer samples than dimensions is not an error: the pseudo-inverse is used, with a warning (as scikit-learn).
+    np.save(tmp / "few.npy", rng.normal(size=(6, 8)).astype(np.float32))
+    np.save(tmp / "few_labels.npy", np.array([0, 0, 0, 1, 1, 1], dtype=np.int32))
+    check("fewer samples than dimensions", ["--detector", "mahalanobis", "--train", "few.npy", "--train-labels",
+                                            "few_labels.npy", "--test", "test.npy", "--out", "OUT/s.npy"],
+          ["warning", "6 samples in 8 dimensions", "pseudo-inverse"], code=0)
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
