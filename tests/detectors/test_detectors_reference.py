@@ -13,12 +13,16 @@ import subprocess
 import sys
 import tempfile
 
-import faiss
 import numpy as np
 from scipy.special import logsumexp, softmax
 from sklearn.covariance import LedoitWolf
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
+
+try:  # Debian's python3-faiss; the GPU machine's Python has no faiss, so fall back to exact NumPy there
+    import faiss
+except ImportError:
+    faiss = None
 
 binary, data_dir = sys.argv[1], pathlib.Path(sys.argv[2])
 features = np.load(data_dir / "mobilenet_v2.npz")
@@ -98,6 +102,10 @@ def knn_reference(x, k):
     def normalise(v):
         v = v.astype(np.float32)
         return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+    if faiss is None:
+        a, b = normalise(X).astype(np.float64), normalise(x).astype(np.float64)
+        sq = (b**2).sum(1)[:, None] + (a**2).sum(1)[None, :] - 2 * b @ a.T
+        return np.sqrt(np.maximum(np.partition(sq, k - 1, axis=1)[:, k - 1], 0))
     index = faiss.IndexFlatL2(D)
     index.add(normalise(X))
     dist, _ = index.search(normalise(x), k)
@@ -237,7 +245,11 @@ with tempfile.TemporaryDirectory() as t:
     got = run_score(tmp, "msp", (), head=False)
     # newton-cg solves the same objective as lbfgs to a far smaller gradient; scikit-learn's lbfgs stops early here
     # (line-search failure) about 1e-3 away from the optimum that oodbench's probe reaches.
-    probe = LogisticRegression(C=1.0, multi_class="multinomial", solver="newton-cg", tol=1e-10).fit(X, y)
+    try:
+        probe = LogisticRegression(C=1.0, multi_class="multinomial", solver="newton-cg", tol=1e-10).fit(X, y)
+    except TypeError:  # scikit-learn >= 1.8 has no multi_class; for two classes the multinomial optimum has
+        assert C == 2   # w0 = -w1, which is the binary model with C doubled
+        probe = LogisticRegression(C=2.0, solver="newton-cg", tol=1e-10).fit(X, y)
     for name in TEST_SETS:
         diff = np.abs(got[name] + probe.predict_proba(tests[name]).max(1)).max()
         record(diff <= 1e-3, f"probe max prob {name}: max |diff| {diff:.2e}")
