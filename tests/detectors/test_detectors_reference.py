@@ -4,45 +4,21 @@
 
 The logit-based detectors get a supplied head, so their math is tested apart from the probe; the probe itself is
 tested against scikit-learn's multinomial LogisticRegression (probabilities within 1e-3).
-Usage: test_detectors_reference.py OODBENCH_BINARY DATA_DIR
+Usage: test_detectors_reference.py OODBENCH_BINARY DATA_DIR (helpers: reference_common.py)
 """
 import functools
-import json
-import pathlib
-import subprocess
-import sys
-import tempfile
 
 import numpy as np
 from scipy.special import logsumexp, softmax
 from sklearn.covariance import LedoitWolf
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
 
 try:  # Debian's python3-faiss; the GPU machine's Python has no faiss, so fall back to exact NumPy there
     import faiss
 except ImportError:
     faiss = None
 
-binary, data_dir = sys.argv[1], pathlib.Path(sys.argv[2])
-features = np.load(data_dir / "mobilenet_v2.npz")
-labels = np.load(data_dir / "labels.npz")
-ID, TEST_SETS = "chestxray", ["chestxray_test", "breastus_test", "mnist_far", "chestxray_blur"]
-X = features[f"{ID}_train"].astype(np.float64)
-y = labels[f"{ID}_train"]
-tests = {name: features[name].astype(np.float64) for name in TEST_SETS}
-N, D = X.shape
-C = y.max() + 1
-RCOND = D * 1.1920929e-7
-
-# A fixed head for the logit-based detectors: nearest class mean as a linear classifier, scaled to O(10) logits.
-means = np.stack([X[y == c].mean(0) for c in range(C)])
-W_head = 4 * means / np.linalg.norm(means, axis=1).mean()
-b_head = -0.5 * (W_head * means).sum(1)
-
-
-def logits(x, W=W_head, b=b_head):
-    return x @ W.T + b
+from reference_common import C, D, N, RCOND, TEST_SETS, Tally, W_head, X, b_head, logits, means, run_score, tests, y
 
 
 def pinv_psd(S, rcond=RCOND):
@@ -199,60 +175,20 @@ def _(x): return pca_reference(x, 0.9)
 def _(x): return pca_reference(x, 0.5)
 
 
-def run_score(tmp, detector, params, head=True, train_labels=True):
-    args = [binary, "--device", "cpu", "score", "--detector", detector,
-            "--train", str(data_dir / f"mobilenet_v2.npz:{ID}_train")]
-    if train_labels:
-        args += ["--train-labels", str(data_dir / f"labels.npz:{ID}_train")]
-    if head:
-        np.save(tmp / "W.npy", W_head.astype(np.float32))
-        np.save(tmp / "b.npy", b_head.astype(np.float32))
-        args += ["--head", str(tmp / "W.npy"), "--bias", str(tmp / "b.npy")]
-    for key, value in params:
-        args += ["--param", f"{key}={json.dumps(value)}"]
-    for name in TEST_SETS:
-        args += ["--test", str(data_dir / f"mobilenet_v2.npz:{name}"), "--out", str(tmp / f"{name}.npy")]
-    run = subprocess.run(args, capture_output=True, text=True)
-    assert run.returncode == 0, f"{detector} {params}: {run.stderr}"
-    return {name: np.load(tmp / f"{name}.npy") for name in TEST_SETS}
+tally = Tally()
+for (detector, params), fn in REFERENCES.items():
+    tally.compare(detector, params, fn)
 
-
-passed = failed = 0
-
-
-def record(ok, message):
-    global passed, failed
-    passed += ok
-    failed += not ok
-    print(("ok   " if ok else "FAIL ") + message)
-
-
-with tempfile.TemporaryDirectory() as t:
-    tmp = pathlib.Path(t)
-    for (detector, params), fn in REFERENCES.items():
-        got = run_score(tmp, detector, params)
-        ref = {name: fn(x) for name, x in tests.items()}
-        for name in TEST_SETS:
-            err = np.linalg.norm(got[name] - ref[name]) / np.linalg.norm(ref[name])
-            record(got[name].dtype == np.float32 and err <= 1e-4, f"{detector} {dict(params)} {name}: rel err {err:.2e}")
-        for name in TEST_SETS[1:]:
-            def auroc(s): return roc_auc_score(np.r_[np.zeros(len(s[TEST_SETS[0]])), np.ones(len(s[name]))],
-                                               np.r_[s[TEST_SETS[0]], s[name]])
-            diff = abs(auroc(got) - auroc(ref))
-            record(diff <= 1e-4, f"{detector} {dict(params)} AUROC {name}: {auroc(got):.4f} vs {auroc(ref):.4f}")
-
-    # The probe: MSP from oodbench's own probe against scikit-learn's multinomial logistic regression, converged.
-    got = run_score(tmp, "msp", (), head=False)
-    # newton-cg solves the same objective as lbfgs to a far smaller gradient; scikit-learn's lbfgs stops early here
-    # (line-search failure) about 1e-3 away from the optimum that oodbench's probe reaches.
-    try:
-        probe = LogisticRegression(C=1.0, multi_class="multinomial", solver="newton-cg", tol=1e-10).fit(X, y)
-    except TypeError:  # scikit-learn >= 1.8 has no multi_class; for two classes the multinomial optimum has
-        assert C == 2   # w0 = -w1, which is the binary model with C doubled
-        probe = LogisticRegression(C=2.0, solver="newton-cg", tol=1e-10).fit(X, y)
-    for name in TEST_SETS:
-        diff = np.abs(got[name] + probe.predict_proba(tests[name]).max(1)).max()
-        record(diff <= 1e-3, f"probe max prob {name}: max |diff| {diff:.2e}")
-
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+# The probe: MSP from oodbench's own probe against scikit-learn's multinomial logistic regression, converged.
+# newton-cg solves the same objective as lbfgs to a far smaller gradient; scikit-learn's lbfgs stops early here
+# (line-search failure) about 1e-3 away from the optimum that oodbench's probe reaches.
+got = run_score("msp", head=False)
+try:
+    probe = LogisticRegression(C=1.0, multi_class="multinomial", solver="newton-cg", tol=1e-10).fit(X, y)
+except TypeError:  # scikit-learn >= 1.8 has no multi_class; for two classes the multinomial optimum has
+    assert C == 2   # w0 = -w1, which is the binary model with C doubled
+    probe = LogisticRegression(C=2.0, solver="newton-cg", tol=1e-10).fit(X, y)
+for name in TEST_SETS:
+    diff = np.abs(got[name] + probe.predict_proba(tests[name]).max(1)).max()
+    tally.record(diff <= 1e-3, f"probe max prob {name}: max |diff| {diff:.2e}")
+tally.finish()

@@ -1,0 +1,87 @@
+"""What every detector reference test shares: the bundled real embeddings, a fixed linear head, running
+`oodbench score`, and comparing its scores with a float64 reference within METHODS.md's tolerances
+(‖s - s_ref‖ / ‖s_ref‖ <= 1e-4 per test set, AUROC within 1e-4).
+
+A test script imports this module and is run as: SCRIPT OODBENCH_BINARY DATA_DIR
+"""
+import json
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+binary, data_dir = sys.argv[1], pathlib.Path(sys.argv[2])
+features = np.load(data_dir / "mobilenet_v2.npz")
+labels = np.load(data_dir / "labels.npz")
+ID, TEST_SETS = "chestxray", ["chestxray_test", "breastus_test", "mnist_far", "chestxray_blur"]
+X = features[f"{ID}_train"].astype(np.float64)
+y = labels[f"{ID}_train"]
+tests = {name: features[name].astype(np.float64) for name in TEST_SETS}
+N, D = X.shape
+C = y.max() + 1
+RCOND = D * 1.1920929e-7
+
+# A fixed head for the logit-based detectors: nearest class mean as a linear classifier, scaled to O(10) logits.
+means = np.stack([X[y == c].mean(0) for c in range(C)])
+W_head = 4 * means / np.linalg.norm(means, axis=1).mean()
+b_head = -0.5 * (W_head * means).sum(1)
+_tmp = tempfile.TemporaryDirectory()
+tmp = pathlib.Path(_tmp.name)
+
+
+def logits(x, W=W_head, b=b_head):
+    return x @ W.T + b
+
+
+def run_score(detector, params=(), head=True, train_labels=True):
+    """Scores every TEST_SETS entry with `oodbench score`; returns {set name: float32 scores}."""
+    args = [binary, "--device", "cpu", "score", "--detector", detector,
+            "--train", str(data_dir / f"mobilenet_v2.npz:{ID}_train")]
+    if train_labels:
+        args += ["--train-labels", str(data_dir / f"labels.npz:{ID}_train")]
+    if head:
+        np.save(tmp / "W.npy", W_head.astype(np.float32))
+        np.save(tmp / "b.npy", b_head.astype(np.float32))
+        args += ["--head", str(tmp / "W.npy"), "--bias", str(tmp / "b.npy")]
+    for key, value in params:
+        args += ["--param", f"{key}={json.dumps(value)}"]
+    for name in TEST_SETS:
+        args += ["--test", str(data_dir / f"mobilenet_v2.npz:{name}"), "--out", str(tmp / f"{name}.npy")]
+    run = subprocess.run(args, capture_output=True, text=True)
+    assert run.returncode == 0, f"{detector} {params}: {run.stderr}"
+    return {name: np.load(tmp / f"{name}.npy") for name in TEST_SETS}
+
+
+class Tally:
+    """Counts checks and prints the closing 'N passed, M failed' line."""
+
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def record(self, ok, message):
+        self.passed += bool(ok)
+        self.failed += not ok
+        print(("ok   " if ok else "FAIL ") + message)
+
+    def compare(self, detector, params, reference, **run_options):
+        """Runs the detector and checks it against `reference(x) -> scores` on every test set."""
+        got = run_score(detector, params, **run_options)
+        ref = {name: reference(x) for name, x in tests.items()}
+        label = f"{detector} {dict(params)}"
+        for name in TEST_SETS:
+            err = np.linalg.norm(got[name] - ref[name]) / np.linalg.norm(ref[name])
+            self.record(got[name].dtype == np.float32 and err <= 1e-4, f"{label} {name}: rel err {err:.2e}")
+        for name in TEST_SETS[1:]:
+            def auroc(s):
+                return roc_auc_score(np.r_[np.zeros(len(s[TEST_SETS[0]])), np.ones(len(s[name]))],
+                                     np.r_[s[TEST_SETS[0]], s[name]])
+            self.record(abs(auroc(got) - auroc(ref)) <= 1e-4,
+                        f"{label} AUROC {name}: {auroc(got):.4f} vs {auroc(ref):.4f}")
+        return got
+
+    def finish(self):
+        print(f"{self.passed} passed, {self.failed} failed")
+        sys.exit(1 if self.failed else 0)
