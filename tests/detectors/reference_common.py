@@ -82,6 +82,28 @@ class Tally:
                         f"{label} AUROC {name}: {auroc(got):.4f} vs {auroc(ref):.4f}")
         return got
 
+    def hand_case(self, detector, params, train, test, expected, labels=None, head=None, tol=1e-5):
+        """Scores a tiny hand-made case (`head` = (W, b)) and checks it against hand-computed `expected` values."""
+        case = tmp / "hand"
+        case.mkdir(exist_ok=True)
+        np.save(case / "train.npy", np.asarray(train, dtype=np.float32))
+        np.save(case / "test.npy", np.asarray(test, dtype=np.float32))
+        args = [binary, "--device", "cpu", "score", "--detector", detector, "--train", str(case / "train.npy"),
+                "--test", str(case / "test.npy"), "--out", str(case / "s.npy")]
+        if labels is not None:
+            np.save(case / "labels.npy", np.asarray(labels, dtype=np.int32))
+            args += ["--train-labels", str(case / "labels.npy")]
+        if head is not None:
+            np.save(case / "W.npy", np.asarray(head[0], dtype=np.float32))
+            np.save(case / "b.npy", np.asarray(head[1], dtype=np.float32))
+            args += ["--head", str(case / "W.npy"), "--bias", str(case / "b.npy")]
+        for key, value in params:
+            args += ["--param", f"{key}={json.dumps(value)}"]
+        run = subprocess.run(args, capture_output=True, text=True)
+        got = np.load(case / "s.npy") if run.returncode == 0 else None
+        ok = got is not None and np.allclose(got, expected, rtol=tol, atol=tol)
+        self.record(ok, f"{detector} {dict(params)} hand case: got {got}, expected {np.asarray(expected)} {run.stderr}")
+
     def finish(self):
         print(f"{self.passed} passed, {self.failed} failed")
         sys.exit(1 if self.failed else 0)
