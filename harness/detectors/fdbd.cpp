@@ -1,0 +1,61 @@
+// fDBD, fast decision-boundary distance on the linear head (Liu & Qin, ICML 2024), METHODS.md "Feature-space
+// baselines": ŷ = argmax z; s = -[(1/(C-1)) Σ_{c≠ŷ} |z_ŷ - z_c| / ‖w_ŷ - w_c‖₂] / ‖x - μ‖₂, μ the ID train mean.
+// Tested against a float64 NumPy reference in tests/detectors/test_fdbd.py.
+#include <cmath>
+
+#include "harness/detectors/detector.h"
+#include "kernels/error.h"
+
+namespace oodbench {
+namespace {
+
+class Fdbd final : public Detector {
+ public:
+  explicit Fdbd(const Params&) {}
+
+  void fit(FitContext& ctx) override {
+    head_ = ctx.head();
+    mean_ = ctx.train_mean();
+    const std::size_t c = head_.classes();
+    if (c < 2) throw InputError("fdbd: needs a head with at least 2 classes");
+    weight_gap_ = Matrix<double>(c, c);  // ‖w_a - w_b‖₂ for every pair of classes
+    for (std::size_t a = 0; a < c; ++a)
+      for (std::size_t b = 0; b < c; ++b) {
+        double s = 0;
+        for (std::size_t j = 0; j < head_.weight.cols; ++j) {
+          const double d = static_cast<double>(head_.weight(a, j)) - head_.weight(b, j);
+          s += d * d;
+        }
+        weight_gap_(a, b) = std::sqrt(s);
+      }
+  }
+
+  std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {
+    const Matrix<double> z = head_.logits(x, backend);
+    const std::size_t c = z.cols;
+    std::vector<float> out(x.rows);
+    for (std::size_t i = 0; i < x.rows; ++i) {
+      std::size_t top = 0;
+      for (std::size_t k = 1; k < c; ++k) top = z(i, k) > z(i, top) ? k : top;
+      double boundary = 0;
+      for (std::size_t k = 0; k < c; ++k) {
+        if (k != top) boundary += std::fabs(z(i, top) - z(i, k)) / weight_gap_(top, k);
+      }
+      double dist_sq = 0;
+      for (std::size_t j = 0; j < x.cols; ++j) dist_sq += (x(i, j) - mean_[j]) * (x(i, j) - mean_[j]);
+      out[i] = static_cast<float>(-(boundary / static_cast<double>(c - 1)) / std::sqrt(dist_sq));
+    }
+    return out;
+  }
+
+ private:
+  LinearHead head_;
+  std::vector<double> mean_;
+  Matrix<double> weight_gap_;
+};
+
+OODBENCH_REGISTER_DETECTOR(Fdbd, {"fdbd", "s = -mean_{c != yhat} |z_yhat - z_c| / ||w_yhat - w_c|| / ||x - mu||",
+                                  "METHODS.md Feature-space; Liu & Qin, ICML 2024", false, true, {}})
+
+}  // namespace
+}  // namespace oodbench
