@@ -2,25 +2,14 @@
 // ID train feature values (NumPy's linear interpolation), z = W min(x, t) + b, s = -logsumexp(z).
 // Tested against a float64 NumPy reference in tests/detectors/test_detectors_reference.py.
 #include <algorithm>
-#include <cmath>
 
 #include "harness/detectors/detector.h"
+#include "harness/fit/percentile.h"
 #include "kernels/error.h"
 #include "kernels/rowwise.h"
 
 namespace oodbench {
 namespace {
-
-/// numpy.percentile(values, p) with the default linear interpolation. Reorders `values`.
-double percentile(std::vector<float>& values, double p) {
-  const double position = p / 100.0 * static_cast<double>(values.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(position));
-  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(lo), values.end());
-  const double low = values[lo];
-  if (lo + 1 >= values.size()) return low;
-  const double high = *std::min_element(values.begin() + static_cast<std::ptrdiff_t>(lo) + 1, values.end());
-  return low + (high - low) * (position - static_cast<double>(lo));
-}
 
 class ReAct final : public Detector {
  public:
