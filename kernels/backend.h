@@ -47,6 +47,8 @@ class Backend {
 
   /// C = A Bᵀ in float32 (A: m x k, B: n x k, C: m x n), the product every projection and logit uses.
   virtual Matrix<float> matmul_nt(const Matrix<float>& a, const Matrix<float>& b) const = 0;
+  /// The same in float64, for the few places where a quotient amplifies rounding (NERO's p / f).
+  virtual Matrix<double> matmul_nt(const Matrix<double>& a, const Matrix<double>& b) const = 0;
 
   /// Scatter matrix Σ_i (x_i - c_g(i))(x_i - c_g(i))ᵀ accumulated in float64. `centers` has one row per group;
   /// `group[i]` picks the center of row i (empty: every row uses centers row 0). Also returns Σ_i ‖x_i - c‖⁴ in

@@ -50,6 +50,12 @@ class Params {
   nlohmann::json values_;
 };
 
+/// Why one sample got its score: the score's terms as JSON, and a chart as an SVG document.
+struct Explanation {
+  nlohmann::json details;
+  std::string svg;
+};
+
 class Detector {
  public:
   virtual ~Detector() = default;
@@ -57,6 +63,9 @@ class Detector {
   virtual void fit(FitContext& ctx) = 0;
   /// One outlier score per row of `features` (higher = more OOD).
   virtual std::vector<float> score(const Matrix<float>& features, const Backend& backend) const = 0;
+  /// Explains the score of the single row in `sample` (1 x D), listing the `top` most contributing terms.
+  /// Detectors without explanations leave this as is: an InputError saying so.
+  virtual Explanation explain(const Matrix<float>& sample, std::size_t top, const Backend& backend) const;
 };
 
 using DetectorFactory = std::unique_ptr<Detector> (*)(const Params&);

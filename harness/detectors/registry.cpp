@@ -71,6 +71,10 @@ Params Params::resolve(const DetectorInfo& info, const nlohmann::json& given, co
   return p;
 }
 
+Explanation Detector::explain(const Matrix<float>&, std::size_t, const Backend&) const {
+  throw InputError("this detector has no explanation; `oodbench explain` supports: nero");
+}
+
 double Params::number(std::string_view name) const { return values_.at(std::string(name)).get<double>(); }
 std::int64_t Params::integer(std::string_view name) const { return values_.at(std::string(name)).get<std::int64_t>(); }
 bool Params::flag(std::string_view name) const { return values_.at(std::string(name)).get<bool>(); }

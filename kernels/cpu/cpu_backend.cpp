@@ -60,6 +60,15 @@ Matrix<float> CpuBackend::matmul_nt(const Matrix<float>& a, const Matrix<float>&
   return c;
 }
 
+Matrix<double> CpuBackend::matmul_nt(const Matrix<double>& a, const Matrix<double>& b) const {
+  if (a.cols != b.cols) throw std::invalid_argument("matmul_nt: inner dimensions differ");
+  Matrix<double> c(a.rows, b.rows);
+  if (c.data.empty()) return c;
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, as_int(a.rows), as_int(b.rows), as_int(a.cols), 1.0,
+              a.data.data(), as_int(a.cols), b.data.data(), as_int(b.cols), 0.0, c.data.data(), as_int(c.cols));
+  return c;
+}
+
 Matrix<double> CpuBackend::scatter(const Matrix<float>& x, const Matrix<double>& centers,
                                    std::span<const std::int32_t> group, double* sum_fourth_powers) const {
   const std::size_t d = x.cols;

@@ -13,6 +13,7 @@ class CpuBackend : public Backend {
   std::string description() const override;
   std::vector<std::uint32_t> argsort(std::span<const double> keys) const override;
   Matrix<float> matmul_nt(const Matrix<float>& a, const Matrix<float>& b) const override;
+  Matrix<double> matmul_nt(const Matrix<double>& a, const Matrix<double>& b) const override;
   Matrix<double> scatter(const Matrix<float>& x, const Matrix<double>& centers, std::span<const std::int32_t> group,
                          double* sum_fourth_powers) const override;
   SymmetricEigen eigh(const Matrix<double>& symmetric) const override;

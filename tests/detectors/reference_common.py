@@ -26,8 +26,9 @@ RCOND = D * 1.1920929e-7
 
 # A fixed head for the logit-based detectors: nearest class mean as a linear classifier, scaled to O(10) logits.
 means = np.stack([X[y == c].mean(0) for c in range(C)])
-W_head = 4 * means / np.linalg.norm(means, axis=1).mean()
-b_head = -0.5 * (W_head * means).sum(1)
+# Rounded to float32, the precision `--head/--bias` files carry, so the reference sees exactly the same head.
+W_head = (4 * means / np.linalg.norm(means, axis=1).mean()).astype(np.float32).astype(np.float64)
+b_head = (-0.5 * (W_head * means).sum(1)).astype(np.float32).astype(np.float64)
 _tmp = tempfile.TemporaryDirectory()
 tmp = pathlib.Path(_tmp.name)
 

@@ -1,0 +1,55 @@
+#include "harness/cli/fit_inputs.h"
+
+#include "harness/io/arrays.h"
+#include "kernels/error.h"
+
+namespace oodbench {
+
+void FitInputs::add_options(CLI::App* cmd) {
+  cmd->add_option("--detector", detector, "Detector name (see `oodbench detectors`)")->required();
+  cmd->add_option("--param", params, "Detector parameter key=value (repeatable), e.g. --param k=10")
+      ->allow_extra_args(false);
+  cmd->add_option("--train", train, "ID train features: .npy or file.npz:key, 2-D float")->required();
+  cmd->add_option("--train-labels", train_labels, "ID train labels 0..C-1 (int32/int64/uint8)");
+  cmd->add_option("--head", head, "Linear head weights W (C x D); skips training the probe");
+  cmd->add_option("--bias", bias, "Linear head bias b (C)");
+}
+
+nlohmann::json FitInputs::params_json() const {
+  nlohmann::json out = nlohmann::json::object();
+  for (const std::string& item : params) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) throw InputError("--param '" + item + "': expected key=value");
+    const std::string value = item.substr(eq + 1);
+    nlohmann::json parsed = nlohmann::json::parse(value, nullptr, false);
+    out[item.substr(0, eq)] = parsed.is_discarded() ? nlohmann::json(value) : parsed;
+  }
+  return out;
+}
+
+FitContext FitInputs::load(const Backend& backend) const {
+  if (head.empty() != bias.empty()) throw InputError("--head and --bias go together");
+  Matrix<float> x = load_features(train);
+  std::vector<std::int32_t> labels;
+  if (!train_labels.empty()) {
+    labels = load_labels(train_labels);
+    check_same_rows(x, train, labels, train_labels);
+  }
+  std::optional<LinearHead> linear_head;
+  if (!head.empty()) {
+    linear_head = LinearHead{load_features(head), {}};
+    for (double b : load_scores(bias)) linear_head->bias.push_back(static_cast<float>(b));
+  }
+  return FitContext(backend, std::move(x), std::move(labels), std::move(linear_head));
+}
+
+Matrix<float> FitInputs::load_test(const std::string& spec, std::size_t train_cols) const {
+  Matrix<float> t = load_features(spec);
+  if (t.cols != train_cols) {
+    throw InputError(spec + ": " + std::to_string(t.cols) + " columns but the train features (" + train + ") have " +
+                     std::to_string(train_cols));
+  }
+  return t;
+}
+
+}  // namespace oodbench

@@ -1,0 +1,29 @@
+// The fitting inputs that `score` and `explain` share: options, loading and checks.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "harness/fit/fit_context.h"
+
+namespace oodbench {
+
+struct FitInputs {
+  std::string detector;
+  std::vector<std::string> params;  ///< key=value
+  std::string train, train_labels, head, bias;
+
+  /// Adds --detector, --param, --train, --train-labels, --head, --bias to `cmd`.
+  void add_options(CLI::App* cmd);
+  /// The --param values as a JSON object: values that parse as JSON are JSON, others strings ("shrinkage=ridge").
+  nlohmann::json params_json() const;
+  /// Loads and checks train features, labels and head, and builds the context on `backend`.
+  FitContext load(const Backend& backend) const;
+  /// Loads test features, checking their width against the train features'.
+  Matrix<float> load_test(const std::string& spec, std::size_t train_cols) const;
+};
+
+}  // namespace oodbench
