@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/autoencoder.h"
 #include "kernels/matrix.h"
 
 namespace oodbench {
@@ -63,6 +64,16 @@ class Backend {
   /// Tiled: memory is O(tile_rows x tile_cols + queries x k), never the whole query x database matrix.
   virtual std::vector<float> kth_smallest_sqdist(const Matrix<float>& database, const Matrix<float>& queries,
                                                  std::size_t k) const = 0;
+
+  /// One epoch of autoencoder training: for each mini-batch of `batch` rows of `x`, taken in `order` (the last one
+  /// may be smaller), the MSE forward and backward pass and an Adam step on `params` and `state`. Returns each
+  /// step's loss (before its update).
+  virtual std::vector<double> train_autoencoder_epoch(AutoencoderParams<float>& params, AdamState& state,
+                                                      const Matrix<float>& x, std::span<const std::uint32_t> order,
+                                                      std::size_t batch, const AdamSettings& adam) const = 0;
+
+  /// The autoencoder's reconstruction of every row of `x`.
+  virtual Matrix<float> autoencoder_reconstruct(const AutoencoderParams<float>& params, const Matrix<float>& x) const = 0;
 
   /// For each query row, the nearest centroid under `metric` and its distance.
   virtual NearestCentroid nearest_centroid(const Matrix<float>& queries, const Matrix<float>& centroids,

@@ -230,24 +230,37 @@ NpyArray parse_npy(std::span<const std::byte> file, const std::string& source) {
   return array;
 }
 
-std::vector<std::byte> encode_npy(std::span<const float> values, std::span<const std::size_t> shape) {
+namespace {
+
+std::vector<std::byte> encode_npy_bytes(std::span<const std::byte> values, const char* descr,
+                                        std::span<const std::size_t> shape) {
   std::string dims;
   for (std::size_t d : shape) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
   if (shape.size() == 1) dims += ",";  // Python's one-element tuple: (n,)
-  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + dims + "), }";
+  std::string header = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
   const std::size_t unpadded = kMagicLen + 4 + header.size() + 1;
   header.append((64 - unpadded % 64) % 64, ' ');
   header.push_back('\n');
   const unsigned char version_and_len[4] = {1, 0, static_cast<unsigned char>(header.size() & 0xff),
                                             static_cast<unsigned char>(header.size() >> 8)};
-  std::vector<std::byte> out(kMagicLen + 4 + header.size() + values.size_bytes());
+  std::vector<std::byte> out(kMagicLen + 4 + header.size() + values.size());
   std::byte* at = out.data();
   for (auto [p, n] : {std::pair<const void*, std::size_t>{kMagic, kMagicLen}, {version_and_len, 4},
-                      {header.data(), header.size()}, {values.data(), values.size_bytes()}}) {
+                      {header.data(), header.size()}, {values.data(), values.size()}}) {
     if (n > 0) std::memcpy(at, p, n);
     at += n;
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<std::byte> encode_npy(std::span<const float> values, std::span<const std::size_t> shape) {
+  return encode_npy_bytes(std::as_bytes(values), "<f4", shape);
+}
+
+std::vector<std::byte> encode_npy(std::span<const std::int32_t> values, std::span<const std::size_t> shape) {
+  return encode_npy_bytes(std::as_bytes(values), "<i4", shape);
 }
 
 }  // namespace oodbench

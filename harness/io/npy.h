@@ -31,7 +31,8 @@ struct NpyArray {
 /// dimensions) is an InputError naming `source`.
 NpyArray parse_npy(std::span<const std::byte> file, const std::string& source);
 
-/// Encodes a C-order float32 array as a version 1.0 .npy file.
+/// Encodes a C-order float32 or int32 array as a version 1.0 .npy file.
 std::vector<std::byte> encode_npy(std::span<const float> values, std::span<const std::size_t> shape);
+std::vector<std::byte> encode_npy(std::span<const std::int32_t> values, std::span<const std::size_t> shape);
 
 }  // namespace oodbench

@@ -2,6 +2,9 @@
 
 #include <zip.h>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <memory>
 
 #include "kernels/error.h"
@@ -75,6 +78,32 @@ NpyArray load_npz_member(const std::string& path, const std::string& key) {
                      std::to_string(st.size) + " bytes)");
   }
   return parse_npy(bytes, path + ":" + chosen);
+}
+
+void write_npz(const std::string& path, const std::vector<std::pair<std::string, std::vector<std::byte>>>& members) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int code = 0;
+  zip_t* z = zip_open(tmp.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &code);
+  if (!z) throw InputError(path + ": cannot create (libzip error " + std::to_string(code) + ")");
+  for (const auto& [name, bytes] : members) {
+    zip_source_t* source = zip_source_buffer(z, bytes.data(), bytes.size(), 0);
+    if (!source || zip_file_add(z, (name + ".npy").c_str(), source, ZIP_FL_OVERWRITE) < 0) {
+      if (source) zip_source_free(source);
+      const std::string reason = zip_strerror(z);
+      zip_discard(z);
+      throw InputError(path + ": cannot add '" + name + "' (" + reason + ")");
+    }
+  }
+  if (zip_close(z) != 0) {
+    const std::string reason = zip_strerror(z);
+    zip_discard(z);
+    std::remove(tmp.c_str());
+    throw InputError(path + ": write failed (" + reason + ")");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw InputError(path + ": cannot replace");
+  }
 }
 
 }  // namespace oodbench

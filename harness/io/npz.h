@@ -15,4 +15,8 @@ std::vector<std::string> npz_keys(const std::string& path);
 /// A missing file, a corrupt archive or an unknown key is an InputError that names the file (and the keys present).
 NpyArray load_npz_member(const std::string& path, const std::string& key);
 
+/// Writes a .npz archive (numpy.load reads it) of already-encoded .npy members, atomically (temporary file, then
+/// rename). Failures are InputErrors naming the path.
+void write_npz(const std::string& path, const std::vector<std::pair<std::string, std::vector<std::byte>>>& members);
+
 }  // namespace oodbench

@@ -19,6 +19,10 @@ class CpuBackend : public Backend {
   SymmetricEigen eigh(const Matrix<double>& symmetric) const override;
   std::vector<float> kth_smallest_sqdist(const Matrix<float>& database, const Matrix<float>& queries,
                                          std::size_t k) const override;
+  std::vector<double> train_autoencoder_epoch(AutoencoderParams<float>& params, AdamState& state,
+                                              const Matrix<float>& x, std::span<const std::uint32_t> order,
+                                              std::size_t batch, const AdamSettings& adam) const override;
+  Matrix<float> autoencoder_reconstruct(const AutoencoderParams<float>& params, const Matrix<float>& x) const override;
   NearestCentroid nearest_centroid(const Matrix<float>& queries, const Matrix<float>& centroids,
                                    CentroidMetric metric) const override;
 };

@@ -1,0 +1,73 @@
+// Training the MaRS autoencoder (issue 4's defaults, every one a parameter): PyTorch nn.Linear initialisation from
+// the seed, MSE, Adam, mini-batches shuffled each epoch from the seed, optional early stopping on ID validation.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "kernels/backend.h"
+
+namespace oodbench {
+
+enum class Preprocessing { raw, standardize, l2 };
+
+struct AutoencoderConfig {
+  std::size_t hidden = 0;      ///< h; 0 means D / 2
+  std::size_t bottleneck = 0;  ///< b; 0 means min(128, D / 4)
+  std::size_t epochs = 50;
+  std::size_t batch = 256;
+  AdamSettings adam;
+  std::uint64_t seed = 0;
+  Preprocessing preprocessing = Preprocessing::raw;
+  std::size_t patience = 0;    ///< early stopping: epochs without a better validation loss; 0 = off
+
+  /// A stable description, used to share one trained autoencoder between detectors asking for the same one.
+  std::string key() const;
+};
+
+/// A trained autoencoder together with the input preprocessing it was trained on.
+struct Autoencoder {
+  AutoencoderParams<float> params;
+  Preprocessing preprocessing = Preprocessing::raw;
+  std::vector<double> mean, scale;  ///< for standardize
+  std::vector<double> epoch_losses;  ///< mean training loss per epoch
+  std::size_t best_epoch = 0;
+
+  /// Preprocessed input, as the autoencoder sees it.
+  Matrix<float> prepare(const Matrix<float>& x) const;
+  /// r = prepare(x) - reconstruction, one residual row per input row.
+  Matrix<float> residuals(const Matrix<float>& x, const Backend& backend) const;
+};
+
+/// What the first steps of training did, for checking against an independent implementation.
+struct TrainingTrace {
+  AutoencoderParams<float> initial;
+  std::vector<std::uint32_t> order;  ///< the rows of every epoch, concatenated
+  std::vector<double> losses;        ///< every step's loss
+};
+
+/// A deterministic generator (splitmix64): the same seed gives the same weights and batch orders everywhere.
+class SeededRandom {
+ public:
+  explicit SeededRandom(std::uint64_t seed) : state_(seed) {}
+  std::uint64_t next();
+  /// Uniform in [0, 1) with 24 random bits: exact in float32.
+  float uniform();
+  /// A uniformly random permutation of 0..n-1 (Fisher-Yates).
+  std::vector<std::uint32_t> permutation(std::size_t n);
+
+ private:
+  std::uint64_t state_;
+};
+
+/// Trains on `train` (rows = samples); `validation` is needed for early stopping.
+Autoencoder train_autoencoder(const Matrix<float>& train, const Matrix<float>* validation,
+                              const AutoencoderConfig& config, const Backend& backend, TrainingTrace* trace = nullptr);
+
+/// All parameters as named .npy members ("w0".."w3", "b0".."b3"), for write_npz.
+std::vector<std::pair<std::string, std::vector<std::byte>>> encode_params(const AutoencoderParams<float>& p);
+
+}  // namespace oodbench
