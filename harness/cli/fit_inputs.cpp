@@ -13,6 +13,7 @@ void FitInputs::add_options(CLI::App* cmd) {
   cmd->add_option("--train-labels", train_labels, "ID train labels 0..C-1 (int32/int64/uint8)");
   cmd->add_option("--head", head, "Linear head weights W (C x D); skips training the probe");
   cmd->add_option("--bias", bias, "Linear head bias b (C)");
+  cmd->add_option("--val", validation, "ID validation features (early stopping, residual_split=val)");
 }
 
 nlohmann::json FitInputs::params_json() const {
@@ -40,7 +41,10 @@ FitContext FitInputs::load(const Backend& backend) const {
     linear_head = LinearHead{load_features(head), {}};
     for (double b : load_scores(bias)) linear_head->bias.push_back(static_cast<float>(b));
   }
-  return FitContext(backend, std::move(x), std::move(labels), std::move(linear_head));
+  const std::size_t dims = x.cols;
+  FitContext ctx(backend, std::move(x), std::move(labels), std::move(linear_head));
+  if (!validation.empty()) ctx.set_validation(load_test(validation, dims));
+  return ctx;
 }
 
 Matrix<float> FitInputs::load_test(const std::string& spec, std::size_t train_cols) const {

@@ -14,9 +14,9 @@ namespace oodbench {
 struct FitInputs {
   std::string detector;
   std::vector<std::string> params;  ///< key=value
-  std::string train, train_labels, head, bias;
+  std::string train, train_labels, head, bias, validation;
 
-  /// Adds --detector, --param, --train, --train-labels, --head, --bias to `cmd`.
+  /// Adds --detector, --param, --train, --train-labels, --head, --bias, --val to `cmd`.
   void add_options(CLI::App* cmd);
   /// The --param values as a JSON object: values that parse as JSON are JSON, others strings ("shrinkage=ridge").
   nlohmann::json params_json() const;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +46,19 @@ class FitContext {
   /// Train rows scaled to unit L2 norm (norm floored at 1e-12).
   const Matrix<float>& normalized_train();
 
+  /// ID validation features (optional; early stopping and validation-split fits need them).
+  void set_validation(Matrix<float> validation) { validation_ = std::move(validation); }
+  const Matrix<float>* validation() const { return validation_ ? &*validation_ : nullptr; }
+
+  /// A fit shared by every detector asking with the same `key` (e.g. one trained autoencoder for MaRS and AE-L2):
+  /// made by `make()` on first use, then reused.
+  template <class T, class Make>
+  const T& shared(const std::string& key, Make make) {
+    auto it = shared_.find(key);
+    if (it == shared_.end()) it = shared_.emplace(key, std::make_shared<const T>(make())).first;
+    return *static_cast<const T*>(it->second.get());
+  }
+
   /// Warnings for the user (singular covariance, probe not converged); the CLI prints them on stderr.
   void warn(std::string message) { warnings_.push_back(std::move(message)); }
   const std::vector<std::string>& warnings() const { return warnings_; }
@@ -65,6 +79,8 @@ class FitContext {
   std::optional<CovarianceFit> class_covariance_;
   std::optional<CovarianceFit> global_covariance_;
   std::optional<Matrix<float>> normalized_train_;
+  std::optional<Matrix<float>> validation_;
+  std::map<std::string, std::shared_ptr<const void>> shared_;
   std::vector<std::string> warnings_;
 };
 

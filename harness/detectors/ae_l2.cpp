@@ -1,0 +1,30 @@
+// AE-L2, METHODS.md "Reconstruction-based": the MaRS autoencoder's squared residual norm, s = ‖x - g(f(x))‖²
+// (in the preprocessed space). MaRS's baseline: the same autoencoder, no covariance.
+// Tested against a NumPy reference from the same weights in tests/detectors/test_mars.py.
+#include "harness/detectors/autoencoder_params.h"
+#include "kernels/rowwise.h"
+
+namespace oodbench {
+namespace {
+
+class AeL2 final : public Detector {
+ public:
+  explicit AeL2(const Params& p) : params_(p) {}
+  void fit(FitContext& ctx) override { ae_ = &fitted_autoencoder(ctx, params_); }
+  std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {
+    const Matrix<float> r = ae_->residuals(x, backend);
+    std::vector<float> out(x.rows);
+    for (std::size_t i = 0; i < x.rows; ++i) out[i] = squared_norm(r.row(i), r.cols);
+    return out;
+  }
+
+ private:
+  Params params_;
+  const Autoencoder* ae_ = nullptr;  // owned by the FitContext, shared with mars
+};
+
+OODBENCH_REGISTER_DETECTOR(AeL2, {"ae_l2", "s = ||x - g(f(x))||^2, the MaRS autoencoder's residual norm",
+                                  "METHODS.md Reconstruction-based (AE-L2)", false, false, autoencoder_params()})
+
+}  // namespace
+}  // namespace oodbench

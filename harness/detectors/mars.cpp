@@ -1,0 +1,86 @@
+// MaRS, METHODS.md "Reconstruction-based": an autoencoder learns the ID embeddings; a sample is scored by the
+// Mahalanobis distance of its reconstruction residual r = x - g(f(x)), s = rᵀ Σ⁺ r, Σ the covariance of ID residuals
+// (train or val split). Options: centring (score r - r̄ instead of the raw r, which the paper uses), shrinkage,
+// and the ablations `mode = diagonal` (Σ's diagonal only) and `mode = low_pca` (the `low_dims` lowest-variance
+// directions of Σ, each with weight 1). The autoencoder is shared with ae_l2 when their parameters agree.
+// Tested against a NumPy reference from the same weights in tests/detectors/test_mars.py.
+#include <algorithm>
+
+#include "harness/detectors/autoencoder_params.h"
+#include "harness/detectors/covariance_params.h"
+
+namespace oodbench {
+namespace {
+
+std::vector<ParamSpec> mars_params() {
+  std::vector<ParamSpec> p = autoencoder_params();
+  for (ParamSpec& s : covariance_params()) p.push_back(std::move(s));
+  p.push_back({"residual_split", "train", "ID split whose residuals give Σ: train or val (needs --val)", {"train", "val"}});
+  p.push_back({"centering", false, "score r - mean ID residual instead of the raw residual", {}});
+  p.push_back({"mode", "full", "full Σ⁺; diagonal Σ (ablation); low_pca: lowest-variance directions, weight 1",
+               {"full", "diagonal", "low_pca"}});
+  p.push_back({"low_dims", 0, "directions kept by mode = low_pca; 0 means D / 2", {}});
+  return p;
+}
+
+class Mars final : public Detector {
+ public:
+  explicit Mars(const Params& p) : params_(p), centering_(p.flag("centering")), mode_(p.text("mode")) {}
+
+  void fit(FitContext& ctx) override {
+    ae_ = &fitted_autoencoder(ctx, params_);
+    const Backend& backend = ctx.backend();
+    const bool use_val = params_.text("residual_split") == "val";
+    if (use_val && !ctx.validation()) throw InputError("residual_split = val needs ID validation features (--val)");
+    const Matrix<float> r = ae_->residuals(use_val ? *ctx.validation() : ctx.train(), backend);
+    const std::size_t d = r.cols;
+    Matrix<double> mean(1, d);
+    for (std::size_t i = 0; i < r.rows; ++i)
+      for (std::size_t j = 0; j < d; ++j) mean(0, j) += r(i, j);
+    for (double& m : mean.data) m /= static_cast<double>(r.rows);
+    center_.assign(d, 0.0);
+    if (centering_) center_ = mean.data;
+    const CovarianceFit cov = fit_covariance(backend, r, mean, {});
+    if (cov.samples <= d) ctx.warn("mars: residual covariance from " + std::to_string(cov.samples) + " samples in " +
+                                   std::to_string(d) + " dimensions is singular; using its pseudo-inverse");
+    if (mode_ == "full") {
+      projection_ = whitening_from(cov, params_).rows;
+    } else if (mode_ == "diagonal") {
+      double max_var = 0;
+      for (std::size_t j = 0; j < d; ++j) max_var = std::max(max_var, cov.matrix(j, j));
+      const double rcond = params_.number("rcond") > 0 ? params_.number("rcond") : default_rcond(d);
+      std::vector<std::size_t> kept;
+      for (std::size_t j = 0; j < d; ++j)
+        if (cov.matrix(j, j) > rcond * max_var) kept.push_back(j);
+      projection_ = Matrix<float>(kept.size(), d);
+      for (std::size_t r_ = 0; r_ < kept.size(); ++r_)
+        projection_(r_, kept[r_]) = static_cast<float>(1.0 / std::sqrt(cov.matrix(kept[r_], kept[r_])));
+    } else {  // low_pca: eigenvalues ascending, so the first columns
+      const std::int64_t low = params_.integer("low_dims");
+      const std::size_t keep = low <= 0 ? d / 2 : std::min<std::size_t>(static_cast<std::size_t>(low), d);
+      projection_ = Matrix<float>(keep, d);
+      for (std::size_t m = 0; m < keep; ++m)
+        for (std::size_t j = 0; j < d; ++j) projection_(m, j) = static_cast<float>(cov.eigen.vectors(j, m));
+    }
+  }
+
+  std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {
+    const Matrix<float> r = subtract_row(ae_->residuals(x, backend), center_);
+    const std::vector<double> s = whitened_sqnorms(r, Whitening{projection_, projection_.rows}, backend);
+    return std::vector<float>(s.begin(), s.end());
+  }
+
+ private:
+  Params params_;
+  bool centering_;
+  std::string mode_;
+  const Autoencoder* ae_ = nullptr;  // owned by the FitContext, shared with ae_l2
+  std::vector<double> center_;       // zero unless centering
+  Matrix<float> projection_;         // rows whose squared projections sum to the score
+};
+
+OODBENCH_REGISTER_DETECTOR(Mars, {"mars", "s = r^T pinv(Sigma_r) r, r = x - g(f(x)) the autoencoder residual",
+                                  "METHODS.md Reconstruction-based (MaRS)", false, false, mars_params()})
+
+}  // namespace
+}  // namespace oodbench
