@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   add_score_command(app, global);
   add_detectors_command(app);
   add_explain_command(app, global);
+  add_diagnose_command(app, global);
 
   try {
     app.parse(argc, argv);

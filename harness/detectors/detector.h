@@ -66,6 +66,9 @@ class Detector {
   /// Explains the score of the single row in `sample` (1 x D), listing the `top` most contributing terms.
   /// Detectors without explanations leave this as is: an InputError saying so.
   virtual Explanation explain(const Matrix<float>& sample, std::size_t top, const Backend& backend) const;
+  /// A detector-specific diagnostic of how an OOD set differs from ID (e.g. MaRS's residual spectrum), as JSON.
+  /// Detectors without one leave this as is: an InputError saying so.
+  virtual nlohmann::json diagnose(const Matrix<float>& ood, const Backend& backend) const;
 };
 
 using DetectorFactory = std::unique_ptr<Detector> (*)(const Params&);

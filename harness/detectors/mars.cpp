@@ -41,6 +41,8 @@ class Mars final : public Detector {
     center_.assign(d, 0.0);
     if (centering_) center_ = mean.data;
     const CovarianceFit cov = fit_covariance(backend, r, mean, {});
+    spectrum_ = cov.eigen;
+    id_energy_ = energies(subtract_row(r, center_), backend);
     if (cov.samples <= d) ctx.warn("mars: residual covariance from " + std::to_string(cov.samples) + " samples in " +
                                    std::to_string(d) + " dimensions is singular; using its pseudo-inverse");
     if (mode_ == "full") {
@@ -64,6 +66,27 @@ class Mars final : public Detector {
     }
   }
 
+  /// Where residual energy lands, per eigenvector u_i of Σ (largest eigenvalue first): E_OOD[(u_iᵀ r)²] /
+  /// E_ID[(u_iᵀ r)²]. MaRS's argument is that OOD energy concentrates in low-variance directions.
+  nlohmann::json diagnose(const Matrix<float>& ood, const Backend& backend) const override {
+    const std::vector<double> ood_energy = energies(subtract_row(ae_->residuals(ood, backend), center_), backend);
+    const std::size_t d = spectrum_.values.size();
+    nlohmann::json eigenvalues = nlohmann::json::array(), id = nlohmann::json::array(),
+                   out = nlohmann::json::array(), ratio = nlohmann::json::array();
+    for (std::size_t k = d; k-- > 0;) {
+      eigenvalues.push_back(spectrum_.values[k]);
+      id.push_back(id_energy_[k]);
+      out.push_back(ood_energy[k]);
+      ratio.push_back(id_energy_[k] > 0 ? nlohmann::json(ood_energy[k] / id_energy_[k]) : nlohmann::json(nullptr));
+    }
+    return {{"detector", "mars"},
+            {"order", "eigenvectors of the ID residual covariance, largest eigenvalue first"},
+            {"eigenvalues", eigenvalues},
+            {"id_energy", id},
+            {"ood_energy", out},
+            {"energy_ratio", ratio}};
+  }
+
   std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {
     const Matrix<float> r = subtract_row(ae_->residuals(x, backend), center_);
     const std::vector<double> s = whitened_sqnorms(r, Whitening{projection_, projection_.rows}, backend);
@@ -71,12 +94,27 @@ class Mars final : public Detector {
   }
 
  private:
+  /// Mean squared projection of the rows of `r` on each eigenvector of Σ (eigen order: ascending eigenvalue).
+  std::vector<double> energies(const Matrix<float>& r, const Backend& backend) const {
+    Matrix<float> basis(spectrum_.values.size(), r.cols);
+    for (std::size_t k = 0; k < basis.rows; ++k)
+      for (std::size_t j = 0; j < r.cols; ++j) basis(k, j) = static_cast<float>(spectrum_.vectors(j, k));
+    const Matrix<float> proj = backend.matmul_nt(r, basis);
+    std::vector<double> e(basis.rows, 0.0);
+    for (std::size_t i = 0; i < proj.rows; ++i)
+      for (std::size_t k = 0; k < proj.cols; ++k) e[k] += static_cast<double>(proj(i, k)) * proj(i, k);
+    for (double& v : e) v /= static_cast<double>(proj.rows);
+    return e;
+  }
+
   Params params_;
   bool centering_;
   std::string mode_;
   const Autoencoder* ae_ = nullptr;  // owned by the FitContext, shared with ae_l2
   std::vector<double> center_;       // zero unless centering
   Matrix<float> projection_;         // rows whose squared projections sum to the score
+  SymmetricEigen spectrum_;          // of the ID residual covariance, for diagnose()
+  std::vector<double> id_energy_;    // E_ID[(u_kᵀ r)²] per eigenvector, ascending eigenvalue order
 };
 
 OODBENCH_REGISTER_DETECTOR(Mars, {"mars", "s = r^T pinv(Sigma_r) r, r = x - g(f(x)) the autoencoder residual",

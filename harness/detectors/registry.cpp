@@ -75,6 +75,10 @@ Explanation Detector::explain(const Matrix<float>&, std::size_t, const Backend&)
   throw InputError("this detector has no explanation; `oodbench explain` supports: nero");
 }
 
+nlohmann::json Detector::diagnose(const Matrix<float>&, const Backend&) const {
+  throw InputError("this detector has no diagnostic; `oodbench diagnose` supports: mars");
+}
+
 double Params::number(std::string_view name) const { return values_.at(std::string(name)).get<double>(); }
 std::int64_t Params::integer(std::string_view name) const { return values_.at(std::string(name)).get<std::int64_t>(); }
 bool Params::flag(std::string_view name) const { return values_.at(std::string(name)).get<bool>(); }

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """mars and ae_l2 against a float64 NumPy reference computed from the very autoencoder weights oodbench trained
 (written with the weights_out parameter), on the bundled data: every mode of MaRS and its options."""
+import json
+import subprocess
+
 import numpy as np
-from reference_common import D, RCOND, X, Tally, tmp
+from reference_common import ID, RCOND, X, Tally, binary, data_dir, tests, tmp
 
 WEIGHTS = tmp / "ae.npz"
 AE = (("epochs", 3), ("seed", 5), ("weights_out", str(WEIGHTS)))
@@ -48,4 +51,24 @@ tally.compare("mars", AE + (("mode", "diagonal"),), lambda x: mars_reference(x, 
               train_labels=False)
 tally.compare("mars", AE + (("mode", "low_pca"), ("low_dims", 200)),
               lambda x: mars_reference(x, mode="low_pca", low_dims=200), head=False, train_labels=False)
+
+# diagnose: the spectrum of Σ and where OOD residual energy lands, per eigenvector.
+run = subprocess.run([binary, "--device", "cpu", "diagnose", "--detector", "mars", "--train",
+                      f"{data_dir}/mobilenet_v2.npz:{ID}_train", "--ood", f"{data_dir}/mobilenet_v2.npz:mnist_far",
+                      *[a for k, v in AE for a in ("--param", f"{k}={v}")]], capture_output=True, text=True)
+tally.record(run.returncode == 0, f"diagnose runs {run.stderr}")
+if run.returncode == 0:
+    diag = json.loads(run.stdout)
+    mean, lam, U = covariance_eigen()
+    r_id, r_ood = residual(X), residual(tests["mnist_far"])
+    eig = np.array(diag["eigenvalues"])
+    tally.record(np.abs(eig - lam[::-1]).max() <= 1e-4 * lam.max(), "diagnose eigenvalues match NumPy's, descending")
+    # Energy sums are basis-free: mean squared residual norms.
+    for name, key, r in (("ID", "id_energy", r_id), ("OOD", "ood_energy", r_ood)):
+        got, want = sum(diag[key]), (r ** 2).sum(1).mean()
+        tally.record(abs(got - want) <= 1e-4 * want, f"diagnose {name} energy sums to mean ||r||^2: {got:.6g} vs {want:.6g}")
+    top = U[:, ::-1][:, :5]  # the leading eigenvectors are well separated, so comparable one by one
+    want_ratio = ((r_ood @ top) ** 2).mean(0) / ((r_id @ top) ** 2).mean(0)
+    got_ratio = np.array(diag["energy_ratio"][:5], dtype=float)
+    tally.record(np.allclose(got_ratio, want_ratio, rtol=1e-3), f"diagnose leading energy ratios {got_ratio} vs {want_ratio}")
 tally.finish()

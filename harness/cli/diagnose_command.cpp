@@ -1,0 +1,51 @@
+// `oodbench diagnose`: a detector's diagnostic of an OOD set against ID, as JSON (MaRS: the residual spectrum and
+// where the OOD residual energy lands), printed and optionally written to a file.
+#include <iostream>
+
+#include "harness/cli/command.h"
+#include "harness/cli/fit_inputs.h"
+#include "harness/detectors/detector.h"
+#include "harness/io/arrays.h"
+
+namespace oodbench {
+namespace {
+
+struct DiagnoseOptions {
+  FitInputs fit;
+  std::string ood, out;
+};
+
+void run_diagnose(const DiagnoseOptions& opt, const GlobalOptions& global) {
+  const DetectorEntry& entry = find_detector(opt.fit.detector);
+  const nlohmann::json params = opt.fit.params_json();
+  Params::resolve(entry.info, params, "--param");
+  if (!opt.out.empty()) check_writable(opt.out);
+  const auto backend = global.backend();
+  FitContext ctx = opt.fit.load(*backend);
+  const Matrix<float> ood = opt.fit.load_test(opt.ood, ctx.dims());
+  const auto detector = make_fitted_detector(entry, params, ctx, "--param");
+  nlohmann::json result = detector->diagnose(ood, *backend);
+  for (const std::string& w : ctx.warnings()) std::cerr << "oodbench: warning: " << w << '\n';
+  result["ood"] = opt.ood;
+  const std::string text = result.dump(2) + "\n";
+  if (!opt.out.empty()) {
+    write_file_atomic(opt.out, std::as_bytes(std::span<const char>(text.data(), text.size())));
+    std::cout << opt.out << ": " << entry.info.name << " diagnostic of " << opt.ood << '\n';
+  } else {
+    std::cout << text;
+  }
+}
+
+}  // namespace
+
+void add_diagnose_command(CLI::App& app, const GlobalOptions& global) {
+  auto opt = std::make_shared<DiagnoseOptions>();
+  CLI::App* cmd = app.add_subcommand("diagnose", "A detector's diagnostic of an OOD set (mars: residual spectrum and "
+                                                 "per-eigenvector OOD/ID energy ratio), as JSON");
+  opt->fit.add_options(cmd);
+  cmd->add_option("--ood", opt->ood, "OOD features")->required();
+  cmd->add_option("--out", opt->out, "Write the JSON here (atomically) instead of printing it");
+  cmd->callback([opt, &global] { run_diagnose(*opt, global); });
+}
+
+}  // namespace oodbench
