@@ -9,6 +9,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "kernels/cpu/blas.h"
 #include "kernels/rowwise.h"
 
 namespace oodbench {
@@ -38,6 +39,17 @@ inline void offer(float* heap, std::size_t k, float d) {
   std::push_heap(heap, heap + k);
 }
 
+/// C = A Bᵀ for float or double.
+template <class T>
+Matrix<T> product_nt(const Matrix<T>& a, const Matrix<T>& b) {
+  if (a.cols != b.cols) throw std::invalid_argument("matmul_nt: inner dimensions differ");
+  Matrix<T> c(a.rows, b.rows);
+  if (c.data.empty()) return c;
+  cpu::gemm(false, true, a.rows, b.rows, a.cols, T{1}, a.data.data(), a.cols, b.data.data(), b.cols, T{0},
+            c.data.data(), c.cols);
+  return c;
+}
+
 }  // namespace
 
 std::string CpuBackend::description() const {
@@ -51,23 +63,9 @@ std::vector<std::uint32_t> CpuBackend::argsort(std::span<const double> keys) con
   return order;
 }
 
-Matrix<float> CpuBackend::matmul_nt(const Matrix<float>& a, const Matrix<float>& b) const {
-  if (a.cols != b.cols) throw std::invalid_argument("matmul_nt: inner dimensions differ");
-  Matrix<float> c(a.rows, b.rows);
-  if (c.data.empty()) return c;
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, as_int(a.rows), as_int(b.rows), as_int(a.cols), 1.0f,
-              a.data.data(), as_int(a.cols), b.data.data(), as_int(b.cols), 0.0f, c.data.data(), as_int(c.cols));
-  return c;
-}
+Matrix<float> CpuBackend::matmul_nt(const Matrix<float>& a, const Matrix<float>& b) const { return product_nt(a, b); }
 
-Matrix<double> CpuBackend::matmul_nt(const Matrix<double>& a, const Matrix<double>& b) const {
-  if (a.cols != b.cols) throw std::invalid_argument("matmul_nt: inner dimensions differ");
-  Matrix<double> c(a.rows, b.rows);
-  if (c.data.empty()) return c;
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, as_int(a.rows), as_int(b.rows), as_int(a.cols), 1.0,
-              a.data.data(), as_int(a.cols), b.data.data(), as_int(b.cols), 0.0, c.data.data(), as_int(c.cols));
-  return c;
-}
+Matrix<double> CpuBackend::matmul_nt(const Matrix<double>& a, const Matrix<double>& b) const { return product_nt(a, b); }
 
 Matrix<double> CpuBackend::scatter(const Matrix<float>& x, const Matrix<double>& centers,
                                    std::span<const std::int32_t> group, double* sum_fourth_powers) const {
