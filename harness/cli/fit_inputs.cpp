@@ -1,5 +1,6 @@
 #include "harness/cli/fit_inputs.h"
 
+#include "harness/detectors/detector.h"
 #include "harness/io/arrays.h"
 #include "kernels/error.h"
 
@@ -16,17 +17,7 @@ void FitInputs::add_options(CLI::App* cmd) {
   cmd->add_option("--val", validation, "ID validation features (early stopping, residual_split=val)");
 }
 
-nlohmann::json FitInputs::params_json() const {
-  nlohmann::json out = nlohmann::json::object();
-  for (const std::string& item : params) {
-    const auto eq = item.find('=');
-    if (eq == std::string::npos || eq == 0) throw InputError("--param '" + item + "': expected key=value");
-    const std::string value = item.substr(eq + 1);
-    nlohmann::json parsed = nlohmann::json::parse(value, nullptr, false);
-    out[item.substr(0, eq)] = parsed.is_discarded() ? nlohmann::json(value) : parsed;
-  }
-  return out;
-}
+nlohmann::json FitInputs::params_json() const { return parse_param_assignments(params); }
 
 FitContext FitInputs::load(const Backend& backend) const {
   if (head.empty() != bias.empty()) throw InputError("--head and --bias go together");

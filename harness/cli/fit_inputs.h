@@ -18,7 +18,7 @@ struct FitInputs {
 
   /// Adds --detector, --param, --train, --train-labels, --head, --bias, --val to `cmd`.
   void add_options(CLI::App* cmd);
-  /// The --param values as a JSON object: values that parse as JSON are JSON, others strings ("shrinkage=ridge").
+  /// The --param values as a JSON object (parse_param_assignments).
   nlohmann::json params_json() const;
   /// Loads and checks train features, labels and head, and builds the context on `backend`.
   FitContext load(const Backend& backend) const;

@@ -59,7 +59,8 @@ struct Explanation {
 class Detector {
  public:
   virtual ~Detector() = default;
-  /// Fits on the ID training data. Shared statistics come from `ctx` and are computed once for all detectors.
+  /// Fits on the ID training data. Shared statistics come from `ctx` and are computed once for all detectors; a
+  /// fitted detector may keep references to them, so the context must outlive the scoring.
   virtual void fit(FitContext& ctx) = 0;
   /// One outlier score per row of `features` (higher = more OOD).
   virtual std::vector<float> score(const Matrix<float>& features, const Backend& backend) const = 0;
@@ -84,6 +85,10 @@ std::vector<const DetectorEntry*> all_detectors();
 const DetectorEntry& find_detector(std::string_view name);
 /// Adds a detector at static-initialisation time; use OODBENCH_REGISTER_DETECTOR.
 bool register_detector(DetectorInfo info, DetectorFactory make);
+
+/// "key=value" assignments (CLI --param) as a JSON object: values that parse as JSON are JSON ("k=50" -> 50),
+/// anything else a string ("shrinkage=ridge").
+nlohmann::json parse_param_assignments(const std::vector<std::string>& assignments);
 
 /// Validates `params_json`, checks the detector's needs against `ctx`, builds and fits it.
 std::unique_ptr<Detector> make_fitted_detector(const DetectorEntry& entry, const nlohmann::json& params_json,
