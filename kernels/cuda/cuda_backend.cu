@@ -1,4 +1,7 @@
 #include <thrust/device_vector.h>
+#include <thrust/copy.h>
+
+#include <type_traits>
 #include <thrust/sequence.h>
 #include <thrust/sort.h>
 
@@ -10,7 +13,32 @@
 namespace oodbench {
 namespace {
 
+/// C = A Bᵀ for row-major A (m x k) and B (n x k). cuBLAS is column-major, where row-major C is Cᵀ = B Aᵀ:
+/// one GEMM with B transposed, A as is, and the dimensions swapped.
+template <class T>
+Matrix<T> product_nt(cublasHandle_t handle, const Matrix<T>& a, const Matrix<T>& b) {
+  if (a.cols != b.cols) throw std::invalid_argument("matmul_nt: inner dimensions differ");
+  Matrix<T> c(a.rows, b.rows);
+  if (c.data.empty()) return c;
+  thrust::device_vector<T> da(a.data.begin(), a.data.end()), db(b.data.begin(), b.data.end()), dc(c.data.size());
+  const T one = 1, zero = 0;
+  const int m = static_cast<int>(a.rows), n = static_cast<int>(b.rows), k = static_cast<int>(a.cols);
+  if constexpr (std::is_same_v<T, float>) {
+    OODBENCH_CUDA_CHECK(cublasSgemm(handle, CUBLAS_OP_T, CUBLAS_OP_N, n, m, k, &one, thrust::raw_pointer_cast(db.data()),
+                                    k, thrust::raw_pointer_cast(da.data()), k, &zero,
+                                    thrust::raw_pointer_cast(dc.data()), n));
+  } else {
+    OODBENCH_CUDA_CHECK(cublasDgemm(handle, CUBLAS_OP_T, CUBLAS_OP_N, n, m, k, &one, thrust::raw_pointer_cast(db.data()),
+                                    k, thrust::raw_pointer_cast(da.data()), k, &zero,
+                                    thrust::raw_pointer_cast(dc.data()), n));
+  }
+  thrust::copy(dc.begin(), dc.end(), c.data.begin());
+  return c;
+}
+
 // Primitives not yet ported to the GPU are inherited from the CPU backend, so every detector runs on either.
+// Not yet run on a GPU: matmul_nt and eigh below were written in a session without one; tests/kernels'
+// CudaVsCpu tests check them against the CPU the first time a GPU is lent.
 class CudaBackend final : public CpuBackend {
  public:
   CudaBackend() {
@@ -18,6 +46,46 @@ class CudaBackend final : public CpuBackend {
     cudaDeviceProp props{};
     OODBENCH_CUDA_CHECK(cudaGetDeviceProperties(&props, 0));
     name_ = props.name;
+    OODBENCH_CUDA_CHECK(cublasCreate(&cublas_));  // default math mode: full FP32, no TF32
+    OODBENCH_CUDA_CHECK(cusolverDnCreate(&cusolver_));
+  }
+  ~CudaBackend() override {
+    cusolverDnDestroy(cusolver_);
+    cublasDestroy(cublas_);
+  }
+  CudaBackend(const CudaBackend&) = delete;
+  CudaBackend& operator=(const CudaBackend&) = delete;
+
+  Matrix<float> matmul_nt(const Matrix<float>& a, const Matrix<float>& b) const override {
+    return product_nt(cublas_, a, b);
+  }
+  Matrix<double> matmul_nt(const Matrix<double>& a, const Matrix<double>& b) const override {
+    return product_nt(cublas_, a, b);
+  }
+
+  /// cuSOLVER dsyevd in float64. A symmetric matrix is its own transpose, so the row-major input needs no change;
+  /// the eigenvectors come back as columns in column-major order and are transposed into row-major.
+  SymmetricEigen eigh(const Matrix<double>& symmetric) const override {
+    const int n = static_cast<int>(symmetric.rows);
+    thrust::device_vector<double> da(symmetric.data.begin(), symmetric.data.end()), dw(symmetric.rows);
+    thrust::device_vector<int> info(1);
+    int lwork = 0;
+    OODBENCH_CUDA_CHECK(cusolverDnDsyevd_bufferSize(cusolver_, CUSOLVER_EIG_MODE_VECTOR, CUBLAS_FILL_MODE_UPPER, n,
+                                                    thrust::raw_pointer_cast(da.data()), n,
+                                                    thrust::raw_pointer_cast(dw.data()), &lwork));
+    thrust::device_vector<double> work(static_cast<std::size_t>(lwork));
+    OODBENCH_CUDA_CHECK(cusolverDnDsyevd(cusolver_, CUSOLVER_EIG_MODE_VECTOR, CUBLAS_FILL_MODE_UPPER, n,
+                                         thrust::raw_pointer_cast(da.data()), n, thrust::raw_pointer_cast(dw.data()),
+                                         thrust::raw_pointer_cast(work.data()), lwork,
+                                         thrust::raw_pointer_cast(info.data())));
+    if (info[0] != 0) throw std::runtime_error("eigh: cuSOLVER dsyevd failed with info " + std::to_string(info[0]));
+    SymmetricEigen out{std::vector<double>(symmetric.rows), Matrix<double>(symmetric.rows, symmetric.rows)};
+    thrust::copy(dw.begin(), dw.end(), out.values.begin());
+    std::vector<double> column_major(symmetric.data.size());
+    thrust::copy(da.begin(), da.end(), column_major.begin());
+    for (std::size_t i = 0; i < symmetric.rows; ++i)
+      for (std::size_t j = 0; j < symmetric.rows; ++j) out.vectors(i, j) = column_major[j * symmetric.rows + i];
+    return out;
   }
 
   DeviceKind kind() const override { return DeviceKind::cuda; }
@@ -36,6 +104,8 @@ class CudaBackend final : public CpuBackend {
 
  private:
   std::string name_;
+  cublasHandle_t cublas_ = nullptr;
+  cusolverDnHandle_t cusolver_ = nullptr;
 };
 
 }  // namespace

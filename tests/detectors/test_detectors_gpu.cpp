@@ -1,0 +1,66 @@
+// Every registered detector on the CUDA backend against the CPU backend, same inputs, within METHODS.md's GPU vs CPU
+// tolerance (1e-4 relative). Skipped, with the reason, where no GPU is usable.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "harness/detectors/detector.h"
+#include "kernels/cpu/cpu_backend.h"
+#include "kernels/cuda/cuda_backend.h"
+
+namespace oodbench {
+namespace {
+
+class DetectorOnGpu : public ::testing::TestWithParam<std::string> {};
+
+Matrix<float> clustered(std::size_t rows, std::size_t cols, std::vector<std::int32_t>* labels, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal;
+  Matrix<float> m(rows, cols);
+  for (std::size_t i = 0; i < rows; ++i) {
+    const std::int32_t c = static_cast<std::int32_t>(i % 3);
+    if (labels) labels->push_back(c);
+    for (std::size_t j = 0; j < cols; ++j) m(i, j) = std::max(0.0f, normal(rng) + (j % 3 == static_cast<std::size_t>(c) ? 2.0f : 0.0f));
+  }
+  return m;
+}
+
+TEST_P(DetectorOnGpu, MatchesCpu) {
+  std::string why;
+  if (!cuda_usable(&why)) GTEST_SKIP() << "no usable GPU: " << why;
+  const auto gpu = make_cuda_backend();
+  const auto cpu = make_cpu_backend();
+  std::vector<std::int32_t> labels;
+  const Matrix<float> train = clustered(600, 48, &labels, 1);
+  const Matrix<float> test = clustered(200, 48, nullptr, 2);
+  const DetectorEntry& entry = find_detector(GetParam());
+  nlohmann::json params = nlohmann::json::object();
+  for (const ParamSpec& p : entry.info.params) {
+    if (p.name == "epochs") params["epochs"] = 3;
+    if (p.name == "k" && GetParam() == "nero") params["k"] = 20;
+  }
+  auto scores = [&](const Backend& backend) {
+    FitContext ctx(backend, train, labels);
+    return make_fitted_detector(entry, params, ctx, "test")->score(test, backend);
+  };
+  const std::vector<float> g = scores(*gpu), c = scores(*cpu);
+  double diff = 0, norm = 0;
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    diff += (static_cast<double>(g[i]) - c[i]) * (static_cast<double>(g[i]) - c[i]);
+    norm += static_cast<double>(c[i]) * c[i];
+  }
+  EXPECT_LE(std::sqrt(diff / norm), 1e-4) << GetParam();
+}
+
+std::vector<std::string> detector_names() {
+  std::vector<std::string> names;
+  for (const DetectorEntry* e : all_detectors()) names.push_back(e->info.name);
+  return names;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllDetectors, DetectorOnGpu, ::testing::ValuesIn(detector_names()),
+                         [](const auto& test_info) { return test_info.param; });
+
+}  // namespace
+}  // namespace oodbench
