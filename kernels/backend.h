@@ -75,6 +75,9 @@ class Backend {
   /// The autoencoder's reconstruction of every row of `x`.
   virtual Matrix<float> autoencoder_reconstruct(const AutoencoderParams<float>& params, const Matrix<float>& x) const = 0;
 
+  /// For each row, the column indices of its k smallest values (ties broken by the lower index), in no order.
+  virtual Matrix<std::int32_t> k_smallest_per_row(const Matrix<float>& values, std::size_t k) const = 0;
+
   /// For each query row, the nearest centroid under `metric` and its distance.
   virtual NearestCentroid nearest_centroid(const Matrix<float>& queries, const Matrix<float>& centroids,
                                            CentroidMetric metric) const = 0;

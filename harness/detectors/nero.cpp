@@ -172,19 +172,11 @@ class Nero final : public Detector {
     t.projected = backend.matmul_nt(subtract_row(r_features, relevance_mean_), components_);
     t.nearest = backend.nearest_centroid(t.projected, centroids_, CentroidMetric::l1);
     t.rho.resize(x.rows);
-    const std::size_t d = x.cols;
-#pragma omp parallel for schedule(static)
+    const Matrix<std::int32_t> most_negative = backend.k_smallest_per_row(r_features, k_used_);
     for (std::size_t i = 0; i < x.rows; ++i) {
-      std::vector<std::size_t> idx(d);
-      std::iota(idx.begin(), idx.end(), 0);
-      // The k most negative relevances; ties broken by neuron index so the choice is deterministic.
-      std::nth_element(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k_used_ - 1), idx.end(),
-                       [&](std::size_t a, std::size_t b) {
-                         return r_features(i, a) < r_features(i, b) || (r_features(i, a) == r_features(i, b) && a < b);
-                       });
       double kept = 0, total = 0;
-      for (std::size_t r = 0; r < k_used_; ++r) kept += std::fabs(x(i, idx[r]));
-      for (std::size_t j = 0; j < d; ++j) total += std::fabs(x(i, j));
+      for (std::size_t r = 0; r < k_used_; ++r) kept += std::fabs(x(i, static_cast<std::size_t>(most_negative(i, r))));
+      for (std::size_t j = 0; j < x.cols; ++j) total += std::fabs(x(i, j));
       t.rho[i] = total > 0 ? kept / total : 0.0;
     }
     return t;

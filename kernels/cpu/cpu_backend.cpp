@@ -133,6 +133,21 @@ std::vector<float> CpuBackend::kth_smallest_sqdist(const Matrix<float>& database
   return out;
 }
 
+Matrix<std::int32_t> CpuBackend::k_smallest_per_row(const Matrix<float>& values, std::size_t k) const {
+  if (k == 0 || k > values.cols) throw std::invalid_argument("k_smallest_per_row: k out of range");
+  Matrix<std::int32_t> out(values.rows, k);
+#pragma omp parallel for schedule(static)
+  for (std::size_t i = 0; i < values.rows; ++i) {
+    std::vector<std::int32_t> idx(values.cols);
+    std::iota(idx.begin(), idx.end(), 0);
+    const float* v = values.row(i);
+    std::nth_element(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k - 1), idx.end(),
+                     [&](std::int32_t a, std::int32_t b) { return v[a] < v[b] || (v[a] == v[b] && a < b); });
+    std::copy(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k), out.row(i));
+  }
+  return out;
+}
+
 NearestCentroid CpuBackend::nearest_centroid(const Matrix<float>& queries, const Matrix<float>& centroids,
                                              CentroidMetric metric) const {
   NearestCentroid out{std::vector<float>(queries.rows), std::vector<std::int32_t>(queries.rows)};

@@ -23,6 +23,7 @@ class CpuBackend : public Backend {
                                               const Matrix<float>& x, std::span<const std::uint32_t> order,
                                               std::size_t batch, const AdamSettings& adam) const override;
   Matrix<float> autoencoder_reconstruct(const AutoencoderParams<float>& params, const Matrix<float>& x) const override;
+  Matrix<std::int32_t> k_smallest_per_row(const Matrix<float>& values, std::size_t k) const override;
   NearestCentroid nearest_centroid(const Matrix<float>& queries, const Matrix<float>& centroids,
                                    CentroidMetric metric) const override;
 };

@@ -119,3 +119,26 @@ TEST_F(CudaVsCpu, EighMatchesEigenpairs) {
 
 }  // namespace
 }  // namespace oodbench
+
+namespace oodbench {
+namespace {
+
+TEST(CpuBackend, KSmallestPerRowBreaksTiesByIndex) {
+  Matrix<float> v(2, 5);
+  v.data = {3, -1, 2, -1, 0,   // two -1s, then 0
+            5, 4, 3, 2, 1};
+  const auto idx = make_cpu_backend()->k_smallest_per_row(v, 3);
+  std::vector<std::int32_t> r0(idx.row(0), idx.row(0) + 3), r1(idx.row(1), idx.row(1) + 3);
+  std::sort(r0.begin(), r0.end());
+  std::sort(r1.begin(), r1.end());
+  EXPECT_EQ(r0, (std::vector<std::int32_t>{1, 3, 4}));
+  EXPECT_EQ(r1, (std::vector<std::int32_t>{2, 3, 4}));
+  Matrix<float> ties(1, 4, 7.0f);  // all equal: the lowest indices
+  const auto t = make_cpu_backend()->k_smallest_per_row(ties, 2);
+  std::vector<std::int32_t> rt(t.row(0), t.row(0) + 2);
+  std::sort(rt.begin(), rt.end());
+  EXPECT_EQ(rt, (std::vector<std::int32_t>{0, 1}));
+}
+
+}  // namespace
+}  // namespace oodbench
