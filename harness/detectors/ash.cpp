@@ -4,10 +4,9 @@
 // Tested against a float64 NumPy reference in tests/detectors/test_ash.py.
 #include <cmath>
 
-#include "harness/detectors/detector.h"
+#include "harness/detectors/logit_detector.h"
 #include "harness/fit/percentile.h"
 #include "kernels/error.h"
-#include "kernels/rowwise.h"
 
 namespace oodbench {
 namespace {
@@ -34,10 +33,7 @@ class Ash final : public Detector {
       const double scale = kept != 0 ? std::exp(total / kept) : 0.0;
       for (std::size_t j = 0; j < x.cols; ++j) shaped(i, j) = x(i, j) >= t ? static_cast<float>(x(i, j) * scale) : 0;
     }
-    const Matrix<double> z = head_.logits(shaped, backend);
-    std::vector<float> out(x.rows);
-    for (std::size_t i = 0; i < x.rows; ++i) out[i] = static_cast<float>(-logsumexp(z.row(i), z.cols));
-    return out;
+    return energy_scores(head_, shaped, backend);
   }
 
  private:

@@ -2,8 +2,17 @@
 #pragma once
 
 #include "harness/detectors/detector.h"
+#include "kernels/rowwise.h"
 
 namespace oodbench {
+
+/// -logsumexp(W x + b) for every row: the energy score of (possibly reshaped) features, as ReAct and ASH use it.
+inline std::vector<float> energy_scores(const LinearHead& head, const Matrix<float>& features, const Backend& backend) {
+  const Matrix<double> z = head.logits(features, backend);
+  std::vector<float> out(z.rows);
+  for (std::size_t i = 0; i < z.rows; ++i) out[i] = static_cast<float>(-logsumexp(z.row(i), z.cols));
+  return out;
+}
 
 class LogitDetector : public Detector {
  public:

@@ -3,10 +3,9 @@
 // Tested against a float64 NumPy reference in tests/detectors/test_detectors_reference.py.
 #include <algorithm>
 
-#include "harness/detectors/detector.h"
+#include "harness/detectors/logit_detector.h"
 #include "harness/fit/percentile.h"
 #include "kernels/error.h"
-#include "kernels/rowwise.h"
 
 namespace oodbench {
 namespace {
@@ -24,10 +23,7 @@ class ReAct final : public Detector {
   std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {
     Matrix<float> clipped = x;
     for (float& v : clipped.data) v = std::min(v, threshold_);
-    const Matrix<double> z = head_.logits(clipped, backend);
-    std::vector<float> out(z.rows);
-    for (std::size_t i = 0; i < z.rows; ++i) out[i] = static_cast<float>(-logsumexp(z.row(i), z.cols));
-    return out;
+    return energy_scores(head_, clipped, backend);
   }
 
  private:
