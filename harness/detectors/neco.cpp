@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "harness/fit/covariance.h"
+#include "harness/fit/standardize.h"
 #include "harness/detectors/detector.h"
 #include "kernels/error.h"
 #include "kernels/rowwise.h"
@@ -23,17 +24,8 @@ class Neco final : public Detector {
     if (use_maxlogit_) head_ = ctx.head();
     const Backend& backend = ctx.backend();
     const std::size_t d = ctx.dims();
-    const auto& mean = ctx.train_mean();
-    mean_ = mean;
-    scale_.assign(d, 0.0);
-    const Matrix<float>& x = ctx.train();
-    for (std::size_t i = 0; i < x.rows; ++i)
-      for (std::size_t j = 0; j < d; ++j) scale_[j] += (x(i, j) - mean[j]) * (x(i, j) - mean[j]);
-    for (double& s : scale_) {
-      s = std::sqrt(s / static_cast<double>(x.rows));
-      if (s < 10 * 2.220446049250313e-16) s = 1.0;  // constant features: scikit-learn's StandardScaler keeps them
-    }
-    const Matrix<float> standardized = standardize(x);
+    standardization_ = Standardization::fit(ctx.train());
+    const Matrix<float> standardized = standardization_.apply(ctx.train());
     Matrix<double> zero(1, d);  // the standardised train mean is 0
     const SymmetricEigen eig = backend.eigh(fit_covariance(backend, standardized, zero, {}).matrix);
     const std::size_t keep = std::min<std::size_t>(static_cast<std::size_t>(dims_), d);
@@ -43,7 +35,7 @@ class Neco final : public Detector {
   }
 
   std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {
-    const Matrix<float> xs = standardize(x);
+    const Matrix<float> xs = standardization_.apply(x);
     const Matrix<float> proj = backend.matmul_nt(xs, components_);
     Matrix<double> z;
     if (use_maxlogit_) z = head_.logits(x, backend);
@@ -57,17 +49,10 @@ class Neco final : public Detector {
   }
 
  private:
-  Matrix<float> standardize(const Matrix<float>& x) const {
-    Matrix<float> out(x.rows, x.cols);
-    for (std::size_t i = 0; i < x.rows; ++i)
-      for (std::size_t j = 0; j < x.cols; ++j) out(i, j) = static_cast<float>((x(i, j) - mean_[j]) / scale_[j]);
-    return out;
-  }
-
   std::int64_t dims_;
   bool use_maxlogit_;
   LinearHead head_;
-  std::vector<double> mean_, scale_;
+  Standardization standardization_;
   Matrix<float> components_;  // d x D, largest variance first
 };
 

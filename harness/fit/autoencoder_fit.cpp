@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "harness/fit/fit_context.h"
 #include "harness/io/npy.h"
 #include "kernels/error.h"
 #include "kernels/rowwise.h"
@@ -35,17 +36,12 @@ std::string AutoencoderConfig::key() const {
 }
 
 Matrix<float> Autoencoder::prepare(const Matrix<float>& x) const {
-  Matrix<float> out = x;
-  if (preprocessing == Preprocessing::standardize) {
-    for (std::size_t i = 0; i < x.rows; ++i)
-      for (std::size_t j = 0; j < x.cols; ++j) out(i, j) = static_cast<float>((x(i, j) - mean[j]) / scale[j]);
-  } else if (preprocessing == Preprocessing::l2) {
-    for (std::size_t i = 0; i < x.rows; ++i) {
-      const double norm = std::max(std::sqrt(static_cast<double>(squared_norm(x.row(i), x.cols))), 1e-12);
-      for (std::size_t j = 0; j < x.cols; ++j) out(i, j) = static_cast<float>(x(i, j) / norm);
-    }
+  switch (preprocessing) {
+    case Preprocessing::standardize: return standardization.apply(x);
+    case Preprocessing::l2: return normalize_rows(x);
+    case Preprocessing::raw: break;
   }
-  return out;
+  return x;
 }
 
 Matrix<float> Autoencoder::residuals(const Matrix<float>& x, const Backend& backend) const {
@@ -88,19 +84,7 @@ Autoencoder train_autoencoder(const Matrix<float>& train, const Matrix<float>* v
   }
   Autoencoder ae;
   ae.preprocessing = config.preprocessing;
-  if (config.preprocessing == Preprocessing::standardize) {
-    ae.mean.assign(d, 0.0);
-    ae.scale.assign(d, 0.0);
-    for (std::size_t i = 0; i < train.rows; ++i)
-      for (std::size_t j = 0; j < d; ++j) ae.mean[j] += train(i, j);
-    for (double& m : ae.mean) m /= static_cast<double>(train.rows);
-    for (std::size_t i = 0; i < train.rows; ++i)
-      for (std::size_t j = 0; j < d; ++j) ae.scale[j] += (train(i, j) - ae.mean[j]) * (train(i, j) - ae.mean[j]);
-    for (double& s : ae.scale) {
-      s = std::sqrt(s / static_cast<double>(train.rows));
-      if (s < 10 * std::numeric_limits<double>::epsilon()) s = 1.0;  // constant features, as StandardScaler
-    }
-  }
+  if (config.preprocessing == Preprocessing::standardize) ae.standardization = Standardization::fit(train);
   const Matrix<float> x = ae.prepare(train);
   SeededRandom rng(config.seed);
   ae.params = initial_params(d, h, b, rng);

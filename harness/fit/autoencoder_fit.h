@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/fit/standardize.h"
 #include "kernels/backend.h"
 
 namespace oodbench {
@@ -32,7 +33,7 @@ struct AutoencoderConfig {
 struct Autoencoder {
   AutoencoderParams<float> params;
   Preprocessing preprocessing = Preprocessing::raw;
-  std::vector<double> mean, scale;  ///< for standardize
+  Standardization standardization;  ///< for Preprocessing::standardize
   std::vector<double> epoch_losses;  ///< mean training loss per epoch
   std::size_t best_epoch = 0;
 

@@ -1,11 +1,11 @@
 #include "harness/fit/linear_head.h"
 
-#include <cblas.h>
 #include <lbfgs.h>
 
 #include <cmath>
 #include <stdexcept>
 
+#include "kernels/cpu/blas.h"
 #include "kernels/rowwise.h"
 
 namespace oodbench {
@@ -34,9 +34,7 @@ struct ProbeProblem {
     const std::size_t n = x.rows, d = x.cols, c = classes;
     const double* w = params;
     const double* b = params + c * d;
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n), static_cast<int>(c), static_cast<int>(d),
-                1.0, x.data.data(), static_cast<int>(d), w, static_cast<int>(d), 0.0, z.data.data(),
-                static_cast<int>(c));
+    cpu::gemm(false, true, n, c, d, 1.0, x.data.data(), d, w, d, 0.0, z.data.data(), c);
     double loss = 0;
     for (std::size_t i = 0; i < n; ++i) {
       double* zi = z.row(i);
@@ -53,9 +51,7 @@ struct ProbeProblem {
     loss += 0.5 * l2 * w_sq;
     // grad W = (P - Y)ᵀ X / N + l2 W ; grad b = column sums of (P - Y) / N
     for (std::size_t j = 0; j < c * d; ++j) grad[j] = l2 * w[j];
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, static_cast<int>(c), static_cast<int>(d), static_cast<int>(n),
-                1.0, z.data.data(), static_cast<int>(c), x.data.data(), static_cast<int>(d), 1.0, grad,
-                static_cast<int>(d));
+    cpu::gemm(true, false, c, d, n, 1.0, z.data.data(), c, x.data.data(), d, 1.0, grad, d);
     for (std::size_t k = 0; k < c; ++k) {
       double s = 0;
       for (std::size_t i = 0; i < n; ++i) s += z(i, k);
