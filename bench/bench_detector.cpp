@@ -9,6 +9,7 @@
 
 #include "harness/detectors/detector.h"
 #include "harness/io/arrays.h"
+#include "kernels/cpu/openblas_core.h"
 #include "kernels/device.h"
 #include "kernels/error.h"
 
@@ -24,6 +25,7 @@ double median(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  oodbench::reexec_with_native_openblas_core(argv);
   CLI::App app{"bench_detector: fit and score timings of one detector"};
   std::string detector, train, labels, test, device = "auto";
   std::vector<std::string> params;

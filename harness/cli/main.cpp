@@ -3,6 +3,7 @@
 
 #include "harness/cli/command.h"
 #include "harness/version.h"
+#include "kernels/cpu/openblas_core.h"
 #include "kernels/device.h"
 #include "kernels/error.h"
 
@@ -20,6 +21,7 @@ std::unique_ptr<Backend> GlobalOptions::backend() const {
 
 int main(int argc, char** argv) {
   using namespace oodbench;
+  reexec_with_native_openblas_core(argv);
   CLI::App app{"oodbench: post-hoc OOD detection benchmarks on frozen embeddings (CPU and CUDA)", "oodbench"};
   app.set_version_flag("--version", version_string());
   app.require_subcommand(1);
@@ -33,6 +35,7 @@ int main(int argc, char** argv) {
   add_detectors_command(app);
   add_explain_command(app, global);
   add_diagnose_command(app, global);
+  add_sweep_commands(app, global);
 
   try {
     app.parse(argc, argv);
