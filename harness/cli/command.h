@@ -22,5 +22,6 @@ void add_score_command(CLI::App& app, const GlobalOptions& global);
 void add_detectors_command(CLI::App& app);
 void add_explain_command(CLI::App& app, const GlobalOptions& global);
 void add_diagnose_command(CLI::App& app, const GlobalOptions& global);
+void add_sweep_commands(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace oodbench

@@ -70,6 +70,8 @@ class Detector {
   /// A detector-specific diagnostic of how an OOD set differs from ID (e.g. MaRS's residual spectrum), as JSON.
   /// Detectors without one leave this as is: an InputError saying so.
   virtual nlohmann::json diagnose(const Matrix<float>& ood, const Backend& backend) const;
+  /// Whether diagnose() is implemented (sweeps record it then).
+  virtual bool has_diagnostic() const { return false; }
 };
 
 using DetectorFactory = std::unique_ptr<Detector> (*)(const Params&);

@@ -87,6 +87,8 @@ class Mars final : public Detector {
             {"energy_ratio", ratio}};
   }
 
+  bool has_diagnostic() const override { return true; }
+
   std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {
     const Matrix<float> r = subtract_row(ae_->residuals(x, backend), center_);
     const std::vector<double> s = whitened_sqnorms(r, Whitening{projection_, projection_.rows}, backend);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -58,14 +59,32 @@ std::string shape_text(const NpyArray& a) {
 
 }  // namespace
 
-NpyArray load_array(const std::string& spec) {
+ArraySpec split_array_spec(const std::string& spec) {
   const auto npz = spec.rfind(".npz");
   if (npz != std::string::npos && (npz + 4 == spec.size() || spec[npz + 4] == ':')) {
-    const std::string path = spec.substr(0, npz + 4);
-    const std::string key = npz + 4 == spec.size() ? "" : spec.substr(npz + 5);
-    return load_npz_member(path, key);
+    return {spec.substr(0, npz + 4), npz + 4 == spec.size() ? "" : spec.substr(npz + 5), true};
   }
+  return {spec, "", false};
+}
+
+NpyArray load_array(const std::string& spec) {
+  const ArraySpec parts = split_array_spec(spec);
+  if (parts.npz) return load_npz_member(parts.path, parts.key);
   return parse_npy(read_whole_file(spec), spec);
+}
+
+void check_array_exists(const std::string& spec) {
+  const ArraySpec parts = split_array_spec(spec);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(parts.path, ec)) throw InputError(parts.path + ": no such file");
+  if (!parts.npz) return;
+  const std::vector<std::string> keys = npz_keys(parts.path);
+  if (parts.key.empty() ? keys.size() == 1 : std::find(keys.begin(), keys.end(), parts.key) != keys.end()) return;
+  std::string known;
+  for (const std::string& k : keys) known += (known.empty() ? "" : ", ") + k;
+  throw InputError(parts.path + ": " + (parts.key.empty() ? "holds several arrays, name one as file.npz:key"
+                                                          : "no array '" + parts.key + "'") +
+                   " (keys: " + known + ")");
 }
 
 Matrix<float> to_features(const NpyArray& a) {

@@ -16,6 +16,16 @@ namespace oodbench {
 /// Loads `spec` ("x.npy" or "x.npz:key"). Errors name the file.
 NpyArray load_array(const std::string& spec);
 
+/// An array name split into its file and, for an .npz archive, the key.
+struct ArraySpec {
+  std::string path;
+  std::string key;
+  bool npz = false;
+};
+ArraySpec split_array_spec(const std::string& spec);
+/// Checks, without decoding it, that `spec` names an existing file (and key): an InputError saying what is missing.
+void check_array_exists(const std::string& spec);
+
 /// A 2-D float array (float16/32/64) as float32 features, rejecting NaN or Inf with its row and column.
 Matrix<float> to_features(const NpyArray& array);
 /// A 1-D integer array (int32/int64/uint8) as class labels; negative values are rejected with their row.

@@ -1,5 +1,7 @@
 #include "harness/metrics/ood_metrics.h"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -30,6 +32,7 @@ CurveSummary summarise_curve(const GroupRange& groups, Pos pos, Neg neg, std::ui
   double tps = 0, fps = 0;
   double prev_recall = 0, prev_precision = 1;  // precision_recall_curve's appended end point (recall 0, precision 1)
   for (const TieGroup& g : groups) {
+    if (pos(g) + neg(g) == 0) continue;  // an empty group (bootstrap resample) is no threshold
     tps += static_cast<double>(pos(g));
     fps += static_cast<double>(neg(g));
     const double tpr = tps / static_cast<double>(n_pos);
@@ -54,29 +57,35 @@ void check_finite(std::span<const double> scores, const std::string& name) {
   }
 }
 
-}  // namespace
+/// Tie groups in ascending score order, and for each input score (ID first, then OOD) the index of its group.
+struct SortedScores {
+  std::vector<TieGroup> groups;
+  std::vector<std::uint32_t> group_of;
+};
 
-OodMetrics compute_ood_metrics(std::span<const double> id_scores, std::span<const double> ood_scores,
-                               const Backend& backend, const std::string& id_name, const std::string& ood_name) {
+SortedScores sort_into_groups(std::span<const double> id_scores, std::span<const double> ood_scores,
+                              const Backend& backend, const std::string& id_name, const std::string& ood_name) {
   if (id_scores.empty()) throw InputError(id_name + ": no ID scores");
   if (ood_scores.empty()) throw InputError(ood_name + ": no OOD scores");
   check_finite(id_scores, id_name);
   check_finite(ood_scores, ood_name);
-
   std::vector<double> all(id_scores.begin(), id_scores.end());
   all.insert(all.end(), ood_scores.begin(), ood_scores.end());
   const std::vector<std::uint32_t> order = backend.argsort(all);
-
-  // Tie groups in ascending score order.
-  std::vector<TieGroup> groups;
+  SortedScores s;
+  s.group_of.resize(all.size());
   for (std::size_t r = 0; r < order.size(); ++r) {
-    if (r == 0 || all[order[r]] != all[order[r - 1]]) groups.emplace_back();
-    (order[r] < id_scores.size() ? groups.back().id : groups.back().ood) += 1;
+    if (r == 0 || all[order[r]] != all[order[r - 1]]) s.groups.emplace_back();
+    (order[r] < id_scores.size() ? s.groups.back().id : s.groups.back().ood) += 1;
+    s.group_of[order[r]] = static_cast<std::uint32_t>(s.groups.size() - 1);
   }
+  return s;
+}
 
+/// Every metric from tie groups in ascending score order. Groups may be empty (bootstrap resamples).
+OodMetrics metrics_from_groups(const std::vector<TieGroup>& groups) {
   OodMetrics m;
-  m.n_id = id_scores.size();
-  m.n_ood = ood_scores.size();
+  for (const TieGroup& g : groups) m.n_id += g.id, m.n_ood += g.ood;
 
   // Mann-Whitney in integers: 2 * #{(in, out): s_out > s_in} + #{ties}, exact for any realistic n.
   __extension__ typedef unsigned __int128 uint128;  // GCC/Clang; exact for any n that fits in memory
@@ -107,6 +116,79 @@ OodMetrics compute_ood_metrics(std::span<const double> id_scores, std::span<cons
   m.aupr_in_trapz = id_positive.trapezoid_aupr;
   m.aupr_out_trapz = ood_positive.trapezoid_aupr;
   return m;
+}
+
+/// numpy.percentile's default (linear) interpolation of sorted `v` at `q` in [0, 100].
+double percentile_sorted(const std::vector<double>& v, double q) {
+  const double pos = q / 100.0 * static_cast<double>(v.size() - 1);
+  const std::size_t lo = static_cast<std::size_t>(std::floor(pos));
+  const std::size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
+}  // namespace
+
+OodMetrics compute_ood_metrics(std::span<const double> id_scores, std::span<const double> ood_scores,
+                               const Backend& backend, const std::string& id_name, const std::string& ood_name) {
+  return metrics_from_groups(sort_into_groups(id_scores, ood_scores, backend, id_name, ood_name).groups);
+}
+
+std::vector<double> roc_tpr_on_grid(std::span<const double> id_scores, std::span<const double> ood_scores,
+                                    const Backend& backend, std::size_t points) {
+  const std::vector<TieGroup> groups = sort_into_groups(id_scores, ood_scores, backend, "ID scores", "OOD scores").groups;
+  std::vector<double> tpr(points, 0.0);
+  const double n_id = static_cast<double>(id_scores.size()), n_ood = static_cast<double>(ood_scores.size());
+  double flagged_id = 0, flagged_ood = 0;
+  std::size_t k = 0;  // grid points whose FPR bound lies below the current curve point are final
+  for (auto g = groups.rbegin(); g != groups.rend(); ++g) {  // thresholds from the highest score down
+    const double tpr_before = flagged_ood / n_ood;
+    flagged_id += static_cast<double>(g->id);
+    flagged_ood += static_cast<double>(g->ood);
+    const double fpr = flagged_id / n_id;
+    for (; k < points && static_cast<double>(k) / static_cast<double>(points - 1) < fpr; ++k) tpr[k] = tpr_before;
+  }
+  for (; k < points; ++k) tpr[k] = 1.0;
+  return tpr;
+}
+
+MetricIntervals bootstrap_intervals(std::span<const double> id_scores, std::span<const double> ood_scores,
+                                    const Backend& backend, std::size_t resamples, std::uint64_t seed) {
+  const SortedScores sorted = sort_into_groups(id_scores, ood_scores, backend, "ID scores", "OOD scores");
+  const std::size_t n_id = id_scores.size(), n_ood = ood_scores.size();
+  std::uint64_t state = seed;
+  auto draw = [&state](std::size_t n) {  // splitmix64, mapped to [0, n) by a 128-bit multiply
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    __extension__ typedef unsigned __int128 uint128;
+    return static_cast<std::size_t>((static_cast<uint128>(z) * n) >> 64);
+  };
+  constexpr std::size_t kMetrics = 7;
+  auto fields = [](OodMetrics& m) {
+    return std::array<double*, kMetrics>{&m.auroc, &m.fpr95, &m.fpr95_ood_positive, &m.aupr_in, &m.aupr_out,
+                                         &m.aupr_in_trapz, &m.aupr_out_trapz};
+  };
+  std::array<std::vector<double>, kMetrics> samples;
+  std::vector<TieGroup> groups(sorted.groups.size());
+  for (std::size_t b = 0; b < resamples; ++b) {
+    std::fill(groups.begin(), groups.end(), TieGroup{});
+    for (std::size_t i = 0; i < n_id; ++i) groups[sorted.group_of[draw(n_id)]].id += 1;
+    for (std::size_t i = 0; i < n_ood; ++i) groups[sorted.group_of[n_id + draw(n_ood)]].ood += 1;
+    OodMetrics m = metrics_from_groups(groups);
+    const auto f = fields(m);
+    for (std::size_t k = 0; k < kMetrics; ++k) samples[k].push_back(*f[k]);
+  }
+  MetricIntervals out;
+  const auto low = fields(out.low), high = fields(out.high);
+  for (std::size_t k = 0; k < kMetrics; ++k) {
+    std::sort(samples[k].begin(), samples[k].end());
+    *low[k] = percentile_sorted(samples[k], 2.5);
+    *high[k] = percentile_sorted(samples[k], 97.5);
+  }
+  out.low.n_id = out.high.n_id = n_id;
+  out.low.n_ood = out.high.n_ood = n_ood;
+  return out;
 }
 
 }  // namespace oodbench

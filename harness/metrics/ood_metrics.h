@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
+#include <vector>
 #include <string>
 
 #include "kernels/backend.h"
@@ -27,5 +29,19 @@ struct OodMetrics {
 OodMetrics compute_ood_metrics(std::span<const double> id_scores, std::span<const double> ood_scores,
                                const Backend& backend, const std::string& id_name = "ID scores",
                                const std::string& ood_name = "OOD scores");
+
+/// The ROC curve with OOD positive, sampled on `points` false-positive rates 0, 1/(points-1), ..., 1: the highest
+/// true-positive rate reached at or below each (what a plotted ROC step curve shows there).
+std::vector<double> roc_tpr_on_grid(std::span<const double> id_scores, std::span<const double> ood_scores,
+                                    const Backend& backend, std::size_t points = 101);
+
+/// Percentile-bootstrap 95 % intervals of every metric (METHODS.md): ID and OOD scores resampled independently with
+/// replacement, `resamples` times, from `seed`. Each resample costs O(n), not a sort: the scores are grouped once.
+struct MetricIntervals {
+  OodMetrics low;   ///< 2.5th percentiles
+  OodMetrics high;  ///< 97.5th percentiles
+};
+MetricIntervals bootstrap_intervals(std::span<const double> id_scores, std::span<const double> ood_scores,
+                                    const Backend& backend, std::size_t resamples, std::uint64_t seed);
 
 }  // namespace oodbench

@@ -1,0 +1,112 @@
+// The sweep commands: `run` (a config's grid into a result folder, resumable and shardable), `report` (tables and
+// plots from a result folder's records) and `merge` (shard folders into one).
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <iostream>
+
+#include "harness/cli/command.h"
+#include "harness/io/arrays.h"
+#include "harness/report/sweep_report.h"
+#include "harness/sweep/config.h"
+#include "harness/sweep/plan.h"
+#include "harness/sweep/record_store.h"
+#include "harness/sweep/runner.h"
+#include "kernels/error.h"
+
+namespace oodbench {
+namespace {
+
+namespace fs = std::filesystem;
+
+void print_report(const fs::path& dir) {
+  const ReportSummary s = write_report(dir);
+  for (const std::string& w : s.warnings) std::cerr << "oodbench: warning: " << w << '\n';
+  std::cout << dir.string() << ": " << s.records << " records -> " << s.tables << " tables, " << s.plots
+            << " plots; see " << (dir / "report.md").string() << '\n';
+}
+
+struct RunOptionsCli {
+  std::string config, out, shard = "0/1";
+  bool no_report = false, quiet = false;
+};
+
+void run_command(const RunOptionsCli& opt, const GlobalOptions& global) {
+  const Shard shard = parse_shard(opt.shard);
+  const SweepConfig config = load_sweep_config(opt.config);
+  const fs::path out = opt.out.empty() ? fs::path("results") / config.name : fs::path(opt.out);
+  const auto backend = global.backend();
+  const RunSummary s = run_sweep(config, {out, shard, opt.quiet}, *backend);
+  std::cout << out.string() << ": " << s.ran << " cells run, " << s.skipped << " already done\n";
+  if (!opt.no_report) print_report(out);
+}
+
+struct MergeOptions {
+  std::string out;
+  std::vector<std::string> inputs;
+};
+
+void merge_command(const MergeOptions& opt) {
+  std::vector<nlohmann::json> merged;
+  std::set<std::string> seen;
+  std::string config_text;
+  for (const std::string& input : opt.inputs) {
+    if (!fs::is_directory(input)) throw InputError(input + ": no such result folder");
+    std::vector<std::string> warnings;
+    std::size_t added = 0;
+    for (nlohmann::json& r : read_records(input, &warnings)) {
+      if (seen.insert(r["cell"].get<std::string>()).second) merged.push_back(std::move(r)), ++added;
+    }
+    for (const std::string& w : warnings) std::cerr << "oodbench: warning: " << w << '\n';
+    std::cout << input << ": " << added << " records\n";
+    std::ifstream config(fs::path(input) / "config.json");
+    std::ostringstream text;
+    text << config.rdbuf();
+    if (config_text.empty()) config_text = text.str();
+    else if (!text.str().empty() && text.str() != config_text)
+      std::cerr << "oodbench: warning: " << input << " was run with a different config; keeping the first one's "
+                << "report settings\n";
+  }
+  if (merged.empty()) throw InputError("nothing to merge: the inputs hold no records");
+  std::error_code ec;
+  fs::create_directories(opt.out, ec);
+  if (ec) throw InputError(opt.out + ": cannot create (" + ec.message() + ")");
+  write_records(opt.out, merged);
+  if (!config_text.empty())
+    write_file_atomic((fs::path(opt.out) / "config.json").string(),
+                      std::as_bytes(std::span(config_text.data(), config_text.size())));
+  print_report(opt.out);
+}
+
+}  // namespace
+
+void add_sweep_commands(CLI::App& app, const GlobalOptions& global) {
+  auto run = std::make_shared<RunOptionsCli>();
+  CLI::App* cmd = app.add_subcommand(
+      "run",
+      "Run a sweep config (configs/*.json): every dataset x detector x seed cell not already in the result folder,\n"
+      "one JSON record per cell appended as it finishes, then the tables and plots (see `report`).\n"
+      "Interrupt it at any time; running it again resumes.");
+  cmd->add_option("config", run->config, "Sweep config (JSON; schema: configs/config.schema.json)")->required();
+  cmd->add_option("--out", run->out, "Result folder (default: results/<config name>)");
+  cmd->add_option("--shard", run->shard, "Run only shard i of N (cells k with k mod N = i); merge the folders after")
+      ->capture_default_str();
+  cmd->add_flag("--no-report", run->no_report, "Do not write tables and plots at the end");
+  cmd->add_flag("--quiet", run->quiet, "No progress output");
+  cmd->callback([run, &global] { run_command(*run, global); });
+
+  auto dir = std::make_shared<std::string>();
+  CLI::App* report = app.add_subcommand("report", "Tables (Markdown, CSV, JSON, LaTeX) and SVG plots from a result "
+                                                  "folder's records");
+  report->add_option("dir", *dir, "Result folder written by `run` or `merge`")->required();
+  report->callback([dir] { print_report(*dir); });
+
+  auto merge = std::make_shared<MergeOptions>();
+  CLI::App* m = app.add_subcommand("merge", "Combine the result folders of shards into one, then report");
+  m->add_option("--out", merge->out, "Merged result folder")->required();
+  m->add_option("inputs", merge->inputs, "Shard result folders")->required();
+  m->callback([merge] { merge_command(*merge); });
+}
+
+}  // namespace oodbench

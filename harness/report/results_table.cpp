@@ -1,0 +1,252 @@
+#include "harness/report/results_table.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "harness/sweep/config.h"
+
+namespace oodbench {
+namespace {
+
+using nlohmann::json;
+
+/// Values of one table cell over seeds, with their bootstrap bounds when every record has them.
+struct Samples {
+  std::vector<double> values, low, high;
+};
+
+TableCell summarise(const Samples& s) {
+  TableCell c;
+  if (s.values.empty()) return c;
+  c.present = true;
+  c.n = s.values.size();
+  double sum = 0;
+  for (double v : s.values) sum += v;
+  c.mean = sum / static_cast<double>(c.n);
+  if (c.n > 1) {
+    double ss = 0;
+    for (double v : s.values) ss += (v - c.mean) * (v - c.mean);
+    c.std = std::sqrt(ss / static_cast<double>(c.n - 1));
+  }
+  if (!s.low.empty() && s.low.size() == c.n) {
+    double lo = 0, hi = 0;
+    for (std::size_t i = 0; i < c.n; ++i) lo += s.low[i], hi += s.high[i];
+    c.ci95 = std::make_pair(lo / static_cast<double>(c.n), hi / static_cast<double>(c.n));
+  }
+  return c;
+}
+
+/// Marks the best cell(s) of every column, comparing values as tables print them (percent, one decimal).
+void mark_best(ResultTable& t) {
+  for (std::size_t col = 0; col < t.columns.size(); ++col) {
+    std::optional<long> best;
+    auto shown = [&](const TableCell& c) { return std::lround(c.mean * 1000); };
+    for (const auto& row : t.cells) {
+      if (!row[col].present) continue;
+      const long v = shown(row[col]);
+      if (!best || (t.higher_is_better ? v > *best : v < *best)) best = v;
+    }
+    for (auto& row : t.cells)
+      if (row[col].present && shown(row[col]) == best) row[col].best = true;
+  }
+}
+
+std::string slug(std::string text) {
+  for (char& c : text)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') c = '_';
+  return text;
+}
+
+/// One record's value per column: each OOD set, each shift group's mean, and the mean over all sets.
+struct RecordValues {
+  std::map<std::string, double> by_set;        ///< OOD set -> value
+  std::map<std::string, double> by_group;      ///< shift type ("all" included) -> mean over its sets
+  std::map<std::string, std::pair<double, double>> ci_by_set;
+};
+
+RecordValues values_of(const json& record, const std::string& metric) {
+  RecordValues v;
+  std::map<std::string, std::pair<double, std::size_t>> groups;
+  for (const json& o : record.at("ood")) {
+    const double x = o.at("metrics").at(metric).get<double>();
+    v.by_set[o.at("name").get<std::string>()] = x;
+    for (const std::string& g : {o.at("shift").get<std::string>(), std::string("all")}) {
+      groups[g].first += x;
+      groups[g].second += 1;
+    }
+    if (o.contains("ci95"))
+      v.ci_by_set[o.at("name").get<std::string>()] = {o["ci95"]["low"].at(metric).get<double>(),
+                                                       o["ci95"]["high"].at(metric).get<double>()};
+  }
+  for (const auto& [g, acc] : groups) v.by_group[g] = acc.first / static_cast<double>(acc.second);
+  return v;
+}
+
+/// Distinct values of `key(record)` ordered by (rank, first appearance).
+template <class Key, class Rank>
+std::vector<std::string> ordered(const std::vector<const json*>& records, Key key, Rank rank) {
+  std::map<std::string, std::pair<std::size_t, std::size_t>> first;  // value -> (rank, appearance)
+  for (const json* r : records) first.emplace(key(*r), std::make_pair(rank(*r), first.size()));
+  std::vector<std::string> out;
+  for (const auto& [k, v] : first) out.push_back(k);
+  std::sort(out.begin(), out.end(), [&](const auto& a, const auto& b) { return first[a] < first[b]; });
+  return out;
+}
+
+std::size_t detector_rank(const json& r) { return r.at("rank").at("detector").get<std::size_t>(); }
+std::size_t dataset_rank(const json& r) { return r.at("rank").at("dataset").get<std::size_t>(); }
+std::string label_of(const json& r) { return r.at("label").get<std::string>(); }
+
+std::string seeds_note(const std::vector<const json*>& records) {
+  std::set<long> seeds;
+  for (const json* r : records)
+    if (!r->at("seed").is_null()) seeds.insert(r->at("seed").get<long>());
+  std::string note = "Values in %, bold = best in its column. ";
+  if (seeds.size() > 1)
+    note += "Seeded detectors (autoencoders): mean ± sample std over " + std::to_string(seeds.size()) +
+            " seeds; the others are deterministic and run once. ";
+  return note;
+}
+
+ResultTable dataset_table(const std::vector<const json*>& records, const std::string& metric) {
+  const json& first = *records.front();
+  ResultTable t;
+  t.metric = metric;
+  t.higher_is_better = higher_is_better(metric);
+  const std::string dataset = first.at("dataset").at("name").get<std::string>();
+  t.slug = slug(dataset + "_" + metric);
+  t.title = first.at("dataset").at("modality").get<std::string>() + " as ID, " +
+            first.at("dataset").at("backbone").get<std::string>() + ": " + metric_title(metric);
+  t.rows = ordered(records, label_of, detector_rank);
+
+  // Columns: OOD sets grouped by shift type, in the order the records list them.
+  std::vector<std::string> groups;
+  std::map<std::string, std::vector<std::string>> sets_of;
+  for (const json& o : first.at("ood")) {
+    const std::string g = o.at("shift").get<std::string>();
+    if (!sets_of.count(g)) groups.push_back(g);
+    sets_of[g].push_back(o.at("name").get<std::string>());
+  }
+  std::size_t total_sets = 0;
+  for (const std::string& g : groups) {
+    for (const std::string& s : sets_of[g]) t.columns.push_back({g, s});
+    if (sets_of[g].size() > 1) t.columns.push_back({g, "avg"});
+    total_sets += sets_of[g].size();
+  }
+  if (total_sets > 1) t.columns.push_back({"all", "avg"});
+
+  for (const std::string& label : t.rows) {
+    std::vector<Samples> samples(t.columns.size());
+    for (const json* r : records) {
+      if (label_of(*r) != label) continue;
+      const RecordValues v = values_of(*r, metric);
+      for (std::size_t c = 0; c < t.columns.size(); ++c) {
+        const TableColumn& col = t.columns[c];
+        const bool average = col.name == "avg";
+        const auto& source = average ? v.by_group : v.by_set;
+        const auto it = source.find(average ? col.group : col.name);
+        if (it == source.end()) continue;
+        samples[c].values.push_back(it->second);
+        if (!average && v.ci_by_set.count(col.name)) {
+          samples[c].low.push_back(v.ci_by_set.at(col.name).first);
+          samples[c].high.push_back(v.ci_by_set.at(col.name).second);
+        }
+      }
+    }
+    std::vector<TableCell> row;
+    for (const Samples& s : samples) row.push_back(summarise(s));
+    t.cells.push_back(std::move(row));
+  }
+  mark_best(t);
+  t.note = seeds_note(records) + "avg: mean over the shift type's OOD sets, all: over every OOD set (per seed, then over seeds).";
+  if (!records.front()->at("ood").empty() && records.front()->at("ood")[0].contains("ci95"))
+    t.note += " [a, b]: percentile-bootstrap 95 % interval (mean of the per-seed bounds).";
+  return t;
+}
+
+/// Rows detectors, columns (shift type, backbone): the metric averaged over each shift type's OOD sets.
+ResultTable scale_table(const std::string& modality, const std::vector<const json*>& records,
+                        const std::string& metric) {
+  ResultTable t;
+  t.metric = metric;
+  t.higher_is_better = higher_is_better(metric);
+  t.slug = slug("scale_" + modality + "_" + metric);
+  t.title = modality + " as ID, backbone scale: " + metric_title(metric) + " averaged per shift type";
+  t.rows = ordered(records, label_of, detector_rank);
+  const auto backbones = ordered(records, [](const json& r) { return r.at("dataset").at("backbone").get<std::string>(); },
+                                 dataset_rank);
+  std::vector<std::string> groups;
+  for (const json& o : records.front()->at("ood")) {
+    const std::string g = o.at("shift").get<std::string>();
+    if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
+  }
+  groups.push_back("all");
+  for (const std::string& g : groups)
+    for (const std::string& b : backbones) t.columns.push_back({g, b});
+  for (const std::string& label : t.rows) {
+    std::vector<Samples> samples(t.columns.size());
+    for (const json* r : records) {
+      if (label_of(*r) != label) continue;
+      const RecordValues v = values_of(*r, metric);
+      const std::string backbone = r->at("dataset").at("backbone").get<std::string>();
+      for (std::size_t c = 0; c < t.columns.size(); ++c) {
+        if (t.columns[c].name != backbone) continue;
+        const auto it = v.by_group.find(t.columns[c].group);
+        if (it != v.by_group.end()) samples[c].values.push_back(it->second);
+      }
+    }
+    std::vector<TableCell> row;
+    for (const Samples& s : samples) row.push_back(summarise(s));
+    t.cells.push_back(std::move(row));
+  }
+  mark_best(t);
+  t.note = seeds_note(records) + "Each column: the mean over that shift type's OOD sets for that backbone.";
+  return t;
+}
+
+}  // namespace
+
+std::string metric_title(const std::string& metric) {
+  static const std::map<std::string, std::string> titles = {
+      {"auroc", "AUROC (higher is better)"},
+      {"fpr95", "FPR@95 with ID positive (OOD accepted at 95 % ID recall; lower is better)"},
+      {"fpr95_ood_positive", "FPR@95 with OOD positive (ID flagged at 95 % OOD recall; lower is better)"},
+      {"aupr_in", "AUPR-In (average precision, ID positive; higher is better)"},
+      {"aupr_out", "AUPR-Out (average precision, OOD positive; higher is better)"},
+      {"aupr_in_trapz", "AUPR-In, trapezoid (OpenOOD; higher is better)"},
+      {"aupr_out_trapz", "AUPR-Out, trapezoid (OpenOOD; higher is better)"}};
+  const auto it = titles.find(metric);
+  return it == titles.end() ? metric : it->second;
+}
+
+std::vector<ResultTable> build_tables(const std::vector<json>& records, const std::vector<std::string>& metrics) {
+  std::vector<const json*> all;
+  for (const json& r : records) all.push_back(&r);
+  const auto datasets = ordered(all, [](const json& r) { return r.at("dataset").at("name").get<std::string>(); },
+                                dataset_rank);
+  std::vector<ResultTable> tables;
+  std::map<std::string, std::vector<const json*>> by_modality;
+  std::vector<std::string> modalities;
+  for (const std::string& name : datasets) {
+    std::vector<const json*> mine;
+    for (const json* r : all)
+      if (r->at("dataset").at("name") == name) mine.push_back(r);
+    for (const std::string& m : metrics) tables.push_back(dataset_table(mine, m));
+    const std::string modality = mine.front()->at("dataset").at("modality").get<std::string>();
+    if (!by_modality.count(modality)) modalities.push_back(modality);
+    auto& list = by_modality[modality];
+    list.insert(list.end(), mine.begin(), mine.end());
+  }
+  for (const std::string& modality : modalities) {
+    const auto& mine = by_modality[modality];
+    std::set<std::string> backbones;
+    for (const json* r : mine) backbones.insert(r->at("dataset").at("backbone").get<std::string>());
+    if (backbones.size() < 2) continue;
+    for (const std::string& m : metrics) tables.push_back(scale_table(modality, mine, m));
+  }
+  return tables;
+}
+
+}  // namespace oodbench

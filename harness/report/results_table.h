@@ -1,0 +1,47 @@
+// Paper-style result tables built from sweep records alone: rows detectors, columns OOD sets grouped by shift type
+// with per-group and overall averages, each cell the mean ± sample std (ddof = 1) over seeds, the best per column
+// marked. One table per dataset (modality x backbone) and metric, and a backbone-scale summary per modality.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace oodbench {
+
+struct TableCell {
+  bool present = false;
+  double mean = 0;
+  std::optional<double> std;                       ///< over seeds; absent for a single value
+  std::size_t n = 0;                               ///< values averaged (seeds)
+  std::optional<std::pair<double, double>> ci95;   ///< bootstrap interval, mean of the per-seed bounds
+  bool best = false;                               ///< best (rounded) value of its column
+};
+
+struct TableColumn {
+  std::string group;  ///< shift type, or "all"
+  std::string name;   ///< OOD set, "avg", or a backbone (scale summary)
+};
+
+struct ResultTable {
+  std::string slug;   ///< file name stem, e.g. "chestxray_mobilenet_v2_auroc"
+  std::string title;
+  std::string metric;
+  bool higher_is_better = true;
+  std::vector<TableColumn> columns;
+  std::vector<std::string> rows;                ///< detector labels
+  std::vector<std::vector<TableCell>> cells;    ///< rows x columns
+  std::string note;
+};
+
+/// Every table for `metrics` from `records` (in any order: tables are ordered by the records' plan ranks).
+std::vector<ResultTable> build_tables(const std::vector<nlohmann::json>& records,
+                                      const std::vector<std::string>& metrics);
+
+/// How tables name a metric: "AUROC", "FPR@95", ...
+std::string metric_title(const std::string& metric);
+
+}  // namespace oodbench

@@ -1,0 +1,22 @@
+// `oodbench report`: everything a paper needs from a result folder's records alone: tables/<name>.{md,csv,json,tex},
+// plots/*.svg and report.md (all Markdown tables with links to the plots). Settings (metrics, formats, plots) come
+// from the folder's config.json, written by `run`. Every file is written atomically; files of an earlier report that
+// this one no longer makes are removed.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace oodbench {
+
+struct ReportSummary {
+  std::size_t records = 0;
+  std::size_t tables = 0;
+  std::size_t plots = 0;
+  std::vector<std::string> warnings;
+};
+
+ReportSummary write_report(const std::filesystem::path& dir);
+
+}  // namespace oodbench

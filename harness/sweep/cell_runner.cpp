@@ -1,0 +1,139 @@
+#include "harness/sweep/cell_runner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "harness/detectors/detector.h"
+#include "harness/metrics/ood_metrics.h"
+#include "kernels/error.h"
+
+namespace oodbench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+nlohmann::json metrics_json(const OodMetrics& m) {
+  return {{"auroc", m.auroc},
+          {"fpr95", m.fpr95},
+          {"fpr95_ood_positive", m.fpr95_ood_positive},
+          {"aupr_in", m.aupr_in},
+          {"aupr_out", m.aupr_out},
+          {"aupr_in_trapz", m.aupr_in_trapz},
+          {"aupr_out_trapz", m.aupr_out_trapz}};
+}
+
+std::vector<double> widened(const std::vector<float>& s) { return {s.begin(), s.end()}; }
+
+/// The 0.5th and 99.5th percentiles of all scores of the cell: histogram range robust to a few extreme scores.
+std::pair<double, double> histogram_range(const std::vector<double>& id, const std::vector<std::vector<double>>& ood) {
+  std::vector<double> all = id;
+  for (const auto& o : ood) all.insert(all.end(), o.begin(), o.end());
+  std::sort(all.begin(), all.end());
+  const auto at = [&](double q) { return all[static_cast<std::size_t>(q * static_cast<double>(all.size() - 1))]; };
+  double low = at(0.005), high = at(0.995);
+  if (!(high > low)) low = all.front(), high = all.back();
+  if (!(high > low)) high = low + 1;
+  return {low, high};
+}
+
+/// MaRS's diagnostic reduced to kSpectrumBuckets groups of consecutive eigen-directions (largest eigenvalue first):
+/// mean eigenvalue and OOD/ID residual energy ratio per group.
+nlohmann::json bucket_spectrum(const nlohmann::json& diagnostic) {
+  const auto eig = diagnostic.at("eigenvalues").get<std::vector<double>>();
+  const auto id = diagnostic.at("id_energy").get<std::vector<double>>();
+  const auto ood = diagnostic.at("ood_energy").get<std::vector<double>>();
+  const std::size_t d = eig.size(), buckets = std::min(kSpectrumBuckets, d);
+  std::vector<double> eigenvalue, ratio;
+  for (std::size_t b = 0; b < buckets; ++b) {
+    const std::size_t lo = b * d / buckets, hi = (b + 1) * d / buckets;
+    double e = 0, in = 0, out = 0;
+    for (std::size_t k = lo; k < hi; ++k) e += eig[k], in += id[k], out += ood[k];
+    eigenvalue.push_back(e / static_cast<double>(hi - lo));
+    ratio.push_back(in > 0 ? out / in : 0.0);
+  }
+  return {{"eigenvalue", eigenvalue}, {"energy_ratio", ratio}};
+}
+
+}  // namespace
+
+std::vector<std::uint64_t> histogram(std::span<const double> values, double low, double high, std::size_t bins) {
+  std::vector<std::uint64_t> counts(bins, 0);
+  const double width = (high - low) / static_cast<double>(bins);
+  for (double v : values) {
+    const double pos = std::floor((v - low) / width);
+    const std::size_t b = pos < 0 ? 0 : std::min(bins - 1, static_cast<std::size_t>(pos));
+    ++counts[b];
+  }
+  return counts;
+}
+
+nlohmann::json run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& data) {
+  const DatasetConfig& dataset = config.datasets[cell.dataset];
+  const DetectorVariant& variant = config.detectors[cell.detector];
+  const Backend& backend = data.context.backend();
+  const std::size_t warnings_before = data.context.warnings().size();
+
+  auto start = Clock::now();
+  std::unique_ptr<Detector> detector;
+  try {
+    detector = make_fitted_detector(find_detector(variant.detector), cell.params, data.context,
+                                    variant.pointer + "/params");
+  } catch (const InputError& e) {
+    throw InputError(config.source + ": " + dataset.name() + ", detector \"" + variant.label + "\" (" +
+                     variant.pointer + "): " + e.what());
+  }
+  const double fit_s = seconds_since(start);
+
+  start = Clock::now();
+  const std::vector<double> id = widened(detector->score(data.test, backend));
+  std::vector<std::vector<double>> ood;
+  for (const Matrix<float>& o : data.ood) ood.push_back(widened(detector->score(o, backend)));
+  const double score_s = seconds_since(start);
+
+  start = Clock::now();
+  const auto [low, high] = histogram_range(id, ood);
+  nlohmann::json sets = nlohmann::json::array();
+  for (std::size_t j = 0; j < ood.size(); ++j) {
+    const OodSet& set = dataset.ood[j];
+    const std::string id_name = dataset.test.resolved + " (" + variant.label + " scores)";
+    const std::string ood_name = set.features.resolved + " (" + variant.label + " scores)";
+    nlohmann::json entry = {{"name", set.name},
+                            {"shift", set.shift},
+                            {"n", ood[j].size()},
+                            {"metrics", metrics_json(compute_ood_metrics(id, ood[j], backend, id_name, ood_name))},
+                            {"roc_tpr", roc_tpr_on_grid(id, ood[j], backend, kRocPoints)},
+                            {"histogram", histogram(ood[j], low, high, kHistogramBins)}};
+    if (config.bootstrap > 0) {
+      const std::uint64_t seed = std::stoull(fnv1a_hex(cell.id + "/" + set.name), nullptr, 16);
+      const MetricIntervals ci = bootstrap_intervals(id, ood[j], backend, config.bootstrap, seed);
+      entry["ci95"] = {{"low", metrics_json(ci.low)}, {"high", metrics_json(ci.high)}};
+    }
+    if (config.plots && detector->has_diagnostic()) entry["spectrum"] = bucket_spectrum(detector->diagnose(data.ood[j], backend));
+    sets.push_back(std::move(entry));
+  }
+  const double metrics_s = seconds_since(start);
+
+  nlohmann::json warnings = nlohmann::json::array();
+  for (std::size_t w = warnings_before; w < data.context.warnings().size(); ++w)
+    warnings.push_back(data.context.warnings()[w]);
+  return {{"cell", cell.id},
+          {"config", config.name},
+          {"dataset", {{"name", dataset.name()}, {"modality", dataset.modality}, {"backbone", dataset.backbone}}},
+          {"detector", variant.detector},
+          {"label", variant.label},
+          {"params", cell.params},
+          {"seed", cell.seed ? nlohmann::json(*cell.seed) : nlohmann::json(nullptr)},
+          {"rank", {{"dataset", cell.dataset}, {"detector", cell.detector}}},
+          {"id_test", {{"n", id.size()}, {"histogram", histogram(id, low, high, kHistogramBins)}}},
+          {"histogram_range", {low, high}},
+          {"ood", sets},
+          {"warnings", warnings},
+          {"timings", {{"fit_s", fit_s}, {"score_s", score_s}, {"metrics_s", metrics_s}}}};
+}
+
+}  // namespace oodbench

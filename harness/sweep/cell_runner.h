@@ -1,0 +1,26 @@
+// Running one cell: fit its detector on the dataset's ID train data, score the ID test set and every OOD set, and
+// build the cell's record: metrics per OOD set (with bootstrap intervals when asked), what the plots need (ROC curve
+// samples, score histograms, the MaRS residual spectrum) and the time each stage took.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "harness/sweep/config.h"
+#include "harness/sweep/dataset.h"
+#include "harness/sweep/plan.h"
+
+namespace oodbench {
+
+/// Points of the stored ROC curves and bins of the stored score histograms.
+inline constexpr std::size_t kRocPoints = 101;
+inline constexpr std::size_t kHistogramBins = 40;
+/// Groups of eigen-directions in the stored MaRS residual spectrum.
+inline constexpr std::size_t kSpectrumBuckets = 32;
+
+/// The record of `cell` (everything but the "run" and load timing fields, which the runner adds).
+nlohmann::json run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& data);
+
+/// Bins of `values` on [low, high] in `bins` equal parts; values outside go to the end bins.
+std::vector<std::uint64_t> histogram(std::span<const double> values, double low, double high, std::size_t bins);
+
+}  // namespace oodbench

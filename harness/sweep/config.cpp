@@ -1,0 +1,264 @@
+#include "harness/sweep/config.h"
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "harness/detectors/detector.h"
+#include "harness/io/arrays.h"
+#include "harness/sweep/json_reader.h"
+#include "kernels/error.h"
+
+namespace oodbench {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string substitute(std::string text, const std::string& name, const std::string& value) {
+  const std::string token = "{" + name + "}";
+  for (auto at = text.find(token); at != std::string::npos; at = text.find(token, at + value.size()))
+    text.replace(at, token.size(), value);
+  return text;
+}
+
+class DatasetReader {
+ public:
+  DatasetReader(const fs::path& data_root, std::string modality, std::string backbone)
+      : root_(data_root), modality_(std::move(modality)), backbone_(std::move(backbone)) {}
+
+  ArrayRef array(const JsonReader& r) const {
+    ArrayRef ref;
+    ref.written = substitute(substitute(r.text(), "backbone", backbone_), "modality", modality_);
+    const ArraySpec parts = split_array_spec(ref.written);
+    const fs::path file = root_ / parts.path;
+    ref.resolved = file.lexically_normal().string() + (parts.npz && !parts.key.empty() ? ":" + parts.key : "");
+    ref.pointer = r.pointer();
+    try {
+      check_array_exists(ref.resolved);
+    } catch (const InputError& e) {
+      r.fail(e.what());
+    }
+    return ref;
+  }
+
+ private:
+  fs::path root_;
+  std::string modality_, backbone_;
+};
+
+std::vector<DatasetConfig> read_dataset(const JsonReader& r, const fs::path& data_root) {
+  r.expect_object({"modality", "backbone", "train", "val", "test", "head", "ood"},
+                  {"modality", "backbone", "train", "test", "ood"});
+  const std::string modality = r.at("modality").text();
+  std::vector<DatasetConfig> out;
+  for (const std::string& backbone : r.at("backbone").texts()) {
+    const DatasetReader arrays(data_root, modality, backbone);
+    DatasetConfig d;
+    d.modality = modality;
+    d.backbone = backbone;
+    d.pointer = r.pointer();
+    const JsonReader train = r.at("train");
+    train.expect_object({"features", "labels"}, {"features"});
+    d.train = arrays.array(train.at("features"));
+    if (train.has("labels")) d.train_labels = arrays.array(train.at("labels"));
+    for (const char* split : {"val", "test"}) {
+      if (!r.has(split)) continue;
+      const JsonReader s = r.at(split);
+      s.expect_object({"features"}, {"features"});
+      (split[0] == 'v' ? d.val : d.test) = arrays.array(s.at("features"));
+    }
+    if (r.has("head")) {
+      const JsonReader head = r.at("head");
+      head.expect_object({"weights", "bias"}, {"weights", "bias"});
+      d.head_weights = arrays.array(head.at("weights"));
+      d.head_bias = arrays.array(head.at("bias"));
+    }
+    std::set<std::string> names;
+    for (const JsonReader& o : r.at("ood").elements()) {
+      o.expect_object({"name", "shift", "features"}, {"name", "shift", "features"});
+      OodSet set{o.at("name").text(), o.at("shift").text(), arrays.array(o.at("features"))};
+      if (!names.insert(set.name).second) o.at("name").fail("duplicate OOD set name \"" + set.name + "\"");
+      if (set.features.written == d.test.written)
+        o.at("features").fail("this is the ID test set (" + d.test.written + "); an OOD set must be other data");
+      d.ood.push_back(std::move(set));
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+/// Cartesian product of the parameters given as arrays; scalars are fixed. Each element is validated against the
+/// detector, with errors pointing at the element ("/detectors/3/params/k/1").
+std::vector<DetectorVariant> read_detector(const JsonReader& r) {
+  r.expect_object({"name", "label", "params"}, {"name"});
+  const JsonReader name = r.at("name");
+  const DetectorEntry* entry = nullptr;
+  try {
+    entry = &find_detector(name.text());
+  } catch (const InputError& e) {
+    name.fail(e.what());
+  }
+  const std::string base_label = r.has("label") ? r.at("label").text() : entry->info.name;
+  const bool seeded = std::any_of(entry->info.params.begin(), entry->info.params.end(),
+                                  [](const ParamSpec& s) { return s.name == "seed"; });
+
+  std::vector<std::pair<std::string, std::vector<nlohmann::json>>> axes;  // key -> values (one for scalars)
+  if (r.has("params")) {
+    const JsonReader params = r.at("params");
+    if (!params.value().is_object()) params.fail("expected an object, got " + json_type_phrase(params.value()));
+    for (const auto& [key, value] : params.value().items()) {
+      const JsonReader v = params.at(key);
+      if (seeded && key == "seed") v.fail("the seed comes from /seeds (one cell per seed)");
+      std::vector<JsonReader> values = value.is_array() ? v.elements() : std::vector<JsonReader>{v};
+      std::vector<nlohmann::json> checked;
+      for (const JsonReader& one : values) {
+        try {
+          Params::resolve(entry->info, nlohmann::json{{key, one.value()}}, "");
+        } catch (const InputError& e) {
+          const std::string message = e.what();
+          const auto colon = message.find(": ");
+          one.fail(colon == std::string::npos ? message : message.substr(colon + 2));
+        }
+        checked.push_back(one.value());
+      }
+      axes.emplace_back(key, std::move(checked));
+    }
+  }
+  std::vector<DetectorVariant> out;
+  std::vector<std::size_t> at(axes.size(), 0);
+  while (true) {
+    nlohmann::json given = nlohmann::json::object();
+    std::string grid;
+    for (std::size_t a = 0; a < axes.size(); ++a) {
+      given[axes[a].first] = axes[a].second[at[a]];
+      if (axes[a].second.size() > 1) {
+        const nlohmann::json& v = axes[a].second[at[a]];
+        grid += (grid.empty() ? "" : ", ") + axes[a].first + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+      }
+    }
+    DetectorVariant variant;
+    variant.detector = entry->info.name;
+    variant.label = grid.empty() ? base_label : base_label + " (" + grid + ")";
+    variant.params = Params::resolve(entry->info, given, r.pointer() + "/params").values();
+    variant.seeded = seeded;
+    variant.pointer = r.pointer();
+    out.push_back(std::move(variant));
+    std::size_t a = 0;  // odometer over the axes, last key fastest
+    for (a = axes.size(); a-- > 0;) {
+      if (++at[a] < axes[a].second.size()) break;
+      at[a] = 0;
+    }
+    if (a == static_cast<std::size_t>(-1)) break;
+  }
+  return out;
+}
+
+std::vector<std::string> read_choices(const JsonReader& r, const std::vector<std::string>& allowed) {
+  std::vector<std::string> out;
+  for (const JsonReader& e : r.elements()) {
+    const std::string v = e.text();
+    if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+      std::string list;
+      for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      e.fail("expected one of " + list + ", got \"" + v + "\"");
+    }
+    if (std::find(out.begin(), out.end(), v) != out.end()) e.fail("\"" + v + "\" is listed twice");
+    out.push_back(v);
+  }
+  return out;
+}
+
+}  // namespace
+
+const std::vector<std::string>& known_metrics() {
+  static const std::vector<std::string> names = {"auroc",   "fpr95",         "fpr95_ood_positive", "aupr_in",
+                                                 "aupr_out", "aupr_in_trapz", "aupr_out_trapz"};
+  return names;
+}
+
+bool higher_is_better(const std::string& metric) { return !metric.starts_with("fpr"); }
+
+nlohmann::json DatasetConfig::identity() const {
+  nlohmann::json ood_sets = nlohmann::json::array();
+  for (const OodSet& o : ood) ood_sets.push_back({o.name, o.shift, o.features.written});
+  return {{"modality", modality},
+          {"backbone", backbone},
+          {"train", train.written},
+          {"train_labels", train_labels.written},
+          {"val", val.written},
+          {"test", test.written},
+          {"head", {head_weights.written, head_bias.written}},
+          {"ood", ood_sets}};
+}
+
+SweepConfig parse_sweep_config(const nlohmann::json& document, const std::string& source,
+                               const fs::path& base_dir) {
+  const JsonReader root(document, source);
+  root.expect_object({"$schema", "name", "description", "data_root", "datasets", "detectors", "seeds", "metrics",
+                      "tables", "plots"},
+                     {"datasets", "detectors"});
+  SweepConfig c;
+  c.source = source;
+  c.document = document;
+  c.name = root.has("name") ? root.at("name").text() : fs::path(source).stem().string();
+  if (c.name.find_first_of("/\\") != std::string::npos || c.name.starts_with('.'))
+    root.at("name").fail("expected a plain name (it names the output folder), got \"" + c.name + "\"");
+  if (root.has("description")) root.at("description").text();
+  c.data_root = root.has("data_root") ? root.at("data_root").text() : ".";
+  const fs::path data_root = fs::path(c.data_root).is_absolute() ? fs::path(c.data_root) : base_dir / c.data_root;
+
+  std::set<std::string> dataset_names;
+  for (const JsonReader& d : root.at("datasets").elements()) {
+    for (DatasetConfig& one : read_dataset(d, data_root)) {
+      if (!dataset_names.insert(one.name()).second)
+        d.fail("dataset " + one.name() + " (modality/backbone) appears twice");
+      c.datasets.push_back(std::move(one));
+    }
+  }
+  std::set<std::string> labels;
+  for (const JsonReader& d : root.at("detectors").elements()) {
+    for (DetectorVariant& v : read_detector(d)) {
+      if (!labels.insert(v.label).second)
+        d.fail("two detectors are labelled \"" + v.label + "\"; give one a distinct \"label\"");
+      c.detectors.push_back(std::move(v));
+    }
+  }
+  c.seeds = {0};
+  if (root.has("seeds")) {
+    c.seeds.clear();
+    for (const JsonReader& s : root.at("seeds").elements()) {
+      const std::int64_t seed = s.integer();
+      if (seed < 0) s.fail("expected a seed >= 0, got " + std::to_string(seed));
+      if (std::find(c.seeds.begin(), c.seeds.end(), seed) != c.seeds.end()) s.fail("seed listed twice");
+      c.seeds.push_back(seed);
+    }
+  }
+  c.metrics = root.has("metrics") ? read_choices(root.at("metrics"), known_metrics())
+                                  : std::vector<std::string>{"auroc", "fpr95"};
+  c.formats = {"md", "csv", "json", "tex"};
+  if (root.has("tables")) {
+    const JsonReader tables = root.at("tables");
+    tables.expect_object({"formats", "bootstrap"});
+    if (tables.has("formats")) c.formats = read_choices(tables.at("formats"), {"md", "csv", "json", "tex"});
+    if (tables.has("bootstrap")) {
+      const std::int64_t b = tables.at("bootstrap").integer();
+      if (b != 0 && (b < 100 || b > 100000))
+        tables.at("bootstrap").fail("expected 0 (no intervals) or 100..100000 resamples, got " + std::to_string(b));
+      c.bootstrap = static_cast<std::size_t>(b);
+    }
+  }
+  if (root.has("plots")) c.plots = root.at("plots").flag();
+  return c;
+}
+
+SweepConfig load_sweep_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot read the config file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  const nlohmann::json document = parse_json_document(text.str(), path);
+  return parse_sweep_config(document, path, fs::absolute(path).parent_path());
+}
+
+}  // namespace oodbench

@@ -1,0 +1,78 @@
+// A sweep configuration (configs/*.json, schema in configs/config.schema.json): datasets (one per modality and
+// backbone, each with ID train/val/test and tagged OOD sets), detectors with parameter grids, seeds, and what to
+// report. Loading validates everything that can be checked without reading the embeddings; every error names the
+// config file and the JSON Pointer of the offending value.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace oodbench {
+
+/// An array named in the config: as written (after {backbone} substitution; part of the cell ids, so moving the data
+/// does not invalidate results) and as a path to load (relative to data_root, itself relative to the config file).
+struct ArrayRef {
+  std::string written;
+  std::string resolved;
+  std::string pointer;  ///< where the config names it, for errors
+  bool empty() const { return written.empty(); }
+};
+
+struct OodSet {
+  std::string name;
+  std::string shift;  ///< the shift type it is grouped under in tables: near, far, covariate, modality, ...
+  ArrayRef features;
+};
+
+/// One (modality, backbone) pair: a config entry with several backbones becomes several datasets.
+struct DatasetConfig {
+  std::string modality;
+  std::string backbone;
+  ArrayRef train, train_labels, val, test, head_weights, head_bias;
+  std::vector<OodSet> ood;
+  std::string pointer;  ///< "/datasets/0"
+
+  std::string name() const { return modality + "/" + backbone; }
+  /// Everything that determines the data a cell sees, for cell ids.
+  nlohmann::json identity() const;
+};
+
+/// One point of a detector's parameter grid.
+struct DetectorVariant {
+  std::string detector;   ///< registry name
+  std::string label;      ///< row name in tables: the config's label (or the name), plus the grid values that vary
+  nlohmann::json params;  ///< every parameter, defaults filled in; "seed" is filled per cell from /seeds
+  bool seeded = false;    ///< has a seed parameter: one cell per seed; otherwise one cell in all
+  std::string pointer;    ///< "/detectors/3"
+};
+
+struct SweepConfig {
+  std::string name;           ///< /name, else the file's stem; the default output folder is results/<name>
+  std::string source;         ///< the config file, as given
+  nlohmann::json document;    ///< the parsed file, copied into the output folder
+  std::string data_root;      ///< as written
+  std::vector<DatasetConfig> datasets;
+  std::vector<DetectorVariant> detectors;
+  std::vector<std::int64_t> seeds;
+  std::vector<std::string> metrics;  ///< one table per metric
+  std::vector<std::string> formats;  ///< md, csv, json, tex
+  std::size_t bootstrap = 0;         ///< resamples for 95 % intervals; 0 = none
+  bool plots = true;
+};
+
+/// Metric names a config may ask for, in the order tables list them.
+const std::vector<std::string>& known_metrics();
+/// Whether a larger value of `metric` is better (AUROC, AUPR) or worse (FPR).
+bool higher_is_better(const std::string& metric);
+
+/// Reads and validates a config file. Every error is an InputError naming the file and the JSON Pointer.
+SweepConfig load_sweep_config(const std::string& path);
+/// The same from an already parsed document; `base_dir` is where relative data_root paths start.
+SweepConfig parse_sweep_config(const nlohmann::json& document, const std::string& source,
+                               const std::filesystem::path& base_dir);
+
+}  // namespace oodbench

@@ -1,0 +1,65 @@
+#include "harness/sweep/plan.h"
+
+#include <charconv>
+#include <cstdio>
+
+#include "kernels/error.h"
+
+namespace oodbench {
+
+std::string fnv1a_hex(const std::string& text) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
+std::vector<Cell> expand_plan(const SweepConfig& config) {
+  std::vector<Cell> cells;
+  for (std::size_t d = 0; d < config.datasets.size(); ++d) {
+    const nlohmann::json dataset = config.datasets[d].identity();
+    for (std::size_t v = 0; v < config.detectors.size(); ++v) {
+      const DetectorVariant& variant = config.detectors[v];
+      std::vector<std::optional<std::int64_t>> seeds;
+      if (variant.seeded) seeds.assign(config.seeds.begin(), config.seeds.end());
+      else seeds.emplace_back();
+      for (const auto& seed : seeds) {
+        Cell cell;
+        cell.dataset = d;
+        cell.detector = v;
+        cell.seed = seed;
+        cell.params = variant.params;
+        if (seed) cell.params["seed"] = *seed;
+        cell.identity = {{"data_root", config.data_root},
+                         {"dataset", dataset},
+                         {"detector", variant.detector},
+                         {"label", variant.label},
+                         {"params", cell.params}};
+        cell.id = fnv1a_hex(cell.identity.dump());
+        cells.push_back(std::move(cell));
+      }
+    }
+  }
+  return cells;
+}
+
+Shard parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  Shard s;
+  auto number = [&](std::string_view part, std::size_t& out) {
+    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), out);
+    return ec == std::errc() && end == part.data() + part.size() && !part.empty();
+  };
+  const std::string_view whole(text);
+  if (slash == std::string::npos || !number(whole.substr(0, slash), s.index) ||
+      !number(whole.substr(slash + 1), s.count) || s.count == 0 || s.index >= s.count) {
+    throw InputError("--shard " + text + ": expected i/N with 0 <= i < N, e.g. 0/4");
+  }
+  return s;
+}
+
+}  // namespace oodbench

@@ -1,0 +1,41 @@
+// The plan of a sweep: the grid of a config expanded into independent cells (dataset x detector variant x seed), each
+// with a stable id, and the slice of it one shard runs.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/sweep/config.h"
+
+namespace oodbench {
+
+/// One unit of work: fit one detector variant on one dataset (with one seed) and score every test set of it.
+struct Cell {
+  std::string id;                    ///< 16 hex digits: a hash of identity(); the same inputs give the same id
+  std::size_t dataset = 0;           ///< index into SweepConfig::datasets
+  std::size_t detector = 0;          ///< index into SweepConfig::detectors
+  std::optional<std::int64_t> seed;  ///< for seeded detectors only
+  nlohmann::json params;             ///< the variant's parameters with the seed filled in
+  nlohmann::json identity;           ///< dataset identity, detector, params, seed
+};
+
+/// All cells in a fixed order: datasets, then detector variants, then seeds (config order throughout).
+std::vector<Cell> expand_plan(const SweepConfig& config);
+
+/// `--shard i/N`: cell k of the plan belongs to shard k mod N, so every shard gets a share of every detector.
+struct Shard {
+  std::size_t index = 0;
+  std::size_t count = 1;
+  bool owns(std::size_t position) const { return position % count == index; }
+};
+/// Parses "i/N" with 0 <= i < N; anything else is an InputError.
+Shard parse_shard(const std::string& text);
+
+/// FNV-1a 64-bit hash of `text` as 16 lowercase hex digits.
+std::string fnv1a_hex(const std::string& text);
+
+}  // namespace oodbench

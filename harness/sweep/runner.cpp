@@ -1,0 +1,108 @@
+#include "harness/sweep/runner.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <iostream>
+#include <map>
+
+#include "harness/git_commit.h"
+#include "harness/io/arrays.h"
+#include "harness/sweep/cell_runner.h"
+#include "harness/sweep/dataset.h"
+#include "harness/sweep/progress.h"
+#include "harness/sweep/record_store.h"
+#include "harness/version.h"
+
+namespace oodbench {
+namespace {
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char out[32];
+  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return out;
+}
+
+std::string host_name() {
+  char name[256] = {};
+  return ::gethostname(name, sizeof name - 1) == 0 ? name : "unknown";
+}
+
+}  // namespace
+
+const char* git_commit() { return OODBENCH_GIT_COMMIT; }
+
+namespace {
+
+RunSummary run_in(const SweepConfig& config, const RunOptions& options, const Backend& backend, RunSummary& summary) {
+  RecordStore store(options.out);
+  for (const std::string& w : store.warnings()) std::cerr << "oodbench: warning: " << w << '\n';
+  // The config beside the records: `report` takes its table settings from it.
+  const std::string config_text = config.document.dump(2) + "\n";
+  write_file_atomic((options.out / "config.json").string(),
+                    std::as_bytes(std::span(config_text.data(), config_text.size())));
+
+  const std::vector<Cell> plan = expand_plan(config);
+  std::map<std::size_t, std::vector<const Cell*>> todo;  // by dataset, in plan order
+  for (std::size_t k = 0; k < plan.size(); ++k) {
+    if (!options.shard.owns(k)) continue;
+    ++summary.planned;
+    if (store.finished(plan[k].id)) ++summary.skipped;
+    else todo[plan[k].dataset].push_back(&plan[k]);
+  }
+  if (!options.quiet) {
+    std::cerr << "oodbench: " << config.name << ": " << plan.size() << " cells";
+    if (options.shard.count > 1) std::cerr << ", shard " << options.shard.index << "/" << options.shard.count << " has " << summary.planned;
+    std::cerr << ", " << summary.skipped << " already done, " << summary.planned - summary.skipped << " to run on "
+              << backend.description() << '\n';
+  }
+
+  Progress progress(summary.planned - summary.skipped, options.quiet);
+  const nlohmann::json run_info = {{"device", backend.description()},
+                                   {"version", version_string()},
+                                   {"git_commit", git_commit()},
+                                   {"host", host_name()}};
+  for (const auto& [d, cells] : todo) {
+    const DatasetConfig& dataset = config.datasets[d];
+    const auto load_start = std::chrono::steady_clock::now();
+    LoadedDataset data = load_dataset(dataset, config.source, backend);
+    double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
+    for (const Cell* cell : cells) {
+      const auto start = std::chrono::steady_clock::now();
+      nlohmann::json record = run_cell(config, *cell, data);
+      record["timings"]["load_s"] = load_s;  // the dataset's load, charged to its first cell
+      load_s = 0;
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      record["timings"]["total_s"] = seconds;
+      record["run"] = run_info;
+      record["run"]["finished_at"] = utc_now();
+      store.append(record);
+      ++summary.ran;
+      const std::string seed = cell->seed ? ", seed " + std::to_string(*cell->seed) : "";
+      progress.cell_done(dataset.name() + ": " + config.detectors[cell->detector].label + seed, seconds);
+    }
+  }
+  progress.finish();
+  return summary;
+}
+
+}  // namespace
+
+RunSummary run_sweep(const SweepConfig& config, const RunOptions& options, const Backend& backend) {
+  std::error_code ec;
+  const bool existed = std::filesystem::exists(options.out, ec);
+  RunSummary summary;
+  try {
+    return run_in(config, options, backend, summary);
+  } catch (...) {
+    // A run that fails before finishing any cell leaves no folder behind it did not find.
+    if (!existed && summary.ran == 0) std::filesystem::remove_all(options.out, ec);
+    throw;
+  }
+}
+
+}  // namespace oodbench

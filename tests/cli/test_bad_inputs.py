@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""The bad-input corpus of `oodbench run`, `report` and `merge`: configs, embedding files, CLI arguments and output
+locations that must fail cleanly. Each case expects exit code 2, a message naming what is wrong (fragments below),
+and nothing half-written: no records, no temporary files, and no output folder that the run created.
+(`oodbench score`'s own bad-input cases are in test_score_errors.py.)
+Usage: test_bad_inputs.py OODBENCH_BINARY DATA_DIR
+"""
+import copy
+import json
+import os
+import pathlib
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+binary, real_data = os.path.abspath(sys.argv[1]), pathlib.Path(sys.argv[2]).resolve()
+passed = failed = 0
+
+
+def report(name, ok, detail):
+    global passed, failed
+    passed += ok
+    failed += not ok
+    print(("ok   " if ok else "FAIL ") + f"{name}: {detail}")
+
+
+def leftovers(folder):
+    """Anything half-written: temporary files, or a records file with a partial line."""
+    bad = []
+    for p in pathlib.Path(folder).rglob("*"):
+        if ".tmp." in p.name:
+            bad.append(p.name)
+        if p.name == "records.jsonl":
+            text = p.read_text()
+            if text and not text.endswith("\n"):
+                bad.append("partial record")
+    return bad
+
+
+def expect_failure(name, args, fragments, out=None, preexec=None, created_by_run=True):
+    proc = subprocess.run([binary, "--device", "cpu", *map(str, args)], capture_output=True, text=True, cwd=tmp,
+                          preexec_fn=preexec)
+    problems = []
+    if proc.returncode != 2:
+        problems.append(f"exit {proc.returncode}")
+    problems += [f"missing {f!r}" for f in fragments if f not in proc.stderr]
+    if out is not None and pathlib.Path(out).exists():
+        if created_by_run:
+            problems.append("left the output folder it created")
+        problems += leftovers(out)
+    report(name, not problems, "; ".join(problems) or proc.stderr.strip().splitlines()[-1][:150])
+
+
+with tempfile.TemporaryDirectory() as t:
+    tmp = pathlib.Path(t)
+    data = tmp / "data"
+    data.mkdir()
+    rng = np.random.default_rng(0)
+    train = rng.normal(size=(40, 8)).astype(np.float32)
+    test = rng.normal(size=(10, 8)).astype(np.float32)
+    np.save(data / "train.npy", train)
+    np.save(data / "labels.npy", np.repeat([0, 1], 20).astype(np.int32))
+    np.save(data / "gap_labels.npy", np.repeat([0, 2], 20).astype(np.int32))
+    np.save(data / "short_labels.npy", np.zeros(39, dtype=np.int32))
+    np.save(data / "test.npy", test)
+    np.save(data / "test_copy.npy", test)
+    np.save(data / "ood.npy", rng.normal(loc=2, size=(12, 8)).astype(np.float32))
+    np.save(data / "narrow.npy", rng.normal(size=(12, 6)).astype(np.float32))
+    np.save(data / "empty.npy", np.zeros((0, 8), dtype=np.float32))
+    nan = rng.normal(size=(12, 8)).astype(np.float32)
+    nan[3, 5] = np.nan
+    np.save(data / "nan.npy", nan)
+    np.savez(data / "arrays.npz", train=train)
+    (data / "truncated.npy").write_bytes((data / "test.npy").read_bytes()[:100])
+
+    good = {
+        "name": "bad",
+        "data_root": "data",
+        "datasets": [{
+            "modality": "toy", "backbone": "b",
+            "train": {"features": "train.npy", "labels": "labels.npy"},
+            "test": {"features": "test.npy"},
+            "ood": [{"name": "shifted", "shift": "far", "features": "ood.npy"}]}],
+        "detectors": [{"name": "knn", "params": {"k": 3}}, {"name": "mahalanobis"}],
+    }
+    cases = iter(range(1000))
+
+    def config_case(name, edit, fragments, text=None, created_by_run=True):
+        out = tmp / f"out{next(cases)}"
+        config = copy.deepcopy(good)
+        if edit:
+            edit(config)
+        path = tmp / "config.json"
+        path.write_text(text if text is not None else json.dumps(config))
+        expect_failure(name, ["run", path, "--out", out], ["config.json", *fragments], out=out,
+                       created_by_run=created_by_run)
+
+    def dataset(c):
+        return c["datasets"][0]
+
+    # The good config works: the cases below differ from it in one thing each.
+    proc = subprocess.run([binary, "--device", "cpu", "run", "--quiet", "--no-report", tmp / "config.json", "--out",
+                           tmp / "good"], capture_output=True, text=True,
+                          cwd=tmp) if (tmp / "config.json").write_text(json.dumps(good)) else None
+    report("the unmodified config runs", proc.returncode == 0, proc.stderr.strip()[-200:] or "exit 0")
+
+    # Config: syntax, structure, types, unknown keys and values.
+    config_case("malformed JSON", None, ["line 3, column 1", "invalid JSON"], text='{\n"name": "x",\n}\n')
+    config_case("not an object", None, ["/: expected an object, got an array"], text="[1, 2]")
+    config_case("unknown top-level key", lambda c: c.update(seed=[1]), ["/seed: unknown key", "seeds"])
+    config_case("missing datasets", lambda c: c.pop("datasets"), ['/: missing required key "datasets"'])
+    config_case("empty dataset list", lambda c: c.update(datasets=[]), ["/datasets: expected a non-empty array"])
+    config_case("modality of the wrong type", lambda c: dataset(c).update(modality=3),
+                ["/datasets/0/modality: expected a string, got an integer"])
+    config_case("misspelt dataset key", lambda c: dataset(c).update(trian={}), ["/datasets/0/trian: unknown key"])
+    config_case("missing embedding file", lambda c: dataset(c)["train"].update(features="nope.npy"),
+                ["/datasets/0/train/features", "nope.npy: no such file"])
+    config_case("unknown npz key", lambda c: dataset(c)["train"].update(features="arrays.npz:nope"),
+                ["/datasets/0/train/features", "no array 'nope'", "keys: train"])
+    config_case("OOD set without a shift type", lambda c: dataset(c)["ood"][0].pop("shift"),
+                ['/datasets/0/ood/0: missing required key "shift"'])
+    config_case("two OOD sets with one name", lambda c: dataset(c)["ood"].append(dataset(c)["ood"][0]),
+                ['/datasets/0/ood/1/name: duplicate OOD set name "shifted"'])
+    config_case("OOD set is the ID test file", lambda c: dataset(c)["ood"][0].update(features="test.npy"),
+                ["/datasets/0/ood/0/features: this is the ID test set"])
+    config_case("unknown detector", lambda c: c["detectors"].append({"name": "odin"}),
+                ["/detectors/2/name: unknown detector 'odin'", "knn"])
+    config_case("unknown detector parameter", lambda c: c["detectors"][0].update(params={"kk": 3}),
+                ["/detectors/0/params/kk: unknown parameter of 'knn'"])
+    config_case("grid value of the wrong type", lambda c: c["detectors"][0].update(params={"k": [3, "ten"]}),
+                ['/detectors/0/params/k/1: expected an integer, got "ten"'])
+    config_case("empty grid", lambda c: c["detectors"][0].update(params={"k": []}),
+                ["/detectors/0/params/k: expected a non-empty array"])
+    config_case("seed set per detector", lambda c: c["detectors"].append({"name": "mars", "params": {"seed": 3}}),
+                ["/detectors/2/params/seed: the seed comes from /seeds"])
+    config_case("two detectors with one label", lambda c: c["detectors"].append({"name": "knn"}),
+                ['/detectors/2: two detectors are labelled "knn"'])
+    config_case("negative seed", lambda c: c.update(seeds=[-1]), ["/seeds/0: expected a seed >= 0"])
+    config_case("unknown metric", lambda c: c.update(metrics=["auroc", "accuracy"]),
+                ['/metrics/1: expected one of auroc', 'got "accuracy"'])
+    config_case("too few bootstrap resamples", lambda c: c.update(tables={"bootstrap": 10}),
+                ["/tables/bootstrap: expected 0 (no intervals) or 100..100000"])
+    config_case("unknown table format", lambda c: c.update(tables={"formats": ["html"]}),
+                ["/tables/formats/0: expected one of md, csv, json, tex"])
+    config_case("plots not a boolean", lambda c: c.update(plots="yes"), ["/plots: expected true or false"])
+    config_case("name that is a path", lambda c: c.update(name="../x"), ["/name: expected a plain name"])
+
+    # Embedding files: found to be wrong only when the dataset is loaded.
+    config_case("OOD width differs from train", lambda c: dataset(c)["ood"][0].update(features="narrow.npy"),
+                ["/datasets/0/ood/0/features", "6 columns", "have 8"])
+    config_case("NaN in an OOD set", lambda c: dataset(c)["ood"][0].update(features="nan.npy"),
+                ["/datasets/0/ood/0/features", "row 3"])
+    config_case("empty test array", lambda c: dataset(c)["test"].update(features="empty.npy"),
+                ["/datasets/0/test/features", "empty feature array"])
+    config_case("truncated .npy file", lambda c: dataset(c)["test"].update(features="truncated.npy"),
+                ["/datasets/0/test/features", "truncated.npy"])
+    config_case("OOD set holds the ID test features", lambda c: dataset(c)["ood"][0].update(features="test_copy.npy"),
+                ["/datasets/0/ood/0/features", "holds exactly the ID test features"])
+    config_case("labels not 0..C-1", lambda c: dataset(c)["train"].update(labels="gap_labels.npy"),
+                ["class 1 has no sample"])
+    config_case("fewer labels than train rows", lambda c: dataset(c)["train"].update(labels="short_labels.npy"),
+                ["/datasets/0/train/labels", "39 labels", "40 rows"])
+    config_case("k larger than the train set", lambda c: c["detectors"][0].update(params={"k": 41}),
+                ["toy/b", 'detector "knn" (/detectors/0)', "k = 41"])
+    config_case("class-conditional detector without labels", lambda c: dataset(c)["train"].pop("labels"),
+                ['detector "mahalanobis"', "needs ID train class labels"], created_by_run=False)  # knn's record stays
+
+    # Command line and output locations.
+    out = tmp / "out"
+    expect_failure("missing config file", ["run", tmp / "missing.json", "--out", out],
+                   ["missing.json: cannot read the config file"], out=out)
+    expect_failure("malformed --shard", ["run", tmp / "config.json", "--out", out, "--shard", "2"],
+                   ["--shard 2: expected i/N"], out=out)
+    expect_failure("unknown option", ["run", tmp / "config.json", "--outt", out], ["--outt"], out=out)
+    (tmp / "config.json").write_text(json.dumps(good))
+    (tmp / "file").write_text("")
+    expect_failure("output folder inside a file", ["run", tmp / "config.json", "--out", tmp / "file" / "out"],
+                   ["cannot create the output folder"])
+    expect_failure("report of a missing folder", ["report", tmp / "nowhere"], ["nowhere: no such result folder"])
+    (tmp / "empty_results").mkdir()
+    expect_failure("report of a folder without records", ["report", tmp / "empty_results"], ["no result records"])
+    expect_failure("merge of folders without records", ["merge", "--out", tmp / "merged", tmp / "empty_results"],
+                   ["nothing to merge"], out=tmp / "merged")
+    damaged = tmp / "damaged"
+    damaged.mkdir()
+    (damaged / "records.jsonl").write_text('{"cell": "a"}\nnot json\n{"cell": "b"}\n')
+    expect_failure("report of damaged records", ["report", damaged], ["records.jsonl: line 2 is not a result record"])
+
+    # Read-only output folder: permissions for a normal user; a read-only mount for root, who ignores permissions.
+    readonly = tmp / "readonly"
+    readonly.mkdir()
+    mounted = False
+    if os.geteuid() == 0:
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", readonly],
+                                 capture_output=True).returncode == 0
+    else:
+        readonly.chmod(0o555)
+    if os.geteuid() != 0 or mounted:
+        expect_failure("read-only output folder", ["run", tmp / "config.json", "--out", readonly / "out"],
+                       ["readonly/out: cannot create the output folder"], out=readonly / "out")
+    else:
+        report("read-only output folder", True, "skipped: root without mount rights ignores permissions")
+    if mounted:
+        subprocess.run(["umount", readonly])
+
+    # A full disk: file-size limit with SIGXFSZ ignored, so a write fails with EFBIG (no root needed), and a full
+    # tiny tmpfs where it can be mounted. The records file must hold whole records only.
+    def small_file_limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (3000, 3000))
+
+    expect_failure("write failure (file-size limit) while appending a record",
+                   ["run", "--no-report", tmp / "config.json", "--out", tmp / "limited"],
+                   ["records.jsonl: cannot append a record", "File too large"], out=tmp / "limited",
+                   preexec=small_file_limit, created_by_run=False)  # whole records written before it may stay
+    full = tmp / "full"
+    full.mkdir()
+    if os.geteuid() == 0 and subprocess.run(["mount", "-t", "tmpfs", "-o", "size=12k", "tmpfs", full],
+                                            capture_output=True).returncode == 0:
+        (full / "filler").write_bytes(b"\0" * 8192)
+        expect_failure("full disk (tiny tmpfs)", ["run", tmp / "config.json", "--out", full / "out"],
+                       ["No space left on device"], out=full / "out", created_by_run=False)
+        subprocess.run(["umount", full])
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
