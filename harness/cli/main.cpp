@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
   add_explain_command(app, global);
   add_diagnose_command(app, global);
   add_sweep_commands(app, global);
+  int exit_code = 0;
+  add_check_command(app, exit_code);
 
   try {
     app.parse(argc, argv);
@@ -49,5 +51,5 @@ int main(int argc, char** argv) {
     std::cerr << "oodbench: internal error: " << e.what() << '\n';
     return 1;
   }
-  return 0;
+  return exit_code;
 }

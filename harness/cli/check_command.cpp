@@ -1,0 +1,95 @@
+// `oodbench check`: compare a run's metrics with golden numbers, print what moved, exit 1 on drift beyond tolerance.
+// `--write-baseline` makes a baseline from a run instead.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "harness/cli/command.h"
+#include "harness/io/arrays.h"
+#include "harness/report/regression.h"
+#include "harness/report/text_table.h"
+#include "harness/sweep/json_reader.h"
+#include "harness/sweep/record_store.h"
+#include "kernels/error.h"
+
+namespace oodbench {
+namespace {
+
+struct CheckOptions {
+  std::string dir, baseline, write_baseline;
+  std::optional<double> tolerance;
+  std::vector<std::string> detector_tolerances;  ///< name=value
+};
+
+std::string number(std::optional<double> v, const char* format = "%.6f") {
+  if (!v) return "missing";
+  char out[32];
+  std::snprintf(out, sizeof out, format, *v);
+  return out;
+}
+
+int run_check(const CheckOptions& opt) {
+  if (!std::filesystem::is_directory(opt.dir)) throw InputError(opt.dir + ": no such result folder");
+  const std::vector<nlohmann::json> records = read_records(opt.dir);
+  if (records.empty()) throw InputError(opt.dir + ": no result records");
+
+  if (!opt.write_baseline.empty()) {
+    Tolerances tol;
+    if (opt.tolerance) tol.default_value = *opt.tolerance;
+    for (const std::string& item : opt.detector_tolerances) {
+      const auto eq = item.find('=');
+      char* end = nullptr;
+      const double v = eq == std::string::npos ? 0 : std::strtod(item.c_str() + eq + 1, &end);
+      if (eq == std::string::npos || end == item.c_str() + eq + 1 || *end != '\0' || v < 0)
+        throw InputError("--detector-tolerance '" + item + "': expected name=value, e.g. mars=0.02");
+      tol.per_detector[item.substr(0, eq)] = v;
+    }
+    const nlohmann::json baseline = make_baseline(records, tol);
+    std::string text = "{\n  \"description\": " + baseline["description"].dump() + ",\n  \"tolerance\": " +
+                       baseline["tolerance"].dump() + ",\n  \"values\": [\n";
+    for (std::size_t i = 0; i < baseline["values"].size(); ++i)  // one line per number: readable diffs
+      text += "    " + baseline["values"][i].dump() + (i + 1 < baseline["values"].size() ? ",\n" : "\n");
+    text += "  ]\n}\n";
+    write_file_atomic(opt.write_baseline, std::as_bytes(std::span(text.data(), text.size())));
+    std::cout << opt.write_baseline << ": baseline of " << records.size() << " records\n";
+    return 0;
+  }
+  if (opt.baseline.empty()) throw InputError("give --baseline FILE (or --write-baseline FILE)");
+  std::ifstream in(opt.baseline);
+  if (!in) throw InputError(opt.baseline + ": cannot read the baseline");
+  std::ostringstream text;
+  text << in.rdbuf();
+  const auto changes = compare_with_baseline(records, parse_json_document(text.str(), opt.baseline), opt.baseline,
+                                             opt.tolerance);
+  std::size_t drifted = 0;
+  TextTable table({"dataset", "detector", "seed", "OOD set", "metric", "baseline", "now", "change", "tolerance", ""});
+  for (const MetricChange& c : changes) {
+    drifted += c.drifted();
+    const std::string change = c.baseline && c.now ? number(*c.now - *c.baseline, "%+.2e") : "-";
+    table.add_row({c.dataset, c.label, c.seed, c.ood, c.metric, number(c.baseline), number(c.now),
+                   change, number(c.tolerance, "%.1e"), c.drifted() ? "DRIFT" : "ok"});
+  }
+  if (!changes.empty()) table.print(std::cout);
+  std::cout << opt.dir << " vs " << opt.baseline << ": " << changes.size() << " numbers moved, " << drifted
+            << " beyond tolerance\n";
+  return drifted > 0 ? 1 : 0;
+}
+
+}  // namespace
+
+void add_check_command(CLI::App& app, int& exit_code) {
+  auto opt = std::make_shared<CheckOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "check", "Compare a run's metrics with golden numbers; exit 1 if any moved beyond its tolerance");
+  cmd->add_option("dir", opt->dir, "Result folder (from `run` or `merge`)")->required();
+  cmd->add_option("--baseline", opt->baseline, "Golden numbers (results/baselines/NAME.json)");
+  cmd->add_option("--tolerance", opt->tolerance, "Absolute tolerance on metric fractions, replacing the baseline's "
+                                                 "default (per-detector tolerances stay)");
+  cmd->add_option("--write-baseline", opt->write_baseline, "Write the run's numbers as a baseline instead");
+  cmd->add_option("--detector-tolerance", opt->detector_tolerances,
+                  "With --write-baseline: a detector's own tolerance, name=value (repeatable)");
+  cmd->callback([opt, &exit_code] { exit_code = run_check(*opt); });
+}
+
+}  // namespace oodbench

@@ -1,0 +1,85 @@
+#include "harness/report/regression.h"
+
+#include <cmath>
+
+#include "harness/sweep/json_reader.h"
+
+namespace oodbench {
+namespace {
+
+using nlohmann::json;
+
+std::string seed_text(const json& seed) { return seed.is_null() ? "-" : std::to_string(seed.get<long>()); }
+
+/// (dataset, label, seed, ood, metric) -> value, over every record.
+using Key = std::tuple<std::string, std::string, std::string, std::string, std::string>;
+
+std::map<Key, double> values_of(const std::vector<json>& records, std::map<Key, std::string>* detector_of) {
+  std::map<Key, double> out;
+  for (const json& r : records) {
+    for (const json& o : r.at("ood")) {
+      for (const auto& [metric, value] : o.at("metrics").items()) {
+        const Key key{r["dataset"]["name"].get<std::string>(), r["label"].get<std::string>(), seed_text(r["seed"]),
+                      o["name"].get<std::string>(), metric};
+        out[key] = value.get<double>();
+        if (detector_of) (*detector_of)[key] = r["detector"].get<std::string>();
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+double Tolerances::for_detector(const std::string& detector) const {
+  const auto it = per_detector.find(detector);
+  return it == per_detector.end() ? default_value : it->second;
+}
+
+bool MetricChange::drifted() const { return !baseline || !now || std::fabs(*now - *baseline) > tolerance; }
+
+json make_baseline(const std::vector<json>& records, const Tolerances& tolerances) {
+  json entries = json::array();
+  std::map<Key, std::string> detector_of;
+  for (const auto& [key, value] : values_of(records, &detector_of)) {
+    const auto& [dataset, label, seed, ood, metric] = key;
+    entries.push_back({{"dataset", dataset}, {"detector", detector_of[key]}, {"label", label}, {"seed", seed},
+                       {"ood", ood}, {"metric", metric}, {"value", value}});
+  }
+  return {{"description", "Golden numbers for `oodbench check` (absolute tolerances on fractions)."},
+          {"tolerance", {{"default", tolerances.default_value}, {"per_detector", tolerances.per_detector}}},
+          {"values", entries}};
+}
+
+std::vector<MetricChange> compare_with_baseline(const std::vector<json>& records, const json& baseline,
+                                                const std::string& source, std::optional<double> override_tolerance) {
+  const JsonReader root(baseline, source);
+  root.expect_object({"description", "tolerance", "values"}, {"values"});
+  Tolerances tol;
+  if (root.has("tolerance")) {
+    const JsonReader t = root.at("tolerance");
+    t.expect_object({"default", "per_detector"});
+    if (t.has("default")) tol.default_value = t.value()["default"].get<double>();
+    if (t.has("per_detector"))
+      for (const auto& [name, v] : t.value()["per_detector"].items()) tol.per_detector[name] = v.get<double>();
+  }
+  if (override_tolerance) tol.default_value = *override_tolerance;
+
+  std::map<Key, std::string> detector_of;
+  const std::map<Key, double> now = values_of(records, &detector_of);
+  std::vector<MetricChange> changes;
+  for (const JsonReader& e : root.at("values").elements()) {
+    e.expect_object({"dataset", "detector", "label", "seed", "ood", "metric", "value"},
+                    {"dataset", "detector", "label", "seed", "ood", "metric", "value"});
+    if (!e.value()["value"].is_number()) e.at("value").fail("expected a number");
+    const Key key{e.at("dataset").text(), e.at("label").text(), e.at("seed").text(), e.at("ood").text(),
+                  e.at("metric").text()};
+    MetricChange c{std::get<0>(key), std::get<1>(key), std::get<2>(key), std::get<3>(key), std::get<4>(key),
+                   e.value()["value"].get<double>(), std::nullopt, tol.for_detector(e.at("detector").text())};
+    if (const auto it = now.find(key); it != now.end()) c.now = it->second;
+    if (!c.now || *c.now != *c.baseline) changes.push_back(std::move(c));
+  }
+  return changes;
+}
+
+}  // namespace oodbench

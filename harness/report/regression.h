@@ -1,0 +1,39 @@
+// Regression checks of a run against golden numbers (results/baselines/*.json). A baseline lists metric values per
+// (dataset, detector label, seed, OOD set), not per cell id, so that it survives changes that do not move numbers
+// (a new default parameter, a renamed file). Tolerances are absolute, on fractions (0.001 = 0.1 AUROC points), with
+// a default and optional per-detector values (autoencoders depend on floating-point summation order across CPUs).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace oodbench {
+
+struct Tolerances {
+  double default_value = 1e-6;
+  std::map<std::string, double> per_detector;  ///< by detector name (e.g. "mars"), applies to all its labels
+  double for_detector(const std::string& detector) const;
+};
+
+/// One compared number.
+struct MetricChange {
+  std::string dataset, label, seed, ood, metric;
+  std::optional<double> baseline, now;  ///< absent: missing on that side
+  double tolerance = 0;
+  bool drifted() const;
+};
+
+/// A baseline document from the records of a run: every metric of every record, with `tolerances`.
+nlohmann::json make_baseline(const std::vector<nlohmann::json>& records, const Tolerances& tolerances);
+
+/// Compares records with a baseline document; `override_tolerance` replaces the baseline's default tolerance.
+/// Returns every number that moved or went missing. Malformed baselines are InputErrors naming `source`.
+std::vector<MetricChange> compare_with_baseline(const std::vector<nlohmann::json>& records,
+                                                const nlohmann::json& baseline, const std::string& source,
+                                                std::optional<double> override_tolerance);
+
+}  // namespace oodbench
