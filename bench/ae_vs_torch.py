@@ -2,6 +2,7 @@
 """Autoencoder training time, oodbench vs the same PyTorch model (CPU), same data, epochs and batch size, in the
 same run. The data are the bundled chest X-ray embeddings (3882 x 1280; h = 640, b = 128, batch 256).
 Usage: bench/ae_vs_torch.py [EPOCHS]"""
+import native_blas  # noqa: F401  (before NumPy: the same OpenBLAS kernels as oodbench)
 import json
 import os
 import subprocess

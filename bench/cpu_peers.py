@@ -8,6 +8,7 @@ correctness is the tests' job):
 
 Medians of 3 runs after a warm-up on both sides. Usage: bench/cpu_peers.py [--train N] [--test M] [--dim D]
 """
+import native_blas  # noqa: F401  (before NumPy: the same OpenBLAS kernels as oodbench)
 import argparse
 import json
 import pathlib

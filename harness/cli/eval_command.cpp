@@ -4,7 +4,7 @@
 
 #include "harness/cli/command.h"
 #include "harness/io/arrays.h"
-#include "harness/metrics/ood_metrics.h"
+#include "harness/metrics/metrics_json.h"
 #include "harness/report/text_table.h"
 
 namespace oodbench {
@@ -17,15 +17,10 @@ struct EvalOptions {
 };
 
 nlohmann::json to_json(const OodMetrics& m) {
-  return {{"auroc", m.auroc},
-          {"fpr95", m.fpr95},
-          {"fpr95_ood_positive", m.fpr95_ood_positive},
-          {"aupr_in", m.aupr_in},
-          {"aupr_out", m.aupr_out},
-          {"aupr_in_trapz", m.aupr_in_trapz},
-          {"aupr_out_trapz", m.aupr_out_trapz},
-          {"n_id", m.n_id},
-          {"n_ood", m.n_ood}};
+  nlohmann::json out = metrics_json(m);
+  out["n_id"] = m.n_id;
+  out["n_ood"] = m.n_ood;
+  return out;
 }
 
 void run_eval(const EvalOptions& opt, const GlobalOptions& global) {

@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "harness/detectors/detector.h"
-#include "harness/metrics/ood_metrics.h"
+#include "harness/metrics/metrics_json.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -15,16 +15,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-nlohmann::json metrics_json(const OodMetrics& m) {
-  return {{"auroc", m.auroc},
-          {"fpr95", m.fpr95},
-          {"fpr95_ood_positive", m.fpr95_ood_positive},
-          {"aupr_in", m.aupr_in},
-          {"aupr_out", m.aupr_out},
-          {"aupr_in_trapz", m.aupr_in_trapz},
-          {"aupr_out_trapz", m.aupr_out_trapz}};
 }
 
 std::vector<double> widened(const std::vector<float>& s) { return {s.begin(), s.end()}; }
