@@ -113,6 +113,14 @@ with tempfile.TemporaryDirectory() as t:
             abs(ci["low"]["auroc"] - lo) < 0.01 and abs(ci["high"]["auroc"] - hi) < 0.01,
             f"ours [{ci['low']['auroc']:.4f}, {ci['high']['auroc']:.4f}], numpy [{lo:.4f}, {hi:.4f}]")
 
+    # On a terminal (a pseudo-terminal from util-linux's `script`): one line rewritten in place, with an ETA.
+    tty = subprocess.run(["script", "-qec", f"{binary} --device cpu run {config} --out {tmp / 'tty'} --no-report",
+                          "/dev/null"], capture_output=True)  # bytes: text mode would turn \r into \n
+    shown = tty.stdout.decode(errors="replace")
+    c.check("progress on a terminal is one line rewritten in place with an ETA",
+            tty.returncode == 0 and "\r\033[K[8/8] 100%" in shown and "ETA" in shown and "oodbench: [1/8]" not in shown,
+            repr(shown[-120:]))
+
     # Resume: a rerun finds every cell done.
     again = run(binary, "run", config, "--out", out)
     c.check("rerun skips finished cells", "0 cells run, 8 already done" in again.stdout, again.stdout.strip())
