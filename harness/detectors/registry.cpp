@@ -48,7 +48,9 @@ Params Params::resolve(const DetectorInfo& info, const nlohmann::json& given, co
   p.values_ = nlohmann::json::object();
   for (const ParamSpec& spec : info.params) p.values_[spec.name] = spec.default_value;
   if (given.is_null()) return p;
-  for (const auto& [key, value] : given.items()) {
+  for (const auto& item : given.items()) {
+    const std::string& key = item.key();  // not a structured binding: clang 14 cannot capture those in lambdas
+    const nlohmann::json& value = item.value();
     const auto spec = std::find_if(info.params.begin(), info.params.end(), [&](const auto& s) { return s.name == key; });
     if (spec == info.params.end()) {
       std::string known;

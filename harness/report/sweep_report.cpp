@@ -32,10 +32,14 @@ Settings read_settings(const fs::path& dir) {
   std::ostringstream text;
   text << in.rdbuf();
   const nlohmann::json config = parse_json_document(text.str(), path.string());
-  if (config.contains("metrics")) s.metrics = config["metrics"].get<std::vector<std::string>>();
-  if (config.contains("tables") && config["tables"].contains("formats"))
-    s.formats = config["tables"]["formats"].get<std::vector<std::string>>();
-  if (config.contains("plots")) s.plots = config["plots"].get<bool>();
+  try {
+    if (config.contains("metrics")) s.metrics = config["metrics"].get<std::vector<std::string>>();
+    if (config.contains("tables") && config["tables"].contains("formats"))
+      s.formats = config["tables"]["formats"].get<std::vector<std::string>>();
+    if (config.contains("plots")) s.plots = config["plots"].get<bool>();
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(path.string() + ": unexpected report settings (" + e.what() + ")");
+  }
   return s;
 }
 

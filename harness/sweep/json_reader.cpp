@@ -103,10 +103,14 @@ nlohmann::json parse_json_document(const std::string& text, const std::string& s
       if (text[i] == '\n') ++line, column = 1;
       else ++column;
     }
-    std::string what = e.what();
-    const auto colon = what.find("syntax error");
+    const std::string what = e.what();
+    const auto at = what.find("syntax error");
     throw InputError(source + ": line " + std::to_string(line) + ", column " + std::to_string(column) +
-                     ": invalid JSON (" + (colon == std::string::npos ? what : what.substr(colon)) + ")");
+                     ": invalid JSON (" + (at == std::string::npos ? what : what.substr(at)) + ")");
+  } catch (const nlohmann::json::exception& e) {  // e.g. a number too large for a double (found by fuzzing)
+    const std::string what = e.what();
+    const auto at = what.find("] ");
+    throw InputError(source + ": invalid JSON (" + (at == std::string::npos ? what : what.substr(at + 2)) + ")");
   }
 }
 

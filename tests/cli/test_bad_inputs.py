@@ -110,6 +110,8 @@ with tempfile.TemporaryDirectory() as t:
 
     # Config: syntax, structure, types, unknown keys and values.
     config_case("malformed JSON", None, ["line 3, column 1", "invalid JSON"], text='{\n"name": "x",\n}\n')
+    config_case("number too large for a double", None, ["invalid JSON", "number overflow parsing '2e308'"],
+                text='{"seeds": [2e308]}')
     config_case("not an object", None, ["/: expected an object, got an array"], text="[1, 2]")
     config_case("unknown top-level key", lambda c: c.update(seed=[1]), ["/seed: unknown key", "seeds"])
     config_case("missing datasets", lambda c: c.pop("datasets"), ['/: missing required key "datasets"'])
