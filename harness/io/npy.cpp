@@ -146,6 +146,7 @@ void byteswap_elements(std::vector<std::byte>& bytes, std::size_t width) {
 std::vector<std::byte> fortran_to_c(const std::vector<std::byte>& in, std::size_t rows, std::size_t cols,
                                     std::size_t width) {
   std::vector<std::byte> out(in.size());
+  if (in.empty()) return out;  // a (0, huge) shape: nothing to move, and no loop over the huge extent
   for (std::size_t j = 0; j < cols; ++j)
     for (std::size_t i = 0; i < rows; ++i)
       std::memcpy(&out[(i * cols + j) * width], &in[(j * rows + i) * width], width);
@@ -215,7 +216,11 @@ NpyArray parse_npy(std::span<const std::byte> file, const std::string& source) {
     throw InputError(source + ": expected a 1-D or 2-D array, got shape (" + dims + ")");
   }
   const std::size_t width = dtype_size(array.dtype);
-  const std::size_t expected = array.size() * width;
+  // The product of the extents can overflow (found by fuzz_npy: a shape of (2**32, 2**32) "needed" 0 bytes).
+  std::size_t expected = width;
+  for (std::size_t d : array.shape) {
+    if (__builtin_mul_overflow(expected, d, &expected)) throw InputError(source + ": shape too large for memory");
+  }
   const std::size_t available = file.size() - prefix - header_len;
   if (available < expected) {
     throw InputError(source + ": truncated data (expected " + std::to_string(expected) + " bytes for shape, found " +

@@ -124,3 +124,34 @@ TEST(Npy, EncodeRoundTrips) {
 
 }  // namespace
 }  // namespace oodbench
+
+namespace oodbench {
+namespace {
+
+/// A version 1.0 .npy file with `header` (padded as numpy pads it) and `data_bytes` zero bytes of data.
+std::vector<std::byte> npy_with_header(std::string header, std::size_t data_bytes) {
+  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+  header += '\n';
+  std::string file = std::string("\x93NUMPY\x01\x00", 8);
+  file += static_cast<char>(header.size() & 0xff);
+  file += static_cast<char>(header.size() >> 8);
+  file += header + std::string(data_bytes, '\0');
+  const auto* p = reinterpret_cast<const std::byte*>(file.data());
+  return {p, p + file.size()};
+}
+
+// Both found by fuzz_npy.
+TEST(Npy, ShapesWhoseSizeOverflowsAreErrors) {
+  const auto file = npy_with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296), }", 0);
+  expect_input_error([&] { parse_npy(file, "overflow.npy"); }, {"overflow.npy", "shape too large"});
+}
+
+TEST(Npy, EmptyFortranArrayWithAHugeExtentIsImmediate) {
+  const auto file = npy_with_header("{'descr': '<f4', 'fortran_order': True, 'shape': (0, 100000000000000), }", 0);
+  const NpyArray a = parse_npy(file, "empty_fortran.npy");
+  EXPECT_EQ(a.size(), 0u);
+  expect_input_error([&] { to_features(a); }, {"empty_fortran.npy", "empty"});
+}
+
+}  // namespace
+}  // namespace oodbench
