@@ -35,8 +35,8 @@ for t in "${targets[@]}"; do
 done
 for p in "${pids[@]}"; do wait "$p" || status=1; done
 for t in "${targets[@]}"; do
-  echo "$t: $(grep -E '^#[0-9]+.*(DONE|pulse)' "build-fuzz/$t.log" | tail -1)"
-  grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' "build-fuzz/$t.log" | sed "s/^/  /"
+  echo "$t: $(grep -a -E '^#[0-9]+.*(DONE|pulse)' "build-fuzz/$t.log" | tail -1)"
+  grep -a -E '^stat::number_of_executed_units|^stat::peak_rss_mb' "build-fuzz/$t.log" | sed "s/^/  /"
   ls build-fuzz/crashes/"$t" | sed "s/^/  CRASH: /"
 done
 exit $status

@@ -60,7 +60,10 @@ std::string LineChart::render() const {
   }
   widen_to_ticks(x_lo, x_hi);
   widen_to_ticks(y_lo, y_hi);
-  const double left = 70, right = width - 160.0, top = 40, bottom = height - 50.0;
+  std::size_t longest_name = 0;  // the legend gets the room its names need
+  for (const auto& s : series) longest_name = std::max(longest_name, s.name.size());
+  const double legend = 50.0 + 7.0 * static_cast<double>(longest_name);
+  const double left = 70, right = width - legend, top = 40, bottom = height - 50.0;
   auto px = [&](double x) { return left + (x - x_lo) / (x_hi - x_lo) * (right - left); };
   auto py = [&](double y) { return bottom - (y - y_lo) / (y_hi - y_lo) * (bottom - top); };
 

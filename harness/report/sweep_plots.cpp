@@ -76,13 +76,16 @@ std::vector<std::pair<std::string, std::string>> sweep_plots(const std::vector<j
     }
 
     for (const auto& [label_key, r] : by_label) {
-      const auto range = (*r)["histogram_range"].get<std::vector<double>>();
+      const json& axis = (*r)["histogram_axis"];
+      const double low = axis["low"].get<double>(), high = axis["high"].get<double>();
       const std::size_t bins = (*r)["id_test"]["histogram"].size();
       std::vector<double> centers;
       for (std::size_t b = 0; b < bins; ++b)
-        centers.push_back(range[0] + (static_cast<double>(b) + 0.5) * (range[1] - range[0]) / static_cast<double>(bins));
+        centers.push_back(low + (static_cast<double>(b) + 0.5) * (high - low) / static_cast<double>(bins));
+      const bool log10 = axis["scale"] == "log10";
       LineChart hist = chart("Scores of " + label_key.second + ", " + dataset + " (end bins hold the 1 % extremes)",
-                             "score (higher = more OOD)", "fraction of the set", 1 + (*r)["ood"].size());
+                             log10 ? "log10 score (higher = more OOD)" : "score (higher = more OOD)",
+                             "fraction of the set", 1 + (*r)["ood"].size());
       hist.series.push_back({"ID test", centers, fractions((*r)["id_test"]["histogram"]), "#000000"});
       for (const json& o : (*r)["ood"])
         hist.series.push_back({o["name"].get<std::string>(), centers, fractions(o["histogram"]), color(hist.series.size() - 1)});

@@ -19,16 +19,33 @@ double seconds_since(Clock::time_point start) {
 
 std::vector<double> widened(const std::vector<float>& s) { return {s.begin(), s.end()}; }
 
-/// The 0.5th and 99.5th percentiles of all scores of the cell: histogram range robust to a few extreme scores.
-std::pair<double, double> histogram_range(const std::vector<double>& id, const std::vector<std::vector<double>>& ood) {
+/// The histogram axis of a cell: the 0.5th to 99.5th percentiles of all its scores (robust to a few extremes), on
+/// a log10 scale when the scores are positive and span more than two decades there (distances to far-OOD sets
+/// would otherwise squeeze the ID scores into one bin).
+struct HistogramAxis {
+  double low = 0, high = 1;
+  bool log10 = false;
+  double position(double score) const { return log10 ? std::log10(score) : score; }
+};
+
+HistogramAxis histogram_axis(const std::vector<double>& id, const std::vector<std::vector<double>>& ood) {
   std::vector<double> all = id;
   for (const auto& o : ood) all.insert(all.end(), o.begin(), o.end());
   std::sort(all.begin(), all.end());
   const auto at = [&](double q) { return all[static_cast<std::size_t>(q * static_cast<double>(all.size() - 1))]; };
-  double low = at(0.005), high = at(0.995);
-  if (!(high > low)) low = all.front(), high = all.back();
-  if (!(high > low)) high = low + 1;
-  return {low, high};
+  HistogramAxis axis{at(0.005), at(0.995), false};
+  if (all.front() > 0 && axis.high > 100 * axis.low) {
+    axis = {std::log10(axis.low), std::log10(axis.high), true};
+  }
+  if (!(axis.high > axis.low)) axis.low = axis.position(all.front()), axis.high = axis.position(all.back());
+  if (!(axis.high > axis.low)) axis.high = axis.low + 1;
+  return axis;
+}
+
+std::vector<std::uint64_t> histogram_on(const HistogramAxis& axis, const std::vector<double>& scores) {
+  std::vector<double> positions;
+  for (double s : scores) positions.push_back(axis.position(s));
+  return histogram(positions, axis.low, axis.high, kHistogramBins);
 }
 
 /// MaRS's diagnostic reduced to kSpectrumBuckets groups of consecutive eigen-directions (largest eigenvalue first):
@@ -86,7 +103,7 @@ nlohmann::json run_cell(const SweepConfig& config, const Cell& cell, LoadedDatas
   const double score_s = seconds_since(start);
 
   start = Clock::now();
-  const auto [low, high] = histogram_range(id, ood);
+  const HistogramAxis axis = histogram_axis(id, ood);
   nlohmann::json sets = nlohmann::json::array();
   for (std::size_t j = 0; j < ood.size(); ++j) {
     const OodSet& set = dataset.ood[j];
@@ -97,7 +114,7 @@ nlohmann::json run_cell(const SweepConfig& config, const Cell& cell, LoadedDatas
                             {"n", ood[j].size()},
                             {"metrics", metrics_json(compute_ood_metrics(id, ood[j], backend, id_name, ood_name))},
                             {"roc_tpr", roc_tpr_on_grid(id, ood[j], backend, kRocPoints)},
-                            {"histogram", histogram(ood[j], low, high, kHistogramBins)}};
+                            {"histogram", histogram_on(axis, ood[j])}};
     if (config.bootstrap > 0) {
       const std::uint64_t seed = std::stoull(fnv1a_hex(cell.id + "/" + set.name), nullptr, 16);
       const MetricIntervals ci = bootstrap_intervals(id, ood[j], backend, config.bootstrap, seed);
@@ -119,8 +136,8 @@ nlohmann::json run_cell(const SweepConfig& config, const Cell& cell, LoadedDatas
           {"params", cell.params},
           {"seed", cell.seed ? nlohmann::json(*cell.seed) : nlohmann::json(nullptr)},
           {"rank", {{"dataset", cell.dataset}, {"detector", cell.detector}}},
-          {"id_test", {{"n", id.size()}, {"histogram", histogram(id, low, high, kHistogramBins)}}},
-          {"histogram_range", {low, high}},
+          {"id_test", {{"n", id.size()}, {"histogram", histogram_on(axis, id)}}},
+          {"histogram_axis", {{"low", axis.low}, {"high", axis.high}, {"scale", axis.log10 ? "log10" : "linear"}}},
           {"ood", sets},
           {"warnings", warnings},
           {"timings", {{"fit_s", fit_s}, {"score_s", score_s}, {"metrics_s", metrics_s}}}};
