@@ -8,6 +8,7 @@
 #include "harness/report/results_table.h"
 #include "harness/report/sweep_plots.h"
 #include "harness/report/table_formats.h"
+#include "harness/sweep/config.h"
 #include "harness/sweep/json_reader.h"
 #include "harness/sweep/record_store.h"
 #include "kernels/error.h"
@@ -17,30 +18,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Settings {
-  std::vector<std::string> metrics = {"auroc", "fpr95"};
-  std::vector<std::string> formats = {"md", "csv", "json", "tex"};
-  bool plots = true;
-};
-
-/// The report settings of the config the folder was run with (validated when it was run).
-Settings read_settings(const fs::path& dir) {
-  Settings s;
+/// The report settings of the config the folder was run with (defaults where it has none).
+ReportSettings read_settings(const fs::path& dir) {
   const fs::path path = dir / "config.json";
   std::ifstream in(path);
-  if (!in) return s;
+  if (!in) return {};
   std::ostringstream text;
   text << in.rdbuf();
-  const nlohmann::json config = parse_json_document(text.str(), path.string());
-  try {
-    if (config.contains("metrics")) s.metrics = config["metrics"].get<std::vector<std::string>>();
-    if (config.contains("tables") && config["tables"].contains("formats"))
-      s.formats = config["tables"]["formats"].get<std::vector<std::string>>();
-    if (config.contains("plots")) s.plots = config["plots"].get<bool>();
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(path.string() + ": unexpected report settings (" + e.what() + ")");
-  }
-  return s;
+  return parse_report_settings(parse_json_document(text.str(), path.string()), path.string());
 }
 
 void write_text(const fs::path& path, const std::string& text) {
@@ -68,7 +53,7 @@ ReportSummary write_report(const fs::path& dir) {
   const std::vector<nlohmann::json> records = read_records(dir, &summary.warnings);
   if (records.empty()) throw InputError(dir.string() + ": no result records (" + records_path(dir).string() + ")");
   summary.records = records.size();
-  const Settings settings = read_settings(dir);
+  const ReportSettings settings = read_settings(dir);
 
   const std::vector<ResultTable> tables = build_tables(records, settings.metrics);
   std::vector<std::pair<std::string, std::string>> table_files;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <span>
 
 #include "harness/detectors/detector.h"
 #include "harness/metrics/metrics_json.h"
@@ -42,6 +43,18 @@ HistogramAxis histogram_axis(const std::vector<double>& id, const std::vector<st
   return axis;
 }
 
+/// Bins of `values` on [low, high] in `bins` equal parts; values outside go to the end bins.
+std::vector<std::uint64_t> histogram(std::span<const double> values, double low, double high, std::size_t bins) {
+  std::vector<std::uint64_t> counts(bins, 0);
+  const double width = (high - low) / static_cast<double>(bins);
+  for (double v : values) {
+    const double pos = std::floor((v - low) / width);
+    const std::size_t b = pos < 0 ? 0 : std::min(bins - 1, static_cast<std::size_t>(pos));
+    ++counts[b];
+  }
+  return counts;
+}
+
 std::vector<std::uint64_t> histogram_on(const HistogramAxis& axis, const std::vector<double>& scores) {
   std::vector<double> positions;
   for (double s : scores) positions.push_back(axis.position(s));
@@ -67,17 +80,6 @@ nlohmann::json bucket_spectrum(const nlohmann::json& diagnostic) {
 }
 
 }  // namespace
-
-std::vector<std::uint64_t> histogram(std::span<const double> values, double low, double high, std::size_t bins) {
-  std::vector<std::uint64_t> counts(bins, 0);
-  const double width = (high - low) / static_cast<double>(bins);
-  for (double v : values) {
-    const double pos = std::floor((v - low) / width);
-    const std::size_t b = pos < 0 ? 0 : std::min(bins - 1, static_cast<std::size_t>(pos));
-    ++counts[b];
-  }
-  return counts;
-}
 
 nlohmann::json run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& data) {
   const DatasetConfig& dataset = config.datasets[cell.dataset];
@@ -115,12 +117,12 @@ nlohmann::json run_cell(const SweepConfig& config, const Cell& cell, LoadedDatas
                             {"metrics", metrics_json(compute_ood_metrics(id, ood[j], backend, id_name, ood_name))},
                             {"roc_tpr", roc_tpr_on_grid(id, ood[j], backend, kRocPoints)},
                             {"histogram", histogram_on(axis, ood[j])}};
-    if (config.bootstrap > 0) {
+    if (config.report.bootstrap > 0) {
       const std::uint64_t seed = std::stoull(fnv1a_hex(cell.id + "/" + set.name), nullptr, 16);
-      const MetricIntervals ci = bootstrap_intervals(id, ood[j], backend, config.bootstrap, seed);
+      const MetricIntervals ci = bootstrap_intervals(id, ood[j], backend, config.report.bootstrap, seed);
       entry["ci95"] = {{"low", metrics_json(ci.low)}, {"high", metrics_json(ci.high)}};
     }
-    if (config.plots && detector->has_diagnostic()) entry["spectrum"] = bucket_spectrum(detector->diagnose(data.ood[j], backend));
+    if (config.report.plots && detector->has_diagnostic()) entry["spectrum"] = bucket_spectrum(detector->diagnose(data.ood[j], backend));
     sets.push_back(std::move(entry));
   }
   const double metrics_s = seconds_since(start);

@@ -20,7 +20,4 @@ inline constexpr std::size_t kSpectrumBuckets = 32;
 /// The record of `cell` (everything but the "run" and load timing fields, which the runner adds).
 nlohmann::json run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& data);
 
-/// Bins of `values` on [low, high] in `bins` equal parts; values outside go to the end bins.
-std::vector<std::uint64_t> histogram(std::span<const double> values, double low, double high, std::size_t bins);
-
 }  // namespace oodbench

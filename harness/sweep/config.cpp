@@ -192,6 +192,26 @@ nlohmann::json DatasetConfig::identity() const {
           {"ood", ood_sets}};
 }
 
+ReportSettings parse_report_settings(const nlohmann::json& document, const std::string& source) {
+  const JsonReader root(document, source);
+  if (!document.is_object()) root.fail("expected an object, got " + json_type_phrase(document));
+  ReportSettings s;
+  if (root.has("metrics")) s.metrics = read_choices(root.at("metrics"), known_metrics());
+  if (root.has("tables")) {
+    const JsonReader tables = root.at("tables");
+    tables.expect_object({"formats", "bootstrap"});
+    if (tables.has("formats")) s.formats = read_choices(tables.at("formats"), {"md", "csv", "json", "tex"});
+    if (tables.has("bootstrap")) {
+      const std::int64_t b = tables.at("bootstrap").integer();
+      if (b != 0 && (b < 100 || b > 100000))
+        tables.at("bootstrap").fail("expected 0 (no intervals) or 100..100000 resamples, got " + std::to_string(b));
+      s.bootstrap = static_cast<std::size_t>(b);
+    }
+  }
+  if (root.has("plots")) s.plots = root.at("plots").flag();
+  return s;
+}
+
 SweepConfig parse_sweep_config(const nlohmann::json& document, const std::string& source,
                                const fs::path& base_dir) {
   const JsonReader root(document, source);
@@ -234,21 +254,7 @@ SweepConfig parse_sweep_config(const nlohmann::json& document, const std::string
       c.seeds.push_back(seed);
     }
   }
-  c.metrics = root.has("metrics") ? read_choices(root.at("metrics"), known_metrics())
-                                  : std::vector<std::string>{"auroc", "fpr95"};
-  c.formats = {"md", "csv", "json", "tex"};
-  if (root.has("tables")) {
-    const JsonReader tables = root.at("tables");
-    tables.expect_object({"formats", "bootstrap"});
-    if (tables.has("formats")) c.formats = read_choices(tables.at("formats"), {"md", "csv", "json", "tex"});
-    if (tables.has("bootstrap")) {
-      const std::int64_t b = tables.at("bootstrap").integer();
-      if (b != 0 && (b < 100 || b > 100000))
-        tables.at("bootstrap").fail("expected 0 (no intervals) or 100..100000 resamples, got " + std::to_string(b));
-      c.bootstrap = static_cast<std::size_t>(b);
-    }
-  }
-  if (root.has("plots")) c.plots = root.at("plots").flag();
+  c.report = parse_report_settings(document, source);
   return c;
 }
 

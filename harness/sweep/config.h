@@ -50,6 +50,14 @@ struct DetectorVariant {
   std::string pointer;    ///< "/detectors/3"
 };
 
+/// What to compute for reports and what to write: the config's metrics, tables and plots keys.
+struct ReportSettings {
+  std::vector<std::string> metrics = {"auroc", "fpr95"};        ///< one table per metric
+  std::vector<std::string> formats = {"md", "csv", "json", "tex"};
+  std::size_t bootstrap = 0;                                    ///< resamples for 95 % intervals; 0 = none
+  bool plots = true;
+};
+
 struct SweepConfig {
   std::string name;           ///< /name, else the file's stem; the default output folder is results/<name>
   std::string source;         ///< the config file, as given
@@ -58,16 +66,17 @@ struct SweepConfig {
   std::vector<DatasetConfig> datasets;
   std::vector<DetectorVariant> detectors;
   std::vector<std::int64_t> seeds;
-  std::vector<std::string> metrics;  ///< one table per metric
-  std::vector<std::string> formats;  ///< md, csv, json, tex
-  std::size_t bootstrap = 0;         ///< resamples for 95 % intervals; 0 = none
-  bool plots = true;
+  ReportSettings report;
 };
 
 /// Metric names a config may ask for, in the order tables list them.
 const std::vector<std::string>& known_metrics();
 /// Whether a larger value of `metric` is better (AUROC, AUPR) or worse (FPR).
 bool higher_is_better(const std::string& metric);
+
+/// The report settings of a config document (validated; other keys are not looked at). `report` reads them from
+/// the config.json that `run` leaves beside the records, without needing the data.
+ReportSettings parse_report_settings(const nlohmann::json& document, const std::string& source);
 
 /// Reads and validates a config file. Every error is an InputError naming the file and the JSON Pointer.
 SweepConfig load_sweep_config(const std::string& path);
