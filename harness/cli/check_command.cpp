@@ -1,9 +1,7 @@
 // `oodbench check`: compare a run's metrics with golden numbers, print what moved, exit 1 on drift beyond tolerance.
 // `--write-baseline` makes a baseline from a run instead.
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "harness/cli/command.h"
 #include "harness/io/arrays.h"
@@ -51,17 +49,14 @@ int run_check(const CheckOptions& opt) {
     for (std::size_t i = 0; i < baseline["values"].size(); ++i)  // one line per number: readable diffs
       text += "    " + baseline["values"][i].dump() + (i + 1 < baseline["values"].size() ? ",\n" : "\n");
     text += "  ]\n}\n";
-    write_file_atomic(opt.write_baseline, std::as_bytes(std::span(text.data(), text.size())));
+    write_text_atomic(opt.write_baseline, text);
     std::cout << opt.write_baseline << ": baseline of " << records.size() << " records\n";
     return 0;
   }
   if (opt.baseline.empty()) throw InputError("give --baseline FILE (or --write-baseline FILE)");
-  std::ifstream in(opt.baseline);
-  if (!in) throw InputError(opt.baseline + ": cannot read the baseline");
-  std::ostringstream text;
-  text << in.rdbuf();
-  const auto changes = compare_with_baseline(records, parse_json_document(text.str(), opt.baseline), opt.baseline,
-                                             opt.tolerance);
+  const auto changes = compare_with_baseline(
+      records, parse_json_document(read_text_file(opt.baseline, "the baseline"), opt.baseline), opt.baseline,
+      opt.tolerance);
   std::size_t drifted = 0;
   TextTable table({"dataset", "detector", "seed", "OOD set", "metric", "baseline", "now", "change", "tolerance", ""});
   for (const MetricChange& c : changes) {

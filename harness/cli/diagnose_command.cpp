@@ -29,7 +29,7 @@ void run_diagnose(const DiagnoseOptions& opt, const GlobalOptions& global) {
   result["ood"] = opt.ood;
   const std::string text = result.dump(2) + "\n";
   if (!opt.out.empty()) {
-    write_file_atomic(opt.out, std::as_bytes(std::span<const char>(text.data(), text.size())));
+    write_text_atomic(opt.out, text);
     std::cout << opt.out << ": " << entry.info.name << " diagnostic of " << opt.ood << '\n';
   } else {
     std::cout << text;

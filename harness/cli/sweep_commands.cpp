@@ -1,9 +1,7 @@
 // The sweep commands: `run` (a config's grid into a result folder, resumable and shardable), `report` (tables and
 // plots from a result folder's records) and `merge` (shard folders into one).
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <iostream>
 
 #include "harness/cli/command.h"
@@ -60,11 +58,10 @@ void merge_command(const MergeOptions& opt) {
     }
     for (const std::string& w : warnings) std::cerr << "oodbench: warning: " << w << '\n';
     std::cout << input << ": " << added << " records\n";
-    std::ifstream config(fs::path(input) / "config.json");
-    std::ostringstream text;
-    text << config.rdbuf();
-    if (config_text.empty()) config_text = text.str();
-    else if (!text.str().empty() && text.str() != config_text)
+    const fs::path config = fs::path(input) / "config.json";
+    const std::string text = fs::exists(config) ? read_text_file(config.string()) : "";
+    if (config_text.empty()) config_text = text;
+    else if (!text.empty() && text != config_text)
       std::cerr << "oodbench: warning: " << input << " was run with a different config; keeping the first one's "
                 << "report settings\n";
   }
@@ -74,8 +71,7 @@ void merge_command(const MergeOptions& opt) {
   if (ec) throw InputError(opt.out + ": cannot create (" + ec.message() + ")");
   write_records(opt.out, merged);
   if (!config_text.empty())
-    write_file_atomic((fs::path(opt.out) / "config.json").string(),
-                      std::as_bytes(std::span(config_text.data(), config_text.size())));
+    write_text_atomic((fs::path(opt.out) / "config.json").string(), config_text);
   print_report(opt.out);
 }
 

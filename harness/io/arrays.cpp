@@ -28,6 +28,22 @@ std::vector<std::byte> read_whole_file(const std::string& path) {
   return bytes;
 }
 
+}  // namespace
+
+std::string read_text_file(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot read " + what + " (" + std::strerror(errno) + ")");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw InputError(path + ": read error");
+  return text;
+}
+
+void write_text_atomic(const std::string& path, std::string_view text) {
+  write_file_atomic(path, std::as_bytes(std::span(text.data(), text.size())));
+}
+
+namespace {
+
 template <class T>
 T element(const NpyArray& a, std::size_t i) {
   T v;

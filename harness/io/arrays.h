@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kernels/matrix.h"
@@ -44,6 +45,11 @@ void check_same_rows(const Matrix<float>& features, const std::string& features_
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync, then rename. A reader sees
 /// the old file or the whole new one, never a part. Failures are InputErrors naming the path.
 void write_file_atomic(const std::string& path, std::span<const std::byte> bytes);
+
+/// The whole file as text. An InputError "<path>: cannot read <what> (<reason>)" when it cannot be read.
+std::string read_text_file(const std::string& path, const std::string& what = "the file");
+/// write_file_atomic for text.
+void write_text_atomic(const std::string& path, std::string_view text);
 
 /// Refuses early (before any work) when `path` cannot be written: its directory is missing or not writable.
 void check_writable(const std::string& path);

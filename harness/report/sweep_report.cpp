@@ -1,8 +1,6 @@
 #include "harness/report/sweep_report.h"
 
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "harness/io/arrays.h"
 #include "harness/report/results_table.h"
@@ -21,15 +19,9 @@ namespace fs = std::filesystem;
 /// The report settings of the config the folder was run with (defaults where it has none).
 ReportSettings read_settings(const fs::path& dir) {
   const fs::path path = dir / "config.json";
-  std::ifstream in(path);
-  if (!in) return {};
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_report_settings(parse_json_document(text.str(), path.string()), path.string());
-}
-
-void write_text(const fs::path& path, const std::string& text) {
-  write_file_atomic(path.string(), std::as_bytes(std::span(text.data(), text.size())));
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return {};
+  return parse_report_settings(parse_json_document(read_text_file(path.string()), path.string()), path.string());
 }
 
 /// Writes `files` into `folder` and removes the files there that are not among them.
@@ -37,7 +29,7 @@ void replace_folder(const fs::path& folder, const std::vector<std::pair<std::str
   fs::create_directories(folder);
   std::set<std::string> names;
   for (const auto& [name, text] : files) {
-    write_text(folder / name, text);
+    write_text_atomic((folder / name).string(), text);
     names.insert(name);
   }
   for (const auto& entry : fs::directory_iterator(folder))
@@ -74,7 +66,7 @@ ReportSummary write_report(const fs::path& dir) {
     markdown += "## Plots\n\n";
     for (const auto& [name, svg] : plots) markdown += "- [" + name + "](plots/" + name + ")\n";
   }
-  write_text(dir / "report.md", markdown);
+  write_text_atomic((dir / "report.md").string(), markdown);
   return summary;
 }
 

@@ -1,9 +1,7 @@
 #include "harness/sweep/config.h"
 
 #include <algorithm>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "harness/detectors/detector.h"
 #include "harness/io/arrays.h"
@@ -259,11 +257,7 @@ SweepConfig parse_sweep_config(const nlohmann::json& document, const std::string
 }
 
 SweepConfig load_sweep_config(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot read the config file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  const nlohmann::json document = parse_json_document(text.str(), path);
+  const nlohmann::json document = parse_json_document(read_text_file(path, "the config file"), path);
   return parse_sweep_config(document, path, fs::absolute(path).parent_path());
 }
 

@@ -6,7 +6,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 
 #include "harness/io/arrays.h"
@@ -16,14 +15,6 @@ namespace oodbench {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path.string() + ": cannot read");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 /// The length of the prefix of `text` made of whole lines (up to and including the last newline).
 std::size_t complete_prefix(const std::string& text) {
@@ -43,7 +34,7 @@ std::vector<nlohmann::json> read_records(const fs::path& dir, std::vector<std::s
   const fs::path path = records_path(dir);
   std::error_code ec;
   if (!fs::exists(path, ec)) return {};
-  const std::string text = read_text(path);
+  const std::string text = read_text_file(path.string(), "the records");
   const std::size_t whole = complete_prefix(text);
   if (whole < text.size() && warnings)
     warnings->push_back(path.string() + ": ignoring a torn last line (" + std::to_string(text.size() - whole) +
@@ -71,7 +62,7 @@ std::vector<nlohmann::json> read_records(const fs::path& dir, std::vector<std::s
 void write_records(const fs::path& dir, const std::vector<nlohmann::json>& records) {
   std::string text;
   for (const nlohmann::json& r : records) text += r.dump() + "\n";
-  write_file_atomic(records_path(dir).string(), std::as_bytes(std::span(text.data(), text.size())));
+  write_text_atomic(records_path(dir).string(), text);
 }
 
 RecordStore::RecordStore(const fs::path& dir) : dir_(dir) {
@@ -92,7 +83,7 @@ RecordStore::RecordStore(const fs::path& dir) : dir_(dir) {
   // Cut a torn last line off, so that the next record starts on a line of its own.
   const std::size_t size = fs::file_size(path);
   if (size > 0) {
-    const std::size_t whole = complete_prefix(read_text(path));
+    const std::size_t whole = complete_prefix(read_text_file(path.string(), "the records"));
     if (whole < size && ::ftruncate(fd_, static_cast<off_t>(whole)) != 0) fail_errno(path, "cannot repair");
   }
 }

@@ -42,9 +42,7 @@ RunSummary run_in(const SweepConfig& config, const RunOptions& options, const Ba
   RecordStore store(options.out);
   for (const std::string& w : store.warnings()) std::cerr << "oodbench: warning: " << w << '\n';
   // The config beside the records: `report` takes its table settings from it.
-  const std::string config_text = config.document.dump(2) + "\n";
-  write_file_atomic((options.out / "config.json").string(),
-                    std::as_bytes(std::span(config_text.data(), config_text.size())));
+  write_text_atomic((options.out / "config.json").string(), config.document.dump(2) + "\n");
 
   const std::vector<Cell> plan = expand_plan(config);
   std::map<std::size_t, std::vector<const Cell*>> todo;  // by dataset, in plan order
