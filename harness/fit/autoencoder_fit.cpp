@@ -11,22 +11,6 @@
 
 namespace oodbench {
 
-std::uint64_t SeededRandom::next() {
-  std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
-float SeededRandom::uniform() { return static_cast<float>(next() >> 40) * (1.0f / 16777216.0f); }
-
-std::vector<std::uint32_t> SeededRandom::permutation(std::size_t n) {
-  std::vector<std::uint32_t> p(n);
-  for (std::size_t i = 0; i < n; ++i) p[i] = static_cast<std::uint32_t>(i);
-  for (std::size_t i = n; i > 1; --i) std::swap(p[i - 1], p[next() % i]);
-  return p;
-}
-
 std::string AutoencoderConfig::key() const {
   return nlohmann::json{{"hidden", hidden}, {"bottleneck", bottleneck}, {"epochs", epochs}, {"batch", batch},
                         {"lr", adam.lr}, {"beta1", adam.beta1}, {"beta2", adam.beta2}, {"eps", adam.eps},

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/fit/seeded_random.h"
 #include "harness/fit/standardize.h"
 #include "kernels/backend.h"
 
@@ -48,20 +49,6 @@ struct TrainingTrace {
   AutoencoderParams<float> initial;
   std::vector<std::uint32_t> order;  ///< the rows of every epoch, concatenated
   std::vector<double> losses;        ///< every step's loss
-};
-
-/// A deterministic generator (splitmix64): the same seed gives the same weights and batch orders everywhere.
-class SeededRandom {
- public:
-  explicit SeededRandom(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next();
-  /// Uniform in [0, 1) with 24 random bits: exact in float32.
-  float uniform();
-  /// A uniformly random permutation of 0..n-1 (Fisher-Yates).
-  std::vector<std::uint32_t> permutation(std::size_t n);
-
- private:
-  std::uint64_t state_;
 };
 
 /// Trains on `train` (rows = samples); `validation` is needed for early stopping.

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "harness/fit/seeded_random.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -155,15 +156,7 @@ MetricIntervals bootstrap_intervals(std::span<const double> id_scores, std::span
                                     const Backend& backend, std::size_t resamples, std::uint64_t seed) {
   const SortedScores sorted = sort_into_groups(id_scores, ood_scores, backend, "ID scores", "OOD scores");
   const std::size_t n_id = id_scores.size(), n_ood = ood_scores.size();
-  std::uint64_t state = seed;
-  auto draw = [&state](std::size_t n) {  // splitmix64, mapped to [0, n) by a 128-bit multiply
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    __extension__ typedef unsigned __int128 uint128;
-    return static_cast<std::size_t>((static_cast<uint128>(z) * n) >> 64);
-  };
+  SeededRandom rng(seed);
   constexpr std::size_t kMetrics = 7;
   auto fields = [](OodMetrics& m) {
     return std::array<double*, kMetrics>{&m.auroc, &m.fpr95, &m.fpr95_ood_positive, &m.aupr_in, &m.aupr_out,
@@ -173,8 +166,8 @@ MetricIntervals bootstrap_intervals(std::span<const double> id_scores, std::span
   std::vector<TieGroup> groups(sorted.groups.size());
   for (std::size_t b = 0; b < resamples; ++b) {
     std::fill(groups.begin(), groups.end(), TieGroup{});
-    for (std::size_t i = 0; i < n_id; ++i) groups[sorted.group_of[draw(n_id)]].id += 1;
-    for (std::size_t i = 0; i < n_ood; ++i) groups[sorted.group_of[n_id + draw(n_ood)]].ood += 1;
+    for (std::size_t i = 0; i < n_id; ++i) groups[sorted.group_of[rng.below(n_id)]].id += 1;
+    for (std::size_t i = 0; i < n_ood; ++i) groups[sorted.group_of[n_id + rng.below(n_ood)]].ood += 1;
     OodMetrics m = metrics_from_groups(groups);
     const auto f = fields(m);
     for (std::size_t k = 0; k < kMetrics; ++k) samples[k].push_back(*f[k]);

@@ -118,7 +118,7 @@ nlohmann::json run_cell(const SweepConfig& config, const Cell& cell, LoadedDatas
                             {"roc_tpr", roc_tpr_on_grid(id, ood[j], backend, kRocPoints)},
                             {"histogram", histogram_on(axis, ood[j])}};
     if (config.report.bootstrap > 0) {
-      const std::uint64_t seed = std::stoull(fnv1a_hex(cell.id + "/" + set.name), nullptr, 16);
+      const std::uint64_t seed = fnv1a64(cell.id + "/" + set.name);
       const MetricIntervals ci = bootstrap_intervals(id, ood[j], backend, config.report.bootstrap, seed);
       entry["ci95"] = {{"low", metrics_json(ci.low)}, {"high", metrics_json(ci.high)}};
     }

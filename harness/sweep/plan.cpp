@@ -7,14 +7,18 @@
 
 namespace oodbench {
 
-std::string fnv1a_hex(const std::string& text) {
+std::uint64_t fnv1a64(const std::string& text) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
   for (unsigned char c : text) {
     h ^= c;
     h *= 0x100000001b3ULL;
   }
+  return h;
+}
+
+std::string fnv1a_hex(const std::string& text) {
   char out[17];
-  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(fnv1a64(text)));
   return out;
 }
 

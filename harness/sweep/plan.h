@@ -35,7 +35,8 @@ struct Shard {
 /// Parses "i/N" with 0 <= i < N; anything else is an InputError.
 Shard parse_shard(const std::string& text);
 
-/// FNV-1a 64-bit hash of `text` as 16 lowercase hex digits.
+/// FNV-1a 64-bit hash of `text`, and the same as 16 lowercase hex digits.
+std::uint64_t fnv1a64(const std::string& text);
 std::string fnv1a_hex(const std::string& text);
 
 }  // namespace oodbench
