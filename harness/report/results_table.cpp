@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "harness/report/file_names.h"
 #include "harness/sweep/config.h"
 
 namespace oodbench {
@@ -51,12 +52,6 @@ void mark_best(ResultTable& t) {
     for (auto& row : t.cells)
       if (row[col].present && shown(row[col]) == best) row[col].best = true;
   }
-}
-
-std::string slug(std::string text) {
-  for (char& c : text)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') c = '_';
-  return text;
 }
 
 /// One record's value per column: each OOD set, each shift group's mean, and the mean over all sets.
@@ -116,7 +111,7 @@ ResultTable dataset_table(const std::vector<const json*>& records, const std::st
   t.metric = metric;
   t.higher_is_better = higher_is_better(metric);
   const std::string dataset = first.at("dataset").at("name").get<std::string>();
-  t.slug = slug(dataset + "_" + metric);
+  t.slug = file_name_part(dataset + "_" + metric);
   t.title = first.at("dataset").at("modality").get<std::string>() + " as ID, " +
             first.at("dataset").at("backbone").get<std::string>() + ": " + metric_title(metric);
   t.rows = ordered(records, label_of, detector_rank);
@@ -172,7 +167,7 @@ ResultTable scale_table(const std::string& modality, const std::vector<const jso
   ResultTable t;
   t.metric = metric;
   t.higher_is_better = higher_is_better(metric);
-  t.slug = slug("scale_" + modality + "_" + metric);
+  t.slug = file_name_part("scale_" + modality + "_" + metric);
   t.title = modality + " as ID, backbone scale: " + metric_title(metric) + " averaged per shift type";
   t.rows = ordered(records, label_of, detector_rank);
   const auto backbones = ordered(records, [](const json& r) { return r.at("dataset").at("backbone").get<std::string>(); },

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 
+#include "harness/report/file_names.h"
 #include "harness/report/svg_chart.h"
 
 namespace oodbench {
@@ -16,12 +17,6 @@ const char* color(std::size_t k) {
                                   "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896",
                                   "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5"};
   return palette[k % (sizeof palette / sizeof *palette)];
-}
-
-std::string file_stem(std::string text) {
-  for (char& c : text)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') c = '_';
-  return text;
 }
 
 /// A chart tall enough for its legend.
@@ -72,7 +67,7 @@ std::vector<std::pair<std::string, std::string>> sweep_plots(const std::vector<j
         roc.series.push_back({label_key.second, grid, (*r)["ood"][j]["roc_tpr"].get<std::vector<double>>(),
                               color(roc.series.size())});
       }
-      plots.emplace_back("roc_" + file_stem(dataset) + "_" + file_stem(set) + ".svg", roc.render());
+      plots.emplace_back("roc_" + file_name_part(dataset) + "_" + file_name_part(set) + ".svg", roc.render());
     }
 
     for (const auto& [label_key, r] : by_label) {
@@ -89,7 +84,7 @@ std::vector<std::pair<std::string, std::string>> sweep_plots(const std::vector<j
       hist.series.push_back({"ID test", centers, fractions((*r)["id_test"]["histogram"]), "#000000"});
       for (const json& o : (*r)["ood"])
         hist.series.push_back({o["name"].get<std::string>(), centers, fractions(o["histogram"]), color(hist.series.size() - 1)});
-      plots.emplace_back("hist_" + file_stem(dataset) + "_" + file_stem(label_key.second) + ".svg", hist.render());
+      plots.emplace_back("hist_" + file_name_part(dataset) + "_" + file_name_part(label_key.second) + ".svg", hist.render());
 
       if (!(*r)["ood"][0].contains("spectrum")) continue;
       LineChart spectrum = chart("Residual spectrum of " + label_key.second + ", " + dataset,
@@ -104,7 +99,7 @@ std::vector<std::pair<std::string, std::string>> sweep_plots(const std::vector<j
         }
         spectrum.series.push_back({o["name"].get<std::string>(), x, y, color(spectrum.series.size())});
       }
-      plots.emplace_back("spectrum_" + file_stem(dataset) + "_" + file_stem(label_key.second) + ".svg",
+      plots.emplace_back("spectrum_" + file_name_part(dataset) + "_" + file_name_part(label_key.second) + ".svg",
                          spectrum.render());
     }
   }
