@@ -12,11 +12,7 @@
 namespace oodbench {
 namespace {
 
-/// Samples sharing one score value: how many are ID and how many OOD.
-struct TieGroup {
-  std::uint64_t id = 0;
-  std::uint64_t ood = 0;
-};
+using TieGroup = RankedScores::TieGroup;
 
 /// The points of a binary ranking curve, one per distinct threshold, visited from the most to the least positive
 /// score (scikit-learn's `_binary_clf_curve` order). `pos`/`neg` give each group's positives and negatives.
@@ -56,31 +52,6 @@ void check_finite(std::span<const double> scores, const std::string& name) {
       throw InputError(name + ": non-finite score (" + std::to_string(scores[i]) + ") at row " + std::to_string(i));
     }
   }
-}
-
-/// Tie groups in ascending score order, and for each input score (ID first, then OOD) the index of its group.
-struct SortedScores {
-  std::vector<TieGroup> groups;
-  std::vector<std::uint32_t> group_of;
-};
-
-SortedScores sort_into_groups(std::span<const double> id_scores, std::span<const double> ood_scores,
-                              const Backend& backend, const std::string& id_name, const std::string& ood_name) {
-  if (id_scores.empty()) throw InputError(id_name + ": no ID scores");
-  if (ood_scores.empty()) throw InputError(ood_name + ": no OOD scores");
-  check_finite(id_scores, id_name);
-  check_finite(ood_scores, ood_name);
-  std::vector<double> all(id_scores.begin(), id_scores.end());
-  all.insert(all.end(), ood_scores.begin(), ood_scores.end());
-  const std::vector<std::uint32_t> order = backend.argsort(all);
-  SortedScores s;
-  s.group_of.resize(all.size());
-  for (std::size_t r = 0; r < order.size(); ++r) {
-    if (r == 0 || all[order[r]] != all[order[r - 1]]) s.groups.emplace_back();
-    (order[r] < id_scores.size() ? s.groups.back().id : s.groups.back().ood) += 1;
-    s.group_of[order[r]] = static_cast<std::uint32_t>(s.groups.size() - 1);
-  }
-  return s;
 }
 
 /// Every metric from tie groups in ascending score order. Groups may be empty (bootstrap resamples).
@@ -129,19 +100,32 @@ double percentile_sorted(const std::vector<double>& v, double q) {
 
 }  // namespace
 
-OodMetrics compute_ood_metrics(std::span<const double> id_scores, std::span<const double> ood_scores,
-                               const Backend& backend, const std::string& id_name, const std::string& ood_name) {
-  return metrics_from_groups(sort_into_groups(id_scores, ood_scores, backend, id_name, ood_name).groups);
+RankedScores::RankedScores(std::span<const double> id_scores, std::span<const double> ood_scores,
+                           const Backend& backend, const std::string& id_name, const std::string& ood_name)
+    : n_id_(id_scores.size()), n_ood_(ood_scores.size()) {
+  if (id_scores.empty()) throw InputError(id_name + ": no ID scores");
+  if (ood_scores.empty()) throw InputError(ood_name + ": no OOD scores");
+  check_finite(id_scores, id_name);
+  check_finite(ood_scores, ood_name);
+  std::vector<double> all(id_scores.begin(), id_scores.end());
+  all.insert(all.end(), ood_scores.begin(), ood_scores.end());
+  const std::vector<std::uint32_t> order = backend.argsort(all);
+  group_of_.resize(all.size());
+  for (std::size_t r = 0; r < order.size(); ++r) {
+    if (r == 0 || all[order[r]] != all[order[r - 1]]) groups_.emplace_back();
+    (order[r] < n_id_ ? groups_.back().id : groups_.back().ood) += 1;
+    group_of_[order[r]] = static_cast<std::uint32_t>(groups_.size() - 1);
+  }
 }
 
-std::vector<double> roc_tpr_on_grid(std::span<const double> id_scores, std::span<const double> ood_scores,
-                                    const Backend& backend, std::size_t points) {
-  const std::vector<TieGroup> groups = sort_into_groups(id_scores, ood_scores, backend, "ID scores", "OOD scores").groups;
+OodMetrics RankedScores::metrics() const { return metrics_from_groups(groups_); }
+
+std::vector<double> RankedScores::roc_tpr_on_grid(std::size_t points) const {
   std::vector<double> tpr(points, 0.0);
-  const double n_id = static_cast<double>(id_scores.size()), n_ood = static_cast<double>(ood_scores.size());
+  const double n_id = static_cast<double>(n_id_), n_ood = static_cast<double>(n_ood_);
   double flagged_id = 0, flagged_ood = 0;
   std::size_t k = 0;  // grid points whose FPR bound lies below the current curve point are final
-  for (auto g = groups.rbegin(); g != groups.rend(); ++g) {  // thresholds from the highest score down
+  for (auto g = groups_.rbegin(); g != groups_.rend(); ++g) {  // thresholds from the highest score down
     const double tpr_before = flagged_ood / n_ood;
     flagged_id += static_cast<double>(g->id);
     flagged_ood += static_cast<double>(g->ood);
@@ -152,10 +136,7 @@ std::vector<double> roc_tpr_on_grid(std::span<const double> id_scores, std::span
   return tpr;
 }
 
-MetricIntervals bootstrap_intervals(std::span<const double> id_scores, std::span<const double> ood_scores,
-                                    const Backend& backend, std::size_t resamples, std::uint64_t seed) {
-  const SortedScores sorted = sort_into_groups(id_scores, ood_scores, backend, "ID scores", "OOD scores");
-  const std::size_t n_id = id_scores.size(), n_ood = ood_scores.size();
+MetricIntervals RankedScores::bootstrap(std::size_t resamples, std::uint64_t seed) const {
   SeededRandom rng(seed);
   constexpr std::size_t kMetrics = 7;
   auto fields = [](OodMetrics& m) {
@@ -163,11 +144,11 @@ MetricIntervals bootstrap_intervals(std::span<const double> id_scores, std::span
                                          &m.aupr_in_trapz, &m.aupr_out_trapz};
   };
   std::array<std::vector<double>, kMetrics> samples;
-  std::vector<TieGroup> groups(sorted.groups.size());
+  std::vector<TieGroup> groups(groups_.size());
   for (std::size_t b = 0; b < resamples; ++b) {
     std::fill(groups.begin(), groups.end(), TieGroup{});
-    for (std::size_t i = 0; i < n_id; ++i) groups[sorted.group_of[rng.below(n_id)]].id += 1;
-    for (std::size_t i = 0; i < n_ood; ++i) groups[sorted.group_of[n_id + rng.below(n_ood)]].ood += 1;
+    for (std::size_t i = 0; i < n_id_; ++i) groups[group_of_[rng.below(n_id_)]].id += 1;
+    for (std::size_t i = 0; i < n_ood_; ++i) groups[group_of_[n_id_ + rng.below(n_ood_)]].ood += 1;
     OodMetrics m = metrics_from_groups(groups);
     const auto f = fields(m);
     for (std::size_t k = 0; k < kMetrics; ++k) samples[k].push_back(*f[k]);
@@ -179,8 +160,8 @@ MetricIntervals bootstrap_intervals(std::span<const double> id_scores, std::span
     *low[k] = percentile_sorted(samples[k], 2.5);
     *high[k] = percentile_sorted(samples[k], 97.5);
   }
-  out.low.n_id = out.high.n_id = n_id;
-  out.low.n_ood = out.high.n_ood = n_ood;
+  out.low.n_id = out.high.n_id = n_id_;
+  out.low.n_ood = out.high.n_ood = n_ood_;
   return out;
 }
 

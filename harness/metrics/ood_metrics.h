@@ -24,24 +24,45 @@ struct OodMetrics {
   std::size_t n_ood = 0;
 };
 
-/// Metrics of ID test scores against OOD test scores. Both sets must be non-empty and finite; a non-finite score is
-/// an InputError naming `id_name` or `ood_name` and the row.
-OodMetrics compute_ood_metrics(std::span<const double> id_scores, std::span<const double> ood_scores,
-                               const Backend& backend, const std::string& id_name = "ID scores",
-                               const std::string& ood_name = "OOD scores");
-
-/// The ROC curve with OOD positive, sampled on `points` false-positive rates 0, 1/(points-1), ..., 1: the highest
-/// true-positive rate reached at or below each (what a plotted ROC step curve shows there).
-std::vector<double> roc_tpr_on_grid(std::span<const double> id_scores, std::span<const double> ood_scores,
-                                    const Backend& backend, std::size_t points = 101);
-
-/// Percentile-bootstrap 95 % intervals of every metric (METHODS.md): ID and OOD scores resampled independently with
-/// replacement, `resamples` times, from `seed`. Each resample costs O(n), not a sort: the scores are grouped once.
+/// Percentile-bootstrap 95 % intervals of every metric.
 struct MetricIntervals {
   OodMetrics low;   ///< 2.5th percentiles
   OodMetrics high;  ///< 97.5th percentiles
 };
-MetricIntervals bootstrap_intervals(std::span<const double> id_scores, std::span<const double> ood_scores,
-                                    const Backend& backend, std::size_t resamples, std::uint64_t seed);
+
+/// ID test scores against OOD test scores, sorted once into tie groups: the metrics, the ROC samples and the
+/// bootstrap all come from that one sort. Both sets must be non-empty and finite; a non-finite score is an
+/// InputError naming `id_name` or `ood_name` and the row.
+class RankedScores {
+ public:
+  /// Samples sharing one score value: how many are ID and how many OOD.
+  struct TieGroup {
+    std::uint64_t id = 0;
+    std::uint64_t ood = 0;
+  };
+
+  RankedScores(std::span<const double> id_scores, std::span<const double> ood_scores, const Backend& backend,
+               const std::string& id_name = "ID scores", const std::string& ood_name = "OOD scores");
+
+  OodMetrics metrics() const;
+  /// The ROC curve with OOD positive, sampled on `points` false-positive rates 0, 1/(points-1), ..., 1: the highest
+  /// true-positive rate reached at or below each (what a plotted ROC step curve shows there).
+  std::vector<double> roc_tpr_on_grid(std::size_t points = 101) const;
+  /// Percentile bootstrap (METHODS.md): ID and OOD scores resampled independently with replacement, `resamples`
+  /// times, from `seed`. Each resample costs O(n), not a sort: it only recounts the tie groups.
+  MetricIntervals bootstrap(std::size_t resamples, std::uint64_t seed) const;
+
+ private:
+  std::size_t n_id_ = 0, n_ood_ = 0;
+  std::vector<TieGroup> groups_;          ///< ascending score order
+  std::vector<std::uint32_t> group_of_;   ///< the group of each input score, ID scores first
+};
+
+/// The metrics alone: RankedScores(...).metrics().
+inline OodMetrics compute_ood_metrics(std::span<const double> id_scores, std::span<const double> ood_scores,
+                                      const Backend& backend, const std::string& id_name = "ID scores",
+                                      const std::string& ood_name = "OOD scores") {
+  return RankedScores(id_scores, ood_scores, backend, id_name, ood_name).metrics();
+}
 
 }  // namespace oodbench

@@ -111,15 +111,16 @@ nlohmann::json run_cell(const SweepConfig& config, const Cell& cell, LoadedDatas
     const OodSet& set = dataset.ood[j];
     const std::string id_name = dataset.test.resolved + " (" + variant.label + " scores)";
     const std::string ood_name = set.features.resolved + " (" + variant.label + " scores)";
+    const RankedScores ranked(id, ood[j], backend, id_name, ood_name);  // one sort for metrics, ROC and bootstrap
     nlohmann::json entry = {{"name", set.name},
                             {"shift", set.shift},
                             {"n", ood[j].size()},
-                            {"metrics", metrics_json(compute_ood_metrics(id, ood[j], backend, id_name, ood_name))},
-                            {"roc_tpr", roc_tpr_on_grid(id, ood[j], backend, kRocPoints)},
+                            {"metrics", metrics_json(ranked.metrics())},
+                            {"roc_tpr", ranked.roc_tpr_on_grid(kRocPoints)},
                             {"histogram", histogram_on(axis, ood[j])}};
     if (config.report.bootstrap > 0) {
       const std::uint64_t seed = fnv1a64(cell.id + "/" + set.name);
-      const MetricIntervals ci = bootstrap_intervals(id, ood[j], backend, config.report.bootstrap, seed);
+      const MetricIntervals ci = ranked.bootstrap(config.report.bootstrap, seed);
       entry["ci95"] = {{"low", metrics_json(ci.low)}, {"high", metrics_json(ci.high)}};
     }
     if (config.report.plots && detector->has_diagnostic()) entry["spectrum"] = bucket_spectrum(detector->diagnose(data.ood[j], backend));
