@@ -26,11 +26,14 @@ std::size_t complete_prefix(const std::string& text) {
   throw InputError(path.string() + ": " + what + " (" + std::strerror(errno) + ")");
 }
 
-}  // namespace
+/// The records of a records file, and how many of its bytes are whole lines (less than its size after a torn write).
+struct RecordsFile {
+  std::vector<nlohmann::json> records;
+  std::size_t whole_bytes = 0;
+  std::size_t size = 0;
+};
 
-fs::path records_path(const fs::path& dir) { return dir / "records.jsonl"; }
-
-std::vector<nlohmann::json> read_records(const fs::path& dir, std::vector<std::string>* warnings) {
+RecordsFile read_records_file(const fs::path& dir, std::vector<std::string>* warnings) {
   const fs::path path = records_path(dir);
   std::error_code ec;
   if (!fs::exists(path, ec)) return {};
@@ -39,7 +42,7 @@ std::vector<nlohmann::json> read_records(const fs::path& dir, std::vector<std::s
   if (whole < text.size() && warnings)
     warnings->push_back(path.string() + ": ignoring a torn last line (" + std::to_string(text.size() - whole) +
                         " bytes, an interrupted write); its cell will be run again");
-  std::vector<nlohmann::json> out;
+  RecordsFile out{{}, whole, text.size()};
   std::set<std::string> seen;
   std::size_t line_no = 0;
   std::istringstream lines(text.substr(0, whole));
@@ -54,9 +57,17 @@ std::vector<nlohmann::json> read_records(const fs::path& dir, std::vector<std::s
                                         record["cell"].get<std::string>() + "; keeping the first");
       continue;
     }
-    out.push_back(std::move(record));
+    out.records.push_back(std::move(record));
   }
   return out;
+}
+
+}  // namespace
+
+fs::path records_path(const fs::path& dir) { return dir / "records.jsonl"; }
+
+std::vector<nlohmann::json> read_records(const fs::path& dir, std::vector<std::string>* warnings) {
+  return read_records_file(dir, warnings).records;
 }
 
 void write_records(const fs::path& dir, const std::vector<nlohmann::json>& records) {
@@ -77,15 +88,13 @@ RecordStore::RecordStore(const fs::path& dir) : dir_(dir) {
     throw InputError(dir.string() + ": another oodbench run is writing to this folder");
   }
   const fs::path path = records_path(dir);
-  for (const nlohmann::json& r : read_records(dir, &warnings_)) finished_.insert(r["cell"].get<std::string>());
+  const RecordsFile existing = read_records_file(dir, &warnings_);
+  for (const nlohmann::json& r : existing.records) finished_.insert(r["cell"].get<std::string>());
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0) fail_errno(path, "cannot open for appending");
   // Cut a torn last line off, so that the next record starts on a line of its own.
-  const std::size_t size = fs::file_size(path);
-  if (size > 0) {
-    const std::size_t whole = complete_prefix(read_text_file(path.string(), "the records"));
-    if (whole < size && ::ftruncate(fd_, static_cast<off_t>(whole)) != 0) fail_errno(path, "cannot repair");
-  }
+  if (existing.whole_bytes < existing.size && ::ftruncate(fd_, static_cast<off_t>(existing.whole_bytes)) != 0)
+    fail_errno(path, "cannot repair");
 }
 
 RecordStore::~RecordStore() {
