@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/matrix.h"
+#include "kernels/rowwise.h"
 
 namespace oodbench {
 
@@ -30,6 +31,27 @@ struct AutoencoderParams {
   /// True for the layers followed by a ReLU (the two hidden layers).
   static constexpr bool relu_after(std::size_t k) { return k == 0 || k == 2; }
 };
+
+// The element-wise steps of the forward and backward pass, shared by the CPU loops and the CUDA kernels.
+
+/// A layer's output from its pre-activation: bias added, then the ReLU where the layer has one.
+template <class T>
+OODBENCH_HD inline T biased_activation(T pre, T bias, bool relu) {
+  const T v = pre + bias;
+  return relu && v < T{0} ? T{0} : v;
+}
+
+/// The ReLU's backward step: the gradient passes where the layer's output was positive.
+template <class T>
+OODBENCH_HD inline T relu_backward(T grad, T output) {
+  return output <= T{0} ? T{0} : grad;
+}
+
+/// d(MSE)/d(output) for one element, with scale = 2 / (rows * dims); `residual` = output - input.
+template <class T>
+OODBENCH_HD inline T mse_gradient(T residual, T scale) {
+  return scale * residual;
+}
 
 struct AdamSettings {
   double lr = 1e-3;

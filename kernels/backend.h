@@ -35,6 +35,25 @@ struct NearestCentroid {
 
 enum class CentroidMetric { squared_l2, l1 };
 
+/// NERO's per-row terms: the L1-nearest class centroid of each projected relevance row, and the feature-norm factor
+/// ρ_i = Σ_{j ∈ K_i} |x_ij| / Σ_j |x_ij| (0 where x_i = 0), K_i the columns of the k smallest relevances of row i.
+struct NeroRowTerms {
+  NearestCentroid nearest;
+  std::vector<double> rho;
+};
+
+/// Autoencoder training state kept where the backend computes: on the GPU the data, the weights and Adam's moments
+/// stay resident from one epoch to the next, and an epoch makes no host round-trip per mini-batch.
+class AutoencoderTrainer {
+ public:
+  virtual ~AutoencoderTrainer() = default;
+  /// One epoch: for each mini-batch of rows taken in `order` (the last one may be smaller), the MSE forward and
+  /// backward pass and an Adam step. Returns each step's loss (before its update).
+  virtual std::vector<double> epoch(std::span<const std::uint32_t> order) = 0;
+  /// The current parameters.
+  virtual AutoencoderParams<float> params() const = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -65,12 +84,11 @@ class Backend {
   virtual std::vector<float> kth_smallest_sqdist(const Matrix<float>& database, const Matrix<float>& queries,
                                                  std::size_t k) const = 0;
 
-  /// One epoch of autoencoder training: for each mini-batch of `batch` rows of `x`, taken in `order` (the last one
-  /// may be smaller), the MSE forward and backward pass and an Adam step on `params` and `state`. Returns each
-  /// step's loss (before its update).
-  virtual std::vector<double> train_autoencoder_epoch(AutoencoderParams<float>& params, AdamState& state,
-                                                      const Matrix<float>& x, std::span<const std::uint32_t> order,
-                                                      std::size_t batch, const AdamSettings& adam) const = 0;
+  /// A trainer for the autoencoder starting from `initial`, over the rows of `x` (which must outlive it), with
+  /// mini-batches of `batch` rows and Adam.
+  virtual std::unique_ptr<AutoencoderTrainer> autoencoder_trainer(const AutoencoderParams<float>& initial,
+                                                                  const Matrix<float>& x, std::size_t batch,
+                                                                  const AdamSettings& adam) const = 0;
 
   /// The autoencoder's reconstruction of every row of `x`.
   virtual Matrix<float> autoencoder_reconstruct(const AutoencoderParams<float>& params, const Matrix<float>& x) const = 0;
@@ -81,6 +99,12 @@ class Backend {
   /// For each query row, the nearest centroid under `metric` and its distance.
   virtual NearestCentroid nearest_centroid(const Matrix<float>& queries, const Matrix<float>& centroids,
                                            CentroidMetric metric) const = 0;
+
+  /// NERO's per-row terms (NeroRowTerms) of `projected` (n x P) against `centroids` (C x P), and of `relevance` and
+  /// `features` (both n x D) with K the k smallest relevances; on the GPU one fused pass per row.
+  virtual NeroRowTerms nero_row_terms(const Matrix<float>& projected, const Matrix<float>& centroids,
+                                      const Matrix<float>& relevance, const Matrix<float>& features,
+                                      std::size_t k) const = 0;
 };
 
 }  // namespace oodbench

@@ -41,6 +41,9 @@ OODBENCH_HD inline void softmax(const double* z, double* p, std::size_t n) {
   for (std::size_t j = 0; j < n; ++j) p[j] = exp(z[j] - lse);
 }
 
+/// One coordinate's contribution to a centroid distance: |diff| for L1, diff² for squared L2.
+OODBENCH_HD inline double centroid_distance_term(double diff, bool l1) { return l1 ? fabs(diff) : diff * diff; }
+
 struct CentroidMatch {
   float distance;
   std::int32_t index;
@@ -56,8 +59,7 @@ OODBENCH_HD inline CentroidMatch nearest_centroid_row(const float* x, const floa
     const float* mu = centroids + c * dim;
     double d = 0;
     for (std::size_t j = 0; j < dim; ++j) {
-      const double diff = static_cast<double>(x[j]) - mu[j];
-      d += l1 ? fabs(diff) : diff * diff;
+      d += centroid_distance_term(static_cast<double>(x[j]) - mu[j], l1);
     }
     if (d < best) {
       best = d;

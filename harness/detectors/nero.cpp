@@ -170,15 +170,9 @@ class Nero final : public Detector {
     t.relevance = lrp_relevance(x, head_, backend);
     const Matrix<float> r_features = feature_columns(t.relevance);
     t.projected = backend.matmul_nt(subtract_row(r_features, relevance_mean_), components_);
-    t.nearest = backend.nearest_centroid(t.projected, centroids_, CentroidMetric::l1);
-    t.rho.resize(x.rows);
-    const Matrix<std::int32_t> most_negative = backend.k_smallest_per_row(r_features, k_used_);
-    for (std::size_t i = 0; i < x.rows; ++i) {
-      double kept = 0, total = 0;
-      for (std::size_t r = 0; r < k_used_; ++r) kept += std::fabs(x(i, static_cast<std::size_t>(most_negative(i, r))));
-      for (std::size_t j = 0; j < x.cols; ++j) total += std::fabs(x(i, j));
-      t.rho[i] = total > 0 ? kept / total : 0.0;
-    }
+    NeroRowTerms row_terms = backend.nero_row_terms(t.projected, centroids_, r_features, x, k_used_);
+    t.nearest = std::move(row_terms.nearest);
+    t.rho = std::move(row_terms.rho);
     return t;
   }
 

@@ -73,15 +73,15 @@ Autoencoder train_autoencoder(const Matrix<float>& train, const Matrix<float>* v
   SeededRandom rng(config.seed);
   ae.params = initial_params(d, h, b, rng);
   if (trace) trace->initial = ae.params;
-  AdamState state{AutoencoderParams<float>::zeros(d, h, b), AutoencoderParams<float>::zeros(d, h, b), 0};
+  const std::unique_ptr<AutoencoderTrainer> trainer = backend.autoencoder_trainer(ae.params, x, config.batch,
+                                                                                  config.adam);
 
   double best = std::numeric_limits<double>::infinity();
   AutoencoderParams<float> best_params = ae.params;
   std::size_t since_best = 0;
   for (std::size_t epoch = 0; epoch < config.epochs; ++epoch) {
     const std::vector<std::uint32_t> order = rng.permutation(x.rows);
-    const std::vector<double> losses = backend.train_autoencoder_epoch(ae.params, state, x, order, config.batch,
-                                                                       config.adam);
+    const std::vector<double> losses = trainer->epoch(order);
     if (trace) {
       trace->order.insert(trace->order.end(), order.begin(), order.end());
       trace->losses.insert(trace->losses.end(), losses.begin(), losses.end());
@@ -90,6 +90,7 @@ Autoencoder train_autoencoder(const Matrix<float>& train, const Matrix<float>* v
     for (double l : losses) mean_loss += l;
     ae.epoch_losses.push_back(mean_loss / static_cast<double>(losses.size()));
     if (config.patience > 0) {
+      ae.params = trainer->params();
       const double val = mean_squared_error(ae, *validation, backend);
       if (val < best) {
         best = val;
@@ -101,8 +102,12 @@ Autoencoder train_autoencoder(const Matrix<float>& train, const Matrix<float>* v
       }
     }
   }
-  if (config.patience > 0) ae.params = best_params;
-  else ae.best_epoch = config.epochs ? config.epochs - 1 : 0;
+  if (config.patience > 0) {
+    ae.params = best_params;
+  } else {
+    ae.params = trainer->params();
+    ae.best_epoch = config.epochs ? config.epochs - 1 : 0;
+  }
   return ae;
 }
 

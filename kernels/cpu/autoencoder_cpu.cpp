@@ -21,29 +21,60 @@ void adam_step(std::vector<float>& param, const std::vector<float>& grad, std::v
 
 }  // namespace
 
-std::vector<double> CpuBackend::train_autoencoder_epoch(AutoencoderParams<float>& params, AdamState& state,
-                                                        const Matrix<float>& x, std::span<const std::uint32_t> order,
-                                                        std::size_t batch, const AdamSettings& adam) const {
-  AutoencoderParams<float> grad = params;
-  cpu::AutoencoderWorkspace<float> ws;
-  std::vector<double> losses;
-  for (std::size_t start = 0; start < order.size(); start += batch) {
-    const std::size_t rows = std::min(batch, order.size() - start);
-    Matrix<float>& xb = ws.act[0];
-    cpu::reshape(xb, rows, x.cols);
-    for (std::size_t r = 0; r < rows; ++r) std::copy(x.row(order[start + r]), x.row(order[start + r]) + x.cols, xb.row(r));
-    losses.push_back(cpu::autoencoder_loss_and_grad(params, ws, grad));
-    ++state.step;
-    const auto t = static_cast<double>(state.step);
-    const auto bc1 = static_cast<float>(1.0 - std::pow(adam.beta1, t));
-    const auto bc2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(adam.beta2, t)));
-    for (std::size_t k = 0; k < AutoencoderParams<float>::kLayers; ++k) {
-      adam_step(params.weight[k].data, grad.weight[k].data, state.m.weight[k].data, state.v.weight[k].data, adam, bc1,
-                bc2_sqrt);
-      adam_step(params.bias[k], grad.bias[k], state.m.bias[k], state.v.bias[k], adam, bc1, bc2_sqrt);
-    }
+namespace {
+
+class CpuAutoencoderTrainer final : public AutoencoderTrainer {
+ public:
+  CpuAutoencoderTrainer(const AutoencoderParams<float>& initial, const Matrix<float>& x, std::size_t batch,
+                        const AdamSettings& adam)
+      : params_(initial), grad_(initial), x_(x), batch_(batch), adam_(adam) {
+    state_.m = state_.v = zeros_like(initial);
   }
-  return losses;
+
+  std::vector<double> epoch(std::span<const std::uint32_t> order) override {
+    std::vector<double> losses;
+    for (std::size_t start = 0; start < order.size(); start += batch_) {
+      const std::size_t rows = std::min(batch_, order.size() - start);
+      Matrix<float>& xb = ws_.act[0];
+      cpu::reshape(xb, rows, x_.cols);
+      for (std::size_t r = 0; r < rows; ++r) {
+        std::copy(x_.row(order[start + r]), x_.row(order[start + r]) + x_.cols, xb.row(r));
+      }
+      losses.push_back(cpu::autoencoder_loss_and_grad(params_, ws_, grad_));
+      ++state_.step;
+      const auto t = static_cast<double>(state_.step);
+      const auto bc1 = static_cast<float>(1.0 - std::pow(adam_.beta1, t));
+      const auto bc2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(adam_.beta2, t)));
+      for (std::size_t k = 0; k < AutoencoderParams<float>::kLayers; ++k) {
+        adam_step(params_.weight[k].data, grad_.weight[k].data, state_.m.weight[k].data, state_.v.weight[k].data,
+                  adam_, bc1, bc2_sqrt);
+        adam_step(params_.bias[k], grad_.bias[k], state_.m.bias[k], state_.v.bias[k], adam_, bc1, bc2_sqrt);
+      }
+    }
+    return losses;
+  }
+
+  AutoencoderParams<float> params() const override { return params_; }
+
+ private:
+  static AutoencoderParams<float> zeros_like(const AutoencoderParams<float>& p) {
+    return AutoencoderParams<float>::zeros(p.weight[0].cols, p.weight[0].rows, p.weight[1].rows);
+  }
+
+  AutoencoderParams<float> params_, grad_;
+  AdamState state_;
+  cpu::AutoencoderWorkspace<float> ws_;
+  const Matrix<float>& x_;
+  std::size_t batch_;
+  AdamSettings adam_;
+};
+
+}  // namespace
+
+std::unique_ptr<AutoencoderTrainer> CpuBackend::autoencoder_trainer(const AutoencoderParams<float>& initial,
+                                                                    const Matrix<float>& x, std::size_t batch,
+                                                                    const AdamSettings& adam) const {
+  return std::make_unique<CpuAutoencoderTrainer>(initial, x, batch, adam);
 }
 
 Matrix<float> CpuBackend::autoencoder_reconstruct(const AutoencoderParams<float>& params, const Matrix<float>& x) const {

@@ -39,8 +39,7 @@ void autoencoder_forward(const AutoencoderParams<T>& p, AutoencoderWorkspace<T>&
     for (std::size_t i = 0; i < n; ++i) {
       T* row = out.row(i);
       for (std::size_t j = 0; j < w.rows; ++j) {
-        const T v = row[j] + p.bias[k][j];  // bias + activation fused
-        row[j] = relu && v < T{0} ? T{0} : v;
+        row[j] = biased_activation(row[j], p.bias[k][j], relu);
       }
     }
   }
@@ -58,7 +57,7 @@ double autoencoder_loss_and_grad(const AutoencoderParams<T>& p, AutoencoderWorks
   for (std::size_t i = 0; i < n * d; ++i) {
     const T r = ws.act[4].data[i] - x.data[i];
     loss += static_cast<double>(r) * static_cast<double>(r);
-    ws.delta.data[i] = scale * r;
+    ws.delta.data[i] = mse_gradient(r, scale);
   }
   loss /= static_cast<double>(n * d);
   for (std::size_t k = 4; k-- > 0;) {
@@ -77,8 +76,7 @@ double autoencoder_loss_and_grad(const AutoencoderParams<T>& p, AutoencoderWorks
          ws.next.data.data(), w.cols);
     if (AutoencoderParams<T>::relu_after(k - 1)) {
       const Matrix<T>& below = ws.act[k];
-      for (std::size_t i = 0; i < ws.next.data.size(); ++i)
-        if (below.data[i] <= T{0}) ws.next.data[i] = T{0};
+      for (std::size_t i = 0; i < ws.next.data.size(); ++i) ws.next.data[i] = relu_backward(ws.next.data[i], below.data[i]);
     }
     std::swap(ws.delta, ws.next);
   }

@@ -19,13 +19,16 @@ class CpuBackend : public Backend {
   SymmetricEigen eigh(const Matrix<double>& symmetric) const override;
   std::vector<float> kth_smallest_sqdist(const Matrix<float>& database, const Matrix<float>& queries,
                                          std::size_t k) const override;
-  std::vector<double> train_autoencoder_epoch(AutoencoderParams<float>& params, AdamState& state,
-                                              const Matrix<float>& x, std::span<const std::uint32_t> order,
-                                              std::size_t batch, const AdamSettings& adam) const override;
+  std::unique_ptr<AutoencoderTrainer> autoencoder_trainer(const AutoencoderParams<float>& initial,
+                                                          const Matrix<float>& x, std::size_t batch,
+                                                          const AdamSettings& adam) const override;
   Matrix<float> autoencoder_reconstruct(const AutoencoderParams<float>& params, const Matrix<float>& x) const override;
   Matrix<std::int32_t> k_smallest_per_row(const Matrix<float>& values, std::size_t k) const override;
   NearestCentroid nearest_centroid(const Matrix<float>& queries, const Matrix<float>& centroids,
                                    CentroidMetric metric) const override;
+  NeroRowTerms nero_row_terms(const Matrix<float>& projected, const Matrix<float>& centroids,
+                              const Matrix<float>& relevance, const Matrix<float>& features,
+                              std::size_t k) const override;
 };
 
 std::unique_ptr<Backend> make_cpu_backend();
