@@ -5,12 +5,14 @@
 #include <thrust/sequence.h>
 #include <thrust/sort.h>
 
-#include "kernels/cpu/cpu_backend.h"
 #include "kernels/cuda/cuda_backend.h"
+#include "kernels/cuda/cuda_backend_impl.cuh"
 #include "kernels/cuda/cuda_check.cuh"
 #include "kernels/error.h"
 
-namespace oodbench {
+// CudaBackend's construction, matrix products, eigensolver and sort; the other primitives are in knn.cu, rows.cu and
+// autoencoder_cuda.cu.
+namespace oodbench::cuda {
 namespace {
 
 /// C = A Bᵀ for row-major A (m x k) and B (n x k). cuBLAS is column-major, where row-major C is Cᵀ = B Aᵀ:
@@ -36,79 +38,67 @@ Matrix<T> product_nt(cublasHandle_t handle, const Matrix<T>& a, const Matrix<T>&
   return c;
 }
 
-// Primitives not yet ported to the GPU are inherited from the CPU backend, so every detector runs on either.
-// Not yet run on a GPU: matmul_nt and eigh below were written in a session without one; tests/kernels'
-// CudaVsCpu tests check them against the CPU the first time a GPU is lent.
-class CudaBackend final : public CpuBackend {
- public:
-  CudaBackend() {
-    OODBENCH_CUDA_CHECK(cudaSetDevice(0));
-    cudaDeviceProp props{};
-    OODBENCH_CUDA_CHECK(cudaGetDeviceProperties(&props, 0));
-    name_ = props.name;
-    OODBENCH_CUDA_CHECK(cublasCreate(&cublas_));  // default math mode: full FP32, no TF32
-    OODBENCH_CUDA_CHECK(cusolverDnCreate(&cusolver_));
-  }
-  ~CudaBackend() override {
-    cusolverDnDestroy(cusolver_);
-    cublasDestroy(cublas_);
-  }
-  CudaBackend(const CudaBackend&) = delete;
-  CudaBackend& operator=(const CudaBackend&) = delete;
-
-  Matrix<float> matmul_nt(const Matrix<float>& a, const Matrix<float>& b) const override {
-    return product_nt(cublas_, a, b);
-  }
-  Matrix<double> matmul_nt(const Matrix<double>& a, const Matrix<double>& b) const override {
-    return product_nt(cublas_, a, b);
-  }
-
-  /// cuSOLVER dsyevd in float64. A symmetric matrix is its own transpose, so the row-major input needs no change;
-  /// the eigenvectors come back as columns in column-major order and are transposed into row-major.
-  SymmetricEigen eigh(const Matrix<double>& symmetric) const override {
-    const int n = static_cast<int>(symmetric.rows);
-    thrust::device_vector<double> da(symmetric.data.begin(), symmetric.data.end()), dw(symmetric.rows);
-    thrust::device_vector<int> info(1);
-    int lwork = 0;
-    OODBENCH_CUDA_CHECK(cusolverDnDsyevd_bufferSize(cusolver_, CUSOLVER_EIG_MODE_VECTOR, CUBLAS_FILL_MODE_UPPER, n,
-                                                    thrust::raw_pointer_cast(da.data()), n,
-                                                    thrust::raw_pointer_cast(dw.data()), &lwork));
-    thrust::device_vector<double> work(static_cast<std::size_t>(lwork));
-    OODBENCH_CUDA_CHECK(cusolverDnDsyevd(cusolver_, CUSOLVER_EIG_MODE_VECTOR, CUBLAS_FILL_MODE_UPPER, n,
-                                         thrust::raw_pointer_cast(da.data()), n, thrust::raw_pointer_cast(dw.data()),
-                                         thrust::raw_pointer_cast(work.data()), lwork,
-                                         thrust::raw_pointer_cast(info.data())));
-    if (info[0] != 0) throw std::runtime_error("eigh: cuSOLVER dsyevd failed with info " + std::to_string(info[0]));
-    SymmetricEigen out{std::vector<double>(symmetric.rows), Matrix<double>(symmetric.rows, symmetric.rows)};
-    thrust::copy(dw.begin(), dw.end(), out.values.begin());
-    std::vector<double> column_major(symmetric.data.size());
-    thrust::copy(da.begin(), da.end(), column_major.begin());
-    for (std::size_t i = 0; i < symmetric.rows; ++i)
-      for (std::size_t j = 0; j < symmetric.rows; ++j) out.vectors(i, j) = column_major[j * symmetric.rows + i];
-    return out;
-  }
-
-  DeviceKind kind() const override { return DeviceKind::cuda; }
-
-  std::string description() const override { return "cuda:0 " + name_; }
-
-  std::vector<std::uint32_t> argsort(std::span<const double> keys) const override {
-    thrust::device_vector<double> d_keys(keys.begin(), keys.end());
-    thrust::device_vector<std::uint32_t> d_order(keys.size());
-    thrust::sequence(d_order.begin(), d_order.end());
-    thrust::stable_sort_by_key(d_keys.begin(), d_keys.end(), d_order.begin());  // radix sort: stable for doubles
-    std::vector<std::uint32_t> order(keys.size());
-    thrust::copy(d_order.begin(), d_order.end(), order.begin());
-    return order;
-  }
-
- private:
-  std::string name_;
-  cublasHandle_t cublas_ = nullptr;
-  cusolverDnHandle_t cusolver_ = nullptr;
-};
-
 }  // namespace
+
+CudaBackend::CudaBackend() {
+  OODBENCH_CUDA_CHECK(cudaSetDevice(0));
+  cudaDeviceProp props{};
+  OODBENCH_CUDA_CHECK(cudaGetDeviceProperties(&props, 0));
+  name_ = props.name;
+  OODBENCH_CUDA_CHECK(cublasCreate(&cublas_));
+  OODBENCH_CUDA_CHECK(cusolverDnCreate(&cusolver_));
+}
+
+CudaBackend::~CudaBackend() {
+  cusolverDnDestroy(cusolver_);
+  cublasDestroy(cublas_);
+}
+
+Matrix<float> CudaBackend::matmul_nt(const Matrix<float>& a, const Matrix<float>& b) const {
+  return product_nt(cublas_, a, b);
+}
+Matrix<double> CudaBackend::matmul_nt(const Matrix<double>& a, const Matrix<double>& b) const {
+  return product_nt(cublas_, a, b);
+}
+
+/// cuSOLVER dsyevd in float64. A symmetric matrix is its own transpose, so the row-major input needs no change;
+/// the eigenvectors come back as columns in column-major order and are transposed into row-major.
+SymmetricEigen CudaBackend::eigh(const Matrix<double>& symmetric) const {
+  const int n = static_cast<int>(symmetric.rows);
+  thrust::device_vector<double> da(symmetric.data.begin(), symmetric.data.end()), dw(symmetric.rows);
+  thrust::device_vector<int> info(1);
+  int lwork = 0;
+  OODBENCH_CUDA_CHECK(cusolverDnDsyevd_bufferSize(cusolver_, CUSOLVER_EIG_MODE_VECTOR, CUBLAS_FILL_MODE_UPPER, n,
+                                                  thrust::raw_pointer_cast(da.data()), n,
+                                                  thrust::raw_pointer_cast(dw.data()), &lwork));
+  thrust::device_vector<double> work(static_cast<std::size_t>(lwork));
+  OODBENCH_CUDA_CHECK(cusolverDnDsyevd(cusolver_, CUSOLVER_EIG_MODE_VECTOR, CUBLAS_FILL_MODE_UPPER, n,
+                                       thrust::raw_pointer_cast(da.data()), n, thrust::raw_pointer_cast(dw.data()),
+                                       thrust::raw_pointer_cast(work.data()), lwork,
+                                       thrust::raw_pointer_cast(info.data())));
+  if (info[0] != 0) throw std::runtime_error("eigh: cuSOLVER dsyevd failed with info " + std::to_string(info[0]));
+  SymmetricEigen out{std::vector<double>(symmetric.rows), Matrix<double>(symmetric.rows, symmetric.rows)};
+  thrust::copy(dw.begin(), dw.end(), out.values.begin());
+  std::vector<double> column_major(symmetric.data.size());
+  thrust::copy(da.begin(), da.end(), column_major.begin());
+  for (std::size_t i = 0; i < symmetric.rows; ++i)
+    for (std::size_t j = 0; j < symmetric.rows; ++j) out.vectors(i, j) = column_major[j * symmetric.rows + i];
+  return out;
+}
+
+std::vector<std::uint32_t> CudaBackend::argsort(std::span<const double> keys) const {
+  thrust::device_vector<double> d_keys(keys.begin(), keys.end());
+  thrust::device_vector<std::uint32_t> d_order(keys.size());
+  thrust::sequence(d_order.begin(), d_order.end());
+  thrust::stable_sort_by_key(d_keys.begin(), d_keys.end(), d_order.begin());  // radix sort: stable for doubles
+  std::vector<std::uint32_t> order(keys.size());
+  thrust::copy(d_order.begin(), d_order.end(), order.begin());
+  return order;
+}
+
+}  // namespace oodbench::cuda
+
+namespace oodbench {
 
 bool cuda_usable(std::string* why) {
   int count = 0;
@@ -128,7 +118,7 @@ bool cuda_usable(std::string* why) {
 std::unique_ptr<Backend> make_cuda_backend() {
   std::string why;
   if (!cuda_usable(&why)) throw DeviceError(why);
-  return std::make_unique<CudaBackend>();
+  return std::make_unique<cuda::CudaBackend>();
 }
 
 }  // namespace oodbench

@@ -1,0 +1,57 @@
+// The CUDA backend's class, shared by the .cu files that implement its primitives (one family per file):
+// cuda_backend.cu (products, eigensolver, sort), knn.cu (fused tiled kNN), rows.cu (nearest centroid, k smallest,
+// NERO's fused row terms, scatter), autoencoder_cuda.cu (training and reconstruction).
+#pragma once
+
+#include <cublas_v2.h>
+#include <cusolverDn.h>
+
+#include <string>
+
+#include "kernels/cpu/cpu_backend.h"
+
+namespace oodbench::cuda {
+
+/// Every primitive runs on the GPU; the few cases a kernel does not cover (kNN with k > kMaxKnnK) fall back to the
+/// CPU backend it derives from, which is also the reference every GPU test compares against.
+class CudaBackend final : public CpuBackend {
+ public:
+  static constexpr std::size_t kMaxKnnK = 4096;
+
+  CudaBackend();
+  ~CudaBackend() override;
+  CudaBackend(const CudaBackend&) = delete;
+  CudaBackend& operator=(const CudaBackend&) = delete;
+
+  DeviceKind kind() const override { return DeviceKind::cuda; }
+  std::string description() const override { return "cuda:0 " + name_; }
+
+  std::vector<std::uint32_t> argsort(std::span<const double> keys) const override;
+  Matrix<float> matmul_nt(const Matrix<float>& a, const Matrix<float>& b) const override;
+  Matrix<double> matmul_nt(const Matrix<double>& a, const Matrix<double>& b) const override;
+  Matrix<double> scatter(const Matrix<float>& x, const Matrix<double>& centers, std::span<const std::int32_t> group,
+                         double* sum_fourth_powers) const override;
+  SymmetricEigen eigh(const Matrix<double>& symmetric) const override;
+  std::vector<float> kth_smallest_sqdist(const Matrix<float>& database, const Matrix<float>& queries,
+                                         std::size_t k) const override;
+  std::unique_ptr<AutoencoderTrainer> autoencoder_trainer(const AutoencoderParams<float>& initial,
+                                                          const Matrix<float>& x, std::size_t batch,
+                                                          const AdamSettings& adam) const override;
+  Matrix<float> autoencoder_reconstruct(const AutoencoderParams<float>& params, const Matrix<float>& x) const override;
+  Matrix<std::int32_t> k_smallest_per_row(const Matrix<float>& values, std::size_t k) const override;
+  NearestCentroid nearest_centroid(const Matrix<float>& queries, const Matrix<float>& centroids,
+                                   CentroidMetric metric) const override;
+  NeroRowTerms nero_row_terms(const Matrix<float>& projected, const Matrix<float>& centroids,
+                              const Matrix<float>& relevance, const Matrix<float>& features,
+                              std::size_t k) const override;
+
+ private:
+  std::vector<float> kth_smallest_sqdist_within(std::size_t budget, const Matrix<float>& database,
+                                                const Matrix<float>& queries, std::size_t k) const;
+
+  std::string name_;
+  cublasHandle_t cublas_ = nullptr;  // default math mode: full FP32, no TF32
+  cusolverDnHandle_t cusolver_ = nullptr;
+};
+
+}  // namespace oodbench::cuda

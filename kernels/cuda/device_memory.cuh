@@ -1,0 +1,111 @@
+// Device memory for the CUDA backend: an owning buffer, host<->device copies, and the memory budget that tiled
+// primitives size their tiles from (shrunk and retried when an allocation fails).
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstddef>
+#include <cstdlib>
+#include <new>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "kernels/cuda/cuda_check.cuh"
+
+namespace oodbench::cuda {
+
+/// Thrown when cudaMalloc runs out of device memory, so a tiled primitive can shrink its tiles and retry.
+struct OutOfDeviceMemory : std::bad_alloc {
+  const char* what() const noexcept override { return "out of GPU memory"; }
+};
+
+/// Fault injection for tests: with OODBENCH_GPU_FAIL_ALLOCATIONS_ABOVE set, larger allocations fail as if the
+/// device were full, so the shrink-and-retry path runs without starving other processes of GPU memory.
+inline bool injected_allocation_failure(std::size_t bytes) {
+  const char* limit = std::getenv("OODBENCH_GPU_FAIL_ALLOCATIONS_ABOVE");
+  return limit && bytes > std::strtoull(limit, nullptr, 10);
+}
+
+/// An owning, uninitialised device array.
+template <class T>
+class DeviceBuffer {
+ public:
+  DeviceBuffer() = default;
+  explicit DeviceBuffer(std::size_t size) : size_(size) {
+    if (size == 0) return;
+    if (injected_allocation_failure(size * sizeof(T))) throw OutOfDeviceMemory();
+    const cudaError_t status = cudaMalloc(&data_, size * sizeof(T));
+    if (status == cudaErrorMemoryAllocation) {
+      cudaGetLastError();  // not sticky: clear it so the retry starts clean
+      throw OutOfDeviceMemory();
+    }
+    check(status, "cudaMalloc");
+  }
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  DeviceBuffer(DeviceBuffer&& other) noexcept { *this = std::move(other); }
+  DeviceBuffer& operator=(DeviceBuffer&& other) noexcept {
+    std::swap(data_, other.data_);
+    std::swap(size_, other.size_);
+    return *this;
+  }
+  ~DeviceBuffer() {
+    if (data_) cudaFree(data_);
+  }
+
+  T* data() { return data_; }
+  const T* data() const { return data_; }
+  std::size_t size() const { return size_; }
+
+ private:
+  T* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+template <class T>
+DeviceBuffer<T> to_device(std::span<const T> host, cudaStream_t stream = nullptr) {
+  DeviceBuffer<T> d(host.size());
+  if (!host.empty()) {
+    check(cudaMemcpyAsync(d.data(), host.data(), host.size_bytes(), cudaMemcpyHostToDevice, stream), "to_device");
+  }
+  return d;
+}
+
+template <class T>
+void to_host(const T* device, std::span<T> host, cudaStream_t stream = nullptr) {
+  if (host.empty()) return;
+  check(cudaMemcpyAsync(host.data(), device, host.size_bytes(), cudaMemcpyDeviceToHost, stream), "to_host");
+  check(cudaStreamSynchronize(stream), "to_host (synchronize)");
+}
+
+/// Checks the launch just made (configuration errors surface here; faults at the next synchronising call).
+inline void check_launch(const char* kernel) { check(cudaGetLastError(), kernel); }
+
+/// Device memory a primitive may plan to use: 90 % of what is free now, or OODBENCH_GPU_MEMORY_BYTES when set
+/// (a smaller figure caps the footprint; a larger one exercises the shrink-and-retry path).
+inline std::size_t memory_budget() {
+  if (const char* cap = std::getenv("OODBENCH_GPU_MEMORY_BYTES")) return std::strtoull(cap, nullptr, 10);
+  std::size_t free = 0, total = 0;
+  check(cudaMemGetInfo(&free, &total), "cudaMemGetInfo");
+  return free / 10 * 9;
+}
+
+/// Runs `attempt(budget)` and, each time it runs out of device memory, again with half the budget, down to
+/// `minimum` bytes: then the error is reported, naming the primitive.
+template <class Attempt>
+auto with_shrinking_budget(const char* primitive, std::size_t minimum, Attempt&& attempt) {
+  for (std::size_t budget = memory_budget();; budget /= 2) {
+    try {
+      return attempt(budget);
+    } catch (const OutOfDeviceMemory&) {
+      if (budget / 2 < minimum) {
+        throw std::runtime_error(std::string(primitive) + ": out of GPU memory even with the smallest tiles (" +
+                                 std::to_string(minimum >> 20) + " MiB)");
+      }
+    }
+  }
+}
+
+}  // namespace oodbench::cuda
