@@ -1,4 +1,4 @@
-// Backend primitives: the CPU path against plain definitions, the CUDA path against the CPU (skipped without a GPU).
+// Backend primitives on the CPU against plain definitions; the CUDA path is tested in test_cuda_backend.cpp.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -49,71 +49,6 @@ TEST(Device, AutoFallsBackAndCudaFailsClearly) {
     EXPECT_THROW(make_backend(DeviceRequest::cuda), DeviceError);
   } else {
     EXPECT_EQ(backend->kind(), DeviceKind::cuda);
-  }
-}
-
-class CudaVsCpu : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string why;
-    if (!cuda_usable(&why)) GTEST_SKIP() << "no usable GPU: " << why;
-    gpu_ = make_cuda_backend();
-    cpu_ = make_cpu_backend();
-  }
-  std::unique_ptr<Backend> gpu_, cpu_;
-};
-
-TEST_F(CudaVsCpu, ArgsortMatchesExactly) {
-  for (std::size_t n : {1u, 7u, 1000u, 100000u}) {
-    const auto keys = random_keys_with_ties(n, static_cast<unsigned>(n));
-    EXPECT_EQ(gpu_->argsort(keys), cpu_->argsort(keys)) << "n = " << n;
-  }
-}
-
-}  // namespace
-}  // namespace oodbench
-
-namespace oodbench {
-namespace {
-
-template <class T>
-Matrix<T> random_matrix(std::size_t rows, std::size_t cols, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<double> normal;
-  Matrix<T> m(rows, cols);
-  for (T& v : m.data) v = static_cast<T>(normal(rng));
-  return m;
-}
-
-template <class T>
-double relative_difference(const std::vector<T>& a, const std::vector<T>& b) {
-  double diff = 0, norm = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    diff += (static_cast<double>(a[i]) - b[i]) * (static_cast<double>(a[i]) - b[i]);
-    norm += static_cast<double>(b[i]) * b[i];
-  }
-  return std::sqrt(diff / norm);
-}
-
-TEST_F(CudaVsCpu, MatmulMatchesInFloatAndDouble) {
-  const auto a = random_matrix<float>(300, 130, 1), b = random_matrix<float>(70, 130, 2);
-  EXPECT_LT(relative_difference(gpu_->matmul_nt(a, b).data, cpu_->matmul_nt(a, b).data), 1e-5);
-  const auto a64 = random_matrix<double>(64, 33, 3), b64 = random_matrix<double>(17, 33, 4);
-  EXPECT_LT(relative_difference(gpu_->matmul_nt(a64, b64).data, cpu_->matmul_nt(a64, b64).data), 1e-12);
-}
-
-TEST_F(CudaVsCpu, EighMatchesEigenpairs) {
-  const auto x = random_matrix<double>(200, 40, 5);
-  Matrix<double> s(40, 40);
-  for (std::size_t i = 0; i < 40; ++i)
-    for (std::size_t j = 0; j < 40; ++j)
-      for (std::size_t r = 0; r < 200; ++r) s(i, j) += x(r, i) * x(r, j);
-  const SymmetricEigen g = gpu_->eigh(s), c = cpu_->eigh(s);
-  EXPECT_LT(relative_difference(g.values, c.values), 1e-12);
-  for (std::size_t j = 0; j < 40; ++j) {  // eigenvectors agree up to sign
-    double dot = 0;
-    for (std::size_t i = 0; i < 40; ++i) dot += g.vectors(i, j) * c.vectors(i, j);
-    EXPECT_NEAR(std::fabs(dot), 1.0, 1e-9) << "eigenvector " << j;
   }
 }
 

@@ -1,0 +1,249 @@
+// Every CUDA backend primitive against the CPU backend on random inputs (METHODS.md: closed-form results within 1e-4
+// relative; selections and sorts exact). Integer-valued inputs make every float product exact, so there the GPU must
+// equal the CPU bit for bit, ties included. Each test skips itself, with the reason, where no GPU is usable.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <random>
+
+#include "kernels/cpu/cpu_backend.h"
+#include "kernels/cuda/cuda_backend.h"
+
+namespace oodbench {
+namespace {
+
+class CudaVsCpu : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    if (!cuda_usable(&why)) GTEST_SKIP() << "no usable GPU: " << why;
+    gpu_ = make_cuda_backend();
+    cpu_ = make_cpu_backend();
+  }
+  std::unique_ptr<Backend> gpu_, cpu_;
+};
+
+template <class T>
+Matrix<T> random_matrix(std::size_t rows, std::size_t cols, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> normal;
+  Matrix<T> m(rows, cols);
+  for (T& v : m.data) v = static_cast<T>(normal(rng));
+  return m;
+}
+
+/// Small integers: sums of their products are exact in float32, and equal values (ties) are common.
+Matrix<float> integer_matrix(std::size_t rows, std::size_t cols, unsigned seed, int range = 3) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> value(-range, range);
+  Matrix<float> m(rows, cols);
+  for (float& v : m.data) v = static_cast<float>(value(rng));
+  return m;
+}
+
+template <class T, class U>
+double relative_difference(const std::vector<T>& a, const std::vector<U>& b) {
+  double diff = 0, norm = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    diff += (static_cast<double>(a[i]) - static_cast<double>(b[i])) * (static_cast<double>(a[i]) - static_cast<double>(b[i]));
+    norm += static_cast<double>(b[i]) * static_cast<double>(b[i]);
+  }
+  return norm > 0 ? std::sqrt(diff / norm) : std::sqrt(diff);
+}
+
+std::vector<double> random_keys_with_ties(std::size_t n, unsigned seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int> value(-20, 20);
+  std::vector<double> keys(n);
+  for (auto& k : keys) k = value(rng) * 0.25;
+  return keys;
+}
+
+/// Each row's indices, sorted, so that two "in no order" selections compare.
+Matrix<std::int32_t> sorted_rows(Matrix<std::int32_t> m) {
+  for (std::size_t i = 0; i < m.rows; ++i) std::sort(m.row(i), m.row(i) + m.cols);
+  return m;
+}
+
+TEST_F(CudaVsCpu, ArgsortMatchesExactly) {
+  for (std::size_t n : {1u, 7u, 1000u, 100000u}) {
+    const auto keys = random_keys_with_ties(n, static_cast<unsigned>(n));
+    EXPECT_EQ(gpu_->argsort(keys), cpu_->argsort(keys)) << "n = " << n;
+  }
+}
+
+TEST_F(CudaVsCpu, MatmulMatchesInFloatAndDouble) {
+  const auto a = random_matrix<float>(300, 130, 1), b = random_matrix<float>(70, 130, 2);
+  EXPECT_LT(relative_difference(gpu_->matmul_nt(a, b).data, cpu_->matmul_nt(a, b).data), 1e-5);
+  const auto a64 = random_matrix<double>(64, 33, 3), b64 = random_matrix<double>(17, 33, 4);
+  EXPECT_LT(relative_difference(gpu_->matmul_nt(a64, b64).data, cpu_->matmul_nt(a64, b64).data), 1e-12);
+}
+
+TEST_F(CudaVsCpu, EighMatchesEigenpairs) {
+  const auto x = random_matrix<double>(200, 40, 5);
+  Matrix<double> s(40, 40);
+  for (std::size_t i = 0; i < 40; ++i)
+    for (std::size_t j = 0; j < 40; ++j)
+      for (std::size_t r = 0; r < 200; ++r) s(i, j) += x(r, i) * x(r, j);
+  const SymmetricEigen g = gpu_->eigh(s), c = cpu_->eigh(s);
+  EXPECT_LT(relative_difference(g.values, c.values), 1e-12);
+  for (std::size_t j = 0; j < 40; ++j) {  // eigenvectors agree up to sign
+    double dot = 0;
+    for (std::size_t i = 0; i < 40; ++i) dot += g.vectors(i, j) * c.vectors(i, j);
+    EXPECT_NEAR(std::fabs(dot), 1.0, 1e-9) << "eigenvector " << j;
+  }
+}
+
+TEST_F(CudaVsCpu, ScatterMatchesWithGroupsAndFourthPowers) {
+  const auto x = random_matrix<float>(5000, 70, 6);  // more rows than one GPU block of 4096
+  const auto centers = random_matrix<double>(3, 70, 7);
+  std::vector<std::int32_t> group(x.rows);
+  for (std::size_t i = 0; i < group.size(); ++i) group[i] = static_cast<std::int32_t>(i % 3);
+  double g4 = 0, c4 = 0;
+  EXPECT_LT(relative_difference(gpu_->scatter(x, centers, group, &g4).data, cpu_->scatter(x, centers, group, &c4).data),
+            1e-12);
+  EXPECT_NEAR(g4, c4, 1e-12 * c4);
+  EXPECT_LT(relative_difference(gpu_->scatter(x, centers, {}, nullptr).data, cpu_->scatter(x, centers, {}, nullptr).data),
+            1e-12);
+}
+
+TEST_F(CudaVsCpu, KnnIsExactOnIntegerData) {
+  // Several database tiles (8192 rows each), many tied distances, k from 1 to the whole database.
+  const auto db = integer_matrix(20000, 37, 8), queries = integer_matrix(700, 37, 9);
+  for (std::size_t k : {1u, 2u, 50u, 333u, 4096u}) {
+    EXPECT_EQ(gpu_->kth_smallest_sqdist(db, queries, k), cpu_->kth_smallest_sqdist(db, queries, k)) << "k = " << k;
+  }
+  const auto small = integer_matrix(30, 5, 10), few = integer_matrix(9, 5, 11);  // k = every database row
+  EXPECT_EQ(gpu_->kth_smallest_sqdist(small, few, 30), cpu_->kth_smallest_sqdist(small, few, 30));
+}
+
+TEST_F(CudaVsCpu, KnnMatchesOnGaussianDataAndAboveTheGpuK) {
+  const auto db = random_matrix<float>(9000, 64, 12), queries = random_matrix<float>(500, 64, 13);
+  for (std::size_t k : {1u, 10u, 100u}) {
+    EXPECT_LT(relative_difference(gpu_->kth_smallest_sqdist(db, queries, k), cpu_->kth_smallest_sqdist(db, queries, k)),
+              1e-5)
+        << "k = " << k;
+  }
+  // Beyond the GPU's k limit the CPU path answers; the result must still be right.
+  EXPECT_EQ(gpu_->kth_smallest_sqdist(db, queries, 5000), cpu_->kth_smallest_sqdist(db, queries, 5000));
+}
+
+/// Sets OODBENCH_GPU_MEMORY_BYTES for one scope.
+struct MemoryBudget {
+  explicit MemoryBudget(const std::string& bytes) { setenv("OODBENCH_GPU_MEMORY_BYTES", bytes.c_str(), 1); }
+  ~MemoryBudget() { unsetenv("OODBENCH_GPU_MEMORY_BYTES"); }
+};
+
+TEST_F(CudaVsCpu, KnnInASmallBudgetTilesTheQueries) {
+  const auto db = integer_matrix(17000, 40, 14), queries = integer_matrix(3000, 40, 15);
+  const auto expected = cpu_->kth_smallest_sqdist(db, queries, 20);
+  MemoryBudget budget(std::to_string(8u << 20));  // 8 MiB: several query chunks and small query tiles
+  EXPECT_EQ(gpu_->kth_smallest_sqdist(db, queries, 20), expected);
+}
+
+TEST_F(CudaVsCpu, KnnShrinksItsTilesWhenAllocationsFail) {
+  // A claimed budget of 1 PB plans tiles far beyond what the (injected) device can hold: every allocation above
+  // 32 MiB fails, and the primitive must halve its budget until a plan fits, then answer exactly.
+  const auto db = integer_matrix(20000, 32, 16), queries = integer_matrix(20000, 32, 17);
+  const auto expected = cpu_->kth_smallest_sqdist(db, queries, 10);
+  MemoryBudget budget("1000000000000000");
+  setenv("OODBENCH_GPU_FAIL_ALLOCATIONS_ABOVE", std::to_string(32u << 20).c_str(), 1);
+  const auto got = gpu_->kth_smallest_sqdist(db, queries, 10);
+  unsetenv("OODBENCH_GPU_FAIL_ALLOCATIONS_ABOVE");
+  EXPECT_EQ(got, expected);
+  setenv("OODBENCH_GPU_FAIL_ALLOCATIONS_ABOVE", "1024", 1);  // nothing fits: a clear error, not a crash
+  EXPECT_THROW(gpu_->kth_smallest_sqdist(db, queries, 10), std::runtime_error);
+  unsetenv("OODBENCH_GPU_FAIL_ALLOCATIONS_ABOVE");
+}
+
+TEST_F(CudaVsCpu, KSmallestPerRowMatchesWithTies) {
+  for (int range : {2, 1000}) {  // heavy ties, then almost none
+    const auto v = integer_matrix(300, 1280, 18, range);
+    for (std::size_t k : {1u, 175u, 1280u}) {
+      EXPECT_EQ(sorted_rows(gpu_->k_smallest_per_row(v, k)).data, sorted_rows(cpu_->k_smallest_per_row(v, k)).data)
+          << "k = " << k << ", range = " << range;
+    }
+  }
+  const auto g = random_matrix<float>(100, 777, 19);
+  EXPECT_EQ(sorted_rows(gpu_->k_smallest_per_row(g, 100)).data, sorted_rows(cpu_->k_smallest_per_row(g, 100)).data);
+}
+
+TEST_F(CudaVsCpu, NearestCentroidMatches) {
+  const auto q = random_matrix<float>(1000, 300, 20), c = random_matrix<float>(7, 300, 21);
+  for (CentroidMetric metric : {CentroidMetric::l1, CentroidMetric::squared_l2}) {
+    const NearestCentroid g = gpu_->nearest_centroid(q, c, metric), r = cpu_->nearest_centroid(q, c, metric);
+    EXPECT_EQ(g.index, r.index);
+    EXPECT_LT(relative_difference(g.distance, r.distance), 1e-6);
+  }
+  const auto qi = integer_matrix(500, 20, 22, 1), ci = integer_matrix(4, 20, 23, 1);  // tied distances: lowest index
+  const NearestCentroid gi = gpu_->nearest_centroid(qi, ci, CentroidMetric::l1);
+  EXPECT_EQ(gi.index, cpu_->nearest_centroid(qi, ci, CentroidMetric::l1).index);
+}
+
+TEST_F(CudaVsCpu, NeroRowTermsMatch) {
+  const auto projected = random_matrix<float>(400, 850, 24), centroids = random_matrix<float>(3, 850, 25);
+  const auto relevance = random_matrix<float>(400, 1280, 26);
+  auto features = random_matrix<float>(400, 1280, 27);
+  std::fill(features.row(5), features.row(6), 0.0f);  // ρ = 0 for an all-zero row
+  const NeroRowTerms g = gpu_->nero_row_terms(projected, centroids, relevance, features, 175);
+  const NeroRowTerms c = cpu_->nero_row_terms(projected, centroids, relevance, features, 175);
+  EXPECT_EQ(g.nearest.index, c.nearest.index);
+  EXPECT_LT(relative_difference(g.nearest.distance, c.nearest.distance), 1e-6);
+  EXPECT_LT(relative_difference(g.rho, c.rho), 1e-12);
+  EXPECT_EQ(g.rho[5], 0.0);
+  const auto tied = integer_matrix(400, 1280, 28, 2);  // ties at the k-th relevance: the lower columns count
+  EXPECT_EQ(gpu_->nero_row_terms(projected, centroids, tied, features, 175).rho,
+            cpu_->nero_row_terms(projected, centroids, tied, features, 175).rho);
+}
+
+AutoencoderParams<float> small_autoencoder(std::size_t d, std::size_t h, std::size_t b, unsigned seed) {
+  auto p = AutoencoderParams<float>::zeros(d, h, b);
+  std::mt19937 rng(seed);
+  for (std::size_t k = 0; k < AutoencoderParams<float>::kLayers; ++k) {
+    std::uniform_real_distribution<float> u(-1.0f / std::sqrt(static_cast<float>(p.weight[k].cols)),
+                                            1.0f / std::sqrt(static_cast<float>(p.weight[k].cols)));
+    for (float& w : p.weight[k].data) w = u(rng);
+    for (float& v : p.bias[k]) v = u(rng);
+  }
+  return p;
+}
+
+TEST_F(CudaVsCpu, AutoencoderTrainingAndReconstructionMatch) {
+  const auto x = random_matrix<float>(2000, 96, 29);
+  const auto initial = small_autoencoder(96, 48, 24, 30);
+  std::vector<std::uint32_t> order(x.rows);
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::uint32_t>((i * 7919) % x.rows);
+  const AdamSettings adam;
+  auto gpu_trainer = gpu_->autoencoder_trainer(initial, x, 256, adam);  // 8 steps, the last one short
+  auto cpu_trainer = cpu_->autoencoder_trainer(initial, x, 256, adam);
+  for (int epoch = 0; epoch < 3; ++epoch) {
+    const auto g = gpu_trainer->epoch(order), c = cpu_trainer->epoch(order);
+    ASSERT_EQ(g.size(), c.size());
+    EXPECT_LT(relative_difference(g, c), 1e-4) << "epoch " << epoch;
+  }
+  const auto gp = gpu_trainer->params(), cp = cpu_trainer->params();
+  for (std::size_t k = 0; k < AutoencoderParams<float>::kLayers; ++k) {
+    EXPECT_LT(relative_difference(gp.weight[k].data, cp.weight[k].data), 1e-3) << "layer " << k;
+    EXPECT_LT(relative_difference(gp.bias[k], cp.bias[k]), 1e-3) << "layer " << k;
+  }
+  EXPECT_LT(relative_difference(gpu_->autoencoder_reconstruct(cp, x).data, cpu_->autoencoder_reconstruct(cp, x).data),
+            1e-5);
+}
+
+TEST_F(CudaVsCpu, AutoencoderTrainingIsDeterministic) {
+  const auto x = random_matrix<float>(1000, 64, 31);
+  const auto initial = small_autoencoder(64, 32, 16, 32);
+  std::vector<std::uint32_t> order(x.rows);
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::uint32_t>(i);
+  auto run = [&] {
+    auto trainer = gpu_->autoencoder_trainer(initial, x, 128, AdamSettings{});
+    const auto losses = trainer->epoch(order);
+    return std::make_pair(losses, trainer->params().weight[3].data);
+  };
+  EXPECT_EQ(run(), run());
+}
+
+}  // namespace
+}  // namespace oodbench
