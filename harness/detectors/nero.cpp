@@ -55,6 +55,14 @@ class Nero final : public Detector {
     Matrix<double> center(1, d);
     center.data = relevance_mean_;
     const SymmetricEigen eig = fit_covariance(backend, r_features, center, {}).eigen;
+    // As in ViM: components beyond the rank are null directions picked by rounding, and the L1 distance is not
+    // rotation-invariant, so d_rel then differs between devices. The official code does the same; said, not refused.
+    if (const std::size_t rank = numerical_rank(eig); rank < dims) {
+      ctx.warn("nero: the train relevance has numerical rank " + std::to_string(rank) + " < pca_dims = " +
+               std::to_string(dims) + ", so rounding picks " + std::to_string(dims - rank) +
+               " of its components and scores differ slightly between devices; set pca_dims at most " +
+               std::to_string(rank));
+    }
     components_ = Matrix<float>(dims, d);  // largest variance first
     for (std::size_t m = 0; m < dims; ++m)
       for (std::size_t j = 0; j < d; ++j) components_(m, j) = static_cast<float>(eig.vectors(j, d - 1 - m));

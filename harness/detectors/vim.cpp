@@ -51,6 +51,13 @@ class Vim final : public Detector {
     Matrix<double> center(1, d);
     center.data = origin_;
     const SymmetricEigen eig = backend.eigh(fit_covariance(backend, ctx.train(), center, {}).matrix);
+    // Rank below D_p (fewer train samples than principal dimensions) puts the cut between principal and residual
+    // space inside the null space: rounding then picks the residual directions. Said, not refused.
+    if (const std::size_t rank = numerical_rank(eig); rank < dp) {
+      ctx.warn("vim: the covariance about the origin has numerical rank " + std::to_string(rank) + " < D_p = " +
+               std::to_string(dp) + ", so rounding picks its residual space and scores differ between devices and "
+               "BLAS builds; set principal_dims below " + std::to_string(rank));
+    }
     residual_space_ = Matrix<float>(d - dp, d);  // eigenvalues ascending: the first D - D_p columns
     for (std::size_t r = 0; r < d - dp; ++r)
       for (std::size_t j = 0; j < d; ++j) residual_space_(r, j) = static_cast<float>(eig.vectors(j, r));

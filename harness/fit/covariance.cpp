@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "kernels/error.h"
 
@@ -38,6 +39,13 @@ double ledoit_wolf_shrinkage(const CovarianceFit& fit) {
   const double delta = (frobenius_sq - 2.0 * mu * trace + p * mu * mu) / p;
   beta = std::min(beta, delta);
   return beta == 0 ? 0.0 : beta / delta;
+}
+
+std::size_t numerical_rank(const SymmetricEigen& eig) {
+  if (eig.values.empty()) return 0;
+  const double floor = static_cast<double>(eig.values.size()) * std::numeric_limits<double>::epsilon() *
+                       std::max(0.0, eig.values.back());
+  return static_cast<std::size_t>(std::count_if(eig.values.begin(), eig.values.end(), [&](double v) { return v > floor; }));
 }
 
 double default_rcond(std::size_t dims) { return static_cast<double>(dims) * 1.1920929e-7; }

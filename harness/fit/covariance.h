@@ -29,6 +29,10 @@ double ledoit_wolf_shrinkage(const CovarianceFit& fit);
 /// The default cut-off ratio for a D-dimensional pseudo-inverse: D · 1.1920929e-7.
 double default_rcond(std::size_t dims);
 
+/// How many eigenvalues lie above float64's noise floor in the decomposition (D · eps · λ_max): the directions an
+/// eigensolver determines. Beyond it, which null directions come out is decided by rounding.
+std::size_t numerical_rank(const SymmetricEigen& eig);
+
 struct Whitening {
   Matrix<float> rows;    ///< r x D: u_j / sqrt(λ_j) for each kept eigenpair, so ‖rows · v‖² = vᵀ Σ⁺ v
   std::size_t rank = 0;
