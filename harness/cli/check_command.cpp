@@ -32,17 +32,19 @@ int run_check(const CheckOptions& opt) {
   const std::vector<nlohmann::json> records = read_records(opt.dir);
   if (records.empty()) throw InputError(opt.dir + ": no result records");
 
+  ToleranceOverrides overrides{opt.tolerance, {}};
+  for (const std::string& item : opt.detector_tolerances) {
+    const auto eq = item.find('=');
+    char* end = nullptr;
+    const double v = eq == std::string::npos ? 0 : std::strtod(item.c_str() + eq + 1, &end);
+    if (eq == std::string::npos || end == item.c_str() + eq + 1 || *end != '\0' || v < 0)
+      throw InputError("--detector-tolerance '" + item + "': expected name=value, e.g. mars=0.02");
+    overrides.per_detector[item.substr(0, eq)] = v;
+  }
   if (!opt.write_baseline.empty()) {
     Tolerances tol;
-    if (opt.tolerance) tol.default_value = *opt.tolerance;
-    for (const std::string& item : opt.detector_tolerances) {
-      const auto eq = item.find('=');
-      char* end = nullptr;
-      const double v = eq == std::string::npos ? 0 : std::strtod(item.c_str() + eq + 1, &end);
-      if (eq == std::string::npos || end == item.c_str() + eq + 1 || *end != '\0' || v < 0)
-        throw InputError("--detector-tolerance '" + item + "': expected name=value, e.g. mars=0.02");
-      tol.per_detector[item.substr(0, eq)] = v;
-    }
+    if (overrides.default_value) tol.default_value = *overrides.default_value;
+    tol.per_detector = overrides.per_detector;
     const nlohmann::json baseline = make_baseline(records, tol);
     std::string text = "{\n  \"description\": " + baseline["description"].dump() + ",\n  \"tolerance\": " +
                        baseline["tolerance"].dump() + ",\n  \"values\": [\n";
@@ -56,7 +58,7 @@ int run_check(const CheckOptions& opt) {
   if (opt.baseline.empty()) throw InputError("give --baseline FILE (or --write-baseline FILE)");
   const auto changes = compare_with_baseline(
       records, parse_json_document(read_text_file(opt.baseline, "the baseline"), opt.baseline), opt.baseline,
-      opt.tolerance);
+      overrides);
   std::size_t drifted = 0;
   TextTable table({"dataset", "detector", "seed", "OOD set", "metric", "baseline", "now", "change", "tolerance", ""});
   for (const MetricChange& c : changes) {
@@ -83,7 +85,8 @@ void add_check_command(CLI::App& app, int& exit_code) {
                                                  "default (per-detector tolerances stay)");
   cmd->add_option("--write-baseline", opt->write_baseline, "Write the run's numbers as a baseline instead");
   cmd->add_option("--detector-tolerance", opt->detector_tolerances,
-                  "With --write-baseline: a detector's own tolerance, name=value (repeatable)");
+                  "A detector's own tolerance, name=value (repeatable): written with --write-baseline, "
+                  "replacing the baseline's when checking");
   cmd->callback([opt, &exit_code] { exit_code = run_check(*opt); });
 }
 

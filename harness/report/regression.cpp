@@ -52,7 +52,7 @@ json make_baseline(const std::vector<json>& records, const Tolerances& tolerance
 }
 
 std::vector<MetricChange> compare_with_baseline(const std::vector<json>& records, const json& baseline,
-                                                const std::string& source, std::optional<double> override_tolerance) {
+                                                const std::string& source, const ToleranceOverrides& overrides) {
   const JsonReader root(baseline, source);
   root.expect_object({"description", "tolerance", "values"}, {"values"});
   Tolerances tol;
@@ -63,7 +63,8 @@ std::vector<MetricChange> compare_with_baseline(const std::vector<json>& records
     if (t.has("per_detector"))
       for (const auto& [name, v] : t.value()["per_detector"].items()) tol.per_detector[name] = v.get<double>();
   }
-  if (override_tolerance) tol.default_value = *override_tolerance;
+  if (overrides.default_value) tol.default_value = *overrides.default_value;
+  for (const auto& [name, v] : overrides.per_detector) tol.per_detector[name] = v;
 
   std::map<Key, std::string> detector_of;
   const std::map<Key, double> now = values_of(records, &detector_of);

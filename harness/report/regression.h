@@ -30,10 +30,17 @@ struct MetricChange {
 /// A baseline document from the records of a run: every metric of every record, with `tolerances`.
 nlohmann::json make_baseline(const std::vector<nlohmann::json>& records, const Tolerances& tolerances);
 
-/// Compares records with a baseline document; `override_tolerance` replaces the baseline's default tolerance.
-/// Returns every number that moved or went missing. Malformed baselines are InputErrors naming `source`.
+/// Tolerances given on the command line: they replace the baseline's default and add to or replace its
+/// per-detector entries.
+struct ToleranceOverrides {
+  std::optional<double> default_value;
+  std::map<std::string, double> per_detector;
+};
+
+/// Compares records with a baseline document, its tolerances updated by `overrides`. Returns every number that
+/// moved or went missing. Malformed baselines are InputErrors naming `source`.
 std::vector<MetricChange> compare_with_baseline(const std::vector<nlohmann::json>& records,
                                                 const nlohmann::json& baseline, const std::string& source,
-                                                std::optional<double> override_tolerance);
+                                                const ToleranceOverrides& overrides);
 
 }  // namespace oodbench

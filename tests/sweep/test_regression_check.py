@@ -46,6 +46,10 @@ with tempfile.TemporaryDirectory() as t:
     strict = run(binary, "check", out, "--baseline", tmp / "small.json", check=False)
     c.check("--tolerance loosens the default tolerance", loose.returncode == 0 and strict.returncode == 1,
             f"loose exit {loose.returncode}, strict exit {strict.returncode}")
+    own = run(binary, "check", out, "--baseline", tmp / "small.json", "--detector-tolerance", "msp=0.01", check=False)
+    other = run(binary, "check", out, "--baseline", tmp / "small.json", "--detector-tolerance", "knn=0.01", check=False)
+    c.check("--detector-tolerance loosens that detector alone when checking",
+            own.returncode == 0 and other.returncode == 1, f"msp exit {own.returncode}, knn exit {other.returncode}")
 
     missing = json.loads(baseline.read_text())
     missing["values"][0]["label"] = "a detector that did not run"
