@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The GPU benchmarks in one go (scripts/gpu_check.sh's `bench` step runs this on the lent GPU machine): oodbench's
+# primitives beside the hardware ceilings (gpu_bench), then the PyTorch peers on the same shapes (gpu_peers.py),
+# then the ratios. Usage: bench/gpu_bench.sh BUILD_DIR [--quick]
+set -euo pipefail
+build=$1
+shift
+cd "$(dirname "$0")/.."
+out=${OUT:-/tmp}
+"$build/bench/gpu_bench" --json "$out/gpu_bench.jsonl" "$@"
+echo
+python3 bench/gpu_peers.py "$@" | tee "$out/gpu_peers.jsonl"
+echo
+python3 - "$out/gpu_bench.jsonl" "$out/gpu_peers.jsonl" <<'PY'
+import json, sys
+ours = {r["name"]: r for r in map(json.loads, open(sys.argv[1]))}
+peers = {r["name"]: r for r in map(json.loads, open(sys.argv[2]))}
+pairs = [("kNN k=50 (host in, host out)", "torch kNN k=50 (mm + topk, host in, host out)", "3x"),
+         ("autoencoder epoch, batch 4096", "torch autoencoder epoch, batch 4096", "-"),
+         ("autoencoder epoch, batch 256", "torch autoencoder epoch, batch 256", "-")]
+print("| task | oodbench (ms) | PyTorch (ms) | speed-up | target |\n| --- | ---: | ---: | ---: | --- |")
+for a, b, target in pairs:
+    if a in ours and b in peers:
+        o, p = ours[a]["seconds"], peers[b]["seconds"]
+        print(f"| {a} | {o * 1e3:.1f} | {p * 1e3:.1f} | {p / o:.2f}x | {target} |")
+PY
