@@ -145,8 +145,9 @@ double sgemm_seconds(cublasHandle_t handle, std::size_t m, std::size_t n, std::s
 void print(const std::vector<Row>& rows, const std::string& json_path) {
   std::printf("| what | shape | time (ms) | rate | note |\n| --- | --- | ---: | ---: | --- |\n");
   for (const Row& r : rows) {
-    std::printf("| %s | %s | %.3f | %.2f %s | %s |\n", r.name.c_str(), r.shape.c_str(), r.seconds * 1e3, r.rate,
-                r.unit.c_str(), r.note.c_str());
+    char rate[64] = "";
+    if (!r.unit.empty()) std::snprintf(rate, sizeof rate, "%.2f %s", r.rate, r.unit.c_str());
+    std::printf("| %s | %s | %.3f | %s | %s |\n", r.name.c_str(), r.shape.c_str(), r.seconds * 1e3, rate, r.note.c_str());
   }
   if (json_path.empty()) return;
   std::ofstream out(json_path);

@@ -1,9 +1,9 @@
-#include <thrust/device_vector.h>
 #include <thrust/copy.h>
-
-#include <type_traits>
+#include <thrust/device_vector.h>
 #include <thrust/sequence.h>
 #include <thrust/sort.h>
+
+#include <type_traits>
 
 #include "kernels/cuda/cuda_backend.h"
 #include "kernels/cuda/cuda_backend_impl.cuh"
