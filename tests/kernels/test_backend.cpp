@@ -5,6 +5,7 @@
 #include <random>
 
 #include "kernels/cpu/cpu_backend.h"
+#include "tests/kernels/test_inputs.h"
 #include "kernels/cuda/cuda_backend.h"
 #include "kernels/device.h"
 #include "kernels/error.h"
@@ -12,16 +13,8 @@
 namespace oodbench {
 namespace {
 
-std::vector<double> random_keys_with_ties(std::size_t n, unsigned seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_int_distribution<int> value(-20, 20);
-  std::vector<double> keys(n);
-  for (auto& k : keys) k = value(rng) * 0.25;
-  return keys;
-}
-
 TEST(CpuBackend, ArgsortIsStableAscending) {
-  const auto keys = random_keys_with_ties(1000, 1);
+  const auto keys = test::random_keys_with_ties(1000, 1);
   const auto order = make_cpu_backend()->argsort(keys);
   ASSERT_EQ(order.size(), keys.size());
   for (std::size_t i = 1; i < order.size(); ++i) {
@@ -51,12 +44,6 @@ TEST(Device, AutoFallsBackAndCudaFailsClearly) {
     EXPECT_EQ(backend->kind(), DeviceKind::cuda);
   }
 }
-
-}  // namespace
-}  // namespace oodbench
-
-namespace oodbench {
-namespace {
 
 TEST(CpuBackend, KSmallestPerRowBreaksTiesByIndex) {
   Matrix<float> v(2, 5);

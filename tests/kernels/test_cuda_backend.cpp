@@ -9,6 +9,7 @@
 #include <random>
 
 #include "kernels/cpu/cpu_backend.h"
+#include "tests/kernels/test_inputs.h"
 #include "kernels/cuda/cuda_backend.h"
 
 namespace oodbench {
@@ -53,14 +54,6 @@ double relative_difference(const std::vector<T>& a, const std::vector<U>& b) {
   return norm > 0 ? std::sqrt(diff / norm) : std::sqrt(diff);
 }
 
-std::vector<double> random_keys_with_ties(std::size_t n, unsigned seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_int_distribution<int> value(-20, 20);
-  std::vector<double> keys(n);
-  for (auto& k : keys) k = value(rng) * 0.25;
-  return keys;
-}
-
 /// Each row's indices, sorted, so that two "in no order" selections compare.
 Matrix<std::int32_t> sorted_rows(Matrix<std::int32_t> m) {
   for (std::size_t i = 0; i < m.rows; ++i) std::sort(m.row(i), m.row(i) + m.cols);
@@ -69,7 +62,7 @@ Matrix<std::int32_t> sorted_rows(Matrix<std::int32_t> m) {
 
 TEST_F(CudaVsCpu, ArgsortMatchesExactly) {
   for (std::size_t n : {1u, 7u, 1000u, 100000u}) {
-    const auto keys = random_keys_with_ties(n, static_cast<unsigned>(n));
+    const auto keys = test::random_keys_with_ties(n, static_cast<unsigned>(n));
     EXPECT_EQ(gpu_->argsort(keys), cpu_->argsort(keys)) << "n = " << n;
   }
 }
