@@ -13,7 +13,7 @@ DeviceRequest parse_device_request(std::string_view text) {
   throw InputError("--device: expected auto, cpu or cuda, got '" + std::string(text) + "'");
 }
 
-std::unique_ptr<Backend> make_backend(DeviceRequest request, std::string* why) {
+std::unique_ptr<Backend> make_backend(DeviceRequest request, std::string* why, bool tf32) {
   std::string reason;
   switch (request) {
     case DeviceRequest::cpu:
@@ -22,12 +22,12 @@ std::unique_ptr<Backend> make_backend(DeviceRequest request, std::string* why) {
     case DeviceRequest::cuda:
       if (!cuda_usable(&reason)) throw DeviceError("--device cuda: no usable GPU: " + reason);
       if (why) *why = "cuda (requested)";
-      return make_cuda_backend();
+      return make_cuda_backend(tf32);
     case DeviceRequest::automatic:
       break;
   }
   if (cuda_usable(&reason)) {
-    auto backend = make_cuda_backend();
+    auto backend = make_cuda_backend(tf32);
     if (why) *why = "auto picked " + backend->description();
     return backend;
   }

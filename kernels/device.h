@@ -16,6 +16,7 @@ DeviceRequest parse_device_request(std::string_view text);
 
 /// The backend for a request. `auto` takes CUDA when a GPU is usable, else the CPU; `cuda` without a usable GPU is a
 /// DeviceError that says why. `why`, when given, receives one line explaining the choice (for `auto`'s report).
-std::unique_ptr<Backend> make_backend(DeviceRequest request, std::string* why = nullptr);
+/// `tf32` lets the GPU's float32 products use TF32 tensor cores (the CPU has none and stays FP32).
+std::unique_ptr<Backend> make_backend(DeviceRequest request, std::string* why = nullptr, bool tf32 = false);
 
 }  // namespace oodbench

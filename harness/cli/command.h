@@ -13,8 +13,8 @@ namespace oodbench {
 struct GlobalOptions {
   std::string device = "auto";  ///< --device auto|cpu|cuda
 
-  /// The backend for --device; for `auto`, says on stderr which one it picked.
-  std::unique_ptr<Backend> backend() const;
+  /// The backend for --device; for `auto`, says on stderr which one it picked. `tf32`: a config asked for TF32.
+  std::unique_ptr<Backend> backend(bool tf32 = false) const;
 };
 
 void add_eval_command(CLI::App& app, const GlobalOptions& global);

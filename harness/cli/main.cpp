@@ -9,10 +9,10 @@
 
 namespace oodbench {
 
-std::unique_ptr<Backend> GlobalOptions::backend() const {
+std::unique_ptr<Backend> GlobalOptions::backend(bool tf32) const {
   const DeviceRequest request = parse_device_request(device);
   std::string why;
-  auto result = make_backend(request, &why);
+  auto result = make_backend(request, &why, tf32);
   if (request == DeviceRequest::automatic) std::cerr << "oodbench: device: " << why << '\n';
   return result;
 }

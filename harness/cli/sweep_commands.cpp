@@ -34,7 +34,7 @@ void run_command(const RunOptionsCli& opt, const GlobalOptions& global) {
   const Shard shard = parse_shard(opt.shard);
   const SweepConfig config = load_sweep_config(opt.config);
   const fs::path out = opt.out.empty() ? fs::path("results") / config.name : fs::path(opt.out);
-  const auto backend = global.backend();
+  const auto backend = global.backend(config.tf32);
   const RunSummary s = run_sweep(config, {out, shard, opt.quiet}, *backend);
   std::cout << out.string() << ": " << s.ran << " cells run, " << s.skipped << " already done\n";
   if (!opt.no_report) print_report(out);

@@ -213,8 +213,8 @@ ReportSettings parse_report_settings(const nlohmann::json& document, const std::
 SweepConfig parse_sweep_config(const nlohmann::json& document, const std::string& source,
                                const fs::path& base_dir) {
   const JsonReader root(document, source);
-  root.expect_object({"$schema", "name", "description", "data_root", "datasets", "detectors", "seeds", "metrics",
-                      "tables", "plots"},
+  root.expect_object({"$schema", "name", "description", "data_root", "datasets", "detectors", "seeds", "precision",
+                      "metrics", "tables", "plots"},
                      {"datasets", "detectors"});
   SweepConfig c;
   c.source = source;
@@ -251,6 +251,12 @@ SweepConfig parse_sweep_config(const nlohmann::json& document, const std::string
       if (std::find(c.seeds.begin(), c.seeds.end(), seed) != c.seeds.end()) s.fail("seed listed twice");
       c.seeds.push_back(seed);
     }
+  }
+  if (root.has("precision")) {
+    const std::string precision = root.at("precision").text();
+    if (precision != "fp32" && precision != "tf32")
+      root.at("precision").fail("expected \"fp32\" or \"tf32\", got \"" + precision + "\"");
+    c.tf32 = precision == "tf32";
   }
   c.report = parse_report_settings(document, source);
   return c;

@@ -66,6 +66,7 @@ struct SweepConfig {
   std::vector<DatasetConfig> datasets;
   std::vector<DetectorVariant> detectors;
   std::vector<std::int64_t> seeds;
+  bool tf32 = false;          ///< /precision "tf32": float32 GPU products on tensor cores
   ReportSettings report;
 };
 

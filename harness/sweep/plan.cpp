@@ -43,6 +43,7 @@ std::vector<Cell> expand_plan(const SweepConfig& config) {
                          {"detector", variant.detector},
                          {"label", variant.label},
                          {"params", cell.params}};
+        if (config.tf32) cell.identity["precision"] = "tf32";  // fp32 ids stay what they always were
         cell.id = fnv1a_hex(cell.identity.dump());
         cells.push_back(std::move(cell));
       }

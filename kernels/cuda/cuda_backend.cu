@@ -40,12 +40,15 @@ Matrix<T> product_nt(cublasHandle_t handle, const Matrix<T>& a, const Matrix<T>&
 
 }  // namespace
 
-CudaBackend::CudaBackend() {
+CudaBackend::CudaBackend(bool tf32) {
   OODBENCH_CUDA_CHECK(cudaSetDevice(0));
   cudaDeviceProp props{};
   OODBENCH_CUDA_CHECK(cudaGetDeviceProperties(&props, 0));
   name_ = props.name;
+  if (tf32) name_ += ", TF32 products";
   OODBENCH_CUDA_CHECK(cublasCreate(&cublas_));
+  // cuBLAS's default is full FP32; TF32 applies to float32 GEMMs only, float64 work is unaffected.
+  if (tf32) OODBENCH_CUDA_CHECK(cublasSetMathMode(cublas_, CUBLAS_TF32_TENSOR_OP_MATH));
   OODBENCH_CUDA_CHECK(cusolverDnCreate(&cusolver_));
 }
 
@@ -115,10 +118,10 @@ bool cuda_usable(std::string* why) {
   return true;
 }
 
-std::unique_ptr<Backend> make_cuda_backend() {
+std::unique_ptr<Backend> make_cuda_backend(bool tf32) {
   std::string why;
   if (!cuda_usable(&why)) throw DeviceError(why);
-  return std::make_unique<cuda::CudaBackend>();
+  return std::make_unique<cuda::CudaBackend>(tf32);
 }
 
 }  // namespace oodbench

@@ -12,7 +12,8 @@ namespace oodbench {
 /// True when this binary has the CUDA backend and a GPU is usable; otherwise false with the reason in `why`.
 bool cuda_usable(std::string* why);
 
-/// The CUDA backend on device 0. Throws DeviceError when !cuda_usable().
-std::unique_ptr<Backend> make_cuda_backend();
+/// The CUDA backend on device 0; `tf32` lets its float32 products use TF32 tensor cores. Throws DeviceError when
+/// !cuda_usable().
+std::unique_ptr<Backend> make_cuda_backend(bool tf32 = false);
 
 }  // namespace oodbench

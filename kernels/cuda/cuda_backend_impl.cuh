@@ -18,7 +18,7 @@ class CudaBackend final : public CpuBackend {
  public:
   static constexpr std::size_t kMaxKnnK = 4096;
 
-  CudaBackend();
+  explicit CudaBackend(bool tf32);
   ~CudaBackend() override;
   CudaBackend(const CudaBackend&) = delete;
   CudaBackend& operator=(const CudaBackend&) = delete;
@@ -50,7 +50,7 @@ class CudaBackend final : public CpuBackend {
                                                 const Matrix<float>& queries, std::size_t k) const;
 
   std::string name_;
-  cublasHandle_t cublas_ = nullptr;  // default math mode: full FP32, no TF32
+  cublasHandle_t cublas_ = nullptr;  // full FP32 unless constructed with tf32
   cusolverDnHandle_t cusolver_ = nullptr;
 };
 

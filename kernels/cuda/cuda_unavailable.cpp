@@ -9,6 +9,6 @@ bool cuda_usable(std::string* why) {
   return false;
 }
 
-std::unique_ptr<Backend> make_cuda_backend() { throw DeviceError("this oodbench was built without CUDA"); }
+std::unique_ptr<Backend> make_cuda_backend(bool) { throw DeviceError("this oodbench was built without CUDA"); }
 
 }  // namespace oodbench

@@ -142,6 +142,8 @@ with tempfile.TemporaryDirectory() as t:
     config_case("two detectors with one label", lambda c: c["detectors"].append({"name": "knn"}),
                 ['/detectors/2: two detectors are labelled "knn"'])
     config_case("negative seed", lambda c: c.update(seeds=[-1]), ["/seeds/0: expected a seed >= 0"])
+    config_case("unknown precision", lambda c: c.update(precision="fp16"),
+                ["/precision: expected \"fp32\" or \"tf32\", got \"fp16\""])
     config_case("unknown metric", lambda c: c.update(metrics=["auroc", "accuracy"]),
                 ['/metrics/1: expected one of auroc', 'got "accuracy"'])
     config_case("too few bootstrap resamples", lambda c: c.update(tables={"bootstrap": 10}),

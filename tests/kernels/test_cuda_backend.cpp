@@ -74,6 +74,19 @@ TEST_F(CudaVsCpu, MatmulMatchesInFloatAndDouble) {
   EXPECT_LT(relative_difference(gpu_->matmul_nt(a64, b64).data, cpu_->matmul_nt(a64, b64).data), 1e-12);
 }
 
+TEST_F(CudaVsCpu, Tf32ProductsOnlyWhenAskedFor) {
+  const auto a = random_matrix<float>(512, 512, 40), b = random_matrix<float>(512, 512, 41);
+  const auto reference = cpu_->matmul_nt(a, b).data;
+  const auto tf32 = make_cuda_backend(true);
+  EXPECT_LT(relative_difference(gpu_->matmul_nt(a, b).data, reference), 1e-5);
+  const double error = relative_difference(tf32->matmul_nt(a, b).data, reference);
+  EXPECT_GT(error, 1e-5) << "TF32 asked for but the products are full FP32";
+  EXPECT_LT(error, 3e-3);
+  EXPECT_NE(tf32->description().find("TF32"), std::string::npos) << "records must say TF32 was on";
+  const auto x = random_matrix<double>(64, 33, 42);  // float64 work is never TF32
+  EXPECT_LT(relative_difference(tf32->matmul_nt(x, x).data, cpu_->matmul_nt(x, x).data), 1e-12);
+}
+
 TEST_F(CudaVsCpu, EighMatchesEigenpairs) {
   const auto x = random_matrix<double>(200, 40, 5);
   Matrix<double> s(40, 40);

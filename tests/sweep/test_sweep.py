@@ -130,6 +130,18 @@ with tempfile.TemporaryDirectory() as t:
     run(binary, "run", config, "--out", tmp / "second")
     c.check("two runs give identical records apart from timings", by_cell(out) == by_cell(tmp / "second"))
 
+    # Precision: "fp32" is the default's cell; "tf32" makes a new one (one cell of each is enough to see).
+    cell_of = {}
+    for precision in ("default", "fp32", "tf32"):
+        doc = dict(json.loads(config.read_text()), data_root=str(data))
+        if precision != "default":
+            doc["precision"] = precision
+        (tmp / f"{precision}.json").write_text(json.dumps(doc))
+        run(binary, "run", tmp / f"{precision}.json", "--out", tmp / precision, "--shard", "0/8", "--no-report")
+        cell_of[precision] = records(tmp / precision)[0]["cell"]
+    c.check("precision fp32 keeps the default's cell ids and tf32 changes them",
+            cell_of["default"] == cell_of["fp32"] != cell_of["tf32"], str(cell_of))
+
     # Shards as local processes, with the same commands a Slurm array runs, then merge.
     env = dict(os.environ, OODBENCH=binary, OODBENCH_DEVICE="cpu")
     proc = subprocess.run([root / "scripts" / "slurm_sweep.sh", config, tmp / "sharded", "3", "--local"],
