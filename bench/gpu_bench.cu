@@ -2,7 +2,8 @@
 // (GB/s, bytes read + written), a large cuBLAS SGEMM (TFLOP/s, full FP32) and a pageable host-to-device copy (the
 // bound of any primitive whose inputs start in host memory, as the Backend's do). Each figure is the median of
 // several runs after a warm-up. Prints a Markdown table and writes the same rows as JSON lines to --json.
-// Usage: gpu_bench [--quick] [--json FILE]
+// --tf32: the ceilings and the kNN with TF32 products instead (the config's "precision": "tf32").
+// Usage: gpu_bench [--quick] [--tf32] [--json FILE]
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
@@ -163,11 +164,13 @@ std::string shape(std::initializer_list<std::size_t> dims) {
   return s;
 }
 
-int run(bool quick, const std::string& json_path) {
-  const auto gpu = make_cuda_backend();
+int run(bool quick, bool tf32, const std::string& json_path) {
+  const auto gpu = make_cuda_backend(tf32);
   std::printf("device: %s\n", gpu->description().c_str());
   cublasHandle_t handle = nullptr;
   OODBENCH_CUDA_CHECK(cublasCreate(&handle));
+  if (tf32) OODBENCH_CUDA_CHECK(cublasSetMathMode(handle, CUBLAS_TF32_TENSOR_OP_MATH));
+  const std::string precision = tf32 ? "TF32" : "FP32";
   std::vector<Row> rows;
   const int runs = quick ? 3 : 7;
 
@@ -178,7 +181,8 @@ int run(bool quick, const std::string& json_path) {
   rows.push_back({"ceiling: host-to-device copy (pageable)", "1 GiB", 0, h2d, "GB/s", "the bound of host-in primitives"});
   const double gemm_s = sgemm_seconds(handle, 8192, 8192, 8192, runs);
   const double sgemm_tflops = 2.0 * 8192.0 * 8192 * 8192 / gemm_s / 1e12;
-  rows.push_back({"ceiling: cuBLAS SGEMM (FP32)", shape({8192, 8192, 8192}), gemm_s, sgemm_tflops, "TFLOP/s", ""});
+  rows.push_back({"ceiling: cuBLAS SGEMM (" + precision + ")", shape({8192, 8192, 8192}), gemm_s, sgemm_tflops,
+                  "TFLOP/s", ""});
 
   // kNN against a bare SGEMM of the same shape (the GEMM alone, device-resident, no selection, no transfers).
   {
@@ -198,9 +202,15 @@ int run(bool quick, const std::string& json_path) {
     char note[160];
     std::snprintf(note, sizeof note, "%.2fx the bare GEMM (target <= 1.3x); peak GPU memory %.2f GiB (budget 8)",
                   knn_s / gemm_only, peak);
-    rows.push_back({"kNN k=50 (host in, host out)", shape({q, n, d}), knn_s, flops / knn_s / 1e12, "TFLOP/s", note});
-    rows.push_back({"bare cuBLAS SGEMM, same shape", shape({q, n, d}), gemm_only, flops / gemm_only / 1e12, "TFLOP/s",
-                    ""});
+    rows.push_back({"kNN k=50 (host in, host out)" + std::string(tf32 ? ", TF32" : ""), shape({q, n, d}), knn_s,
+                    flops / knn_s / 1e12, "TFLOP/s", note});
+    rows.push_back({"bare cuBLAS SGEMM (" + precision + "), same shape", shape({q, n, d}), gemm_only,
+                    flops / gemm_only / 1e12, "TFLOP/s", ""});
+  }
+  if (tf32) {  // the rest is FP32 by definition or not a GEMM
+    cublasDestroy(handle);
+    print(rows, json_path);
+    return 0;
   }
 
   // Autoencoder epochs: the MaRS model at D = 1024 (h = 512, b = 128).
@@ -269,14 +279,15 @@ int run(bool quick, const std::string& json_path) {
 }  // namespace oodbench
 
 int main(int argc, char** argv) {
-  bool quick = false;
+  bool quick = false, tf32 = false;
   std::string json;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--quick") quick = true;
+    else if (a == "--tf32") tf32 = true;
     else if (a == "--json" && i + 1 < argc) json = argv[++i];
     else {
-      std::fprintf(stderr, "usage: gpu_bench [--quick] [--json FILE]\n");
+      std::fprintf(stderr, "usage: gpu_bench [--quick] [--tf32] [--json FILE]\n");
       return 2;
     }
   }
@@ -286,7 +297,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    return oodbench::run(quick, json);
+    return oodbench::run(quick, tf32, json);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "gpu_bench: %s\n", e.what());
     return 1;

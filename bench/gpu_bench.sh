@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The GPU benchmarks in one go (scripts/gpu_check.sh's `bench` step runs this on the lent GPU machine): oodbench's
 # primitives beside the hardware ceilings (gpu_bench), then the PyTorch peers on the same shapes (gpu_peers.py),
-# then the ratios. Usage: bench/gpu_bench.sh BUILD_DIR [--quick]
+# then the ratios. Usage: bench/gpu_bench.sh BUILD_DIR [--quick] [--tf32] (--tf32: the kNN with TF32 on both sides)
 set -euo pipefail
 build=$1
 shift
@@ -16,6 +16,7 @@ import json, sys
 ours = {r["name"]: r for r in map(json.loads, open(sys.argv[1]))}
 peers = {r["name"]: r for r in map(json.loads, open(sys.argv[2]))}
 pairs = [("kNN k=50 (host in, host out)", "torch kNN k=50 (mm + topk, host in, host out)", "3x"),
+         ("kNN k=50 (host in, host out), TF32", "torch kNN k=50 (mm + topk, host in, host out), TF32", "-"),
          ("autoencoder epoch, batch 4096", "torch autoencoder epoch, batch 4096", "-"),
          ("autoencoder epoch, batch 256", "torch autoencoder epoch, batch 256", "-")]
 print("| task | oodbench (ms) | PyTorch (ms) | speed-up | target |\n| --- | ---: | ---: | ---: | --- |")

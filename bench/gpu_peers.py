@@ -2,7 +2,8 @@
 """PyTorch peers of bench/gpu_bench on the same GPU, shapes and inputs' sizes: kNN as torch.mm + topk (chunked over
 queries, host in and host out like oodbench's primitive) and one autoencoder epoch of the same model with Adam.
 Median of several runs after a warm-up, timed with torch.cuda.synchronize. Prints one JSON object per line.
-Usage: bench/gpu_peers.py [--quick]"""
+--tf32 lets PyTorch use TF32 too and runs the kNN alone (to set beside gpu_bench --tf32).
+Usage: bench/gpu_peers.py [--quick] [--tf32]"""
 import json
 import statistics
 import sys
@@ -12,7 +13,8 @@ import torch
 
 quick = "--quick" in sys.argv
 runs = 3 if quick else 7
-torch.backends.cuda.matmul.allow_tf32 = False  # full FP32, as oodbench's default
+tf32 = "--tf32" in sys.argv
+torch.backends.cuda.matmul.allow_tf32 = tf32  # full FP32 unless asked, as oodbench
 dev = torch.device("cuda")
 
 
@@ -43,9 +45,11 @@ n, q, d, k = (200_000, 20_000, 1024, 50) if quick else (1_000_000, 100_000, 1024
 gen = torch.Generator().manual_seed(0)
 db_host, q_host = torch.rand(n, d, generator=gen) * 2 - 1, torch.rand(q, d, generator=gen) * 2 - 1
 s = median_seconds(1 if quick else 2, lambda: knn(db_host, q_host, k))
-print(json.dumps({"name": "torch kNN k=50 (mm + topk, host in, host out)", "shape": f"{q} x {n} x {d}",
-                  "seconds": s}), flush=True)
+print(json.dumps({"name": "torch kNN k=50 (mm + topk, host in, host out)" + (", TF32" if tf32 else ""),
+                  "shape": f"{q} x {n} x {d}", "seconds": s}), flush=True)
 del db_host, q_host
+if tf32:
+    sys.exit(0)
 
 for batch in (4096, 256):
     rows, d, h, b = (32768 if quick else 131072), 1024, 512, 128

@@ -99,7 +99,8 @@ if wants paper; then
 fi
 
 if wants bench && [ -f bench/gpu_bench.sh ]; then
-  OUT=$logs timeout 400 bash bench/gpu_bench.sh "$build" >"$logs/bench.log" 2>&1
+  # shellcheck disable=SC2086  # BENCH_ARGS: extra words for bench/gpu_bench.sh, e.g. --tf32
+  OUT=$logs timeout 400 bash bench/gpu_bench.sh "$build" ${BENCH_ARGS:-} >"$logs/bench.log" 2>&1
   note "bench: exit $?"
   tail -40 "$logs/bench.log"
 fi
