@@ -1,11 +1,12 @@
 // The Backend: the numerical primitives every detector and metric is written against (DESIGN.md, "written once").
 //
 // Primitives take and return host memory, so a detector never knows where it runs; a CUDA implementation moves data
-// to the device inside the primitive and keeps whole fused operations (kNN, autoencoder epochs) resident there.
+// to the device inside the primitive and keeps whole fused operations (kNN, autoencoder training) resident there.
 // Cheap per-row work (softmax, log-sum-exp on n x C logits) is not a primitive: it lives in kernels/rowwise.h as
 // __host__ __device__ functions that both backends share.
-// To add a primitive: declare it here, implement it in cpu/cpu_backend.cpp (and in cuda/cuda_backend.cu, or let the
-// CUDA backend inherit the CPU version until it has its own), and add a GPU-vs-CPU test in tests/kernels/.
+// To add a primitive: declare it here, implement it in cpu/cpu_backend.cpp and in a .cu file of kernels/cuda/ (declared
+// in cuda/cuda_backend_impl.cuh; until then the CUDA backend inherits the CPU version), and add a GPU-vs-CPU test to
+// tests/kernels/test_cuda_backend.cpp.
 #pragma once
 
 #include <cstdint>
