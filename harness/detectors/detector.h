@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,10 @@ class Params {
  public:
   /// Fills defaults and validates `given` (a JSON object). Errors are InputErrors naming `where` + "/key".
   static Params resolve(const DetectorInfo& info, const nlohmann::json& given, const std::string& where);
+  /// Why `value` cannot be parameter `key` of `info` (unknown key, wrong type, not one of its choices), without a
+  /// location, so callers that know the value's own location (a config's grid element) can name it; nullopt if it can.
+  static std::optional<std::string> problem(const DetectorInfo& info, const std::string& key,
+                                            const nlohmann::json& value);
 
   double number(std::string_view name) const;
   std::int64_t integer(std::string_view name) const;

@@ -42,33 +42,37 @@ const DetectorEntry& find_detector(std::string_view name) {
   throw InputError("unknown detector '" + std::string(name) + "' (known: " + known + ")");
 }
 
+std::optional<std::string> Params::problem(const DetectorInfo& info, const std::string& key,
+                                           const nlohmann::json& value) {
+  const auto spec = std::find_if(info.params.begin(), info.params.end(), [&](const auto& s) { return s.name == key; });
+  if (spec == info.params.end()) {
+    std::string known;
+    for (const ParamSpec& s : info.params) known += (known.empty() ? "" : ", ") + s.name;
+    return "unknown parameter of '" + info.name + "' (known: " + (known.empty() ? "none" : known) + ")";
+  }
+  const nlohmann::json& def = spec->default_value;
+  const bool ok = (def.is_boolean() && value.is_boolean()) || (def.is_number_integer() && value.is_number_integer()) ||
+                  (def.is_number_float() && value.is_number()) || (def.is_string() && value.is_string());
+  if (!ok) return "expected " + type_name(def) + ", got " + value.dump();
+  if (value.is_string() && !spec->choices.empty() &&
+      std::find(spec->choices.begin(), spec->choices.end(), value.get<std::string>()) == spec->choices.end()) {
+    std::string choices;
+    for (const auto& c : spec->choices) choices += (choices.empty() ? "" : ", ") + c;
+    return "expected one of " + choices + ", got " + value.dump();
+  }
+  return std::nullopt;
+}
+
 Params Params::resolve(const DetectorInfo& info, const nlohmann::json& given, const std::string& where) {
   if (!given.is_null() && !given.is_object()) throw InputError(where + ": expected an object of parameters");
   Params p;
   p.values_ = nlohmann::json::object();
   for (const ParamSpec& spec : info.params) p.values_[spec.name] = spec.default_value;
   if (given.is_null()) return p;
-  for (const auto& item : given.items()) {
-    const std::string& key = item.key();  // not a structured binding: clang 14 cannot capture those in lambdas
-    const nlohmann::json& value = item.value();
-    const auto spec = std::find_if(info.params.begin(), info.params.end(), [&](const auto& s) { return s.name == key; });
-    if (spec == info.params.end()) {
-      std::string known;
-      for (const ParamSpec& s : info.params) known += (known.empty() ? "" : ", ") + s.name;
-      throw InputError(where + "/" + key + ": unknown parameter of '" + info.name + "' (known: " +
-                       (known.empty() ? "none" : known) + ")");
-    }
-    const nlohmann::json& def = spec->default_value;
-    const bool ok = (def.is_boolean() && value.is_boolean()) || (def.is_number_integer() && value.is_number_integer()) ||
-                    (def.is_number_float() && value.is_number()) || (def.is_string() && value.is_string());
-    if (!ok) throw InputError(where + "/" + key + ": expected " + type_name(def) + ", got " + value.dump());
-    if (value.is_string() && !spec->choices.empty() &&
-        std::find(spec->choices.begin(), spec->choices.end(), value.get<std::string>()) == spec->choices.end()) {
-      std::string choices;
-      for (const auto& c : spec->choices) choices += (choices.empty() ? "" : ", ") + c;
-      throw InputError(where + "/" + key + ": expected one of " + choices + ", got " + value.dump());
-    }
-    p.values_[key] = def.is_number_float() ? nlohmann::json(value.get<double>()) : value;
+  for (const auto& [key, value] : given.items()) {
+    if (const auto why = problem(info, key, value)) throw InputError(where + "/" + key + ": " + *why);
+    // floats are stored as doubles even when given as integers ("lr": 1)
+    p.values_[key] = p.values_[key].is_number_float() ? nlohmann::json(value.get<double>()) : value;
   }
   return p;
 }

@@ -111,13 +111,7 @@ std::vector<DetectorVariant> read_detector(const JsonReader& r) {
       std::vector<JsonReader> values = value.is_array() ? v.elements() : std::vector<JsonReader>{v};
       std::vector<nlohmann::json> checked;
       for (const JsonReader& one : values) {
-        try {
-          Params::resolve(entry->info, nlohmann::json{{key, one.value()}}, "");
-        } catch (const InputError& e) {
-          const std::string message = e.what();
-          const auto colon = message.find(": ");
-          one.fail(colon == std::string::npos ? message : message.substr(colon + 2));
-        }
+        if (const auto why = Params::problem(entry->info, key, one.value())) one.fail(*why);
         checked.push_back(one.value());
       }
       axes.emplace_back(key, std::move(checked));
