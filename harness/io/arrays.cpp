@@ -16,23 +16,9 @@
 #include "kernels/error.h"
 
 namespace oodbench {
-namespace {
-
-std::vector<std::byte> read_whole_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open (" + std::strerror(errno) + ")");
-  std::vector<char> chars((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw InputError(path + ": read error");
-  std::vector<std::byte> bytes(chars.size());
-  std::memcpy(bytes.data(), chars.data(), chars.size());
-  return bytes;
-}
-
-}  // namespace
-
 std::string read_text_file(const std::string& path, const std::string& what) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot read " + what + " (" + std::strerror(errno) + ")");
+  if (!in) throw InputError(path + ": cannot open " + what + " (" + std::strerror(errno) + ")");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) throw InputError(path + ": read error");
   return text;
@@ -86,7 +72,8 @@ ArraySpec split_array_spec(const std::string& spec) {
 NpyArray load_array(const std::string& spec) {
   const ArraySpec parts = split_array_spec(spec);
   if (parts.npz) return load_npz_member(parts.path, parts.key);
-  return parse_npy(read_whole_file(spec), spec);
+  const std::string bytes = read_text_file(spec, "the array file");
+  return parse_npy(std::as_bytes(std::span(bytes.data(), bytes.size())), spec);
 }
 
 void check_array_exists(const std::string& spec) {

@@ -46,7 +46,8 @@ void check_same_rows(const Matrix<float>& features, const std::string& features_
 /// the old file or the whole new one, never a part. Failures are InputErrors naming the path.
 void write_file_atomic(const std::string& path, std::span<const std::byte> bytes);
 
-/// The whole file as text. An InputError "<path>: cannot read <what> (<reason>)" when it cannot be read.
+/// The whole file (text, or bytes for a binary reader). An InputError "<path>: cannot open <what> (<reason>)" when
+/// it cannot be read.
 std::string read_text_file(const std::string& path, const std::string& what = "the file");
 /// write_file_atomic for text.
 void write_text_atomic(const std::string& path, std::string_view text);

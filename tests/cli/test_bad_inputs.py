@@ -176,7 +176,7 @@ with tempfile.TemporaryDirectory() as t:
     # Command line and output locations.
     out = tmp / "out"
     expect_failure("missing config file", ["run", tmp / "missing.json", "--out", out],
-                   ["missing.json: cannot read the config file"], out=out)
+                   ["missing.json: cannot open the config file"], out=out)
     expect_failure("malformed --shard", ["run", tmp / "config.json", "--out", out, "--shard", "2"],
                    ["--shard 2: expected i/N"], out=out)
     expect_failure("unknown option", ["run", tmp / "config.json", "--outt", out], ["--outt"], out=out)
