@@ -43,8 +43,7 @@ int run_check(const CheckOptions& opt) {
   }
   if (!opt.write_baseline.empty()) {
     Tolerances tol;
-    if (overrides.default_value) tol.default_value = *overrides.default_value;
-    tol.per_detector = overrides.per_detector;
+    tol.apply(overrides);
     const nlohmann::json baseline = make_baseline(records, tol);
     std::string text = "{\n  \"description\": " + baseline["description"].dump() + ",\n  \"tolerance\": " +
                        baseline["tolerance"].dump() + ",\n  \"values\": [\n";

@@ -36,6 +36,11 @@ double Tolerances::for_detector(const std::string& detector) const {
   return it == per_detector.end() ? default_value : it->second;
 }
 
+void Tolerances::apply(const ToleranceOverrides& overrides) {
+  if (overrides.default_value) default_value = *overrides.default_value;
+  for (const auto& [name, v] : overrides.per_detector) per_detector[name] = v;
+}
+
 bool MetricChange::drifted() const { return !baseline || !now || std::fabs(*now - *baseline) > tolerance; }
 
 json make_baseline(const std::vector<json>& records, const Tolerances& tolerances) {
@@ -63,8 +68,7 @@ std::vector<MetricChange> compare_with_baseline(const std::vector<json>& records
     if (t.has("per_detector"))
       for (const auto& [name, v] : t.value()["per_detector"].items()) tol.per_detector[name] = v.get<double>();
   }
-  if (overrides.default_value) tol.default_value = *overrides.default_value;
-  for (const auto& [name, v] : overrides.per_detector) tol.per_detector[name] = v;
+  tol.apply(overrides);
 
   std::map<Key, std::string> detector_of;
   const std::map<Key, double> now = values_of(records, &detector_of);

@@ -13,10 +13,17 @@
 
 namespace oodbench {
 
+/// Tolerances given on the command line: they replace the default and add to or replace per-detector entries.
+struct ToleranceOverrides {
+  std::optional<double> default_value;
+  std::map<std::string, double> per_detector;
+};
+
 struct Tolerances {
   double default_value = 1e-6;
   std::map<std::string, double> per_detector;  ///< by detector name (e.g. "mars"), applies to all its labels
   double for_detector(const std::string& detector) const;
+  void apply(const ToleranceOverrides& overrides);
 };
 
 /// One compared number.
@@ -29,13 +36,6 @@ struct MetricChange {
 
 /// A baseline document from the records of a run: every metric of every record, with `tolerances`.
 nlohmann::json make_baseline(const std::vector<nlohmann::json>& records, const Tolerances& tolerances);
-
-/// Tolerances given on the command line: they replace the baseline's default and add to or replace its
-/// per-detector entries.
-struct ToleranceOverrides {
-  std::optional<double> default_value;
-  std::map<std::string, double> per_detector;
-};
 
 /// Compares records with a baseline document, its tolerances updated by `overrides`. Returns every number that
 /// moved or went missing. Malformed baselines are InputErrors naming `source`.
