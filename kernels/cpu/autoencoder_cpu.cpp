@@ -19,10 +19,6 @@ void adam_step(std::vector<float>& param, const std::vector<float>& grad, std::v
   }
 }
 
-}  // namespace
-
-namespace {
-
 class CpuAutoencoderTrainer final : public AutoencoderTrainer {
  public:
   CpuAutoencoderTrainer(const AutoencoderParams<float>& initial, const Matrix<float>& x, std::size_t batch,

@@ -17,8 +17,6 @@ constexpr unsigned kThreads = 256;
 constexpr unsigned kLossBlocks = 264;  // fixed, so the loss sums in the same order every run (2 per H100 SM)
 constexpr std::size_t kLayers = AutoencoderParams<float>::kLayers;
 
-unsigned blocks(std::size_t n) { return static_cast<unsigned>((n + kThreads - 1) / kThreads); }
-
 __global__ void gather_rows_kernel(const float* x, const std::uint32_t* order, std::size_t rows, std::size_t cols,
                                    float* out) {
   const std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -113,9 +111,8 @@ void forward(cublasHandle_t cublas, const ParamLayout& layout, const float* para
                       params + layout.weight[k], as_int(layout.in[k]), act[k], as_int(layout.in[k]), &zero, act[k + 1],
                       as_int(layout.out[k])),
           "autoencoder forward GEMM");
-    bias_activation_kernel<<<blocks(rows * layout.out[k]), kThreads>>>(act[k + 1], params + layout.bias[k], rows,
-                                                                      layout.out[k],
-                                                                      AutoencoderParams<float>::relu_after(k));
+    bias_activation_kernel<<<grid_size(rows * layout.out[k], kThreads), kThreads>>>(
+        act[k + 1], params + layout.bias[k], rows, layout.out[k], AutoencoderParams<float>::relu_after(k));
     check_launch("bias_activation_kernel");
   }
 }
@@ -139,9 +136,9 @@ class CudaAutoencoderTrainer final : public AutoencoderTrainer {
   CudaAutoencoderTrainer(cublasHandle_t cublas, const AutoencoderParams<float>& initial, const Matrix<float>& x,
                          std::size_t batch, const AdamSettings& adam)
       : cublas_(cublas), layout_(initial), batch_(std::min(batch, x.rows)), adam_(adam),
-        x_(to_device(std::span<const float>(x.data))), params_(to_device(std::span<const float>(layout_.flatten(initial)))),
+        x_(to_device(x)), params_(to_device(layout_.flatten(initial))),
         grad_(layout_.total), m_(layout_.total), v_(layout_.total), act_(layout_, batch_),
-        delta_(batch_ * widest()), next_(batch_ * widest()), ones_(to_device(std::span<const float>(std::vector<float>(batch_, 1.0f)))),
+        delta_(batch_ * widest()), next_(batch_ * widest()), ones_(to_device(std::vector<float>(batch_, 1.0f))),
         partial_(kLossBlocks), cols_(x.cols) {
     check(cudaMemset(m_.data(), 0, layout_.total * sizeof(float)), "cudaMemset");
     check(cudaMemset(v_.data(), 0, layout_.total * sizeof(float)), "cudaMemset");
@@ -172,7 +169,7 @@ class CudaAutoencoderTrainer final : public AutoencoderTrainer {
   /// One mini-batch: forward, loss, backward, Adam. Nothing here waits for the device.
   void step(const std::uint32_t* order, std::size_t rows, double* loss) {
     auto act = act_.pointers();
-    gather_rows_kernel<<<blocks(rows * cols_), kThreads>>>(x_.data(), order, rows, cols_, act[0]);
+    gather_rows_kernel<<<grid_size(rows * cols_, kThreads), kThreads>>>(x_.data(), order, rows, cols_, act[0]);
     check_launch("gather_rows_kernel");
     forward(cublas_, layout_, params_.data(), act, rows);
     const std::size_t n = rows * cols_;
@@ -199,14 +196,15 @@ class CudaAutoencoderTrainer final : public AutoencoderTrainer {
                         in, delta, out, &zero, next, in),
             "autoencoder backward GEMM");
       if (AutoencoderParams<float>::relu_after(k - 1)) {
-        relu_backward_kernel<<<blocks(rows * layout_.in[k]), kThreads>>>(next, act[k], rows * layout_.in[k]);
+        const std::size_t n_below = rows * layout_.in[k];
+        relu_backward_kernel<<<grid_size(n_below, kThreads), kThreads>>>(next, act[k], n_below);
         check_launch("relu_backward_kernel");
       }
       std::swap(delta, next);
     }
     ++step_;
     const auto t = static_cast<double>(step_);
-    adam_kernel<<<blocks(layout_.total), kThreads>>>(
+    adam_kernel<<<grid_size(layout_.total, kThreads), kThreads>>>(
         params_.data(), grad_.data(), m_.data(), v_.data(), layout_.total, static_cast<float>(adam_.lr),
         static_cast<float>(adam_.beta1), static_cast<float>(adam_.beta2), static_cast<float>(adam_.eps),
         static_cast<float>(adam_.weight_decay), static_cast<float>(1.0 - std::pow(adam_.beta1, t)),
@@ -240,7 +238,7 @@ Matrix<float> CudaBackend::autoencoder_reconstruct(const AutoencoderParams<float
   Matrix<float> out(x.rows, x.cols);
   if (x.rows == 0) return out;
   const ParamLayout layout(params);
-  const auto d_params = to_device(std::span<const float>(layout.flatten(params)));
+  const auto d_params = to_device(layout.flatten(params));
   const std::size_t block_rows = std::min(kBlock, x.rows);
   Activations act(layout, block_rows);
   for (std::size_t start = 0; start < x.rows; start += block_rows) {

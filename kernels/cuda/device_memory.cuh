@@ -1,5 +1,5 @@
-// Device memory for the CUDA backend: an owning buffer, host<->device copies, and the memory budget that tiled
-// primitives size their tiles from (shrunk and retried when an allocation fails).
+// Device memory for the CUDA backend: an owning buffer, host<->device copies, the memory budget that tiled
+// primitives size their tiles from (shrunk and retried when an allocation fails), and launch checks.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -11,8 +11,10 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "kernels/cuda/cuda_check.cuh"
+#include "kernels/matrix.h"
 
 namespace oodbench::cuda {
 
@@ -74,6 +76,16 @@ DeviceBuffer<T> to_device(std::span<const T> host, cudaStream_t stream = nullptr
 }
 
 template <class T>
+DeviceBuffer<T> to_device(const std::vector<T>& host, cudaStream_t stream = nullptr) {
+  return to_device(std::span<const T>(host), stream);
+}
+
+template <class T>
+DeviceBuffer<T> to_device(const Matrix<T>& host, cudaStream_t stream = nullptr) {
+  return to_device(host.data, stream);
+}
+
+template <class T>
 void to_host(const T* device, std::span<T> host, cudaStream_t stream = nullptr) {
   if (host.empty()) return;
   check(cudaMemcpyAsync(host.data(), device, host.size_bytes(), cudaMemcpyDeviceToHost, stream), "to_host");
@@ -82,6 +94,11 @@ void to_host(const T* device, std::span<T> host, cudaStream_t stream = nullptr) 
 
 /// Checks the launch just made (configuration errors surface here; faults at the next synchronising call).
 inline void check_launch(const char* kernel) { check(cudaGetLastError(), kernel); }
+
+/// Blocks of `per_block` threads needed for `threads` threads.
+inline unsigned grid_size(std::size_t threads, unsigned per_block) {
+  return static_cast<unsigned>((threads + per_block - 1) / per_block);
+}
 
 /// Device memory a primitive may plan to use: 90 % of what is free now, or OODBENCH_GPU_MEMORY_BYTES when set
 /// (a smaller figure caps the footprint; a larger one exercises the shrink-and-retry path).

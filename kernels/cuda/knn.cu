@@ -33,10 +33,6 @@ __global__ void fill_kernel(float* x, std::size_t n, float value) {
   if (i < n) x[i] = value;
 }
 
-unsigned blocks_for(std::size_t threads, unsigned per_block) {
-  return static_cast<unsigned>((threads + per_block - 1) / per_block);
-}
-
 /// Block q merges row q of the distance tile (-2 q·x; the norms are added here) into query q's k best distances
 /// `best[q*k ..]` and their maximum `kth[q]`. Only distances below kth[q] can enter, so after the first tiles
 /// almost nothing reaches the shared-memory pool.
@@ -148,16 +144,16 @@ std::vector<float> CudaBackend::kth_smallest_sqdist_within(std::size_t budget, c
     const std::size_t nc = std::min(chunk, queries.rows - c0);
     check(cudaMemcpyAsync(q.data(), queries.row(c0), nc * dim * sizeof(float), cudaMemcpyHostToDevice, compute.handle),
           "kNN query upload");
-    row_sqnorms_kernel<<<blocks_for(nc * 32, 256), 256, 0, compute.handle>>>(q.data(), nc, dim, q_norms.data());
-    fill_kernel<<<blocks_for(nc * k, 256), 256, 0, compute.handle>>>(best.data(), nc * k, INFINITY);
-    fill_kernel<<<blocks_for(nc, 256), 256, 0, compute.handle>>>(kth.data(), nc, INFINITY);
+    row_sqnorms_kernel<<<grid_size(nc * 32, 256), 256, 0, compute.handle>>>(q.data(), nc, dim, q_norms.data());
+    fill_kernel<<<grid_size(nc * k, 256), 256, 0, compute.handle>>>(best.data(), nc * k, INFINITY);
+    fill_kernel<<<grid_size(nc, 256), 256, 0, compute.handle>>>(kth.data(), nc, INFINITY);
     check_launch("kNN setup kernels");
     upload_tile(0);
     for (std::size_t t = 0; t < tiles; ++t) {
       const std::size_t rows = std::min(db_tile, database.rows - t * db_tile);
       float* x = db[t % 2].data();
       check(cudaStreamWaitEvent(compute.handle, uploaded[t % 2].handle), "cudaStreamWaitEvent");
-      row_sqnorms_kernel<<<blocks_for(rows * 32, 256), 256, 0, compute.handle>>>(x, rows, dim, db_norms[t % 2].data());
+      row_sqnorms_kernel<<<grid_size(rows * 32, 256), 256, 0, compute.handle>>>(x, rows, dim, db_norms[t % 2].data());
       check_launch("row_sqnorms_kernel");
       for (std::size_t q0 = 0; q0 < nc; q0 += query_tile) {
         const std::size_t nq = std::min(query_tile, nc - q0);

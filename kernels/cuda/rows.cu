@@ -10,11 +10,6 @@
 namespace oodbench::cuda {
 namespace {
 
-template <class T>
-DeviceBuffer<T> upload(const Matrix<T>& m) {
-  return to_device(std::span<const T>(m.data));
-}
-
 __global__ void __launch_bounds__(kRowThreads) nearest_centroid_kernel(const float* queries, const float* centroids,
                                                                        int count, int dim, bool l1, float* distance,
                                                                        std::int32_t* index) {
@@ -89,7 +84,7 @@ NearestCentroid CudaBackend::nearest_centroid(const Matrix<float>& queries, cons
                                               CentroidMetric metric) const {
   NearestCentroid out{std::vector<float>(queries.rows), std::vector<std::int32_t>(queries.rows)};
   if (queries.rows == 0) return out;
-  const auto q = upload(queries), c = upload(centroids);
+  const auto q = to_device(queries), c = to_device(centroids);
   DeviceBuffer<float> distance(queries.rows);
   DeviceBuffer<std::int32_t> index(queries.rows);
   nearest_centroid_kernel<<<static_cast<unsigned>(queries.rows), kRowThreads>>>(
@@ -105,7 +100,7 @@ Matrix<std::int32_t> CudaBackend::k_smallest_per_row(const Matrix<float>& values
   if (k == 0 || k > values.cols) throw std::invalid_argument("k_smallest_per_row: k out of range");
   Matrix<std::int32_t> out(values.rows, k);
   if (values.rows == 0) return out;
-  const auto v = upload(values);
+  const auto v = to_device(values);
   DeviceBuffer<std::int32_t> idx(out.data.size());
   k_smallest_kernel<<<static_cast<unsigned>(values.rows), kRowThreads>>>(v.data(), static_cast<int>(values.cols),
                                                                          static_cast<int>(k), idx.data());
@@ -121,7 +116,7 @@ NeroRowTerms CudaBackend::nero_row_terms(const Matrix<float>& projected, const M
   const std::size_t n = features.rows;
   NeroRowTerms out{{std::vector<float>(n), std::vector<std::int32_t>(n)}, std::vector<double>(n)};
   if (n == 0) return out;
-  const auto p = upload(projected), c = upload(centroids), r = upload(relevance), x = upload(features);
+  const auto p = to_device(projected), c = to_device(centroids), r = to_device(relevance), x = to_device(features);
   DeviceBuffer<float> distance(n);
   DeviceBuffer<std::int32_t> index(n);
   DeviceBuffer<double> rho(n);
@@ -140,8 +135,8 @@ Matrix<double> CudaBackend::scatter(const Matrix<float>& x, const Matrix<double>
   constexpr std::size_t kBlockRows = 4096;
   const std::size_t d = x.cols;
   Matrix<double> s(d, d);
-  const auto dx = upload(x);
-  const auto dc = upload(centers);
+  const auto dx = to_device(x);
+  const auto dc = to_device(centers);
   const auto dg = to_device(group);
   DeviceBuffer<double> block(kBlockRows * d), row_sq(x.rows), ds(d * d);
   check(cudaMemset(ds.data(), 0, d * d * sizeof(double)), "cudaMemset");
