@@ -1,15 +1,24 @@
-// ASH-S + energy (Djurisic et al., ICLR 2023), METHODS.md "Feature-space baselines": per sample, t = the p-th
-// percentile of x's own values; x' = x · [x >= t]; x'' = x' · exp(Σx / Σx'); s = -logsumexp(W x'' + b).
-// A sample whose kept activations sum to 0 has x'' = 0 (the scale is then undefined, and irrelevant).
-// Tested against a float64 NumPy reference in tests/detectors/test_ash.py.
+// ASH-S + energy (Djurisic et al., ICLR 2023), docs/methods.md#ash: per sample keep exactly the k = D - round(D·p/100)
+// largest values of x (ties at the cut to the lower index; round half to even, as NumPy's round), zero the rest
+// (x'), x'' = x' · exp(Σx / Σx'), s = -logsumexp(W x'' + b). A sample whose kept values sum to 0 has x'' = 0 (the
+// scale is then undefined, and irrelevant). Follows the authors' ash_s (also OpenOOD's ash_postprocessor.py and
+// pytorch-ood's ASH), which keep the top k rather than a percentile threshold: the two differ when values tie at the
+// cut. Tested against a NumPy top-k reference in tests/detectors/test_ash.py.
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "harness/detectors/logit_detector.h"
-#include "harness/fit/percentile.h"
 #include "kernels/error.h"
 
 namespace oodbench {
 namespace {
+
+/// How many values ASH keeps of D at pruning percentile p.
+std::size_t kept_count(std::size_t dims, double percentile) {
+  const double pruned = std::nearbyint(static_cast<double>(dims) * percentile / 100.0);  // half to even
+  return dims - static_cast<std::size_t>(pruned);
+}
 
 class Ash final : public Detector {
  public:
@@ -20,18 +29,20 @@ class Ash final : public Detector {
   void fit(FitContext& ctx) override { head_ = ctx.head(); }
 
   std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {
+    const std::size_t k = kept_count(x.cols, percentile_);
     Matrix<float> shaped(x.rows, x.cols);
 #pragma omp parallel for schedule(static)
     for (std::size_t i = 0; i < x.rows; ++i) {
-      std::vector<float> values(x.row(i), x.row(i) + x.cols);
-      const double t = percentile(values, percentile_);
+      const float* row = x.row(i);
+      std::vector<std::uint32_t> order(x.cols);
+      std::iota(order.begin(), order.end(), 0u);
+      const auto larger = [row](std::uint32_t a, std::uint32_t b) { return row[a] > row[b] || (row[a] == row[b] && a < b); };
+      std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(), larger);
       double total = 0, kept = 0;
-      for (std::size_t j = 0; j < x.cols; ++j) {
-        total += x(i, j);
-        if (x(i, j) >= t) kept += x(i, j);
-      }
+      for (std::size_t j = 0; j < x.cols; ++j) total += row[j];
+      for (std::size_t r = 0; r < k; ++r) kept += row[order[r]];
       const double scale = kept != 0 ? std::exp(total / kept) : 0.0;
-      for (std::size_t j = 0; j < x.cols; ++j) shaped(i, j) = x(i, j) >= t ? static_cast<float>(x(i, j) * scale) : 0;
+      for (std::size_t r = 0; r < k; ++r) shaped(i, order[r]) = static_cast<float>(row[order[r]] * scale);
     }
     return energy_scores(head_, shaped, backend);
   }
@@ -41,9 +52,9 @@ class Ash final : public Detector {
   LinearHead head_;
 };
 
-OODBENCH_REGISTER_DETECTOR(Ash, {"ash", "s = -logsumexp(W x'' + b), x'' = ASH-S(x): prune below the p-th percentile, rescale",
-                                 "METHODS.md Feature-space; Djurisic et al., ICLR 2023", false, true,
-                                 {{"percentile", 90.0, "per-sample pruning percentile p", {}}}})
+OODBENCH_REGISTER_DETECTOR(Ash, {"ash", "s = -logsumexp(W x'' + b), x'' = ASH-S(x): keep the top D - round(D p/100), rescale",
+                                 "docs/methods.md#ash; Djurisic et al., ICLR 2023", false, true,
+                                 {{"percentile", 90.0, "pruning percentile p: keep the D - round(D·p/100) largest values", {}}}})
 
 }  // namespace
 }  // namespace oodbench

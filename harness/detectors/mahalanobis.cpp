@@ -1,7 +1,8 @@
 // Mahalanobis (Lee et al. 2018, penultimate layer, no input perturbation), METHODS.md "Feature-space baselines":
 // s = min_c (x - μ_c)ᵀ P (x - μ_c), shared within-class covariance, P its pseudo-inverse (rcond), optional ridge or
 // Ledoit-Wolf shrinkage. Scored as the nearest whitened class mean: one n x D x rank product, no n x n matrix.
-// Tested against a float64 NumPy/scikit-learn reference in tests/detectors/test_detectors_reference.py.
+// Follows OpenOOD's mds_postprocessor.py (scikit-learn's EmpiricalCovariance().precision_); docs/methods.md#mahalanobis.
+// Tested against scikit-learn's precision_ in tests/detectors/test_detectors_reference.py.
 #include "harness/detectors/covariance_params.h"
 
 namespace oodbench {
@@ -11,20 +12,19 @@ class Mahalanobis final : public Detector {
  public:
   explicit Mahalanobis(const Params& p) : params_(p) {}
   void fit(FitContext& ctx) override {
-    whitening_ = whitening_from(ctx.class_covariance(), params_);
+    whitening_ = whitening_from(ctx, ctx.class_covariance(), params_, "mahalanobis");
     center_ = ctx.train_mean();  // shifting by the train mean first keeps the float32 projection well scaled
     centroids_ = whiten_rows(ctx.class_means(), center_, whitening_);
   }
   std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {
-    const Matrix<float> y = backend.matmul_nt(subtract_row(x, center_), whitening_.rows);
-    return backend.nearest_centroid(y, centroids_, CentroidMetric::squared_l2).distance;
+    return to_scores(nearest_sqdist(whiten(x, center_, whitening_, backend), centroids_, backend));
   }
 
  private:
   Params params_;
   Whitening whitening_;
   std::vector<double> center_;
-  Matrix<float> centroids_;
+  Matrix<double> centroids_;
 };
 
 OODBENCH_REGISTER_DETECTOR(Mahalanobis, {"mahalanobis", "s = min_c (x - mu_c)^T pinv(Sigma) (x - mu_c), shared Sigma",

@@ -46,7 +46,7 @@ class Mars final : public Detector {
     if (cov.samples <= d) ctx.warn("mars: residual covariance from " + std::to_string(cov.samples) + " samples in " +
                                    std::to_string(d) + " dimensions is singular; using its pseudo-inverse");
     if (mode_ == "full") {
-      projection_ = whitening_from(cov, params_).rows;
+      projection_ = whitening_from(ctx, cov, params_, "mars");
     } else if (mode_ == "diagonal") {
       double max_var = 0;
       for (std::size_t j = 0; j < d; ++j) max_var = std::max(max_var, cov.matrix(j, j));
@@ -54,15 +54,15 @@ class Mars final : public Detector {
       std::vector<std::size_t> kept;
       for (std::size_t j = 0; j < d; ++j)
         if (cov.matrix(j, j) > rcond * max_var) kept.push_back(j);
-      projection_ = Matrix<float>(kept.size(), d);
+      projection_.rows = Matrix<double>(kept.size(), d);
       for (std::size_t r_ = 0; r_ < kept.size(); ++r_)
-        projection_(r_, kept[r_]) = static_cast<float>(1.0 / std::sqrt(cov.matrix(kept[r_], kept[r_])));
+        projection_.rows(r_, kept[r_]) = 1.0 / std::sqrt(cov.matrix(kept[r_], kept[r_]));
     } else {  // low_pca: eigenvalues ascending, so the first columns
       const std::int64_t low = params_.integer("low_dims");
       const std::size_t keep = low <= 0 ? d / 2 : std::min<std::size_t>(static_cast<std::size_t>(low), d);
-      projection_ = Matrix<float>(keep, d);
+      projection_.rows = Matrix<double>(keep, d);
       for (std::size_t m = 0; m < keep; ++m)
-        for (std::size_t j = 0; j < d; ++j) projection_(m, j) = static_cast<float>(cov.eigen.vectors(j, m));
+        for (std::size_t j = 0; j < d; ++j) projection_.rows(m, j) = cov.eigen.vectors(j, m);
     }
   }
 
@@ -90,9 +90,7 @@ class Mars final : public Detector {
   bool has_diagnostic() const override { return true; }
 
   std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {
-    const Matrix<float> r = subtract_row(ae_->residuals(x, backend), center_);
-    const std::vector<double> s = whitened_sqnorms(r, Whitening{projection_, projection_.rows}, backend);
-    return std::vector<float>(s.begin(), s.end());
+    return to_scores(row_sqnorms(whiten(ae_->residuals(x, backend), center_, projection_, backend)));
   }
 
  private:
@@ -114,7 +112,7 @@ class Mars final : public Detector {
   std::string mode_;
   const Autoencoder* ae_ = nullptr;  // owned by the FitContext, shared with ae_l2
   std::vector<double> center_;       // zero unless centering
-  Matrix<float> projection_;         // rows whose squared projections sum to the score
+  Whitening projection_;             // rows whose squared projections sum to the score
   SymmetricEigen spectrum_;          // of the ID residual covariance, for diagnose()
   std::vector<double> id_energy_;    // E_ID[(u_kᵀ r)²] per eigenvector, ascending eigenvalue order
 };

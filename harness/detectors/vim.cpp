@@ -12,7 +12,7 @@
 namespace oodbench {
 namespace {
 
-/// u = -pinv(W) b = -Wᵀ (W Wᵀ)⁺ b, the pseudo-inverse taken with the usual rcond cut on W Wᵀ's eigenvalues.
+/// u = -pinv(W) b = -Wᵀ (W Wᵀ)⁺ b, dropping eigenvalues of W Wᵀ at or below D · float32 eps of the largest.
 std::vector<double> vim_origin(const LinearHead& head, const Backend& backend) {
   const std::size_t c = head.classes(), d = head.weight.cols;
   Matrix<double> gram(c, c);
@@ -20,7 +20,7 @@ std::vector<double> vim_origin(const LinearHead& head, const Backend& backend) {
     for (std::size_t b = 0; b < c; ++b)
       for (std::size_t j = 0; j < d; ++j) gram(a, b) += static_cast<double>(head.weight(a, j)) * head.weight(b, j);
   const SymmetricEigen eig = backend.eigh(gram);
-  const double cutoff = default_rcond(d) * eig.values.back();
+  const double cutoff = float32_rcond(d) * eig.values.back();  // deliberately not pinv's 1e-15: docs/methods.md#vim
   std::vector<double> solved(c);  // (W Wᵀ)⁺ b
   for (std::size_t k = 0; k < c; ++k) {
     if (eig.values[k] <= cutoff) continue;

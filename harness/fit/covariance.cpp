@@ -48,30 +48,38 @@ std::size_t numerical_rank(const SymmetricEigen& eig) {
   return static_cast<std::size_t>(std::count_if(eig.values.begin(), eig.values.end(), [&](double v) { return v > floor; }));
 }
 
-double default_rcond(std::size_t dims) { return static_cast<double>(dims) * 1.1920929e-7; }
+double default_rcond(std::size_t dims) { return static_cast<double>(dims) * std::numeric_limits<double>::epsilon(); }
+double float32_rcond(std::size_t dims) { return static_cast<double>(dims) * std::numeric_limits<float>::epsilon(); }
 
 Whitening whitening(const CovarianceFit& fit, Shrinkage shrinkage, double ridge, double rcond) {
   const std::size_t d = fit.matrix.rows;
   std::vector<double> values = fit.eigen.values;
+  double cutoff = 0;  // the ridge inverse keeps every direction: Σ + εI is positive definite
   if (shrinkage == Shrinkage::ridge) {
     for (double& v : values) v += ridge;
-  } else if (shrinkage == Shrinkage::ledoit_wolf) {
-    double trace = 0;
-    for (std::size_t i = 0; i < d; ++i) trace += fit.matrix(i, i);
-    const double s = ledoit_wolf_shrinkage(fit);
-    for (double& v : values) v = (1.0 - s) * v + s * trace / static_cast<double>(d);
+    if (values.front() <= 0)
+      throw InputError("shrinkage = ridge: ε = " + std::to_string(ridge) + " does not make Σ + εI positive definite "
+                       "(smallest eigenvalue of Σ " + std::to_string(fit.eigen.values.front()) + "); use a larger ridge");
+  } else {
+    if (shrinkage == Shrinkage::ledoit_wolf) {
+      double trace = 0;
+      for (std::size_t i = 0; i < d; ++i) trace += fit.matrix(i, i);
+      const double s = ledoit_wolf_shrinkage(fit);
+      for (double& v : values) v = (1.0 - s) * v + s * trace / static_cast<double>(d);
+    }
+    cutoff = (rcond > 0 ? rcond : default_rcond(d)) * *std::max_element(values.begin(), values.end());
   }
-  const double lambda_max = *std::max_element(values.begin(), values.end());
-  const double cutoff = (rcond > 0 ? rcond : default_rcond(d)) * lambda_max;
-  Whitening w;
   std::vector<std::size_t> kept;
   for (std::size_t j = 0; j < d; ++j)
     if (values[j] > cutoff) kept.push_back(j);
-  w.rank = kept.size();
-  w.rows = Matrix<float>(kept.size(), d);
+  Whitening w;
+  const double lambda_max = *std::max_element(values.begin(), values.end());
+  w.unresolved = static_cast<std::size_t>(
+      std::count_if(kept.begin(), kept.end(), [&](std::size_t j) { return values[j] < kResolvedEigenvalue * lambda_max; }));
+  w.rows = Matrix<double>(kept.size(), d);
   for (std::size_t r = 0; r < kept.size(); ++r) {
     const double scale = 1.0 / std::sqrt(values[kept[r]]);
-    for (std::size_t i = 0; i < d; ++i) w.rows(r, i) = static_cast<float>(fit.eigen.vectors(i, kept[r]) * scale);
+    for (std::size_t i = 0; i < d; ++i) w.rows(r, i) = fit.eigen.vectors(i, kept[r]) * scale;
   }
   return w;
 }
@@ -83,13 +91,29 @@ Matrix<float> subtract_row(const Matrix<float>& x, std::span<const double> cente
   return out;
 }
 
-std::vector<double> whitened_sqnorms(const Matrix<float>& centred, const Whitening& w, const Backend& backend) {
-  const Matrix<float> y = backend.matmul_nt(centred, w.rows);
+Matrix<double> whiten(const Matrix<float>& x, std::span<const double> center, const Whitening& w,
+                      const Backend& backend) {
+  Matrix<double> centred(x.rows, x.cols);
+  for (std::size_t i = 0; i < x.rows; ++i)
+    for (std::size_t j = 0; j < x.cols; ++j) centred(i, j) = static_cast<double>(x(i, j)) - center[j];
+  return backend.matmul_nt(centred, w.rows);
+}
+
+std::vector<double> row_sqnorms(const Matrix<double>& y) {
+  std::vector<double> out(y.rows, 0.0);
+  for (std::size_t i = 0; i < y.rows; ++i)
+    for (std::size_t j = 0; j < y.cols; ++j) out[i] += y(i, j) * y(i, j);
+  return out;
+}
+
+std::vector<double> nearest_sqdist(const Matrix<double>& y, const Matrix<double>& centroids, const Backend& backend) {
+  const Matrix<double> dot = backend.matmul_nt(y, centroids);
+  const std::vector<double> y_sq = row_sqnorms(y), c_sq = row_sqnorms(centroids);
   std::vector<double> out(y.rows);
   for (std::size_t i = 0; i < y.rows; ++i) {
-    double s = 0;
-    for (std::size_t j = 0; j < y.cols; ++j) s += static_cast<double>(y(i, j)) * y(i, j);
-    out[i] = s;
+    double best = std::numeric_limits<double>::infinity();
+    for (std::size_t c = 0; c < centroids.rows; ++c) best = std::min(best, y_sq[i] - 2 * dot(i, c) + c_sq[c]);
+    out[i] = std::max(best, 0.0);
   }
   return out;
 }

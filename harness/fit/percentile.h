@@ -1,4 +1,4 @@
-// numpy.percentile with its default linear interpolation, for thresholds taken from data (ReAct, ASH).
+// numpy.percentile with its default linear interpolation, for thresholds taken from data (ReAct).
 #pragma once
 
 #include <algorithm>

@@ -22,7 +22,7 @@ y = labels[f"{ID}_train"]
 tests = {name: features[name].astype(np.float64) for name in TEST_SETS}
 N, D = X.shape
 C = y.max() + 1
-RCOND = D * 1.1920929e-7
+RCOND = D * np.finfo(np.float64).eps  # the default pseudo-inverse cut: scipy's pinvh of a float64 matrix
 
 # A fixed head for the logit-based detectors: nearest class mean as a linear classifier, scaled to O(10) logits.
 means = np.stack([X[y == c].mean(0) for c in range(C)])

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Every detector of `oodbench score` against an independent float64 reference written here from METHODS.md
-(NumPy, scikit-learn, faiss), on the bundled real embeddings: ‖s - s_ref‖ / ‖s_ref‖ <= 1e-4 and AUROC within 1e-4.
+"""Every detector of `oodbench score` against an independent float64 reference (NumPy, scikit-learn, faiss), on
+the bundled real embeddings: ‖s - s_ref‖ / ‖s_ref‖ <= 1e-4 and AUROC within 1e-4. Where a reference implementation
+exists, the oracle takes its path: Mahalanobis and RMDS use scikit-learn's EmpiricalCovariance().precision_ as
+OpenOOD's postprocessors do, Ledoit-Wolf scikit-learn's LedoitWolf().precision_, ridge np.linalg.inv(Σ + εI).
 
 The logit-based detectors get a supplied head, so their math is tested apart from the probe; the probe itself is
 tested against scikit-learn's multinomial LogisticRegression (probabilities within 1e-3).
@@ -10,7 +12,7 @@ import functools
 
 import numpy as np
 from scipy.special import logsumexp, softmax
-from sklearn.covariance import LedoitWolf
+from sklearn.covariance import EmpiricalCovariance, LedoitWolf
 from sklearn.linear_model import LogisticRegression
 
 try:  # Debian's python3-faiss; the GPU machine's Python has no faiss, so fall back to exact NumPy there
@@ -18,10 +20,10 @@ try:  # Debian's python3-faiss; the GPU machine's Python has no faiss, so fall b
 except ImportError:
     faiss = None
 
-from reference_common import C, D, N, RCOND, TEST_SETS, Tally, W_head, X, b_head, logits, means, run_score, tests, y
+from reference_common import C, D, N, TEST_SETS, Tally, W_head, X, b_head, logits, means, run_score, tests, y
 
 
-def pinv_psd(S, rcond=RCOND):
+def pinv_psd(S, rcond):
     lam, U = np.linalg.eigh(S)
     keep = lam > rcond * lam.max()
     return (U[:, keep] / lam[keep]) @ U[:, keep].T
@@ -94,23 +96,31 @@ def _(x): return knn_reference(x, 50)
 def _(x): return knn_reference(x, 5)
 @functools.cache
 def precision(kind):
-    if kind == "ridge":
-        return pinv_psd(class_cov() + 1e-3 * np.eye(D))
+    """The precision matrices as the reference code gets them (OpenOOD's mds/rmds postprocessors fit
+    EmpiricalCovariance on the class-centred float64 features; pytorch-ood's ridge is an exact inverse)."""
+    if kind.startswith("ridge"):
+        return np.linalg.inv(class_cov() + float(kind[len("ridge"):]) * np.eye(D))
     if kind == "ledoit_wolf":
-        return pinv_psd(LedoitWolf(assume_centered=True).fit(X - means[y]).covariance_)
+        return LedoitWolf(assume_centered=True).fit(X - means[y]).precision_
     if kind == "global":
-        return pinv_psd(np.cov(X.T, bias=True))
-    return pinv_psd(class_cov())
+        return EmpiricalCovariance().fit(X - X.mean(0)).precision_
+    if kind == "float32_cut":
+        return pinv_psd(class_cov(), D * 1.1920929e-7)
+    return EmpiricalCovariance().fit(X - means[y]).precision_
 
 
 @reference("mahalanobis")
 def _(x): return maha_min(x, precision("none"))
+@reference("mahalanobis", shrinkage="ridge")
+def _(x): return maha_min(x, precision("ridge1e-6"))
 @reference("mahalanobis", shrinkage="ridge", ridge=1e-3)
-def _(x): return maha_min(x, precision("ridge"))
+def _(x): return maha_min(x, precision("ridge1e-3"))
+@reference("mahalanobis", rcond=D * 1.1920929e-7)
+def _(x): return maha_min(x, precision("float32_cut"))
 @reference("mahalanobis", shrinkage="ledoit_wolf")
 def _(x): return maha_min(x, precision("ledoit_wolf"))
-@reference("rmds")
-def _(x): return maha_min(x, precision("none")) - maha(x, X.mean(0), precision("global"))
+@reference("rmds", rcond=D * 1.1920929e-7)
+def _(x): return maha_min(x, precision("float32_cut")) - maha(x, X.mean(0), pinv_psd(np.cov(X.T, bias=True), D * 1.1920929e-7))
 
 
 @functools.cache
@@ -178,6 +188,16 @@ def _(x): return pca_reference(x, 0.5)
 tally = Tally()
 for (detector, params), fn in REFERENCES.items():
     tally.compare(detector, params, fn)
+
+# RMDS at the default cut: the chest X-ray covariances keep about 80 directions with eigenvalues below 2.3e-9 λ_max,
+# which float64 resolves to worse than 1e-4 (two LAPACK paths disagree there), and d_c - d_0 cancels most digits
+# (AUROC against breastus_test: 0.6086 here, 0.5972 from scikit-learn's matrices). So the error is measured as a
+# subtraction's error is bounded, against ‖d_c‖ + ‖d_0‖; with the float32 cut (above) the usual check holds.
+got = run_score("rmds")
+for name, x in tests.items():
+    d_c, d_0 = maha_min(x, precision("none")), maha(x, X.mean(0), precision("global"))
+    err = np.linalg.norm(got[name] - (d_c - d_0)) / (np.linalg.norm(d_c) + np.linalg.norm(d_0))
+    tally.record(err <= 1e-4, f"rmds {{}} {name}: error {err:.2e} of the distances it subtracts")
 
 # The probe: MSP from oodbench's own probe against scikit-learn's multinomial logistic regression, converged.
 # newton-cg solves the same objective as lbfgs to a far smaller gradient; scikit-learn's lbfgs stops early here
