@@ -1,6 +1,8 @@
-// The sweep commands: `run` (a config's grid into a result folder, resumable and shardable), `report` (tables and
-// plots from a result folder's records) and `merge` (shard folders into one).
+// The sweep commands: `validate` (every fault of a config and its data, nothing run), `run` (a config's grid into a
+// result folder, resumable and shardable), `report` (tables and plots from a result folder's records) and `merge`
+// (shard folders into one).
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <iostream>
 
@@ -11,6 +13,8 @@
 #include "harness/sweep/plan.h"
 #include "harness/sweep/record_store.h"
 #include "harness/sweep/runner.h"
+#include "harness/sweep/validate.h"
+#include "kernels/cpu/cpu_backend.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -45,12 +49,28 @@ struct MergeOptions {
   std::vector<std::string> inputs;
 };
 
+void validate_command(const std::string& config_path) {
+  const SweepConfig config = load_sweep_config(config_path);
+  const std::vector<nlohmann::json> inputs = validate_sweep(config, *make_cpu_backend());
+  std::size_t arrays = 0;
+  for (const nlohmann::json& d : inputs) arrays += d.size();
+  std::cout << config_path << ": valid: " << config.datasets.size() << " datasets (" << arrays << " arrays), "
+            << expand_plan(config, inputs, DeviceKind::cpu).size() << " cells\n";
+}
+
 void merge_command(const MergeOptions& opt) {
   std::vector<nlohmann::json> merged;
   std::set<std::string> seen;
   std::string config_text;
+  std::optional<std::set<std::string>> plan;
   for (const std::string& input : opt.inputs) {
     if (!fs::is_directory(input)) throw InputError(input + ": no such result folder");
+    // Shards of one sweep share its plan; folders of other configs, inputs or devices would mix cells.
+    const std::set<std::string> input_plan = read_plan(input);
+    if (plan && input_plan != *plan)
+      throw InputError(input + ": its plan (plan.json) differs from " + opt.inputs.front() + "'s: these folders were "
+                       "run with different configs, inputs or devices; merge only the shards of one sweep");
+    plan = input_plan;
     std::vector<std::string> warnings;
     std::size_t added = 0;
     for (nlohmann::json& r : read_records(input, &warnings)) {
@@ -62,14 +82,13 @@ void merge_command(const MergeOptions& opt) {
     const std::string text = fs::exists(config) ? read_text_file(config.string()) : "";
     if (config_text.empty()) config_text = text;
     else if (!text.empty() && text != config_text)
-      std::cerr << "oodbench: warning: " << input << " was run with a different config; keeping the first one's "
-                << "report settings\n";
+      throw InputError(input + ": its config.json differs from " + opt.inputs.front() + "'s; merge only the shards "
+                       "of one sweep");
   }
   if (merged.empty()) throw InputError("nothing to merge: the inputs hold no records");
-  std::error_code ec;
-  fs::create_directories(opt.out, ec);
-  if (ec) throw InputError(opt.out + ": cannot create (" + ec.message() + ")");
+  const FolderLock lock(opt.out, "oodbench merge --out " + opt.out);
   write_records(opt.out, merged);
+  if (plan && !plan->empty()) write_plan(opt.out, {plan->begin(), plan->end()});
   if (!config_text.empty())
     write_text_atomic((fs::path(opt.out) / "config.json").string(), config_text);
   print_report(opt.out);
@@ -78,6 +97,13 @@ void merge_command(const MergeOptions& opt) {
 }  // namespace
 
 void add_sweep_commands(CLI::App& app, const GlobalOptions& global) {
+  auto validated = std::make_shared<std::string>();
+  CLI::App* v = app.add_subcommand("validate",
+                                   "Check a sweep config and all its data without running anything: files and keys,\n"
+                                   "widths, NaN/Inf, labels, heads, and every detector's needs; every fault at once");
+  v->add_option("config", *validated, "Sweep config (JSON)")->required();
+  v->callback([validated] { validate_command(*validated); });
+
   auto run = std::make_shared<RunOptionsCli>();
   CLI::App* cmd = app.add_subcommand(
       "run",

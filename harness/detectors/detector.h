@@ -97,6 +97,15 @@ bool register_detector(DetectorInfo info, DetectorFactory make);
 /// anything else a string ("shrinkage=ridge").
 nlohmann::json parse_param_assignments(const std::vector<std::string>& assignments);
 
+/// What a dataset offers a detector.
+struct DataOffer {
+  bool labels = false;      ///< ID train class labels
+  bool head = false;        ///< a supplied linear head
+  bool validation = false;  ///< ID validation features
+};
+/// Why `info` with parameters `params` cannot run on `offer` (one sentence each, saying what to add); empty if it can.
+std::vector<std::string> unmet_needs(const DetectorInfo& info, const nlohmann::json& params, const DataOffer& offer);
+
 /// Validates `params_json`, checks the detector's needs against `ctx`, builds and fits it.
 std::unique_ptr<Detector> make_fitted_detector(const DetectorEntry& entry, const nlohmann::json& params_json,
                                                FitContext& ctx, const std::string& where);

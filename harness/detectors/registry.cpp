@@ -102,16 +102,28 @@ nlohmann::json parse_param_assignments(const std::vector<std::string>& assignmen
   return out;
 }
 
+std::vector<std::string> unmet_needs(const DetectorInfo& info, const nlohmann::json& params, const DataOffer& offer) {
+  std::vector<std::string> out;
+  const std::string who = "detector '" + info.name + "'";
+  if (info.needs_labels && !offer.labels)
+    out.push_back(who + " needs ID train class labels (--train-labels; in a config, train.labels)");
+  if (info.needs_head && !offer.labels && !offer.head)
+    out.push_back(who + " needs a linear head: give one (--head/--bias; head.weights/bias), or train labels for the probe");
+  if (!offer.validation) {
+    if (params.value("residual_split", "") == "val")
+      out.push_back(who + ": residual_split = val needs ID validation features (--val; in a config, val.features)");
+    if (params.value("patience", 0) > 0)
+      out.push_back(who + ": early stopping (patience > 0) needs ID validation features (--val; val.features)");
+  }
+  return out;
+}
+
 std::unique_ptr<Detector> make_fitted_detector(const DetectorEntry& entry, const nlohmann::json& params_json,
                                                FitContext& ctx, const std::string& where) {
   const Params params = Params::resolve(entry.info, params_json, where);
-  if (entry.info.needs_labels && !ctx.has_labels()) {
-    throw InputError("detector '" + entry.info.name + "' needs ID train class labels (--train-labels)");
-  }
-  if (entry.info.needs_head && !ctx.has_labels() && !ctx.has_supplied_head()) {
-    throw InputError("detector '" + entry.info.name +
-                     "' needs a linear head: pass --head/--bias, or --train-labels to train the probe");
-  }
+  const auto unmet = unmet_needs(entry.info, params.values(),
+                                 {ctx.has_labels(), ctx.has_supplied_head(), ctx.validation() != nullptr});
+  if (!unmet.empty()) throw InputError(unmet.front());
   auto detector = entry.make(params);
   try {
     detector->fit(ctx);

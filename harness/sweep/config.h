@@ -1,7 +1,7 @@
 // A sweep configuration (configs/*.json, schema in configs/config.schema.json): datasets (one per modality and
 // backbone, each with ID train/val/test and tagged OOD sets), detectors with parameter grids, seeds, and what to
-// report. Loading validates everything that can be checked without reading the embeddings; every error names the
-// config file and the JSON Pointer of the offending value.
+// report. Loading validates everything that can be checked without reading the embeddings (validate_sweep checks the
+// data); every error names the config file and the JSON Pointer of the offending value.
 #pragma once
 
 #include <cstdint>
@@ -13,8 +13,8 @@
 
 namespace oodbench {
 
-/// An array named in the config: as written (after {backbone} substitution; part of the cell ids, so moving the data
-/// does not invalidate results) and as a path to load (relative to data_root, itself relative to the config file).
+/// An array named in the config: as written (after {backbone} substitution) and as a path to load (relative to
+/// data_root, itself relative to the config file). Cell ids cover its content, not its name (validate_sweep).
 struct ArrayRef {
   std::string written;
   std::string resolved;
@@ -37,8 +37,6 @@ struct DatasetConfig {
   std::string pointer;  ///< "/datasets/0"
 
   std::string name() const { return modality + "/" + backbone; }
-  /// Everything that determines the data a cell sees, for cell ids.
-  nlohmann::json identity() const;
 };
 
 /// One point of a detector's parameter grid.

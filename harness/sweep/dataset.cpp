@@ -1,64 +1,111 @@
 #include "harness/sweep/dataset.h"
 
 #include <cstring>
+#include <optional>
 
 #include "harness/io/arrays.h"
+#include "harness/io/content_hash.h"
 #include "kernels/error.h"
 
 namespace oodbench {
 namespace {
 
-/// Runs `load`, prefixing an InputError with the config file and the JSON Pointer that named the array.
-template <class Load>
-auto named(const std::string& source, const ArrayRef& ref, Load load) {
-  try {
-    return load();
-  } catch (const InputError& e) {
-    throw InputError(source + ": " + ref.pointer + ": " + e.what());
+/// Loads the arrays of one dataset, collecting each fault (prefixed with the config file and the array's JSON
+/// Pointer) instead of stopping at the first.
+class ArrayLoader {
+ public:
+  explicit ArrayLoader(const std::string& source) : source_(source) {}
+
+  /// `load(ref.resolved)` after checking the file exists; nullopt, and a fault, if either fails.
+  template <class Load>
+  auto attempt(const ArrayRef& ref, Load load) -> std::optional<decltype(load(ref.resolved))> {
+    try {
+      check_array_exists(ref.resolved);
+      return load(ref.resolved);
+    } catch (const InputError& e) {
+      fault(ref, e.what());
+      return std::nullopt;
+    }
   }
+
+  void fault(const ArrayRef& ref, const std::string& what) { faults_.push_back(source_ + ": " + ref.pointer + ": " + what); }
+  const std::vector<std::string>& faults() const { return faults_; }
+
+ private:
+  const std::string& source_;
+  std::vector<std::string> faults_;
+};
+
+std::string joined_lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const std::string& l : lines) out += (out.empty() ? "" : "\n") + l;
+  return out;
 }
 
 }  // namespace
 
 LoadedDataset load_dataset(const DatasetConfig& config, const std::string& source, const Backend& backend) {
-  Matrix<float> train = named(source, config.train, [&] { return load_features(config.train.resolved); });
-  const std::size_t dims = train.cols;
-  auto features = [&](const ArrayRef& ref) {
-    return named(source, ref, [&] {
-      Matrix<float> m = load_features(ref.resolved);
-      if (m.cols != dims)
-        throw InputError(ref.resolved + ": " + std::to_string(m.cols) + " columns, but the ID train features (" +
-                         config.train.resolved + ") have " + std::to_string(dims));
-      return m;
-    });
+  ArrayLoader loader(source);
+  nlohmann::json inputs = nlohmann::json::object();
+  auto record = [&](const std::string& name, const ArrayRef& ref, std::string hash) {
+    inputs[name] = {{"array", ref.written}, {"hash", std::move(hash)}};
+  };
+  std::optional<Matrix<float>> train = loader.attempt(config.train, load_features);
+  if (train) record("train", config.train, content_hash(*train));
+  auto features = [&](const std::string& name, const ArrayRef& ref) {
+    std::optional<Matrix<float>> m = loader.attempt(ref, load_features);
+    if (!m) return m;
+    record(name, ref, content_hash(*m));
+    if (train && m->cols != train->cols) {
+      loader.fault(ref, ref.resolved + ": " + std::to_string(m->cols) + " columns, but the ID train features (" +
+                            config.train.resolved + ") have " + std::to_string(train->cols));
+      return std::optional<Matrix<float>>();
+    }
+    return m;
   };
   std::vector<std::int32_t> labels;
   if (!config.train_labels.empty()) {
-    labels = named(source, config.train_labels, [&] {
-      auto l = load_labels(config.train_labels.resolved);
-      check_same_rows(train, config.train.resolved, l, config.train_labels.resolved);
-      return l;
-    });
+    if (auto l = loader.attempt(config.train_labels, load_labels)) {
+      record("train_labels", config.train_labels, content_hash(*l));
+      labels = std::move(*l);
+    }
   }
   std::optional<LinearHead> head;
   if (!config.head_weights.empty()) {
-    head = LinearHead{features(config.head_weights), {}};
-    for (double b : named(source, config.head_bias, [&] { return load_scores(config.head_bias.resolved); }))
-      head->bias.push_back(static_cast<float>(b));
+    auto weights = features("head_weights", config.head_weights);
+    auto bias = loader.attempt(config.head_bias, load_scores);
+    if (weights && bias) {
+      head = LinearHead{std::move(*weights), {}};
+      Matrix<float> as_row(1, bias->size());
+      for (std::size_t c = 0; c < bias->size(); ++c) as_row.data[c] = static_cast<float>((*bias)[c]);
+      record("head_bias", config.head_bias, content_hash(as_row));
+      head->bias = std::move(as_row.data);
+    }
   }
-  Matrix<float> test = features(config.test);
+  std::optional<Matrix<float>> test = features("test", config.test);
   std::vector<Matrix<float>> ood;
   for (const OodSet& set : config.ood) {
-    ood.push_back(features(set.features));
-    const Matrix<float>& o = ood.back();
-    if (o.rows == test.rows && std::memcmp(o.data.data(), test.data.data(), o.data.size() * sizeof(float)) == 0)
-      throw InputError(source + ": " + set.features.pointer + ": OOD set '" + set.name +
-                       "' holds exactly the ID test features (" + config.test.resolved + ")");
+    std::optional<Matrix<float>> o = features("ood/" + set.name, set.features);
+    if (!o) continue;
+    if (test && o->rows == test->rows && std::memcmp(o->data.data(), test->data.data(), o->data.size() * sizeof(float)) == 0)
+      loader.fault(set.features, "OOD set '" + set.name + "' holds exactly the ID test features (" + config.test.resolved + ")");
+    ood.push_back(std::move(*o));
   }
-  LoadedDataset out{named(source, config.train_labels.empty() ? config.train : config.train_labels,
-                          [&] { return FitContext(backend, std::move(train), std::move(labels), std::move(head)); }),
-                    std::move(test), std::move(ood)};
-  if (!config.val.empty()) out.context.set_validation(features(config.val));
+  std::optional<Matrix<float>> val;
+  if (!config.val.empty()) val = features("val", config.val);
+
+  std::optional<FitContext> context;
+  if (loader.faults().empty()) {  // the labels and the head are checked against the train features
+    try {
+      if (!labels.empty()) check_same_rows(*train, config.train.resolved, labels, config.train_labels.resolved);
+      context.emplace(backend, std::move(*train), std::move(labels), std::move(head));
+    } catch (const InputError& e) {
+      loader.fault(config.train_labels.empty() ? config.head_weights : config.train_labels, e.what());
+    }
+  }
+  if (!loader.faults().empty()) throw InputError(joined_lines(loader.faults()));
+  LoadedDataset out{std::move(*context), std::move(*test), std::move(ood), std::move(inputs)};
+  if (val) out.context.set_validation(std::move(*val));
   return out;
 }
 

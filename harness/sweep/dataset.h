@@ -1,9 +1,12 @@
 // The data of one sweep dataset in memory: the fit context over ID train (shared fits are cached there, so the probe,
-// covariances and autoencoders are made once per dataset and seed) and every test set, checked against each other.
+// covariances and autoencoders are made once per dataset and seed) and every test set, checked against each other,
+// with the content hash of every array it read.
 #pragma once
 
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "harness/fit/fit_context.h"
 #include "harness/sweep/config.h"
@@ -14,10 +17,12 @@ struct LoadedDataset {
   FitContext context;
   Matrix<float> test;
   std::vector<Matrix<float>> ood;  ///< in the order of DatasetConfig::ood
+  nlohmann::json inputs;           ///< per input ("train", "test", "ood/<name>", ...): {"array", "hash"}
 };
 
-/// Loads and checks every array of `config` (widths, label counts, an OOD set identical to the ID test set).
-/// Errors are InputErrors naming the array and where the config names it.
+/// Loads and checks every array of `config` (files and keys exist, finite values, widths, labels, an OOD set
+/// identical to the ID test set). Every fault found is reported at once: one InputError whose lines each name the
+/// config file, the JSON Pointer of the array and what is wrong.
 LoadedDataset load_dataset(const DatasetConfig& config, const std::string& config_source, const Backend& backend);
 
 }  // namespace oodbench

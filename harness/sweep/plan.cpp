@@ -22,10 +22,24 @@ std::string fnv1a_hex(const std::string& text) {
   return out;
 }
 
-std::vector<Cell> expand_plan(const SweepConfig& config) {
+namespace {
+
+/// What determines the data a dataset's cells see: the content of every input, and the OOD sets' names and shifts
+/// (the tables' columns). Paths are left out, so moving the data keeps the results.
+nlohmann::json dataset_identity(const DatasetConfig& dataset, const nlohmann::json& inputs) {
+  nlohmann::json hashes = nlohmann::json::object();
+  for (const auto& [name, input] : inputs.items()) hashes[name] = input.at("hash");
+  nlohmann::json ood = nlohmann::json::array();
+  for (const OodSet& o : dataset.ood) ood.push_back({o.name, o.shift});
+  return {{"modality", dataset.modality}, {"backbone", dataset.backbone}, {"inputs", hashes}, {"ood", ood}};
+}
+
+}  // namespace
+
+std::vector<Cell> expand_plan(const SweepConfig& config, const std::vector<nlohmann::json>& inputs, DeviceKind device) {
   std::vector<Cell> cells;
   for (std::size_t d = 0; d < config.datasets.size(); ++d) {
-    const nlohmann::json dataset = config.datasets[d].identity();
+    const nlohmann::json dataset = dataset_identity(config.datasets[d], inputs.at(d));
     for (std::size_t v = 0; v < config.detectors.size(); ++v) {
       const DetectorVariant& variant = config.detectors[v];
       std::vector<std::optional<std::int64_t>> seeds;
@@ -38,12 +52,13 @@ std::vector<Cell> expand_plan(const SweepConfig& config) {
         cell.seed = seed;
         cell.params = variant.params;
         if (seed) cell.params["seed"] = *seed;
-        cell.identity = {{"data_root", config.data_root},
+        cell.identity = {{"numbers_version", kNumbersVersion},
                          {"dataset", dataset},
                          {"detector", variant.detector},
                          {"label", variant.label},
-                         {"params", cell.params}};
-        if (config.tf32) cell.identity["precision"] = "tf32";  // fp32 ids stay what they always were
+                         {"params", cell.params},
+                         {"device", device == DeviceKind::cuda ? "cuda" : "cpu"},
+                         {"precision", config.tf32 ? "tf32" : "fp32"}};
         cell.id = fnv1a_hex(cell.identity.dump());
         cells.push_back(std::move(cell));
       }

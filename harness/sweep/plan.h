@@ -1,5 +1,5 @@
 // The plan of a sweep: the grid of a config expanded into independent cells (dataset x detector variant x seed), each
-// with a stable id, and the slice of it one shard runs.
+// with a content-addressed id, and the slice of it one shard runs.
 #pragma once
 
 #include <cstdint>
@@ -10,8 +10,13 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/sweep/config.h"
+#include "kernels/backend.h"
 
 namespace oodbench {
+
+/// Bumped whenever a change of oodbench moves the numbers a cell computes (a default, a definition), so that results
+/// of an older version are run again rather than mixed in. 2: pseudo-inverse cut, exact ridge, ASH top-k (0.2.0).
+inline constexpr int kNumbersVersion = 2;
 
 /// One unit of work: fit one detector variant on one dataset (with one seed) and score every test set of it.
 struct Cell {
@@ -20,11 +25,13 @@ struct Cell {
   std::size_t detector = 0;          ///< index into SweepConfig::detectors
   std::optional<std::int64_t> seed;  ///< for seeded detectors only
   nlohmann::json params;             ///< the variant's parameters with the seed filled in
-  nlohmann::json identity;           ///< dataset identity, detector, params, seed
+  nlohmann::json identity;           ///< what the cell computes from: input hashes, detector, params, seed, device
+                                     ///< class, precision, kNumbersVersion; never file names
 };
 
-/// All cells in a fixed order: datasets, then detector variants, then seeds (config order throughout).
-std::vector<Cell> expand_plan(const SweepConfig& config);
+/// All cells in a fixed order: datasets, then detector variants, then seeds (config order throughout). `inputs` are
+/// validate_sweep's content hashes, one per dataset; `device` the backend the cells run on.
+std::vector<Cell> expand_plan(const SweepConfig& config, const std::vector<nlohmann::json>& inputs, DeviceKind device);
 
 /// `--shard i/N`: cell k of the plan belongs to shard k mod N, so every shard gets a share of every detector.
 struct Shard {

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <sstream>
 
 #include "harness/io/arrays.h"
@@ -20,6 +21,16 @@ namespace fs = std::filesystem;
 std::size_t complete_prefix(const std::string& text) {
   const auto last = text.rfind('\n');
   return last == std::string::npos ? 0 : last + 1;
+}
+
+/// The time now as 20261123T224055Z, for file names.
+std::string utc_stamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char out[32];
+  std::strftime(out, sizeof out, "%Y%m%dT%H%M%SZ", &tm);
+  return out;
 }
 
 [[noreturn]] void fail_errno(const fs::path& path, const std::string& what) {
@@ -67,7 +78,14 @@ RecordsFile read_records_file(const fs::path& dir, std::vector<std::string>* war
 fs::path records_path(const fs::path& dir) { return dir / "records.jsonl"; }
 
 std::vector<nlohmann::json> read_records(const fs::path& dir, std::vector<std::string>* warnings) {
-  return read_records_file(dir, warnings).records;
+  std::vector<nlohmann::json> records = read_records_file(dir, warnings).records;
+  const std::set<std::string> plan = read_plan(dir);
+  if (plan.empty()) return records;
+  const auto outside = std::erase_if(records, [&](const nlohmann::json& r) { return !plan.count(r["cell"].get<std::string>()); });
+  if (outside > 0 && warnings)
+    warnings->push_back(records_path(dir).string() + ": left out " + std::to_string(outside) +
+                        " records of cells outside the folder's plan (plan.json)");
+  return records;
 }
 
 void write_records(const fs::path& dir, const std::vector<nlohmann::json>& records) {
@@ -76,30 +94,72 @@ void write_records(const fs::path& dir, const std::vector<nlohmann::json>& recor
   write_text_atomic(records_path(dir).string(), text);
 }
 
-RecordStore::RecordStore(const fs::path& dir) : dir_(dir) {
+FolderLock::FolderLock(const fs::path& dir, const std::string& what) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw InputError(dir.string() + ": cannot create the output folder (" + ec.message() + ")");
   const fs::path lock = dir / ".lock";
-  lock_fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd_ < 0) fail_errno(dir, "cannot write to the output folder");
-  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-    ::close(lock_fd_);
-    throw InputError(dir.string() + ": another oodbench run is writing to this folder");
+  fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) fail_errno(dir, "cannot write to the output folder");
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    std::string holder = read_text_file(lock.string());
+    while (!holder.empty() && holder.back() == '\n') holder.pop_back();
+    ::close(fd_);
+    throw InputError(dir.string() + ": in use by another oodbench process (" + (holder.empty() ? "unknown" : holder) +
+                     "); wait for it to finish, or write to another folder");
   }
+  // Who holds it, for the message above; a crashed holder's line is harmless: the kernel has dropped its lock.
+  const std::string who = "pid " + std::to_string(::getpid()) + ": " + what + "\n";
+  if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, who.data(), who.size(), 0) < 0) fail_errno(lock, "cannot write");
+}
+
+FolderLock::~FolderLock() {
+  if (fd_ >= 0) ::close(fd_);  // releases the flock
+}
+
+std::set<std::string> read_plan(const fs::path& dir) {
+  const fs::path path = dir / "plan.json";
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return {};
+  const nlohmann::json plan = nlohmann::json::parse(read_text_file(path.string()), nullptr, false);
+  if (plan.is_discarded() || !plan.contains("cells") || !plan["cells"].is_array())
+    throw InputError(path.string() + ": not a plan file (expected {\"cells\": [ids]}); run the sweep again");
+  return plan["cells"].get<std::set<std::string>>();
+}
+
+void write_plan(const fs::path& dir, const std::vector<std::string>& cell_ids) {
+  write_text_atomic((dir / "plan.json").string(), nlohmann::json({{"cells", cell_ids}}).dump(1) + "\n");
+}
+
+RecordStore::RecordStore(const fs::path& dir, const std::set<std::string>& plan, const std::string& what)
+    : dir_(dir), lock_(dir, what) {
   const fs::path path = records_path(dir);
-  const RecordsFile existing = read_records_file(dir, &warnings_);
-  for (const nlohmann::json& r : existing.records) finished_.insert(r["cell"].get<std::string>());
+  RecordsFile existing = read_records_file(dir, &warnings_);
+  std::string kept, other;
+  for (nlohmann::json& r : existing.records) {
+    const std::string id = r["cell"].get<std::string>();
+    if (plan.count(id)) {
+      kept += r.dump() + "\n";
+      finished_.insert(id);
+    } else {
+      other += r.dump() + "\n";
+      ++moved_;
+    }
+  }
+  if (moved_ > 0) {  // aside first, then the records file without them: a crash between loses nothing
+    moved_to_ = dir / ("records.set-aside-" + utc_stamp() + ".jsonl");
+    write_text_atomic(moved_to_.string(), other);
+    write_text_atomic(path.string(), kept);
+  }
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0) fail_errno(path, "cannot open for appending");
   // Cut a torn last line off, so that the next record starts on a line of its own.
-  if (existing.whole_bytes < existing.size && ::ftruncate(fd_, static_cast<off_t>(existing.whole_bytes)) != 0)
+  if (moved_ == 0 && existing.whole_bytes < existing.size && ::ftruncate(fd_, static_cast<off_t>(existing.whole_bytes)) != 0)
     fail_errno(path, "cannot repair");
 }
 
 RecordStore::~RecordStore() {
   if (fd_ >= 0) ::close(fd_);
-  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
 }
 
 void RecordStore::append(const nlohmann::json& record) {

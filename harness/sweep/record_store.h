@@ -2,7 +2,9 @@
 //
 // A record is appended with a single write() to a file opened O_APPEND, then fsync'd: a crash leaves the file with
 // whole records only, except, at worst, a torn last line (power loss mid-write), which readers skip and the next
-// run cuts off. A lock file keeps two runs from writing one folder at the same time.
+// run cuts off. An advisory lock (flock on <dir>/.lock, released by the kernel when its holder exits, crashed or not)
+// keeps two writers out of one folder. A folder holds the records of one plan only: opening it for a plan moves the
+// records of other cells (another config, other inputs, another version) aside into a file of their own.
 #pragma once
 
 #include <filesystem>
@@ -14,7 +16,8 @@
 
 namespace oodbench {
 
-/// The records of `dir` (empty if it has none), in file order, without duplicates (the first record of an id wins).
+/// The records of `dir` (empty if it has none), in file order, without duplicates (the first record of an id wins),
+/// and only those of the folder's plan when it has one.
 /// Problems that lose nothing (a torn last line, a duplicate) are added to `warnings`; a damaged line in the middle of
 /// the file is an InputError naming the file and line.
 std::vector<nlohmann::json> read_records(const std::filesystem::path& dir, std::vector<std::string>* warnings = nullptr);
@@ -22,11 +25,29 @@ std::vector<nlohmann::json> read_records(const std::filesystem::path& dir, std::
 /// Writes `records` as the whole records file of `dir`, atomically (for merge).
 void write_records(const std::filesystem::path& dir, const std::vector<nlohmann::json>& records);
 
+/// The one writer's lock of a result folder: an InputError naming the process that holds it otherwise.
+class FolderLock {
+ public:
+  /// Creates `dir` if needed and locks it for `what` (e.g. "oodbench run configs/x.json").
+  FolderLock(const std::filesystem::path& dir, const std::string& what);
+  ~FolderLock();
+  FolderLock(const FolderLock&) = delete;
+  FolderLock& operator=(const FolderLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+/// The cell ids of the whole plan a folder's records belong to (all shards), written by `run` as <dir>/plan.json;
+/// empty when the folder has none (written before oodbench 0.2).
+std::set<std::string> read_plan(const std::filesystem::path& dir);
+void write_plan(const std::filesystem::path& dir, const std::vector<std::string>& cell_ids);
+
 class RecordStore {
  public:
-  /// Creates `dir` if needed, takes its lock (an InputError if another run holds it) and reads the ids already
-  /// finished, cutting off a torn last line.
-  explicit RecordStore(const std::filesystem::path& dir);
+  /// Takes the folder's lock for `what`, moves the records of cells outside `plan` aside (see moved_aside()), and
+  /// reads the ids already finished, cutting off a torn last line.
+  RecordStore(const std::filesystem::path& dir, const std::set<std::string>& plan, const std::string& what);
   ~RecordStore();
   RecordStore(const RecordStore&) = delete;
   RecordStore& operator=(const RecordStore&) = delete;
@@ -36,11 +57,15 @@ class RecordStore {
   void append(const nlohmann::json& record);
   /// What opening found and repaired (a torn last line, duplicates).
   const std::vector<std::string>& warnings() const { return warnings_; }
+  /// How many records of other cells opening moved aside, and the file they went to (empty path if none).
+  std::pair<std::size_t, std::filesystem::path> moved_aside() const { return {moved_, moved_to_}; }
 
  private:
   std::filesystem::path dir_;
-  int lock_fd_ = -1;
+  FolderLock lock_;
   int fd_ = -1;
+  std::size_t moved_ = 0;
+  std::filesystem::path moved_to_;
   std::set<std::string> finished_;
   std::vector<std::string> warnings_;
 };

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <iostream>
 #include <map>
+#include <set>
 
 #include "harness/git_commit.h"
 #include "harness/io/arrays.h"
@@ -13,7 +14,9 @@
 #include "harness/sweep/dataset.h"
 #include "harness/sweep/progress.h"
 #include "harness/sweep/record_store.h"
+#include "harness/sweep/validate.h"
 #include "harness/version.h"
+#include "kernels/error.h"
 
 namespace oodbench {
 namespace {
@@ -38,13 +41,22 @@ const char* git_commit() { return OODBENCH_GIT_COMMIT; }
 
 namespace {
 
-RunSummary run_in(const SweepConfig& config, const RunOptions& options, const Backend& backend, RunSummary& summary) {
-  RecordStore store(options.out);
+RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& inputs, const RunOptions& options,
+                  const Backend& backend, RunSummary& summary) {
+  const std::vector<Cell> plan = expand_plan(config, inputs, backend.kind());
+  std::set<std::string> plan_ids;
+  for (const Cell& c : plan) plan_ids.insert(c.id);
+  RecordStore store(options.out, plan_ids, "oodbench run " + config.source);
   for (const std::string& w : store.warnings()) std::cerr << "oodbench: warning: " << w << '\n';
-  // The config beside the records: `report` takes its table settings from it.
+  if (const auto [moved, to] = store.moved_aside(); moved > 0)
+    std::cerr << "oodbench: " << options.out.string() << ": moved " << moved << " records of cells this config no "
+              << "longer has (other inputs, detectors, sets or oodbench version) to " << to.filename().string() << '\n';
+  // The config and the plan beside the records: `report` takes its settings from one, `merge` checks the other.
   write_text_atomic((options.out / "config.json").string(), config.document.dump(2) + "\n");
+  std::vector<std::string> ids;
+  for (const Cell& c : plan) ids.push_back(c.id);
+  write_plan(options.out, ids);
 
-  const std::vector<Cell> plan = expand_plan(config);
   std::map<std::size_t, std::vector<const Cell*>> todo;  // by dataset, in plan order
   for (std::size_t k = 0; k < plan.size(); ++k) {
     if (!options.shard.owns(k)) continue;
@@ -68,10 +80,14 @@ RunSummary run_in(const SweepConfig& config, const RunOptions& options, const Ba
     const DatasetConfig& dataset = config.datasets[d];
     const auto load_start = std::chrono::steady_clock::now();
     LoadedDataset data = load_dataset(dataset, config.source, backend);
+    if (data.inputs != inputs[d])
+      throw InputError(config.source + ": " + dataset.pointer + ": the data of " + dataset.name() +
+                       " changed while the sweep ran; run it again");
     double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
     for (const Cell* cell : cells) {
       const auto start = std::chrono::steady_clock::now();
       nlohmann::json record = run_cell(config, *cell, data);
+      record["inputs"] = data.inputs;
       record["timings"]["load_s"] = load_s;  // the dataset's load, charged to its first cell
       load_s = 0;
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -94,8 +110,9 @@ RunSummary run_sweep(const SweepConfig& config, const RunOptions& options, const
   std::error_code ec;
   const bool existed = std::filesystem::exists(options.out, ec);
   RunSummary summary;
+  const std::vector<nlohmann::json> inputs = validate_sweep(config, backend);  // before the folder exists
   try {
-    return run_in(config, options, backend, summary);
+    return run_in(config, inputs, options, backend, summary);
   } catch (...) {
     // A run that fails before finishing any cell leaves no folder behind it did not find.
     if (!existed && summary.ran == 0) std::filesystem::remove_all(options.out, ec);

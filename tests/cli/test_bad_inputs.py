@@ -171,7 +171,7 @@ with tempfile.TemporaryDirectory() as t:
     config_case("k larger than the train set", lambda c: c["detectors"][0].update(params={"k": 41}),
                 ["toy/b", 'detector "knn" (/detectors/0)', "k = 41"])
     config_case("class-conditional detector without labels", lambda c: dataset(c)["train"].pop("labels"),
-                ['detector "mahalanobis"', "needs ID train class labels"], created_by_run=False)  # knn's record stays
+                ["detector 'mahalanobis' needs ID train class labels", "which dataset toy/b"])  # found before any cell
 
     # Command line and output locations.
     out = tmp / "out"

@@ -1,0 +1,21 @@
+// Content hashes of the arrays a run reads (xxHash's XXH3, 64 bits): what a sweep cell's id covers, so that editing
+// a file in place reruns the cells that read it and touching it without a change reruns nothing. The hash covers
+// the data as read (after dtype conversion) and its shape, not the file's bytes: the same numbers in .npy or .npz
+// give the same hash.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "kernels/matrix.h"
+
+namespace oodbench {
+
+/// "xxh3:" and 16 hex digits over the shape and the elements of `m`.
+std::string content_hash(const Matrix<float>& m);
+/// The same for a 1-D array of labels.
+std::string content_hash(std::span<const std::int32_t> labels);
+
+}  // namespace oodbench
