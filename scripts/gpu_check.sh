@@ -82,7 +82,7 @@ if wants quickstart; then
     note "quickstart --device $device: exit $? in ${SECONDS} s"
   done
   "$build/harness/oodbench" check /tmp/qs-cpu --write-baseline /tmp/qs-cpu.json >/dev/null 2>&1
-  # METHODS.md: closed-form scores within 1e-4; trained models (the autoencoder) AUROC within 0.01.
+  # docs/methods.md: closed-form scores within 1e-4; trained models (the autoencoder) AUROC within 0.01.
   "$build/harness/oodbench" check /tmp/qs-cuda --baseline /tmp/qs-cpu.json --tolerance 1e-4 \
     --detector-tolerance mars=0.01 --detector-tolerance ae_l2=0.01 >"$logs/quickstart-check.log" 2>&1
   note "quickstart cuda vs cpu (oodbench check, 1e-4; mars and ae_l2 0.01): exit $?"

@@ -1,4 +1,4 @@
-// AE-L2, METHODS.md "Reconstruction-based": the MaRS autoencoder's squared residual norm, s = ‖x - g(f(x))‖²
+// AE-L2, docs/methods.md#ae_l2: the MaRS autoencoder's squared residual norm, s = ‖x - g(f(x))‖²
 // (in the preprocessed space). MaRS's baseline: the same autoencoder, no covariance.
 // Tested against a NumPy reference from the same weights in tests/detectors/test_mars.py.
 #include "harness/detectors/autoencoder_params.h"
@@ -24,7 +24,7 @@ class AeL2 final : public Detector {
 };
 
 OODBENCH_REGISTER_DETECTOR(AeL2, {"ae_l2", "s = ||x - g(f(x))||^2, the MaRS autoencoder's residual norm",
-                                  "METHODS.md Reconstruction-based (AE-L2)", false, false, autoencoder_params()})
+                                  "docs/methods.md#ae_l2", false, false, autoencoder_params()})
 
 }  // namespace
 }  // namespace oodbench

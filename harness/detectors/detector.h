@@ -29,7 +29,7 @@ struct ParamSpec {
 struct DetectorInfo {
   std::string name;        ///< registry key, e.g. "knn"
   std::string summary;     ///< the score in one line
-  std::string reference;   ///< METHODS.md section and paper
+  std::string reference;   ///< docs/methods.md section and paper
   bool needs_labels = false;  ///< needs ID train class labels (class-conditional statistics or a trained probe)
   bool needs_head = false;    ///< needs a linear head: supplied (--head/--bias) or a probe trained on labels
   std::vector<ParamSpec> params;

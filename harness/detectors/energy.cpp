@@ -1,4 +1,4 @@
-// Energy (Liu et al. 2020), METHODS.md "Logit-based baselines": s = -T logsumexp(z / T), computed stably.
+// Energy (Liu et al. 2020), docs/methods.md#energy: s = -T logsumexp(z / T), computed stably.
 // Tested against a float64 NumPy reference in tests/detectors/test_detectors_reference.py.
 #include "harness/detectors/logit_detector.h"
 #include "kernels/error.h"
@@ -22,7 +22,7 @@ class Energy final : public LogitDetector {
 
 OODBENCH_REGISTER_DETECTOR(Energy, {
                                        "energy", "s = -T logsumexp(z / T)",
-                                       "METHODS.md Logit-based; Liu et al., NeurIPS 2020", false, true,
+                                       "docs/methods.md#energy; Liu et al., NeurIPS 2020", false, true,
                                        {{"temperature", 1.0, "temperature T > 0", {}}}})
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Entropy of the softmax, METHODS.md "Logit-based baselines": s = -Σ_c p_c log p_c (high entropy = more OOD).
+// Entropy of the softmax, docs/methods.md#entropy: s = -Σ_c p_c log p_c (high entropy = more OOD).
 // Tested against a float64 NumPy reference in tests/detectors/test_detectors_reference.py.
 #include "harness/detectors/logit_detector.h"
 #include "kernels/rowwise.h"
@@ -23,7 +23,7 @@ class Entropy final : public LogitDetector {
 };
 
 OODBENCH_REGISTER_DETECTOR(Entropy, {"entropy", "s = -sum_c p_c log p_c",
-                                                            "METHODS.md Logit-based", false, true, {}})
+                                                            "docs/methods.md#entropy", false, true, {}})
 
 }  // namespace
 }  // namespace oodbench

@@ -1,5 +1,5 @@
-// fDBD, fast decision-boundary distance on the linear head (Liu & Qin, ICML 2024), METHODS.md "Feature-space
-// baselines": ŷ = argmax z; s = -[(1/(C-1)) Σ_{c≠ŷ} |z_ŷ - z_c| / ‖w_ŷ - w_c‖₂] / ‖x - μ‖₂, μ the ID train mean.
+// fDBD, fast decision-boundary distance on the linear head (Liu & Qin, ICML 2024), docs/methods.md#fdbd:
+// ŷ = argmax z; s = -[(1/(C-1)) Σ_{c≠ŷ} |z_ŷ - z_c| / ‖w_ŷ - w_c‖₂] / ‖x - μ‖₂, μ the ID train mean.
 // Tested against a float64 NumPy reference in tests/detectors/test_fdbd.py.
 #include <cmath>
 
@@ -55,7 +55,7 @@ class Fdbd final : public Detector {
 };
 
 OODBENCH_REGISTER_DETECTOR(Fdbd, {"fdbd", "s = -mean_{c != yhat} |z_yhat - z_c| / ||w_yhat - w_c|| / ||x - mu||",
-                                  "METHODS.md Feature-space; Liu & Qin, ICML 2024", false, true, {}})
+                                  "docs/methods.md#fdbd; Liu & Qin, ICML 2024", false, true, {}})
 
 }  // namespace
 }  // namespace oodbench

@@ -1,4 +1,4 @@
-// GradNorm on the linear head (Huang et al. 2021), METHODS.md "Logit-based baselines": the L1 norm of
+// GradNorm on the linear head (Huang et al. 2021), docs/methods.md#gradnorm: the L1 norm of
 // ∂KL(u ‖ softmax(z))/∂W is (Σ_c |p_c - 1/C|)(Σ_j |x_j|); s = -that.
 // Tested against a float64 NumPy reference in tests/detectors/test_detectors_reference.py.
 #include <cmath>
@@ -33,7 +33,7 @@ class GradNorm final : public Detector {
 
 OODBENCH_REGISTER_DETECTOR(GradNorm, {
                                          "gradnorm", "s = -(sum_c |p_c - 1/C|)(sum_j |x_j|)",
-                                         "METHODS.md Logit-based; Huang et al., NeurIPS 2021", false, true, {}})
+                                         "docs/methods.md#gradnorm; Huang et al., NeurIPS 2021", false, true, {}})
 
 }  // namespace
 }  // namespace oodbench

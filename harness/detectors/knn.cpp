@@ -1,4 +1,4 @@
-// Deep kNN (Sun et al. 2022), METHODS.md "Feature-space baselines": s = ‖x̂ - x̂_(k)‖₂, the distance from the
+// Deep kNN (Sun et al. 2022), docs/methods.md#knn: s = ‖x̂ - x̂_(k)‖₂, the distance from the
 // L2-normalised query to its k-th nearest normalised ID train vector. Tiled on the backend: memory is bounded by the
 // tile (1024 queries x 4096 train rows of float32 on the CPU), never the whole query x train matrix.
 // Tested against faiss IndexFlatL2 in tests/detectors/test_detectors_reference.py.
@@ -34,7 +34,7 @@ class Knn final : public Detector {
 };
 
 OODBENCH_REGISTER_DETECTOR(Knn, {"knn", "s = distance of the normalised x to its k-th nearest normalised ID train row",
-                                 "METHODS.md Feature-space; Sun et al., ICML 2022", false, false,
+                                 "docs/methods.md#knn; Sun et al., ICML 2022", false, false,
                                  {{"k", 50, "neighbour rank k (<= number of train rows)", {}}}})
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Mahalanobis (Lee et al. 2018, penultimate layer, no input perturbation), METHODS.md "Feature-space baselines":
+// Mahalanobis (Lee et al. 2018, penultimate layer, no input perturbation), docs/methods.md#mahalanobis:
 // s = min_c (x - μ_c)ᵀ P (x - μ_c), shared within-class covariance, P its pseudo-inverse (rcond), optional ridge or
 // Ledoit-Wolf shrinkage. Scored as the nearest whitened class mean: one n x D x rank product, no n x n matrix.
 // Follows OpenOOD's mds_postprocessor.py (scikit-learn's EmpiricalCovariance().precision_); docs/methods.md#mahalanobis.
@@ -28,7 +28,7 @@ class Mahalanobis final : public Detector {
 };
 
 OODBENCH_REGISTER_DETECTOR(Mahalanobis, {"mahalanobis", "s = min_c (x - mu_c)^T pinv(Sigma) (x - mu_c), shared Sigma",
-                                         "METHODS.md Feature-space; Lee et al., NeurIPS 2018", true, false,
+                                         "docs/methods.md#mahalanobis; Lee et al., NeurIPS 2018", true, false,
                                          covariance_params()})
 
 }  // namespace

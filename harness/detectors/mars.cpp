@@ -1,4 +1,4 @@
-// MaRS, METHODS.md "Reconstruction-based": an autoencoder learns the ID embeddings; a sample is scored by the
+// MaRS, docs/methods.md#mars: an autoencoder learns the ID embeddings; a sample is scored by the
 // Mahalanobis distance of its reconstruction residual r = x - g(f(x)), s = rᵀ Σ⁺ r, Σ the covariance of ID residuals
 // (train or val split). Options: centring (score r - r̄ instead of the raw r, which the paper uses), shrinkage,
 // and the ablations `mode = diagonal` (Σ's diagonal only) and `mode = low_pca` (the `low_dims` lowest-variance
@@ -118,7 +118,7 @@ class Mars final : public Detector {
 };
 
 OODBENCH_REGISTER_DETECTOR(Mars, {"mars", "s = r^T pinv(Sigma_r) r, r = x - g(f(x)) the autoencoder residual",
-                                  "METHODS.md Reconstruction-based (MaRS)", false, false, mars_params()})
+                                  "docs/methods.md#mars", false, false, mars_params()})
 
 }  // namespace
 }  // namespace oodbench

@@ -1,4 +1,4 @@
-// MaxLogit (Hendrycks et al. 2022), METHODS.md "Logit-based baselines": s = -max_c z_c.
+// MaxLogit (Hendrycks et al. 2022), docs/methods.md#maxlogit: s = -max_c z_c.
 // Tested against a float64 NumPy reference in tests/detectors/test_detectors_reference.py.
 #include "harness/detectors/logit_detector.h"
 #include "kernels/rowwise.h"
@@ -15,7 +15,7 @@ class MaxLogit final : public LogitDetector {
 };
 
 OODBENCH_REGISTER_DETECTOR(MaxLogit, {"maxlogit", "s = -max_c z_c",
-                                                             "METHODS.md Logit-based; Hendrycks et al., ICML 2022",
+                                                             "docs/methods.md#maxlogit; Hendrycks et al., ICML 2022",
                                                              false, true, {}})
 
 }  // namespace

@@ -1,4 +1,4 @@
-// MSP (Hendrycks & Gimpel 2017), METHODS.md "Logit-based baselines": s = -max_c softmax(z)_c.
+// MSP (Hendrycks & Gimpel 2017), docs/methods.md#msp: s = -max_c softmax(z)_c.
 // Tested against a float64 NumPy reference in tests/detectors/test_detectors_reference.py.
 #include <vector>
 
@@ -17,7 +17,7 @@ class Msp final : public LogitDetector {
 };
 
 OODBENCH_REGISTER_DETECTOR(Msp, {"msp", "s = -max_c softmax(z)_c",
-                                                        "METHODS.md Logit-based; Hendrycks & Gimpel, ICLR 2017",
+                                                        "docs/methods.md#msp; Hendrycks & Gimpel, ICLR 2017",
                                                         false, true, {}})
 
 }  // namespace

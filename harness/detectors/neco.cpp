@@ -1,4 +1,4 @@
-// NECO (Ammar et al., ICLR 2024), METHODS.md "Feature-space baselines": standardise with the ID train mean and std,
+// NECO (Ammar et al., ICLR 2024), docs/methods.md#neco: standardise with the ID train mean and std,
 // PCA fitted on the standardised ID train keeping d components (capped at D); ratio = ‖PCA(x_std)‖ / ‖x_std‖;
 // s = -ratio · max_c z_c (use_maxlogit) or -ratio.
 // Tested against a float64 NumPy reference in tests/detectors/test_detectors_reference.py.
@@ -57,7 +57,7 @@ class Neco final : public Detector {
 };
 
 OODBENCH_REGISTER_DETECTOR(Neco, {"neco", "s = -(||PCA_d(x_std)|| / ||x_std||) * max_c z_c",
-                                  "METHODS.md Feature-space; Ammar et al., ICLR 2024", false, true,
+                                  "docs/methods.md#neco; Ammar et al., ICLR 2024", false, true,
                                   {{"dims", 100, "PCA components kept (capped at D)", {}},
                                    {"use_maxlogit", true, "multiply the ratio by the max logit", {}}}})
 

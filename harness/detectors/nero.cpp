@@ -1,4 +1,4 @@
-// NERO (Chhetri et al., MICCAI 2025), METHODS.md "NERO", as in the authors' official code:
+// NERO (Chhetri et al., MICCAI 2025), docs/methods.md#nero, as in the authors' official code:
 //  1. relevance R = a' ⊙ (W'ᵀ (p ⊘ f)) with a' = [a, 1], W' = [W | b], f = W' a', p = softmax(f) (LRP-0 through
 //     the head, every class weighted by its probability; Σ_j R_j = 1; harness/fit/relevance.h). |f_c| < 1e-12 is
 //     replaced by sign(f_c) · 1e-12 (+1e-12 for f_c = 0) so that the division stays finite;
@@ -195,7 +195,7 @@ class Nero final : public Detector {
 };
 
 OODBENCH_REGISTER_DETECTOR(Nero, {"nero", "s = (min_c ||PCA(R(x)) - mu_c||_1 + lambda |R_bias(x)|) * rho(x)",
-                                  "METHODS.md NERO; Chhetri et al., MICCAI 2025 (official code)", true, true,
+                                  "docs/methods.md#nero; Chhetri et al., MICCAI 2025 (official code)", true, true,
                                   {{"k", 175, "number of most negative relevances in the feature-norm factor (capped at D)", {}},
                                    {"pca_dims", 0, "PCA components of the relevance; 0 means int(2D/3)", {}}}})
 

@@ -1,4 +1,4 @@
-// PCA reconstruction error, METHODS.md "Feature-space baselines": s = ‖x - x̂‖², x̂ = μ + U Uᵀ (x - μ), U the top
+// PCA reconstruction error, docs/methods.md#pca: s = ‖x - x̂‖², x̂ = μ + U Uᵀ (x - μ), U the top
 // principal directions of the centred ID train features that together explain `variance` of their variance.
 // Tested against a float64 NumPy reference in tests/detectors/test_detectors_reference.py.
 #include <algorithm>
@@ -54,7 +54,7 @@ class Pca final : public Detector {
 };
 
 OODBENCH_REGISTER_DETECTOR(Pca, {"pca", "s = ||x - mu - U U^T (x - mu)||^2, U explaining `variance` of ID variance",
-                                 "METHODS.md Feature-space", false, false,
+                                 "docs/methods.md#pca", false, false,
                                  {{"variance", 0.9, "fraction of ID train variance the kept directions explain", {}}}})
 
 }  // namespace

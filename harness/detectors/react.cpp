@@ -1,4 +1,4 @@
-// ReAct + Energy (Sun et al. 2021), METHODS.md "Logit-based baselines": clip features at the p-th percentile of all
+// ReAct + Energy (Sun et al. 2021), docs/methods.md#react: clip features at the p-th percentile of all
 // ID train feature values (NumPy's linear interpolation), z = W min(x, t) + b, s = -logsumexp(z).
 // Tested against a float64 NumPy reference in tests/detectors/test_detectors_reference.py.
 #include <algorithm>
@@ -33,7 +33,7 @@ class ReAct final : public Detector {
 };
 
 OODBENCH_REGISTER_DETECTOR(ReAct, {"react", "s = -logsumexp(W min(x, t) + b), t = p-th percentile of ID train values",
-                                   "METHODS.md Logit-based; Sun et al., NeurIPS 2021", false, true,
+                                   "docs/methods.md#react; Sun et al., NeurIPS 2021", false, true,
                                    {{"percentile", 90.0, "clipping percentile p of all ID train feature values", {}}}})
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Relative Mahalanobis (Ren et al. 2021), METHODS.md "Feature-space baselines": s = min_c [d_c(x) - d_0(x)], d_c the
+// Relative Mahalanobis (Ren et al. 2021), docs/methods.md#rmds: s = min_c [d_c(x) - d_0(x)], d_c the
 // class-conditional Mahalanobis distance (shared covariance), d_0 the distance to the global mean under the global
 // covariance. Follows OpenOOD's rmds_postprocessor.py; docs/methods.md#rmds. Tested against scikit-learn's
 // EmpiricalCovariance().precision_ in tests/detectors/test_detectors_reference.py.
@@ -31,7 +31,7 @@ class Rmds final : public Detector {
 };
 
 OODBENCH_REGISTER_DETECTOR(Rmds, {"rmds", "s = min_c d_c(x) - d_0(x), d_0 the Mahalanobis distance to the global fit",
-                                  "METHODS.md Feature-space; Ren et al., arXiv:2106.09022", true, false,
+                                  "docs/methods.md#rmds; Ren et al., arXiv:2106.09022", true, false,
                                   covariance_params()})
 
 }  // namespace

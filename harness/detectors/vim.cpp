@@ -1,4 +1,4 @@
-// ViM (Wang et al. 2022), METHODS.md "Feature-space baselines": origin u = -pinv(W) b; R spans the D - D_p
+// ViM (Wang et al. 2022), docs/methods.md#vim: origin u = -pinv(W) b; R spans the D - D_p
 // smallest-eigenvalue directions of Σ_u = (1/N) Σ_i (x_i - u)(x_i - u)ᵀ; r(x) = ‖Rᵀ(x - u)‖;
 // α = mean_i max_c z_c(x_i) / mean_i r(x_i) on ID train; s = α r(x) - logsumexp(z).
 // Tested against a float64 NumPy reference in tests/detectors/test_detectors_reference.py.
@@ -96,7 +96,7 @@ class Vim final : public Detector {
 };
 
 OODBENCH_REGISTER_DETECTOR(Vim, {"vim", "s = alpha ||R^T (x - u)|| - logsumexp(z)",
-                                 "METHODS.md Feature-space; Wang et al., CVPR 2022", false, true,
+                                 "docs/methods.md#vim; Wang et al., CVPR 2022", false, true,
                                  {{"principal_dims", 0, "principal subspace size D_p; 0 means D / 2", {}}}})
 
 }  // namespace

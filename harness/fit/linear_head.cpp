@@ -61,7 +61,7 @@ struct ProbeProblem {
   }
 };
 
-/// What both liblbfgs callbacks receive: the objective, and the absolute gradient tolerance METHODS.md specifies.
+/// What both liblbfgs callbacks receive: the objective, and the absolute gradient tolerance docs/methods.md specifies.
 struct SolverState {
   ProbeProblem* problem;
   double tolerance;

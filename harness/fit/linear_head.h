@@ -1,5 +1,5 @@
 // The linear classification head z = W x + b that the logit-based detectors read: supplied by the dataset, or the
-// multinomial logistic-regression probe of METHODS.md trained on ID train features.
+// multinomial logistic-regression probe of docs/methods.md trained on ID train features.
 #pragma once
 
 #include <cstdint>

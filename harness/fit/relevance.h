@@ -1,4 +1,4 @@
-// LRP-0 relevance of the inputs of a linear head, with the bias as an extra input (METHODS.md NERO, step 1):
+// LRP-0 relevance of the inputs of a linear head, with the bias as an extra input (docs/methods.md#nero, step 1):
 // R = a' ⊙ (W'ᵀ (p ⊘ f)), a' = [a, 1], W' = [W | b], f = W' a', p = softmax(f). Σ_j R_j = 1 for every row.
 #pragma once
 

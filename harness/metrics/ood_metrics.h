@@ -1,4 +1,4 @@
-// OOD detection metrics, exactly as METHODS.md defines them (scikit-learn's definitions, reproduced to 1e-9).
+// OOD detection metrics, exactly as docs/methods.md defines them (scikit-learn's definitions, reproduced to 1e-9).
 // Scores are outlier scores: higher = more OOD. Everything comes from one sort: O(n log n), exact with ties.
 #pragma once
 
@@ -48,7 +48,7 @@ class RankedScores {
   /// The ROC curve with OOD positive, sampled on `points` false-positive rates 0, 1/(points-1), ..., 1: the highest
   /// true-positive rate reached at or below each (what a plotted ROC step curve shows there).
   std::vector<double> roc_tpr_on_grid(std::size_t points = 101) const;
-  /// Percentile bootstrap (METHODS.md): ID and OOD scores resampled independently with replacement, `resamples`
+  /// Percentile bootstrap (docs/methods.md): ID and OOD scores resampled independently with replacement, `resamples`
   /// times, from `seed`. Each resample costs O(n), not a sort: it only recounts the tie groups.
   MetricIntervals bootstrap(std::size_t resamples, std::uint64_t seed) const;
 

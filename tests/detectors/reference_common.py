@@ -1,5 +1,5 @@
 """What every detector reference test shares: the bundled real embeddings, a fixed linear head, running
-`oodbench score`, and comparing its scores with a float64 reference within METHODS.md's tolerances
+`oodbench score`, and comparing its scores with a float64 reference within docs/methods.md's tolerances
 (‖s - s_ref‖ / ‖s_ref‖ <= 1e-4 per test set, AUROC within 1e-4).
 
 A test script imports this module and is run as: SCRIPT OODBENCH_BINARY DATA_DIR

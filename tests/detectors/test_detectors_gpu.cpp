@@ -1,4 +1,4 @@
-// Every registered detector on the CUDA backend against the CPU backend, same inputs, within METHODS.md's GPU vs CPU
+// Every registered detector on the CUDA backend against the CPU backend, same inputs, within docs/methods.md's GPU vs CPU
 // tolerance (1e-4 relative). Skipped, with the reason, where no GPU is usable.
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""fdbd against a float64 NumPy reference written from METHODS.md, on the bundled data and by hand."""
+"""fdbd against a float64 NumPy reference written from docs/methods.md, on the bundled data and by hand."""
 import numpy as np
 from reference_common import W_head, X, Tally, logits
 

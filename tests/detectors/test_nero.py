@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""nero against a float64 NumPy reference of each of METHODS.md's six NERO steps, written here independently,
+"""nero against a float64 NumPy reference of each of docs/methods.md's six NERO steps, written here independently,
 on the bundled data with a supplied head (‖s - s_ref‖ / ‖s_ref‖ <= 1e-4), plus the explain command."""
 import json
 import subprocess

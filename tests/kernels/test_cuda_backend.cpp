@@ -1,4 +1,4 @@
-// Every CUDA backend primitive against the CPU backend on random inputs (METHODS.md: closed-form results within 1e-4
+// Every CUDA backend primitive against the CPU backend on random inputs (docs/methods.md: closed-form results within 1e-4
 // relative; selections and sorts exact). Integer-valued inputs make every float product exact, so there the GPU must
 // equal the CPU bit for bit, ties included. Each test skips itself, with the reason, where no GPU is usable.
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`oodbench eval` against scikit-learn (the METHODS.md definitions) to 1e-9.
+"""`oodbench eval` against scikit-learn (the docs/methods.md definitions) to 1e-9.
 
 Random cases with heavy ties, the smallest sets, all-equal scores, float32/float64/.npz inputs, and real scores from
 the bundled embeddings. Usage: test_metrics_sklearn.py OODBENCH_BINARY DATA_DIR
