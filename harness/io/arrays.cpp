@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -17,6 +18,9 @@
 
 namespace oodbench {
 std::string read_text_file(const std::string& path, const std::string& what) {
+  std::error_code ec;  // an ifstream opens a directory, then throws a cryptic ios_base::failure on reading it
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError(path + ": cannot open " + what + " (it is a directory)");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot open " + what + " (" + std::strerror(errno) + ")");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -59,6 +63,34 @@ std::string shape_text(const NpyArray& a) {
   throw InputError(a.source + ": " + (std::isnan(v) ? "NaN" : "Inf") + " at " + where);
 }
 
+std::string lowercase(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+/// Refuses, before any parsing, a directory or a file that is not .npy/.npz, saying how to get an array file.
+void check_array_file(const ArraySpec& parts) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(parts.path, ec))
+    throw InputError(parts.path + " is a directory; name an array file (.npy, or file.npz:key)");
+  if (parts.npz) return;
+  const std::string ext = lowercase(fs::path(parts.path).extension().string());
+  if (ext == ".npy") return;
+  const std::string npy = fs::path(parts.path).replace_extension(".npy").string();
+  if (ext == ".pt" || ext == ".pth") {
+    throw InputError(parts.path + ": a PyTorch pickle, which oodbench does not read (unpickling runs code); " +
+                     "convert it once: python3 -c \"import torch, numpy as np; np.save('" + npy +
+                     "', torch.load('" + parts.path + "').numpy())\"");
+  }
+  if (ext == ".csv" || ext == ".tsv") {
+    throw InputError(parts.path + ": not .npy/.npz; convert: python3 -c \"import numpy as np; np.save('" + npy +
+                     "', np.loadtxt('" + parts.path + "', delimiter='" + (ext == ".csv" ? "," : "\\t") + "'))\"");
+  }
+  throw InputError(parts.path + ": " + (ext.empty() ? "no file extension" : "'" + ext + "' files are not read") +
+                   "; oodbench reads .npy arrays and .npz archives (one array named as file.npz:key)");
+}
+
 }  // namespace
 
 ArraySpec split_array_spec(const std::string& spec) {
@@ -71,6 +103,7 @@ ArraySpec split_array_spec(const std::string& spec) {
 
 NpyArray load_array(const std::string& spec) {
   const ArraySpec parts = split_array_spec(spec);
+  check_array_file(parts);
   if (parts.npz) return load_npz_member(parts.path, parts.key);
   const std::string bytes = read_text_file(spec, "the array file");
   return parse_npy(std::as_bytes(std::span(bytes.data(), bytes.size())), spec);
@@ -78,6 +111,7 @@ NpyArray load_array(const std::string& spec) {
 
 void check_array_exists(const std::string& spec) {
   const ArraySpec parts = split_array_spec(spec);
+  check_array_file(parts);
   std::error_code ec;
   if (!std::filesystem::is_regular_file(parts.path, ec)) throw InputError(parts.path + ": no such file");
   if (!parts.npz) return;

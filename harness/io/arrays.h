@@ -14,7 +14,8 @@
 
 namespace oodbench {
 
-/// Loads `spec` ("x.npy" or "x.npz:key"). Errors name the file.
+/// Loads `spec` ("x.npy" or "x.npz:key"). Errors name the file. A directory, or a file of another format (.pt,
+/// .csv...), is refused before reading, saying how to convert it.
 NpyArray load_array(const std::string& spec);
 
 /// An array name split into its file and, for an .npz archive, the key.
@@ -24,7 +25,8 @@ struct ArraySpec {
   bool npz = false;
 };
 ArraySpec split_array_spec(const std::string& spec);
-/// Checks, without decoding it, that `spec` names an existing file (and key): an InputError saying what is missing.
+/// Checks, without decoding it, that `spec` names an existing .npy/.npz file (and key): an InputError saying what is
+/// missing or wrong, as load_array would.
 void check_array_exists(const std::string& spec);
 
 /// A 2-D float array (float16/32/64) as float32 features, rejecting NaN or Inf with its row and column.

@@ -76,6 +76,9 @@ with tempfile.TemporaryDirectory() as t:
     np.save(data / "nan.npy", nan)
     np.savez(data / "arrays.npz", train=train)
     (data / "truncated.npy").write_bytes((data / "test.npy").read_bytes()[:100])
+    (data / "features_dir").mkdir()
+    (data / "train.pt").write_bytes(b"\x80\x02")  # a pickle's first bytes: never parsed
+    (data / "train.csv").write_text("1,2\n")
 
     good = {
         "name": "bad",
@@ -121,6 +124,12 @@ with tempfile.TemporaryDirectory() as t:
     config_case("misspelt dataset key", lambda c: dataset(c).update(trian={}), ["/datasets/0/trian: unknown key"])
     config_case("missing embedding file", lambda c: dataset(c)["train"].update(features="nope.npy"),
                 ["/datasets/0/train/features", "nope.npy: no such file"])
+    config_case("directory as an array", lambda c: dataset(c)["train"].update(features="features_dir"),
+                ["/datasets/0/train/features", "features_dir is a directory; name an array file"])
+    config_case("PyTorch file", lambda c: dataset(c)["train"].update(features="train.pt"),
+                ["/datasets/0/train/features", "train.pt: a PyTorch pickle", "torch.load("])
+    config_case("CSV file", lambda c: dataset(c)["test"].update(features="train.csv"),
+                ["/datasets/0/test/features", "train.csv: not .npy/.npz", "np.loadtxt("])
     config_case("unknown npz key", lambda c: dataset(c)["train"].update(features="arrays.npz:nope"),
                 ["/datasets/0/train/features", "no array 'nope'", "keys: train"])
     config_case("OOD set without a shift type", lambda c: dataset(c)["ood"][0].pop("shift"),

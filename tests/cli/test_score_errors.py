@@ -35,6 +35,10 @@ with tempfile.TemporaryDirectory() as t:
     np.save(tmp / "one_class.npy", np.zeros(40, dtype=np.int32))
     np.save(tmp / "gap_labels.npy", np.repeat([0, 2], 20).astype(np.int64))
     np.save(tmp / "short_labels.npy", np.zeros(39, dtype=np.int32))
+    (tmp / "features_dir").mkdir()
+    (tmp / "train.pt").write_bytes(b"\x80\x02")  # a pickle's first bytes: never parsed
+    (tmp / "train.csv").write_text("1,2\n")
+    (tmp / "train.txt").write_text("1 2\n")
     np.save(tmp / "test.npy", rng.normal(size=(5, 8)).astype(np.float32))
     np.save(tmp / "narrow.npy", rng.normal(size=(5, 6)).astype(np.float32))
     bad = rng.normal(size=(5, 8))
@@ -70,6 +74,18 @@ with tempfile.TemporaryDirectory() as t:
                                        "--out", "OUT/missing/s.npy"], ["does not exist"])
     check("missing input file", ["--detector", "knn", "--train", "nope.npy", "--test", "test.npy",
                                  "--out", "OUT/s.npy"], ["nope.npy", "cannot open"])
+    check("directory as an array", ["--detector", "knn", "--train", "features_dir", "--test", "test.npy",
+                                    "--out", "OUT/s.npy"],
+          ["features_dir is a directory; name an array file (.npy, or file.npz:key)"])
+    check("directory as a test array", ["--detector", "knn", "--param", "k=3", "--train", "train.npy", "--test",
+                                        "features_dir/", "--out", "OUT/s.npy"], ["features_dir/ is a directory"])
+    check("PyTorch file", ["--detector", "knn", "--train", "train.pt", "--test", "test.npy", "--out", "OUT/s.npy"],
+          ["train.pt: a PyTorch pickle", "unpickling runs code",
+           "np.save('train.npy', torch.load('train.pt').numpy())"])
+    check("CSV file", ["--detector", "knn", "--train", "train.csv", "--test", "test.npy", "--out", "OUT/s.npy"],
+          ["train.csv: not .npy/.npz", "np.save('train.npy', np.loadtxt('train.csv', delimiter=','))"])
+    check("text file", ["--detector", "knn", "--train", "train.txt", "--test", "test.npy", "--out", "OUT/s.npy"],
+          ["train.txt", "'.txt' files are not read", "reads .npy arrays and .npz archives"])
     # Fewer samples than dimensions is not an error: the pseudo-inverse is used, with a warning (as scikit-learn).
     np.save(tmp / "few.npy", rng.normal(size=(6, 8)).astype(np.float32))
     np.save(tmp / "few_labels.npy", np.array([0, 0, 0, 1, 1, 1], dtype=np.int32))
