@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "harness/fit/class_labels.h"
 #include "kernels/error.h"
 #include "kernels/rowwise.h"
 
@@ -29,20 +30,7 @@ FitContext::FitContext(const Backend& backend, Matrix<float> train, std::vector<
     throw InputError("train labels: " + std::to_string(labels_.size()) + " labels for " +
                      std::to_string(train_.rows) + " train rows");
   }
-  const auto max_label = static_cast<std::size_t>(*std::max_element(labels_.begin(), labels_.end()));
-  if (supplied_head_ && max_label >= classes_) {
-    throw InputError("train labels: label " + std::to_string(max_label) + " but the head has only " +
-                     std::to_string(classes_) + " classes (labels must be 0..C-1)");
-  }
-  classes_ = std::max(classes_, max_label + 1);
-  std::vector<std::size_t> counts(classes_);
-  for (std::int32_t y : labels_) ++counts[static_cast<std::size_t>(y)];
-  for (std::size_t c = 0; c < classes_; ++c) {
-    if (counts[c] == 0) {
-      throw InputError("train labels: class " + std::to_string(c) + " has no sample; labels must be 0..C-1 with " +
-                       "every class present (remap them before running oodbench)");
-    }
-  }
+  classes_ = check_class_labels(labels_, supplied_head_ ? classes_ : 0);
 }
 
 const LinearHead& FitContext::head() {

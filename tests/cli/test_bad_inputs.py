@@ -76,6 +76,10 @@ with tempfile.TemporaryDirectory() as t:
     np.save(data / "nan.npy", nan)
     np.savez(data / "arrays.npz", train=train)
     (data / "truncated.npy").write_bytes((data / "test.npy").read_bytes()[:100])
+    np.save(data / "one_based.npy", np.repeat([1, 2], 20).astype(np.int32))
+    stray = np.repeat([0, 1], 20).astype(np.int32)
+    stray[23] = 7
+    np.save(data / "stray_label.npy", stray)
     (data / "features_dir").mkdir()
     (data / "train.pt").write_bytes(b"\x80\x02")  # a pickle's first bytes: never parsed
     (data / "train.csv").write_text("1,2\n")
@@ -174,7 +178,11 @@ with tempfile.TemporaryDirectory() as t:
     config_case("OOD set holds the ID test features", lambda c: dataset(c)["ood"][0].update(features="test_copy.npy"),
                 ["/datasets/0/ood/0/features", "holds exactly the ID test features"])
     config_case("labels not 0..C-1", lambda c: dataset(c)["train"].update(labels="gap_labels.npy"),
-                ["class 1 has no sample"])
+                ["found labels 0, 2 (2 distinct)", "class 1 has no sample"])
+    config_case("labels 1..C", lambda c: dataset(c)["train"].update(labels="one_based.npy"),
+                ["/datasets/0/train/labels", "found labels 1, 2 (2 distinct)", "np.unique(y, return_inverse=True)"])
+    config_case("one stray label", lambda c: dataset(c)["train"].update(labels="stray_label.npy"),
+                ["/datasets/0/train/labels", "label 7 at row 23 is the only sample of its class"])
     config_case("fewer labels than train rows", lambda c: dataset(c)["train"].update(labels="short_labels.npy"),
                 ["/datasets/0/train/labels", "39 labels", "40 rows"])
     config_case("k larger than the train set", lambda c: c["detectors"][0].update(params={"k": 41}),

@@ -35,6 +35,10 @@ with tempfile.TemporaryDirectory() as t:
     np.save(tmp / "one_class.npy", np.zeros(40, dtype=np.int32))
     np.save(tmp / "gap_labels.npy", np.repeat([0, 2], 20).astype(np.int64))
     np.save(tmp / "short_labels.npy", np.zeros(39, dtype=np.int32))
+    np.save(tmp / "one_based.npy", np.repeat([1, 2], 20).astype(np.int64))
+    stray = np.repeat([0, 1], 20).astype(np.int64)
+    stray[23] = 7
+    np.save(tmp / "stray_label.npy", stray)
     (tmp / "features_dir").mkdir()
     (tmp / "train.pt").write_bytes(b"\x80\x02")  # a pickle's first bytes: never parsed
     (tmp / "train.csv").write_text("1,2\n")
@@ -54,7 +58,11 @@ with tempfile.TemporaryDirectory() as t:
     check("class-conditional on one class",
           ["--detector", "mahalanobis", "--train-labels", "one_class.npy", *base], ["mahalanobis: class-conditional", "at least 2 classes", "found 1"])
     check("labels not 0..C-1", ["--detector", "mahalanobis", "--train-labels", "gap_labels.npy", *base],
-          ["class 1 has no sample"])
+          ["found labels 0, 2 (2 distinct)", "class 1 has no sample", "np.unique(y, return_inverse=True)[1]"])
+    check("labels 1..C", ["--detector", "mahalanobis", "--train-labels", "one_based.npy", *base],
+          ["found labels 1, 2 (2 distinct)", "class 0 has no sample", "np.unique(y, return_inverse=True)[1]"])
+    check("one stray label", ["--detector", "mahalanobis", "--train-labels", "stray_label.npy", *base],
+          ["found labels 0, 1, 7", "label 7 at row 23 is the only sample of its class"])
     check("labels and train rows disagree", ["--detector", "mahalanobis", "--train-labels", "short_labels.npy", *base],
           ["short_labels.npy", "39 labels", "40 rows"])
     check("labels missing for a class-conditional detector", ["--detector", "rmds", *base], ["needs ID train class labels"])

@@ -1,0 +1,79 @@
+#include "harness/fit/class_labels.h"
+
+#include <algorithm>
+#include <iterator>
+#include <map>
+#include <string>
+
+#include "kernels/error.h"
+
+namespace oodbench {
+namespace {
+
+const std::string kRule = "labels must be 0..C-1 with every class present";
+const std::string kRemap = "e.g. y = np.unique(y, return_inverse=True)[1]";
+
+/// Rows of one label value: how many, and the first few (enough to point at a typo).
+struct Rows {
+  std::size_t count = 0;
+  std::vector<std::size_t> first;
+};
+
+std::string found_text(const std::map<std::int32_t, Rows>& rows) {
+  constexpr std::size_t shown = 12;
+  std::string text = "found labels ";
+  std::size_t i = 0;
+  for (const auto& [label, r] : rows) {
+    if (i == shown) {
+      text += ", ...";
+      break;
+    }
+    text += (i++ ? ", " : "") + std::to_string(label);
+  }
+  return text + " (" + std::to_string(rows.size()) + " distinct)";
+}
+
+/// "label 7 at row 123 is the only sample of its class", or "rows 3 and 9 are the only samples of label 7".
+std::string stray_text(std::int32_t label, const Rows& r) {
+  if (r.count == 1) return "label " + std::to_string(label) + " at row " + std::to_string(r.first[0]) +
+                           " is the only sample of its class";
+  return "rows " + std::to_string(r.first[0]) + " and " + std::to_string(r.first[1]) +
+         " are the only samples of label " + std::to_string(label);
+}
+
+/// Up to kStrayLabels label values, each in at most kStray rows, lying beyond a missing class, are named with their
+/// rows: likely typos. More than that is a labelling problem, not a typo.
+constexpr std::size_t kStray = 2;
+constexpr std::ptrdiff_t kStrayLabels = 3;
+
+}  // namespace
+
+std::size_t check_class_labels(const std::vector<std::int32_t>& labels, std::size_t head_classes) {
+  std::map<std::int32_t, Rows> rows;
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    Rows& r = rows[labels[i]];
+    if (r.count++ < kStray) r.first.push_back(i);
+  }
+  if (head_classes > 0 && static_cast<std::size_t>(rows.rbegin()->first) >= head_classes) {
+    const auto& [label, r] = *rows.rbegin();
+    throw InputError("train labels: label " + std::to_string(label) + " (first at row " + std::to_string(r.first[0]) +
+                     ") but the head has only " + std::to_string(head_classes) + " classes; " + found_text(rows) +
+                     "; " + kRule);
+  }
+  // `present` = the classes 0, 1, ... found before the first missing one.
+  std::size_t present = 0;
+  for (auto it = rows.begin(); it != rows.end() && it->first == static_cast<std::int32_t>(present); ++it) ++present;
+  const std::size_t classes = std::max(head_classes, static_cast<std::size_t>(rows.rbegin()->first) + 1);
+  if (present == classes) return classes;
+
+  std::string message = "train labels: " + found_text(rows) + ": class " + std::to_string(present) + " has no sample";
+  // Labels beyond the gap that are all rare are likely typos (a stray 7 among 0/1): name their rows.
+  const auto beyond = rows.upper_bound(static_cast<std::int32_t>(present));
+  const bool stray = beyond != rows.end() && present > 0 && std::distance(beyond, rows.end()) <= kStrayLabels &&
+                     std::all_of(beyond, rows.end(), [](const auto& kv) { return kv.second.count <= kStray; });
+  if (!stray) throw InputError(message + "; " + kRule + ": remap them, " + kRemap);
+  for (auto it = beyond; it != rows.end(); ++it) message += ", and " + stray_text(it->first, it->second);
+  throw InputError(message + " (a typo?); fix or drop those rows, or remap the labels (" + kRule + "), " + kRemap);
+}
+
+}  // namespace oodbench
