@@ -2,6 +2,7 @@
 
 #include "harness/detectors/detector.h"
 #include "harness/io/arrays.h"
+#include "harness/io/head_arrays.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -29,8 +30,9 @@ FitContext FitInputs::load(const Backend& backend) const {
   }
   std::optional<LinearHead> linear_head;
   if (!head.empty()) {
-    linear_head = LinearHead{load_features(head), {}};
-    for (double b : load_scores(bias)) linear_head->bias.push_back(static_cast<float>(b));
+    Matrix<float> weights = load_head_weights(head, x.cols);
+    std::vector<float> b = load_head_bias(bias, weights.rows, head);
+    linear_head = LinearHead{std::move(weights), std::move(b)};
   }
   const std::size_t dims = x.cols;
   FitContext ctx(backend, std::move(x), std::move(labels), std::move(linear_head));

@@ -5,6 +5,7 @@
 
 #include "harness/io/arrays.h"
 #include "harness/io/content_hash.h"
+#include "harness/io/head_arrays.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -71,15 +72,21 @@ LoadedDataset load_dataset(const DatasetConfig& config, const std::string& sourc
     }
   }
   std::optional<LinearHead> head;
-  if (!config.head_weights.empty()) {
-    auto weights = features("head_weights", config.head_weights);
-    auto bias = loader.attempt(config.head_bias, load_scores);
-    if (weights && bias) {
-      head = LinearHead{std::move(*weights), {}};
-      Matrix<float> as_row(1, bias->size());
-      for (std::size_t c = 0; c < bias->size(); ++c) as_row.data[c] = static_cast<float>((*bias)[c]);
-      record("head_bias", config.head_bias, content_hash(as_row));
-      head->bias = std::move(as_row.data);
+  if (!config.head_weights.empty() && train) {  // its width is checked against the train features'
+    auto weights = loader.attempt(config.head_weights, [&](const std::string& spec) {
+      return load_head_weights(spec, train->cols);
+    });
+    if (weights) {
+      record("head_weights", config.head_weights, content_hash(*weights));
+      auto bias = loader.attempt(config.head_bias, [&](const std::string& spec) {
+        return load_head_bias(spec, weights->rows, config.head_weights.resolved);
+      });
+      if (bias) {
+        Matrix<float> as_row(1, bias->size());
+        as_row.data = *bias;
+        record("head_bias", config.head_bias, content_hash(as_row));
+        head = LinearHead{std::move(*weights), std::move(*bias)};
+      }
     }
   }
   std::optional<Matrix<float>> test = features("test", config.test);

@@ -80,6 +80,13 @@ with tempfile.TemporaryDirectory() as t:
     stray = np.repeat([0, 1], 20).astype(np.int32)
     stray[23] = 7
     np.save(data / "stray_label.npy", stray)
+    weights = rng.normal(size=(2, 8)).astype(np.float32)
+    np.save(data / "W.npy", weights)
+    np.save(data / "W_transposed.npy", weights.T)
+    np.save(data / "W_narrow.npy", weights[:, :5])
+    np.save(data / "b.npy", np.array([0.5, -0.25], dtype=np.float32))
+    np.save(data / "b_row.npy", np.array([[0.5, -0.25]], dtype=np.float32))
+    np.save(data / "b_long.npy", np.zeros(3, dtype=np.float32))
     (data / "features_dir").mkdir()
     (data / "train.pt").write_bytes(b"\x80\x02")  # a pickle's first bytes: never parsed
     (data / "train.csv").write_text("1,2\n")
@@ -114,6 +121,23 @@ with tempfile.TemporaryDirectory() as t:
                            tmp / "good"], capture_output=True, text=True,
                           cwd=tmp) if (tmp / "config.json").write_text(json.dumps(good)) else None
     report("the unmodified config runs", proc.returncode == 0, proc.stderr.strip()[-200:] or "exit 0")
+
+    # A (1, C) bias is the 1-D bias: the same scores, so the same histograms and metrics.
+    def energy_record(bias):
+        config = copy.deepcopy(good)
+        config["datasets"][0]["head"] = {"weights": "W.npy", "bias": bias}
+        config["detectors"] = [{"name": "energy"}]
+        path, out = tmp / f"head_{bias}.json", tmp / f"head_{bias}"
+        path.write_text(json.dumps(config))
+        run = subprocess.run([binary, "--device", "cpu", "run", "--quiet", "--no-report", path, "--out", out],
+                             capture_output=True, text=True, cwd=tmp)
+        record = json.loads((out / "records.jsonl").read_text()) if run.returncode == 0 else {}
+        return run, {k: record.get(k) for k in ("histogram_axis", "id_test", "ood")}
+
+    flat_run, flat = energy_record("b.npy")
+    row_run, row = energy_record("b_row.npy")
+    report("a (1, C) bias runs as the 1-D bias", flat_run.returncode == 0 and row_run.returncode == 0 and
+           row == flat and flat["ood"] is not None, (flat_run.stderr + row_run.stderr).strip()[-200:] or "same records")
 
     # Config: syntax, structure, types, unknown keys and values.
     config_case("malformed JSON", None, ["line 3, column 1", "invalid JSON"], text='{\n"name": "x",\n}\n')
@@ -183,6 +207,15 @@ with tempfile.TemporaryDirectory() as t:
                 ["/datasets/0/train/labels", "found labels 1, 2 (2 distinct)", "np.unique(y, return_inverse=True)"])
     config_case("one stray label", lambda c: dataset(c)["train"].update(labels="stray_label.npy"),
                 ["/datasets/0/train/labels", "label 7 at row 23 is the only sample of its class"])
+    def head(weights, bias):
+        return lambda c: dataset(c).update(head={"weights": weights, "bias": bias})
+
+    config_case("transposed head", head("W_transposed.npy", "b.npy"),
+                ["/datasets/0/head/weights", "have shape (8, 2)", "(classes, features) = (2, 8): save W.T"])
+    config_case("head of the wrong width", head("W_narrow.npy", "b.npy"),
+                ["/datasets/0/head/weights", "have shape (2, 5)", "(C, 8)"])
+    config_case("bias longer than the head", head("W.npy", "b_long.npy"),
+                ["/datasets/0/head/bias", "b_long.npy has 3 entries", "W.npy have 2 rows"])
     config_case("fewer labels than train rows", lambda c: dataset(c)["train"].update(labels="short_labels.npy"),
                 ["/datasets/0/train/labels", "39 labels", "40 rows"])
     config_case("k larger than the train set", lambda c: c["detectors"][0].update(params={"k": 41}),

@@ -39,6 +39,14 @@ with tempfile.TemporaryDirectory() as t:
     stray = np.repeat([0, 1], 20).astype(np.int64)
     stray[23] = 7
     np.save(tmp / "stray_label.npy", stray)
+    head = rng.normal(size=(2, 8)).astype(np.float32)
+    np.save(tmp / "W.npy", head)
+    np.save(tmp / "W_transposed.npy", head.T)
+    np.save(tmp / "W_narrow.npy", head[:, :5])
+    np.save(tmp / "b.npy", np.array([0.5, -0.25], dtype=np.float32))
+    np.save(tmp / "b_row.npy", np.array([[0.5, -0.25]], dtype=np.float32))
+    np.save(tmp / "b_column.npy", np.array([[0.5], [-0.25]], dtype=np.float32))
+    np.save(tmp / "b_long.npy", np.zeros(3, dtype=np.float32))
     (tmp / "features_dir").mkdir()
     (tmp / "train.pt").write_bytes(b"\x80\x02")  # a pickle's first bytes: never parsed
     (tmp / "train.csv").write_text("1,2\n")
@@ -63,6 +71,9 @@ with tempfile.TemporaryDirectory() as t:
           ["found labels 1, 2 (2 distinct)", "class 0 has no sample", "np.unique(y, return_inverse=True)[1]"])
     check("one stray label", ["--detector", "mahalanobis", "--train-labels", "stray_label.npy", *base],
           ["found labels 0, 1, 7", "label 7 at row 23 is the only sample of its class"])
+    check("stray label beyond a supplied head", ["--detector", "energy", "--head", "W.npy", "--bias", "b.npy",
+                                                 "--train-labels", "stray_label.npy", *base],
+          ["label 7 (first at row 23)", "head has only 2 classes"])
     check("labels and train rows disagree", ["--detector", "mahalanobis", "--train-labels", "short_labels.npy", *base],
           ["short_labels.npy", "39 labels", "40 rows"])
     check("labels missing for a class-conditional detector", ["--detector", "rmds", *base], ["needs ID train class labels"])
@@ -94,12 +105,36 @@ with tempfile.TemporaryDirectory() as t:
           ["train.csv: not .npy/.npz", "np.save('train.npy', np.loadtxt('train.csv', delimiter=','))"])
     check("text file", ["--detector", "knn", "--train", "train.txt", "--test", "test.npy", "--out", "OUT/s.npy"],
           ["train.txt", "'.txt' files are not read", "reads .npy arrays and .npz archives"])
+    with_head = ["--detector", "energy", *base]
+    check("transposed head", [*with_head, "--head", "W_transposed.npy", "--bias", "b.npy"],
+          ["head weights W_transposed.npy have shape (8, 2)", "looks like W",
+           "expects (classes, features) = (2, 8): save W.T"])
+    check("head of the wrong width", [*with_head, "--head", "W_narrow.npy", "--bias", "b.npy"],
+          ["head weights W_narrow.npy have shape (2, 5)", "features have 8 columns", "(C, 8)"])
+    check("bias longer than the head", [*with_head, "--head", "W.npy", "--bias", "b_long.npy"],
+          ["head bias b_long.npy has 3 entries", "head weights W.npy have 2 rows"])
     # Fewer samples than dimensions is not an error: the pseudo-inverse is used, with a warning (as scikit-learn).
     np.save(tmp / "few.npy", rng.normal(size=(6, 8)).astype(np.float32))
     np.save(tmp / "few_labels.npy", np.array([0, 0, 0, 1, 1, 1], dtype=np.int32))
     check("fewer samples than dimensions", ["--detector", "mahalanobis", "--train", "few.npy", "--train-labels",
                                             "few_labels.npy", "--test", "test.npy", "--out", "OUT/s.npy"],
           ["warning", "6 samples in 8 dimensions", "pseudo-inverse"], code=0)
+
+    # A (1, C) or (C, 1) bias is the 1-D bias: the same scores, and nothing said about it.
+    def energy_scores(bias):
+        out = tmp / f"energy_{bias}"
+        run = subprocess.run([binary, "--device", "cpu", "score", "--detector", "energy", *base[:4], "--out", out,
+                              "--head", "W.npy", "--bias", bias], capture_output=True, text=True, cwd=tmp)
+        return run, np.load(out) if run.returncode == 0 else None
+
+    flat, flat_scores = energy_scores("b.npy")
+    for bias in ["b_row.npy", "b_column.npy"]:
+        run, scores = energy_scores(bias)
+        ok = flat.returncode == 0 and run.returncode == 0 and not run.stderr and np.array_equal(scores, flat_scores)
+        passed += ok
+        failed += not ok
+        print(("ok   " if ok else "FAIL ") + f"{bias} bias scores as the 1-D bias: exit {run.returncode}, "
+              f"{run.stderr.strip()!r}")
 
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
