@@ -13,27 +13,21 @@ DeviceRequest parse_device_request(std::string_view text) {
   throw InputError("--device: expected auto, cpu or cuda, got '" + std::string(text) + "'");
 }
 
-std::unique_ptr<Backend> make_backend(DeviceRequest request, std::string* why, bool tf32) {
+std::unique_ptr<Backend> make_backend(DeviceRequest request, std::string* no_gpu_reason, bool tf32) {
+  if (no_gpu_reason) no_gpu_reason->clear();
   std::string reason;
   switch (request) {
     case DeviceRequest::cpu:
-      if (why) *why = "cpu (requested)";
       return make_cpu_backend();
     case DeviceRequest::cuda:
       if (!cuda_usable(&reason)) throw DeviceError("--device cuda: no usable GPU: " + reason);
-      if (why) *why = "cuda (requested)";
       return make_cuda_backend(tf32);
     case DeviceRequest::automatic:
       break;
   }
-  if (cuda_usable(&reason)) {
-    auto backend = make_cuda_backend(tf32);
-    if (why) *why = "auto picked " + backend->description();
-    return backend;
-  }
-  auto backend = make_cpu_backend();
-  if (why) *why = "auto picked " + backend->description() + " (" + reason + ")";
-  return backend;
+  if (cuda_usable(&reason)) return make_cuda_backend(tf32);
+  if (no_gpu_reason) *no_gpu_reason = reason;
+  return make_cpu_backend();
 }
 
 }  // namespace oodbench

@@ -15,8 +15,8 @@ enum class DeviceRequest { automatic, cpu, cuda };
 DeviceRequest parse_device_request(std::string_view text);
 
 /// The backend for a request. `auto` takes CUDA when a GPU is usable, else the CPU; `cuda` without a usable GPU is a
-/// DeviceError that says why. `why`, when given, receives one line explaining the choice (for `auto`'s report).
-/// `tf32` lets the GPU's float32 products use TF32 tensor cores (the CPU has none and stays FP32).
-std::unique_ptr<Backend> make_backend(DeviceRequest request, std::string* why = nullptr, bool tf32 = false);
+/// DeviceError that says why. `no_gpu_reason`, when given, receives why `auto` fell back to the CPU (empty when it
+/// did not). `tf32` lets the GPU's float32 products use TF32 tensor cores (the CPU has none and stays FP32).
+std::unique_ptr<Backend> make_backend(DeviceRequest request, std::string* no_gpu_reason = nullptr, bool tf32 = false);
 
 }  // namespace oodbench

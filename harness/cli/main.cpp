@@ -11,9 +11,15 @@ namespace oodbench {
 
 std::unique_ptr<Backend> GlobalOptions::backend(bool tf32) const {
   const DeviceRequest request = parse_device_request(device);
-  std::string why;
-  auto result = make_backend(request, &why, tf32);
-  if (request == DeviceRequest::automatic) std::cerr << "oodbench: device: " << why << '\n';
+  std::string no_gpu_reason;
+  auto result = make_backend(request, &no_gpu_reason, tf32);
+  // One line saying what `auto` picked. Why no GPU is usable (the driver's words) is noise on a CPU-only machine,
+  // so it is said only on --verbose; `--device cuda` puts it in its error.
+  if (request == DeviceRequest::automatic || verbose) {
+    std::cerr << "oodbench: device: " << result->description();
+    if (verbose && !no_gpu_reason.empty()) std::cerr << " (no usable GPU: " << no_gpu_reason << ")";
+    std::cerr << '\n';
+  }
   return result;
 }
 
@@ -30,6 +36,7 @@ int main(int argc, char** argv) {
   app.add_option("--device", global.device, "auto (GPU when usable, else CPU), cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->capture_default_str();
+  app.add_flag("--verbose", global.verbose, "Say more on stderr (e.g. why --device auto found no usable GPU)");
   add_eval_command(app, global);
   add_score_command(app, global);
   add_detectors_command(app);

@@ -136,5 +136,21 @@ with tempfile.TemporaryDirectory() as t:
         print(("ok   " if ok else "FAIL ") + f"{bias} bias scores as the 1-D bias: exit {run.returncode}, "
               f"{run.stderr.strip()!r}")
 
+    # --device auto says in one line what it picked; the reason no GPU is usable only with --verbose.
+    def device_line(*flags):
+        run = subprocess.run([binary, *flags, "score", "--detector", "knn", "--param", "k=3", *base[:4], "--out",
+                              tmp / "auto.npy"], capture_output=True, text=True, cwd=tmp)
+        return run.returncode, run.stderr.splitlines()
+
+    code, lines = device_line("--device", "auto")
+    picked_cpu = len(lines) == 1 and lines[0].startswith("oodbench: device: cpu")
+    ok = code == 0 and len(lines) == 1 and lines[0].startswith("oodbench: device: ") and (
+        not picked_cpu or not any(w in lines[0] for w in ("CUDA", "GPU", "driver")))
+    code, verbose = device_line("--device", "auto", "--verbose")
+    ok = ok and code == 0 and len(verbose) == 1 and (not picked_cpu or "no usable GPU: " in verbose[0])
+    passed += ok
+    failed += not ok
+    print(("ok   " if ok else "FAIL ") + f"--device auto: {lines!r}; with --verbose: {verbose!r}")
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
