@@ -14,7 +14,8 @@ struct GlobalOptions {
   std::string device = "auto";  ///< --device auto|cpu|cuda
   bool verbose = false;          ///< --verbose
 
-  /// The backend for --device; for `auto` (or with --verbose), says on stderr which one it picked. `tf32`: a config asked for TF32.
+  /// The backend for --device; for `auto` (or with --verbose), says on stderr which one it picked. `tf32`: a config
+  /// asked for TF32.
   std::unique_ptr<Backend> backend(bool tf32 = false) const;
 };
 
