@@ -15,17 +15,7 @@ std::string needs_text(const DetectorInfo& info) {
 
 void run_detectors(bool json) {
   if (json) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const DetectorEntry* e : all_detectors()) {
-      nlohmann::json params = nlohmann::json::array();
-      for (const ParamSpec& p : e->info.params) {
-        params.push_back({{"name", p.name}, {"default", p.default_value}, {"doc", p.doc}, {"choices", p.choices}});
-      }
-      out.push_back({{"name", e->info.name}, {"score", e->info.summary}, {"reference", e->info.reference},
-                     {"needs_labels", e->info.needs_labels}, {"needs_head", e->info.needs_head},
-                     {"params", params}});
-    }
-    std::cout << out.dump(2) << '\n';
+    std::cout << detectors_json().dump(2) << '\n';
     return;
   }
   std::cout << "Every score is an outlier score: higher = more OOD.\n";

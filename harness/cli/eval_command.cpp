@@ -16,37 +16,24 @@ struct EvalOptions {
   bool json = false;
 };
 
-nlohmann::json to_json(const OodMetrics& m) {
-  nlohmann::json out = metrics_json(m);
-  out["n_id"] = m.n_id;
-  out["n_ood"] = m.n_ood;
-  return out;
-}
-
 void run_eval(const EvalOptions& opt, const GlobalOptions& global) {
   const auto backend = global.backend();
   const std::vector<double> id_scores = load_scores(opt.id);
-  std::vector<std::pair<std::string, OodMetrics>> results;
-  for (const std::string& spec : opt.ood) {
-    const std::vector<double> ood_scores = load_scores(spec);
-    results.emplace_back(spec, compute_ood_metrics(id_scores, ood_scores, *backend, opt.id, spec));
-  }
+  std::vector<std::pair<std::string, std::vector<double>>> ood_sets;
+  for (const std::string& spec : opt.ood) ood_sets.emplace_back(spec, load_scores(spec));
+  const nlohmann::json evaluation = evaluation_json(opt.id, id_scores, ood_sets, *backend);
   if (opt.json) {
-    nlohmann::json out = {{"id", opt.id}, {"device", backend->description()}, {"ood", nlohmann::json::array()}};
-    for (const auto& [name, m] : results) {
-      auto entry = to_json(m);
-      entry["name"] = name;
-      out["ood"].push_back(entry);
-    }
-    std::cout << out.dump(2) << '\n';
+    std::cout << evaluation.dump(2) << '\n';
     return;
   }
   std::cout << "ID scores: " << opt.id << " (" << id_scores.size() << " rows); higher score = more OOD; values in %\n";
   TextTable table({"OOD set", "n", "AUROC", "FPR@95(ID+)", "FPR@95(OOD+)", "AUPR-In", "AUPR-Out", "AUPR-In(trapz)",
                    "AUPR-Out(trapz)"});
-  for (const auto& [name, m] : results) {
-    table.add_row({name, std::to_string(m.n_ood), percent(m.auroc), percent(m.fpr95), percent(m.fpr95_ood_positive),
-                   percent(m.aupr_in), percent(m.aupr_out), percent(m.aupr_in_trapz), percent(m.aupr_out_trapz)});
+  for (const nlohmann::json& m : evaluation["ood"]) {
+    auto pct = [&](const char* key) { return percent(m.at(key).get<double>()); };
+    table.add_row({m.at("name").get<std::string>(), std::to_string(m.at("n_ood").get<std::size_t>()), pct("auroc"),
+                   pct("fpr95"), pct("fpr95_ood_positive"), pct("aupr_in"), pct("aupr_out"), pct("aupr_in_trapz"),
+                   pct("aupr_out_trapz")});
   }
   table.print(std::cout);
   std::cout << "FPR@95(ID+): OOD accepted at 95% ID recall (kNN/NERO papers). FPR@95(OOD+): ID flagged at 95% OOD "

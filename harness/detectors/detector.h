@@ -5,6 +5,7 @@
 // OODBENCH_REGISTER_DETECTOR; nothing else needs editing for it to appear in `oodbench detectors`, `score` and configs.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +34,9 @@ struct DetectorInfo {
   bool needs_labels = false;  ///< needs ID train class labels (class-conditional statistics or a trained probe)
   bool needs_head = false;    ///< needs a linear head: supplied (--head/--bias) or a probe trained on labels
   std::vector<ParamSpec> params;
+  /// For detectors defined at run time (Python classes): a hash of their code, part of every cell's identity, so
+  /// editing the method reruns its cells. Empty for built-ins, whose version is the binary's numbers version.
+  std::string code_version = {};
 };
 
 /// Parameter values checked against a DetectorInfo: every key known, every value of the declared type.
@@ -79,7 +83,7 @@ class Detector {
   virtual bool has_diagnostic() const { return false; }
 };
 
-using DetectorFactory = std::unique_ptr<Detector> (*)(const Params&);
+using DetectorFactory = std::function<std::unique_ptr<Detector>(const Params&)>;
 
 struct DetectorEntry {
   DetectorInfo info;
@@ -92,6 +96,13 @@ std::vector<const DetectorEntry*> all_detectors();
 const DetectorEntry& find_detector(std::string_view name);
 /// Adds a detector at static-initialisation time; use OODBENCH_REGISTER_DETECTOR.
 bool register_detector(DetectorInfo info, DetectorFactory make);
+/// Adds a detector defined at run time (the Python module's user-defined detectors); a name already registered is an
+/// InputError. remove_detector takes it away again (built-ins cannot be removed).
+void add_runtime_detector(DetectorInfo info, DetectorFactory make);
+void remove_runtime_detector(std::string_view name);
+/// Every detector with its parameters, defaults and needs: `oodbench detectors --json` and Python's
+/// `oodbench.detectors()`.
+nlohmann::json detectors_json();
 
 /// "key=value" assignments (CLI --param) as a JSON object: values that parse as JSON are JSON ("k=50" -> 50),
 /// anything else a string ("shrinkage=ridge").

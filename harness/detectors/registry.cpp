@@ -12,6 +12,8 @@ std::map<std::string, DetectorEntry, std::less<>>& registry() {
   return entries;
 }
 
+bool is_runtime(const DetectorEntry& entry) { return !entry.info.code_version.empty(); }
+
 std::string type_name(const nlohmann::json& v) {
   if (v.is_boolean()) return "a boolean";
   if (v.is_number_integer()) return "an integer";
@@ -26,6 +28,36 @@ bool register_detector(DetectorInfo info, DetectorFactory make) {
   std::string name = info.name;
   registry().emplace(std::move(name), DetectorEntry{std::move(info), make});
   return true;
+}
+
+void add_runtime_detector(DetectorInfo info, DetectorFactory make) {
+  if (info.code_version.empty()) throw std::logic_error("add_runtime_detector: a code_version is required");
+  const auto it = registry().find(info.name);
+  if (it != registry().end()) {
+    throw InputError("detector name '" + info.name + "' is already taken by " +
+                     (is_runtime(it->second) ? "another user-defined detector" : "a built-in detector") +
+                     "; choose another name");
+  }
+  std::string name = info.name;
+  registry().emplace(std::move(name), DetectorEntry{std::move(info), std::move(make)});
+}
+
+void remove_runtime_detector(std::string_view name) {
+  const auto it = registry().find(name);
+  if (it != registry().end() && is_runtime(it->second)) registry().erase(it);
+}
+
+nlohmann::json detectors_json() {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [name, e] : registry()) {
+    nlohmann::json params = nlohmann::json::array();
+    for (const ParamSpec& p : e.info.params) {
+      params.push_back({{"name", p.name}, {"default", p.default_value}, {"doc", p.doc}, {"choices", p.choices}});
+    }
+    out.push_back({{"name", e.info.name}, {"score", e.info.summary}, {"reference", e.info.reference},
+                   {"needs_labels", e.info.needs_labels}, {"needs_head", e.info.needs_head}, {"params", params}});
+  }
+  return out;
 }
 
 std::vector<const DetectorEntry*> all_detectors() {

@@ -32,17 +32,23 @@ void write_text_atomic(const std::string& path, std::string_view text) {
   write_file_atomic(path, std::as_bytes(std::span(text.data(), text.size())));
 }
 
+std::size_t ArrayView::size() const {
+  std::size_t n = 1;
+  for (std::size_t d : shape) n *= d;
+  return n;
+}
+
 namespace {
 
 template <class T>
-T element(const NpyArray& a, std::size_t i) {
+T element(const ArrayView& a, std::size_t i) {
   T v;
   std::memcpy(&v, a.bytes.data() + i * sizeof(T), sizeof(T));
   return v;
 }
 
 /// Element i of a float array of any supported width, widened to double.
-double float_element(const NpyArray& a, std::size_t i) {
+double float_element(const ArrayView& a, std::size_t i) {
   switch (a.dtype) {
     case DType::float16: return half_to_float(element<std::uint16_t>(a, i));
     case DType::float32: return element<float>(a, i);
@@ -53,12 +59,12 @@ double float_element(const NpyArray& a, std::size_t i) {
 
 bool is_float(DType d) { return d == DType::float16 || d == DType::float32 || d == DType::float64; }
 
-std::string shape_text(const NpyArray& a) {
+std::string shape_text(const ArrayView& a) {
   return a.shape.size() == 1 ? "(" + std::to_string(a.shape[0]) + ",)"
                              : "(" + std::to_string(a.shape[0]) + ", " + std::to_string(a.shape[1]) + ")";
 }
 
-[[noreturn]] void non_finite(const NpyArray& a, double v, std::size_t row, std::size_t col, bool two_d) {
+[[noreturn]] void non_finite(const ArrayView& a, double v, std::size_t row, std::size_t col, bool two_d) {
   std::string where = "row " + std::to_string(row) + (two_d ? ", column " + std::to_string(col) : "");
   throw InputError(a.source + ": " + (std::isnan(v) ? "NaN" : "Inf") + " at " + where);
 }
@@ -124,7 +130,7 @@ void check_array_exists(const std::string& spec) {
                    " (keys: " + known + ")");
 }
 
-Matrix<float> to_features(const NpyArray& a) {
+Matrix<float> to_features(const ArrayView& a) {
   if (!is_float(a.dtype) || a.shape.size() != 2) {
     throw InputError(a.source + ": expected a 2-D float array of features (rows = samples), got " +
                      dtype_name(a.dtype) + " of shape " + shape_text(a));
@@ -141,7 +147,7 @@ Matrix<float> to_features(const NpyArray& a) {
   return m;
 }
 
-std::vector<std::int32_t> to_labels(const NpyArray& a) {
+std::vector<std::int32_t> to_labels(const ArrayView& a) {
   if (a.shape.size() != 1 || is_float(a.dtype)) {
     throw InputError(a.source + ": expected a 1-D integer array of labels, got " + dtype_name(a.dtype) +
                      " of shape " + shape_text(a));
@@ -161,7 +167,7 @@ std::vector<std::int32_t> to_labels(const NpyArray& a) {
   return labels;
 }
 
-std::vector<double> to_scores(const NpyArray& a) {
+std::vector<double> to_scores(const ArrayView& a) {
   const bool column = a.shape.size() == 2 && a.shape[1] == 1;
   if (!is_float(a.dtype) || (a.shape.size() != 1 && !column)) {
     throw InputError(a.source + ": expected a 1-D float array of scores, got " + dtype_name(a.dtype) + " of shape " +

@@ -29,12 +29,29 @@ ArraySpec split_array_spec(const std::string& spec);
 /// missing or wrong, as load_array would.
 void check_array_exists(const std::string& spec);
 
+/// Array data owned elsewhere: a decoded NpyArray, or a NumPy buffer handed over by the Python module. The checks
+/// and conversions below read it in place, so a caller's array is copied once, into the engine's own matrix.
+struct ArrayView {
+  std::string source;  ///< for error messages: a file name, or a Python argument name
+  DType dtype = DType::float32;
+  std::vector<std::size_t> shape;
+  std::span<const std::byte> bytes;  ///< C order, native endianness
+  std::size_t size() const;
+  std::size_t rows() const { return shape.empty() ? 0 : shape[0]; }
+  std::size_t cols() const { return shape.size() == 2 ? shape[1] : 1; }
+};
+inline ArrayView view_of(const NpyArray& a) { return {a.source, a.dtype, a.shape, a.bytes}; }
+
 /// A 2-D float array (float16/32/64) as float32 features, rejecting NaN or Inf with its row and column.
-Matrix<float> to_features(const NpyArray& array);
+Matrix<float> to_features(const ArrayView& array);
 /// A 1-D integer array (int32/int64/uint8) as class labels; negative values are rejected with their row.
-std::vector<std::int32_t> to_labels(const NpyArray& array);
+std::vector<std::int32_t> to_labels(const ArrayView& array);
 /// A 1-D float array as scores (float64), rejecting NaN or Inf with its row. An (n, 1) column is accepted too.
-std::vector<double> to_scores(const NpyArray& array);
+std::vector<double> to_scores(const ArrayView& array);
+
+inline Matrix<float> to_features(const NpyArray& a) { return to_features(view_of(a)); }
+inline std::vector<std::int32_t> to_labels(const NpyArray& a) { return to_labels(view_of(a)); }
+inline std::vector<double> to_scores(const NpyArray& a) { return to_scores(view_of(a)); }
 
 inline Matrix<float> load_features(const std::string& spec) { return to_features(load_array(spec)); }
 inline std::vector<std::int32_t> load_labels(const std::string& spec) { return to_labels(load_array(spec)); }

@@ -13,8 +13,8 @@ std::string shape_text(std::size_t rows, std::size_t cols) {
 
 }  // namespace
 
-Matrix<float> load_head_weights(const std::string& spec, std::size_t feature_cols) {
-  const NpyArray a = load_array(spec);
+Matrix<float> head_weights(const ArrayView& a, std::size_t feature_cols) {
+  const std::string& spec = a.source;
   const std::string expected = "oodbench expects (classes, features) = ";
   if (a.shape.size() != 2) {
     throw InputError("head weights " + spec + " are " + std::to_string(a.shape.size()) + "-D; " + expected +
@@ -33,8 +33,8 @@ Matrix<float> load_head_weights(const std::string& spec, std::size_t feature_col
   return to_features(a);
 }
 
-std::vector<float> load_head_bias(const std::string& spec, std::size_t classes, const std::string& weights_spec) {
-  NpyArray a = load_array(spec);
+std::vector<float> head_bias(ArrayView a, std::size_t classes, const std::string& weights_spec) {
+  const std::string spec = a.source;
   // (1, C) and (C, 1) are the same vector; keep the length of its one non-singleton axis.
   if (a.shape.size() == 2 && (a.shape[0] == 1 || a.shape[1] == 1)) a.shape = {a.shape[0] * a.shape[1]};
   if (a.shape.size() != 1) {
@@ -49,6 +49,14 @@ std::vector<float> load_head_bias(const std::string& spec, std::size_t classes, 
                      weights_spec + " have " + std::to_string(classes) + " rows (classes); they must match");
   }
   return bias;
+}
+
+Matrix<float> load_head_weights(const std::string& spec, std::size_t feature_cols) {
+  return head_weights(view_of(load_array(spec)), feature_cols);
+}
+
+std::vector<float> load_head_bias(const std::string& spec, std::size_t classes, const std::string& weights_spec) {
+  return head_bias(view_of(load_array(spec)), classes, weights_spec);
 }
 
 }  // namespace oodbench

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/io/arrays.h"
 #include "kernels/matrix.h"
 
 namespace oodbench {
@@ -15,5 +16,9 @@ Matrix<float> load_head_weights(const std::string& spec, std::size_t feature_col
 /// Head bias b with one entry per row of W (`classes`, read from `weights_spec`). Shapes (C,), (1, C) and (C, 1)
 /// are all read as a vector; a length other than `classes` is an InputError naming both files.
 std::vector<float> load_head_bias(const std::string& spec, std::size_t classes, const std::string& weights_spec);
+
+/// The same checks on arrays already in memory (the Python module's `head=(W, b)`); errors name `source`.
+Matrix<float> head_weights(const ArrayView& weights, std::size_t feature_cols);
+std::vector<float> head_bias(ArrayView bias, std::size_t classes, const std::string& weights_name);
 
 }  // namespace oodbench

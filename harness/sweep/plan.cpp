@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdio>
 
+#include "harness/detectors/detector.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -59,6 +60,8 @@ std::vector<Cell> expand_plan(const SweepConfig& config, const std::vector<nlohm
                          {"params", cell.params},
                          {"device", device == DeviceKind::cuda ? "cuda" : "cpu"},
                          {"precision", config.tf32 ? "tf32" : "fp32"}};
+        const std::string& code = find_detector(variant.detector).info.code_version;
+        if (!code.empty()) cell.identity["code"] = code;  // a user-defined detector: its code is an input too
         cell.id = fnv1a_hex(cell.identity.dump());
         cells.push_back(std::move(cell));
       }

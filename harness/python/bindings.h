@@ -1,0 +1,13 @@
+// The parts of the `oodbench._core` extension module, each adding its functions and classes to the module.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+namespace oodbench::python {
+
+void bind_detectors(pybind11::module_& m);      // Detector: fit, score, save, load; detectors()
+void bind_metrics(pybind11::module_& m);        // evaluate()
+void bind_user_detectors(pybind11::module_& m); // Python classes as detectors in sweeps
+void bind_sweeps(pybind11::module_& m);         // run(), read_records(), report()
+
+}  // namespace oodbench::python

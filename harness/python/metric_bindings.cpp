@@ -1,0 +1,30 @@
+// `oodbench.evaluate`: the metrics of `oodbench eval --json`, from score arrays.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+#include <pybind11_json/pybind11_json.hpp>
+
+#include "harness/metrics/metrics_json.h"
+#include "harness/python/bindings.h"
+#include "harness/python/numpy_arrays.h"
+#include "kernels/device.h"
+
+namespace py = pybind11;
+
+namespace oodbench::python {
+
+void bind_metrics(py::module_& m) {
+  m.def(
+      "evaluate",
+      [](const py::array& id_scores, const std::vector<std::pair<std::string, py::array>>& ood_sets,
+         const std::string& id_name, const std::string& device) {
+        const std::vector<double> id = scores_from(id_scores, id_name);
+        std::vector<std::pair<std::string, std::vector<double>>> ood;
+        for (const auto& [name, scores] : ood_sets) ood.emplace_back(name, scores_from(scores, name));
+        const auto backend = make_backend(parse_device_request(device));
+        py::gil_scoped_release release;
+        return evaluation_json(id_name, id, ood, *backend);
+      },
+      py::arg("id_scores"), py::arg("ood_sets"), py::arg("id_name"), py::arg("device"));
+}
+
+}  // namespace oodbench::python

@@ -1,0 +1,75 @@
+#include "harness/python/numpy_arrays.h"
+
+#include <cstring>
+
+#include "kernels/error.h"
+
+namespace py = pybind11;
+
+namespace oodbench::python {
+namespace {
+
+/// The engine's dtype for a NumPy dtype, or an InputError listing what is accepted.
+DType engine_dtype(const py::dtype& dt, const std::string& name) {
+  const char kind = dt.kind();
+  const auto size = dt.itemsize();
+  if (kind == 'f' && size == 2) return DType::float16;
+  if (kind == 'f' && size == 4) return DType::float32;
+  if (kind == 'f' && size == 8) return DType::float64;
+  if (kind == 'i' && size == 4) return DType::int32;
+  if (kind == 'i' && size == 8) return DType::int64;
+  if (kind == 'u' && size == 1) return DType::uint8;
+  throw InputError(name + ": dtype " + py::str(static_cast<const py::object&>(dt)).cast<std::string>() +
+                   " is not supported; features and scores are float16/float32/float64, labels int32/int64/uint8");
+}
+
+}  // namespace
+
+ArrayView view_of_numpy(const py::array& array, const std::string& name) {
+  if (!(array.flags() & py::array::c_style)) {
+    throw InputError(name + ": expected a C-contiguous array (numpy.ascontiguousarray makes one)");
+  }
+  ArrayView view;
+  view.source = name;
+  view.dtype = engine_dtype(array.dtype(), name);
+  if (array.ndim() < 1 || array.ndim() > 2) {
+    std::string shape;
+    for (py::ssize_t d = 0; d < array.ndim(); ++d) shape += (d ? ", " : "") + std::to_string(array.shape(d));
+    throw InputError(name + ": expected a 1-D or 2-D array, got shape (" + shape + ")");
+  }
+  for (py::ssize_t d = 0; d < array.ndim(); ++d) view.shape.push_back(static_cast<std::size_t>(array.shape(d)));
+  view.bytes = {static_cast<const std::byte*>(array.data()), static_cast<std::size_t>(array.nbytes())};
+  return view;
+}
+
+Matrix<float> features_from(const py::array& array, const std::string& name) {
+  const ArrayView view = view_of_numpy(array, name);
+  py::gil_scoped_release release;  // `array` stays referenced by the caller
+  return to_features(view);
+}
+
+std::vector<std::int32_t> labels_from(const py::array& array, const std::string& name) {
+  const ArrayView view = view_of_numpy(array, name);
+  py::gil_scoped_release release;
+  return to_labels(view);
+}
+
+std::vector<double> scores_from(const py::array& array, const std::string& name) {
+  const ArrayView view = view_of_numpy(array, name);
+  py::gil_scoped_release release;
+  return to_scores(view);
+}
+
+py::array_t<float> to_numpy(std::vector<float>&& values) {
+  auto* owned = new std::vector<float>(std::move(values));
+  py::capsule free_when_done(owned, [](void* p) { delete static_cast<std::vector<float>*>(p); });
+  return py::array_t<float>({owned->size()}, {sizeof(float)}, owned->data(), free_when_done);
+}
+
+py::array_t<float> copy_to_numpy(const Matrix<float>& m) {
+  py::array_t<float> out({m.rows, m.cols});
+  std::memcpy(out.mutable_data(), m.data.data(), m.data.size() * sizeof(float));
+  return out;
+}
+
+}  // namespace oodbench::python

@@ -1,0 +1,30 @@
+// NumPy arrays in and out of the engine. Inputs are read in place (an ArrayView over the buffer) and copied once, into
+// the engine's own matrix, with the same checks and messages as arrays read from files; outputs hand their vector to
+// NumPy without a copy.
+#pragma once
+
+#include <pybind11/numpy.h>
+
+#include <string>
+#include <vector>
+
+#include "harness/io/arrays.h"
+
+namespace oodbench::python {
+
+/// A view of `array` (C-contiguous, native byte order: the Python layer makes it so) whose messages name `name`.
+/// An unsupported dtype is an InputError naming the dtypes accepted.
+ArrayView view_of_numpy(const pybind11::array& array, const std::string& name);
+
+/// 2-D float features, 1-D integer labels and 1-D float scores, as load_features/labels/scores read them from files.
+/// Called with the GIL held; the copy itself runs without it.
+Matrix<float> features_from(const pybind11::array& array, const std::string& name);
+std::vector<std::int32_t> labels_from(const pybind11::array& array, const std::string& name);
+std::vector<double> scores_from(const pybind11::array& array, const std::string& name);
+
+/// A float32 NumPy array that owns `values` (moved, not copied).
+pybind11::array_t<float> to_numpy(std::vector<float>&& values);
+/// A float32 (rows, cols) NumPy copy of `m`, for arrays handed to user code that may keep them.
+pybind11::array_t<float> copy_to_numpy(const Matrix<float>& m);
+
+}  // namespace oodbench::python

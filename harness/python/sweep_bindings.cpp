@@ -1,0 +1,105 @@
+// `oodbench.run`, `read_records` and `report`: the sweep commands from Python, with the progress and warnings the
+// command line prints on stderr written to Python's sys.stderr (a notebook shows them like a terminal does).
+#include <pybind11/iostream.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
+#include <pybind11_json/pybind11_json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "harness/python/bindings.h"
+#include "harness/io/arrays.h"
+#include "harness/report/sweep_report.h"
+#include "harness/sweep/json_reader.h"
+#include "harness/sweep/record_store.h"
+#include "harness/sweep/runner.h"
+#include "kernels/device.h"
+
+namespace py = pybind11;
+namespace fs = std::filesystem;
+
+namespace oodbench::python {
+namespace {
+
+/// The sweep of `config` (a path or a dict; a dict's relative paths start at the working folder), with a cell for
+/// each user detector in `user_detectors` that its /detectors does not name yet (run with its defaults).
+SweepConfig sweep_config(const py::object& config, const std::vector<std::string>& user_detectors) {
+  nlohmann::json document;
+  std::string source = "config";
+  fs::path base = fs::current_path();
+  if (py::isinstance<py::dict>(config)) {
+    document = config.cast<nlohmann::json>();
+  } else {
+    source = config.cast<fs::path>().string();
+    document = parse_json_document(read_text_file(source, "the config file"), source);
+    base = fs::absolute(source).parent_path();
+  }
+  if (document.is_object() && document.contains("detectors") && document["detectors"].is_array()) {
+    for (const std::string& name : user_detectors) {
+      const auto& listed = document["detectors"];
+      const bool named = std::any_of(listed.begin(), listed.end(), [&](const nlohmann::json& d) {
+        return d.is_object() && d.value("name", "") == name;
+      });
+      if (!named) document["detectors"].push_back({{"name", name}});
+    }
+  }
+  return parse_sweep_config(document, source, base);
+}
+
+py::dict run(const py::object& config, const std::vector<std::string>& user_detectors,
+             const std::optional<fs::path>& out, const std::string& device, const std::string& shard, bool quiet,
+             bool report) {
+  const SweepConfig sweep = sweep_config(config, user_detectors);
+  const fs::path folder = out ? *out : fs::path("results") / sweep.name;
+  const auto backend = make_backend(parse_device_request(device), nullptr, sweep.tf32);
+  py::scoped_estream_redirect to_python_stderr;
+  RunSummary summary;
+  {
+    py::gil_scoped_release release;  // user detectors take it back while they run
+    summary = run_sweep(sweep, {folder, parse_shard(shard), quiet}, *backend);
+    if (report) write_report(folder);
+  }
+  py::dict result;
+  result["out"] = folder;
+  result["planned"] = summary.planned;
+  result["skipped"] = summary.skipped;
+  result["ran"] = summary.ran;
+  result["device"] = backend->description();
+  return result;
+}
+
+}  // namespace
+
+void bind_sweeps(py::module_& m) {
+  m.def("run", &run, py::arg("config"), py::arg("user_detectors"), py::arg("out"), py::arg("device"), py::arg("shard"), py::arg("quiet"),
+        py::arg("report"));
+  m.def(
+      "read_records",
+      [](const fs::path& dir) {
+        std::vector<std::string> warnings;
+        std::vector<nlohmann::json> records = read_records(dir, &warnings);
+        return py::make_tuple(py::cast(records), py::cast(warnings));
+      },
+      py::arg("dir"));
+  m.def(
+      "report",
+      [](const fs::path& dir) {
+        py::scoped_estream_redirect to_python_stderr;
+        ReportSummary s;
+        {
+          py::gil_scoped_release release;
+          s = write_report(dir);
+        }
+        py::dict result;
+        result["records"] = s.records;
+        result["tables"] = s.tables;
+        result["plots"] = s.plots;
+        result["warnings"] = s.warnings;
+        return result;
+      },
+      py::arg("dir"));
+}
+
+}  // namespace oodbench::python

@@ -1,0 +1,32 @@
+"""Turning what a researcher has (NumPy arrays, PyTorch CPU tensors, anything with __array__ or __dlpack__, lists)
+into the C-contiguous, native-byte-order NumPy arrays the engine reads in place."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def as_array(value: Any, name: str) -> np.ndarray:
+    """`value` as a NumPy array without a copy where its memory allows; a ValueError that says what to do otherwise."""
+    if isinstance(value, np.ndarray):
+        array = value
+    else:
+        try:
+            if hasattr(value, "__array__") or not hasattr(value, "__dlpack__"):
+                array = np.asarray(value)
+            else:
+                array = np.from_dlpack(value)
+        except (TypeError, RuntimeError) as e:  # a GPU tensor, a tensor that requires grad
+            raise ValueError(
+                f"{name}: cannot be read as a NumPy array ({e}); pass a CPU array, e.g. tensor.detach().cpu()"
+            ) from None
+    if array.dtype.byteorder not in ("=", "|"):
+        array = array.astype(array.dtype.newbyteorder("="))
+    if not array.flags.c_contiguous:
+        array = np.ascontiguousarray(array)  # one copy: the engine reads rows in C order
+    return array
+
+
+def optional_array(value: Any, name: str) -> np.ndarray | None:
+    return None if value is None else as_array(value, name)

@@ -1,0 +1,103 @@
+"""Sweeps from Python: `run` a config, `read_records` of a result folder, `to_frame` for pandas, `report` again."""
+from __future__ import annotations
+
+import os
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from . import _core
+from .user_detectors import describe
+
+
+class Records(list):
+    """The records of a result folder: one dict per cell (dataset, detector, label, params, seed, per-OOD-set
+    metrics with intervals, timings...), as `records.jsonl` holds them. `to_frame()` makes a pandas DataFrame."""
+
+    out: Path | None = None
+    """The result folder they came from."""
+
+    def to_frame(self) -> Any:
+        """One row per (cell, OOD set) with the metrics as columns; see `oodbench.to_frame`."""
+        return to_frame(self)
+
+
+def run(
+    config: str | os.PathLike[str] | Mapping[str, Any],
+    out: str | os.PathLike[str] | None = None,
+    *,
+    device: str = "auto",
+    detectors: Mapping[str, type] | None = None,
+    shard: str = "0/1",
+    quiet: bool = False,
+    report: bool = True,
+) -> Records:
+    """Runs the sweep of `config` (a JSON file, or the same as a dict, whose relative paths start at the working
+    folder) into `out` (default results/<name>), as `oodbench run` does: resumable, cell by cell, then the tables and
+    plots unless `report=False`. Progress goes to sys.stderr. `detectors`: your own classes by name (see
+    oodbench.user_detectors); a config that does not name one gets it with its defaults. Returns the records."""
+    source: Any = dict(config) if isinstance(config, Mapping) else os.fspath(config)
+    with _registered(detectors or {}):
+        summary = _core.run(source, list(detectors or {}), None if out is None else os.fspath(out), device, shard,
+                            quiet, report)
+    return read_records(summary["out"])
+
+
+def read_records(out: str | os.PathLike[str]) -> Records:
+    """The records of the cells of a result folder's current plan (records of other plans are set aside)."""
+    records, messages = _core.read_records(os.fspath(out))
+    for message in messages:
+        warnings.warn(message, RuntimeWarning, stacklevel=2)
+    result = Records(records)
+    result.out = Path(out)
+    return result
+
+
+def report(out: str | os.PathLike[str]) -> dict[str, Any]:
+    """Writes the tables and plots of a result folder again (`oodbench report`); returns what was written."""
+    return _core.report(os.fspath(out))
+
+
+def to_frame(records: list[dict[str, Any]]) -> Any:
+    """A pandas DataFrame with one row per (cell, OOD set): modality, backbone, detector, label, seed, params, ood,
+    shift, n_id, n_ood, every metric, and its 95 % interval (`<metric>_low`, `<metric>_high`) when bootstrapped."""
+    try:
+        import pandas as pd
+    except ImportError:
+        raise ImportError("to_frame needs pandas (Debian: apt install python3-pandas)") from None
+    rows = []
+    for r in records:
+        for o in r.get("ood", []):
+            row = {
+                "modality": r["dataset"]["modality"],
+                "backbone": r["dataset"]["backbone"],
+                "detector": r["detector"],
+                "label": r["label"],
+                "seed": r.get("seed"),
+                "params": r.get("params", {}),
+                "ood": o["name"],
+                "shift": o.get("shift"),
+                "n_id": r.get("id_test", {}).get("n"),
+                "n_ood": o.get("n"),
+            }
+            row.update(o.get("metrics", {}))
+            for bound in ("low", "high"):
+                for metric, value in o.get("ci95", {}).get(bound, {}).items():
+                    row[f"{metric}_{bound}"] = value
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@contextmanager
+def _registered(classes: Mapping[str, type]) -> Iterator[None]:
+    descriptions = [describe(name, cls) for name, cls in classes.items()]
+    added: list[str] = []
+    try:
+        for description, cls in zip(descriptions, classes.values()):
+            _core.add_user_detector(description, cls)
+            added.append(description["name"])
+        yield
+    finally:
+        for name in added:
+            _core.remove_user_detector(name)
