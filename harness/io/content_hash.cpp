@@ -31,4 +31,9 @@ std::string content_hash(std::span<const std::int32_t> labels) {
   return hashed(shape, labels.data(), labels.size_bytes());
 }
 
+std::string content_hash(std::span<const double> scores) {
+  const std::uint64_t shape[] = {scores.size()};
+  return hashed(shape, scores.data(), scores.size_bytes());
+}
+
 }  // namespace oodbench

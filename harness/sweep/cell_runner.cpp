@@ -89,20 +89,27 @@ nlohmann::json run_cell(const SweepConfig& config, const Cell& cell, LoadedDatas
 
   auto start = Clock::now();
   std::unique_ptr<Detector> detector;
-  try {
-    detector = make_fitted_detector(find_detector(variant.detector), cell.params, data.context,
-                                    variant.pointer + "/params");
-  } catch (const InputError& e) {
-    throw InputError(config.source + ": " + dataset.name() + ", detector \"" + variant.label + "\" (" +
-                     variant.pointer + "): " + e.what());
-  }
-  const double fit_s = seconds_since(start);
-
-  start = Clock::now();
-  const std::vector<double> id = widened(detector->score(data.test, backend));
+  std::vector<double> id;
   std::vector<std::vector<double>> ood;
-  for (const Matrix<float>& o : data.ood) ood.push_back(widened(detector->score(o, backend)));
-  const double score_s = seconds_since(start);
+  double fit_s = 0, score_s = 0;
+  if (variant.detector == kScoresDetector) {  // a method run elsewhere: its score files, read and hashed with the data
+    const std::vector<std::vector<double>>& sets = data.precomputed.at(variant.label);
+    id = sets.front();
+    ood.assign(sets.begin() + 1, sets.end());
+  } else {
+    try {
+      detector = make_fitted_detector(find_detector(variant.detector), cell.params, data.context,
+                                      variant.pointer + "/params");
+    } catch (const InputError& e) {
+      throw InputError(config.source + ": " + dataset.name() + ", detector \"" + variant.label + "\" (" +
+                       variant.pointer + "): " + e.what());
+    }
+    fit_s = seconds_since(start);
+    start = Clock::now();
+    id = widened(detector->score(data.test, backend));
+    for (const Matrix<float>& o : data.ood) ood.push_back(widened(detector->score(o, backend)));
+    score_s = seconds_since(start);
+  }
 
   start = Clock::now();
   const HistogramAxis axis = histogram_axis(id, ood);
@@ -123,7 +130,7 @@ nlohmann::json run_cell(const SweepConfig& config, const Cell& cell, LoadedDatas
       const MetricIntervals ci = ranked.bootstrap(config.report.bootstrap, seed);
       entry["ci95"] = {{"low", metrics_json(ci.low)}, {"high", metrics_json(ci.high)}};
     }
-    if (config.report.plots && detector->has_diagnostic()) entry["spectrum"] = bucket_spectrum(detector->diagnose(data.ood[j], backend));
+    if (config.report.plots && detector && detector->has_diagnostic()) entry["spectrum"] = bucket_spectrum(detector->diagnose(data.ood[j], backend));
     sets.push_back(std::move(entry));
   }
   const double metrics_s = seconds_since(start);

@@ -25,13 +25,14 @@ class DatasetReader {
   DatasetReader(const fs::path& data_root, std::string modality, std::string backbone)
       : root_(data_root), modality_(std::move(modality)), backbone_(std::move(backbone)) {}
 
-  ArrayRef array(const JsonReader& r) const {
+  ArrayRef array(const JsonReader& r) const { return array(r.text(), r.pointer()); }
+  ArrayRef array(const std::string& text, const std::string& pointer) const {
     ArrayRef ref;
-    ref.written = substitute(substitute(r.text(), "backbone", backbone_), "modality", modality_);
+    ref.written = substitute(substitute(text, "backbone", backbone_), "modality", modality_);
     const ArraySpec parts = split_array_spec(ref.written);
     const fs::path file = root_ / parts.path;
     ref.resolved = file.lexically_normal().string() + (parts.npz && !parts.key.empty() ? ":" + parts.key : "");
-    ref.pointer = r.pointer();  // whether it exists is validate_sweep's to check, with every other fault
+    ref.pointer = pointer;  // whether it exists is validate_sweep's to check, with every other fault
     return ref;
   }
 
@@ -39,6 +40,26 @@ class DatasetReader {
   fs::path root_;
   std::string modality_, backbone_;
 };
+
+/// The score files of a `scores` variant for every dataset: its params.files pattern with {modality}, {backbone} and
+/// {set} ("test", or an OOD set's name) filled in, relative to data_root like every array.
+void add_precomputed_scores(const JsonReader& detector, const DetectorVariant& variant, const fs::path& data_root,
+                            std::vector<DatasetConfig>& datasets) {
+  const std::string pattern = variant.params.at("files").get<std::string>();
+  if (pattern.find("{set}") == std::string::npos) {
+    const std::string why = "the scores detector needs params.files, a path with {set} in it (e.g. "
+                            "\"scores/{modality}/{backbone}/{set}.npy\"; {set} is \"test\" or an OOD set's name)";
+    if (detector.has("params") && detector.at("params").has("files")) detector.at("params").at("files").fail(why);
+    detector.fail(why);
+  }
+  const std::string pointer = detector.pointer() + "/params/files";
+  for (DatasetConfig& d : datasets) {
+    const DatasetReader arrays(data_root, d.modality, d.backbone);
+    PrecomputedScores scores{variant.label, arrays.array(substitute(pattern, "set", "test"), pointer), {}};
+    for (const OodSet& set : d.ood) scores.ood.push_back(arrays.array(substitute(pattern, "set", set.name), pointer));
+    d.precomputed.push_back(std::move(scores));
+  }
+}
 
 std::vector<DatasetConfig> read_dataset(const JsonReader& r, const fs::path& data_root) {
   r.expect_object({"modality", "backbone", "train", "val", "test", "head", "ood"},
@@ -215,6 +236,7 @@ SweepConfig parse_sweep_config(const nlohmann::json& document, const std::string
     for (DetectorVariant& v : read_detector(d)) {
       if (!labels.insert(v.label).second)
         d.fail("two detectors are labelled \"" + v.label + "\"; give one a distinct \"label\"");
+      if (v.detector == kScoresDetector) add_precomputed_scores(d, v, data_root, c.datasets);
       c.detectors.push_back(std::move(v));
     }
   }

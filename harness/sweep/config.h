@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -28,12 +29,23 @@ struct OodSet {
   ArrayRef features;
 };
 
+/// The built-in detector whose scores are read from files (a method run elsewhere entering the same tables).
+inline constexpr std::string_view kScoresDetector = "scores";
+
+/// The score files of one variant of the `scores` detector for one dataset: its label, then one file per test set.
+struct PrecomputedScores {
+  std::string label;         ///< the variant's row name in tables
+  ArrayRef test;             ///< scores of the ID test set
+  std::vector<ArrayRef> ood; ///< in the order of DatasetConfig::ood
+};
+
 /// One (modality, backbone) pair: a config entry with several backbones becomes several datasets.
 struct DatasetConfig {
   std::string modality;
   std::string backbone;
   ArrayRef train, train_labels, val, test, head_weights, head_bias;
   std::vector<OodSet> ood;
+  std::vector<PrecomputedScores> precomputed;  ///< for each `scores` detector variant of the config
   std::string pointer;  ///< "/datasets/0"
 
   std::string name() const { return modality + "/" + backbone; }

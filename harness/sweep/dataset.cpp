@@ -91,8 +91,10 @@ LoadedDataset load_dataset(const DatasetConfig& config, const std::string& sourc
   }
   std::optional<Matrix<float>> test = features("test", config.test);
   std::vector<Matrix<float>> ood;
+  std::vector<std::optional<std::size_t>> ood_rows;  // per set of the config, for the precomputed scores' check
   for (const OodSet& set : config.ood) {
     std::optional<Matrix<float>> o = features("ood/" + set.name, set.features);
+    ood_rows.push_back(o ? std::optional(o->rows) : std::nullopt);
     if (!o) continue;
     if (test && o->rows == test->rows && std::memcmp(o->data.data(), test->data.data(), o->data.size() * sizeof(float)) == 0)
       loader.fault(set.features, "OOD set '" + set.name + "' holds exactly the ID test features (" + config.test.resolved + ")");
@@ -100,6 +102,22 @@ LoadedDataset load_dataset(const DatasetConfig& config, const std::string& sourc
   }
   std::optional<Matrix<float>> val;
   if (!config.val.empty()) val = features("val", config.val);
+  std::map<std::string, std::vector<std::vector<double>>> precomputed;
+  for (const PrecomputedScores& p : config.precomputed) {
+    auto scores_of = [&](const std::string& set, const ArrayRef& ref, const std::optional<std::size_t>& rows) {
+      std::optional<std::vector<double>> s = loader.attempt(ref, load_scores);
+      if (!s) return std::vector<double>();
+      inputs["scores/" + p.label + "/" + set] = {{"array", ref.written}, {"hash", content_hash(*s)}};
+      if (rows && s->size() != *rows) {
+        loader.fault(ref, ref.resolved + ": " + std::to_string(s->size()) + " scores, but " + set + " has " +
+                              std::to_string(*rows) + " rows; precomputed scores need one per row, in the same order");
+      }
+      return std::move(*s);
+    };
+    std::vector<std::vector<double>>& sets = precomputed[p.label];
+    sets.push_back(scores_of("test", p.test, test ? std::optional(test->rows) : std::nullopt));
+    for (std::size_t j = 0; j < p.ood.size(); ++j) sets.push_back(scores_of(config.ood[j].name, p.ood[j], ood_rows[j]));
+  }
 
   std::optional<FitContext> context;
   if (loader.faults().empty()) {  // the labels and the head are checked against the train features
@@ -111,7 +129,7 @@ LoadedDataset load_dataset(const DatasetConfig& config, const std::string& sourc
     }
   }
   if (!loader.faults().empty()) throw InputError(joined_lines(loader.faults()));
-  LoadedDataset out{std::move(*context), std::move(*test), std::move(ood), std::move(inputs)};
+  LoadedDataset out{std::move(*context), std::move(*test), std::move(ood), std::move(inputs), std::move(precomputed)};
   if (val) out.context.set_validation(std::move(*val));
   return out;
 }

@@ -3,6 +3,7 @@
 // with the content hash of every array it read.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,8 @@ struct LoadedDataset {
   Matrix<float> test;
   std::vector<Matrix<float>> ood;  ///< in the order of DatasetConfig::ood
   nlohmann::json inputs;           ///< per input ("train", "test", "ood/<name>", ...): {"array", "hash"}
+  /// The `scores` detector's files, by variant label: the ID test set's scores, then each OOD set's.
+  std::map<std::string, std::vector<std::vector<double>>> precomputed;
 };
 
 /// Loads and checks every array of `config` (files and keys exist, finite values, widths, labels, an OOD set

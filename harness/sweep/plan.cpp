@@ -29,10 +29,20 @@ namespace {
 /// (the tables' columns). Paths are left out, so moving the data keeps the results.
 nlohmann::json dataset_identity(const DatasetConfig& dataset, const nlohmann::json& inputs) {
   nlohmann::json hashes = nlohmann::json::object();
-  for (const auto& [name, input] : inputs.items()) hashes[name] = input.at("hash");
+  for (const auto& [name, input] : inputs.items())
+    if (!name.starts_with("scores/")) hashes[name] = input.at("hash");  // those are their variant's own inputs
   nlohmann::json ood = nlohmann::json::array();
   for (const OodSet& o : dataset.ood) ood.push_back({o.name, o.shift});
   return {{"modality", dataset.modality}, {"backbone", dataset.backbone}, {"inputs", hashes}, {"ood", ood}};
+}
+
+/// The hashes of the score files of the `scores` variant labelled `label`, by set.
+nlohmann::json precomputed_hashes(const nlohmann::json& inputs, const std::string& label) {
+  const std::string prefix = "scores/" + label + "/";
+  nlohmann::json hashes = nlohmann::json::object();
+  for (const auto& [name, input] : inputs.items())
+    if (name.starts_with(prefix)) hashes[name.substr(prefix.size())] = input.at("hash");
+  return hashes;
 }
 
 }  // namespace
@@ -60,6 +70,7 @@ std::vector<Cell> expand_plan(const SweepConfig& config, const std::vector<nlohm
                          {"params", cell.params},
                          {"device", device == DeviceKind::cuda ? "cuda" : "cpu"},
                          {"precision", config.tf32 ? "tf32" : "fp32"}};
+        if (variant.detector == kScoresDetector) cell.identity["scores"] = precomputed_hashes(inputs.at(d), variant.label);
         const std::string& code = find_detector(variant.detector).info.code_version;
         if (!code.empty()) cell.identity["code"] = code;  // a user-defined detector: its code is an input too
         cell.id = fnv1a_hex(cell.identity.dump());
