@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from . import _core
+
 
 def as_array(value: Any, name: str) -> np.ndarray:
     """`value` as a NumPy array without a copy where its memory allows; a ValueError that says what to do otherwise."""
@@ -18,7 +20,7 @@ def as_array(value: Any, name: str) -> np.ndarray:
             else:
                 array = np.from_dlpack(value)
         except (TypeError, RuntimeError) as e:  # a GPU tensor, a tensor that requires grad
-            raise ValueError(
+            raise _core.InputError(
                 f"{name}: cannot be read as a NumPy array ({e}); pass a CPU array, e.g. tensor.detach().cpu()"
             ) from None
     if array.dtype.byteorder not in ("=", "|"):

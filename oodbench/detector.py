@@ -108,7 +108,7 @@ def _split_head(head: tuple[Any, Any] | None) -> tuple[Any, Any]:
     if head is None:
         return None, None
     if not isinstance(head, (tuple, list)) or len(head) != 2:
-        raise ValueError("head: expected (W, b): weights of shape (C, D) and bias of shape (C,)")
+        raise _core.InputError("head: expected (W, b): weights of shape (C, D) and bias of shape (C,)")
     return head[0], head[1]
 
 

@@ -21,6 +21,8 @@ import hashlib
 import inspect
 from typing import Any
 
+from . import _core
+
 _TYPES = (bool, int, float, str)
 
 
@@ -28,13 +30,13 @@ def describe(name: str, cls: type) -> dict[str, Any]:
     """What the engine needs to know of `cls`: its parameters, needs and a hash of its code."""
     for method in ("fit", "score"):
         if not callable(getattr(cls, method, None)):
-            raise ValueError(f"detectors[{name!r}]: {cls!r} has no {method}() method; see help(oodbench.user_detectors)")
+            raise _core.InputError(f"detectors[{name!r}]: {cls!r} has no {method}() method; see help(oodbench.user_detectors)")
     params = []
     for p in list(inspect.signature(cls.__init__).parameters.values())[1:]:
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             continue
         if p.default is p.empty or not isinstance(p.default, _TYPES):
-            raise ValueError(
+            raise _core.InputError(
                 f"detectors[{name!r}]: parameter {p.name!r} of {cls.__name__}.__init__ needs a default of type bool, "
                 "int, float or str (its type is what a config may give)"
             )

@@ -3,7 +3,16 @@
 
 #include <pybind11/pybind11.h>
 
+#include "kernels/cpu/cpu_threads.h"
+
 namespace oodbench::python {
+
+/// While the engine works: the GIL released (other Python threads go on), and OpenMP and OpenBLAS at the command
+/// line's thread counts, whatever another library of the process set.
+struct EngineScope {
+  pybind11::gil_scoped_release release;
+  CpuThreads threads;
+};
 
 void bind_detectors(pybind11::module_& m);      // Detector: fit, score, save, load; detectors()
 void bind_metrics(pybind11::module_& m);        // evaluate()

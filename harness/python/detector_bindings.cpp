@@ -49,7 +49,7 @@ class FittedDetector {
       check_same_rows(*validation, "val", labels_from(*val_labels, "val_labels"), "val_labels");
     }
 
-    py::gil_scoped_release release;
+    EngineScope engine;
     detector_.reset();  // a refit replaces everything, the context the old detector pointed into last
     auto ctx = std::make_unique<FitContext>(*backend_, std::move(x), std::move(y), std::move(head));
     if (validation) ctx->set_validation(std::move(*validation));
@@ -63,7 +63,7 @@ class FittedDetector {
     Matrix<float> features = checked_width(features_from(x, "x"), "x", context_->dims());
     std::vector<float> s;
     {
-      py::gil_scoped_release release;
+      EngineScope engine;
       s = detector_->score(features, *backend_);
     }
     return to_numpy(std::move(s));
@@ -71,7 +71,10 @@ class FittedDetector {
 
   const std::string& name() const { return entry_->info.name; }
   const nlohmann::json& params() const { return params_; }
-  std::string device() const { return backend_->description(); }
+  std::string device() const {
+    const CpuThreads threads;  // as the engine runs
+    return backend_->description();
+  }
   bool fitted() const { return detector_ != nullptr; }
 
  private:

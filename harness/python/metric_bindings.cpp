@@ -21,7 +21,7 @@ void bind_metrics(py::module_& m) {
         std::vector<std::pair<std::string, std::vector<double>>> ood;
         for (const auto& [name, scores] : ood_sets) ood.emplace_back(name, scores_from(scores, name));
         const auto backend = make_backend(parse_device_request(device));
-        py::gil_scoped_release release;
+        EngineScope engine;
         return evaluation_json(id_name, id, ood, *backend);
       },
       py::arg("id_scores"), py::arg("ood_sets"), py::arg("id_name"), py::arg("device"));

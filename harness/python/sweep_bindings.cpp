@@ -56,17 +56,19 @@ py::dict run(const py::object& config, const std::vector<std::string>& user_dete
   const auto backend = make_backend(parse_device_request(device), nullptr, sweep.tf32);
   py::scoped_estream_redirect to_python_stderr;
   RunSummary summary;
+  std::string device_used;
   {
-    py::gil_scoped_release release;  // user detectors take it back while they run
+    EngineScope engine;  // user detectors take the GIL back while they run
     summary = run_sweep(sweep, {folder, parse_shard(shard), quiet}, *backend);
     if (report) write_report(folder);
+    device_used = backend->description();
   }
   py::dict result;
   result["out"] = folder;
   result["planned"] = summary.planned;
   result["skipped"] = summary.skipped;
   result["ran"] = summary.ran;
-  result["device"] = backend->description();
+  result["device"] = device_used;
   return result;
 }
 
@@ -89,7 +91,7 @@ void bind_sweeps(py::module_& m) {
         py::scoped_estream_redirect to_python_stderr;
         ReportSummary s;
         {
-          py::gil_scoped_release release;
+          EngineScope engine;
           s = write_report(dir);
         }
         py::dict result;

@@ -1,0 +1,72 @@
+"""Every detector through Python equals `oodbench score` bit for bit, whatever the input's type and dtype."""
+import numpy as np
+import pytest
+
+import oodbench
+from conftest import CLI, FAST, cli, detector_names
+
+
+@pytest.mark.parametrize("name", detector_names())
+def test_scores_equal_the_command_line(name, data, tmp_path):
+    params = FAST.get(name, {})
+    det = oodbench.Detector(name, device="cpu", **params)
+    det.fit(data.train, labels=data.labels, val=data.val, head=(data.W, data.b))
+    ours = {"test": det.score(data.test), "far": det.score(data.far)}
+    args = ["score", "--detector", name, *data.fit_args()]
+    for key, value in params.items():
+        args += ["--param", f"{key}={value}"]
+    for s in ours:
+        args += ["--test", data.files[s], "--out", tmp_path / f"{s}.npy"]
+    cli(*args)
+    for s, scores in ours.items():
+        assert scores.dtype == np.float32 and scores.shape == (len(getattr(data, s)),)
+        np.testing.assert_array_equal(scores, np.load(tmp_path / f"{s}.npy"), err_msg=f"{name} on {s}")
+
+
+def test_detectors_lists_names_parameters_and_needs():
+    listed = {d["name"]: d for d in oodbench.detectors()}
+    assert {"knn", "mahalanobis", "mars", "nero", "scores"} <= set(listed)
+    knn = listed["knn"]
+    assert knn["params"][0]["name"] == "k" and knn["params"][0]["default"] == 50
+    assert listed["mahalanobis"]["needs_labels"] and not knn["needs_labels"]
+
+
+def test_float16_float64_and_torch_inputs_match(data, tmp_path):
+    torch = pytest.importorskip("torch")
+    det = oodbench.Detector("mahalanobis", device="cpu").fit(data.train, labels=data.labels)
+    base = det.score(data.test)
+    np.testing.assert_array_equal(det.score(torch.from_numpy(data.test)), base)
+    np.testing.assert_array_equal(det.score(np.asfortranarray(data.test)), base)  # copied to C order
+    np.testing.assert_array_equal(det.score(data.test.astype(">f4")), base)  # big-endian
+    for dtype in (np.float16, np.float64):
+        x = data.test.astype(dtype)
+        np.save(tmp_path / "x.npy", x)
+        cli("score", "--detector", "mahalanobis", "--train", data.files["train"], "--train-labels",
+            data.files["labels"], "--test", tmp_path / "x.npy", "--out", tmp_path / "s.npy")
+        np.testing.assert_array_equal(det.score(x), np.load(tmp_path / "s.npy"))
+    # torch tensors for every argument, labels included
+    det2 = oodbench.Detector("mahalanobis", device="cpu").fit(torch.from_numpy(data.train),
+                                                               labels=torch.from_numpy(data.labels))
+    np.testing.assert_array_equal(det2.score(data.test), base)
+
+
+def test_evaluate_equals_eval_json(data, tmp_path):
+    det = oodbench.Detector("knn", device="cpu").fit(data.train)
+    id_scores, far_scores = det.score(data.test), det.score(data.far)
+    np.save(tmp_path / "id.npy", id_scores)
+    np.save(tmp_path / "far.npy", far_scores)
+    import json
+    expected = json.loads(cli("eval", "--json", "--id", tmp_path / "id.npy", "--ood", tmp_path / "far.npy").stdout)
+    ours = oodbench.evaluate(id_scores, {str(tmp_path / "far.npy"): far_scores}, id_name=str(tmp_path / "id.npy"),
+                             device="cpu")
+    assert ours == expected
+    single = oodbench.evaluate(id_scores, far_scores, device="cpu")
+    assert single["ood"][0]["name"] == "ood" and single["ood"][0]["auroc"] == expected["ood"][0]["auroc"]
+
+
+def test_refit_replaces_the_fit(data):
+    det = oodbench.Detector("knn", k=5, device="cpu").fit(data.train)
+    first = det.score(data.test)
+    det.fit(data.train[: len(data.train) // 2])
+    assert not np.array_equal(det.score(data.test), first)
+    assert "k=5" in repr(det) and "fitted" in repr(det)

@@ -1,0 +1,125 @@
+"""Sweeps from Python: run, records, pandas; a Python-defined detector in a sweep with resume; the scores detector."""
+import json
+
+import numpy as np
+import pytest
+
+import oodbench
+from conftest import DATA, cli, small_config, write_json
+
+
+class CentroidDistance:
+    """s = ||x - mean(train)||^power"""
+
+    def __init__(self, power: float = 1.0, seed: int = 0):
+        self.power = power
+        self.seed = seed
+
+    def fit(self, data):
+        assert data.labels is not None and data.dims == 1280 and data.classes == 2
+        self.center = data.train.mean(0)
+
+    def score(self, x):
+        return np.linalg.norm(x - self.center, axis=1) ** self.power
+
+
+def test_user_detector_runs_like_a_builtin_and_resumes(tmp_path, capsys):
+    config = small_config(tmp_path, [{"name": "knn"}, {"name": "mine", "params": {"power": [1.0, 2.0]}}])
+    out = tmp_path / "out"
+    records = oodbench.run(config, out, device="cpu", detectors={"mine": CentroidDistance})
+    # knn: one cell; mine: 2 powers x 2 seeds (it has a seed parameter)
+    assert len(records) == 5 and records.out == out
+    labels = sorted({r["label"] for r in records})
+    assert labels == ["knn", "mine (power=1.0)", "mine (power=2.0)"]
+    assert "[5/5]" in capsys.readouterr().err  # progress reaches Python's sys.stderr
+    assert (out / "report.md").exists() and "mine (power=2.0)" in (out / "report.md").read_text()
+    mine = [r for r in records if r["detector"] == "mine"]
+    assert {r["seed"] for r in mine} == {0, 1}
+
+    # resume: nothing reruns
+    again = oodbench.run(config, out, device="cpu", detectors={"mine": CentroidDistance})
+    assert "0 to run" in capsys.readouterr().err and len(again) == 5
+
+    # the method's code changed: its cells rerun, knn's do not
+    class CentroidDistanceV2(CentroidDistance):
+        """s = ||x - mean(train)||^power, version 2"""
+        version = 2
+
+    oodbench.run(config, out, device="cpu", detectors={"mine": CentroidDistanceV2})
+    assert "1 already done, 4 to run" in capsys.readouterr().err
+
+    frame = oodbench.read_records(out).to_frame()
+    assert len(frame) == 5 * 2 and {"auroc", "fpr95", "auroc_low", "auroc_high", "ood", "label"} <= set(frame)
+    # the check command reads the folder like any other
+    cli("check", out, "--write-baseline", out / "baseline.json")
+    assert "mine (power=2.0)" in (out / "baseline.json").read_text()
+    cli("check", out, "--baseline", out / "baseline.json")
+
+
+def test_a_config_file_gets_unlisted_user_detectors_with_defaults(tmp_path):
+    path = write_json(tmp_path / "c.json", small_config(tmp_path, [{"name": "msp"}]))
+    records = oodbench.run(path, tmp_path / "out", device="cpu", detectors={"mine": CentroidDistance}, report=False)
+    assert sorted(r["label"] for r in records) == ["mine", "mine", "msp"]
+    assert not (tmp_path / "out" / "report.md").exists()
+    # the user detector is registered only during the run
+    assert "mine" not in [d["name"] for d in oodbench.detectors()]
+
+
+def test_user_detector_faults(tmp_path):
+    config = small_config(tmp_path, [{"name": "bad"}])
+
+    class NoScore:
+        def fit(self, data):
+            pass
+
+    class NoDefault:
+        def __init__(self, alpha):
+            pass
+
+        fit = score = lambda self, x: x
+
+    class WrongShape(CentroidDistance):
+        def score(self, x):
+            return np.zeros(3)
+
+    class Raises(CentroidDistance):
+        def fit(self, data):
+            raise KeyError("my bug")
+
+    with pytest.raises(ValueError, match="has no score"):
+        oodbench.run(config, tmp_path / "a", device="cpu", detectors={"bad": NoScore})
+    with pytest.raises(ValueError, match="'alpha'.*needs a default"):
+        oodbench.run(config, tmp_path / "b", device="cpu", detectors={"bad": NoDefault})
+    with pytest.raises(ValueError, match=r"bad.score\(\) returned an array of shape \(3,\) for 624 rows"):
+        oodbench.run(config, tmp_path / "c", device="cpu", detectors={"bad": WrongShape})
+    with pytest.raises(KeyError, match="my bug"):
+        oodbench.run(config, tmp_path / "d", device="cpu", detectors={"bad": Raises})
+    with pytest.raises(ValueError, match="already taken by a built-in"):
+        oodbench.run(small_config(tmp_path, [{"name": "knn"}]), tmp_path / "e", detectors={"knn": CentroidDistance})
+
+
+def test_scores_detector_puts_files_into_the_tables(tmp_path):
+    features = np.load(DATA / "mobilenet_v2.npz")
+    det = oodbench.Detector("knn", device="cpu").fit(features["chestxray_train"])
+    for name, key in [("test", "chestxray_test"), ("breastus_test", "breastus_test"), ("mnist_far", "mnist_far")]:
+        np.save(tmp_path / f"{name}.npy", det.score(features[key]))
+    config = small_config(tmp_path, [{"name": "knn"},
+                                     {"name": "scores", "label": "from_files",
+                                      "params": {"files": str(tmp_path / "{set}.npy")}}])
+    path = write_json(tmp_path / "c.json", config)
+    cli("run", path, "--out", tmp_path / "out", "--quiet")
+    records = oodbench.read_records(tmp_path / "out")
+    by_label = {r["label"]: r for r in records}
+    for a, b in zip(by_label["knn"]["ood"], by_label["from_files"]["ood"]):
+        assert a["metrics"] == b["metrics"]
+    # a changed score file reruns that variant only
+    np.save(tmp_path / "mnist_far.npy", -det.score(features["mnist_far"]))
+    rerun = cli("run", path, "--out", tmp_path / "out")
+    assert "1 already done, 1 to run" in rerun.stderr
+    # a file with the wrong number of rows: every fault up front, nothing run
+    np.save(tmp_path / "test.npy", np.zeros(5, np.float32))
+    bad = cli("validate", path, check=False)
+    assert bad.returncode == 2 and "5 scores, but test has 624 rows" in bad.stderr
+    config["detectors"][1]["params"]["files"] = "no_placeholder.npy"
+    bad = cli("validate", write_json(tmp_path / "c2.json", config), check=False)
+    assert bad.returncode == 2 and "/detectors/1/params/files" in bad.stderr and "{set}" in bad.stderr
