@@ -31,4 +31,9 @@ std::string content_hash(std::span<const std::int32_t> labels) {
   return hashed(shape, labels.data(), labels.size_bytes());
 }
 
+std::string content_hash(std::string_view text) {
+  const std::uint64_t shape[] = {text.size()};
+  return hashed(shape, text.data(), text.size());
+}
+
 }  // namespace oodbench
