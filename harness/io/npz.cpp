@@ -2,6 +2,7 @@
 
 #include <zip.h>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -106,6 +107,14 @@ void write_npz(const std::string& path, const std::vector<std::pair<std::string,
     zip_discard(z);
     std::remove(tmp.c_str());
     throw InputError(path + ": write failed (" + reason + ")");
+  }
+  // Durable before it becomes visible, as write_file_atomic: a crash leaves the old file or the whole new one.
+  const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
+  const bool synced = fd >= 0 && ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!synced) {
+    std::remove(tmp.c_str());
+    throw InputError(path + ": write failed (cannot sync it to disk)");
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
