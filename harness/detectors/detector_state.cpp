@@ -1,6 +1,7 @@
 #include "harness/detectors/detector_state.h"
 
 #include <cstring>
+#include <stdexcept>
 
 #include "kernels/error.h"
 
@@ -59,6 +60,7 @@ void StateIO::fail(const std::string& name, const std::string& expected, const s
 }
 
 void StateIO::put(const std::string& name, std::vector<std::byte> bytes, DType dtype, std::vector<std::size_t> shape) {
+  if (manifest_.contains(name)) throw std::logic_error("state field '" + name + "' saved twice");  // a state() bug
   manifest_[name] = {{"dtype", dtype_name(dtype)}, {"shape", shape}};
   members_.emplace_back(name, std::move(bytes));
 }
@@ -186,7 +188,9 @@ void StateIO::field(const std::string& name, Autoencoder& ae) {
   for (std::size_t k = 0; k < layers; ++k) {
     const std::size_t in = k == 0 ? w[layers - 1].rows : w[k - 1].rows;
     const std::string layer = name + "/w" + std::to_string(k);
-    if (w[k].cols != in) fail(layer, std::to_string(in) + " columns (the previous layer's width)", std::to_string(w[k].cols));
+    if (w[k].cols != in) {
+      fail(layer, std::to_string(in) + " columns (the previous layer's width)", std::to_string(w[k].cols));
+    }
     if (ae.params.bias[k].size() != w[k].rows) {
       fail(name + "/b" + std::to_string(k), std::to_string(w[k].rows) + " entries (the rows of " + layer + ")",
            std::to_string(ae.params.bias[k].size()));

@@ -7,7 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -84,6 +84,7 @@ class StateIO {
   template <class T>
   void field(const std::string& name, ContextRef<T>& ref) {
     if (loading()) return field(name, ref.own());
+    if (!ref) throw std::logic_error("state field '" + name + "' saved before fit()");
     field(name, const_cast<T&>(*ref));  // saving only reads
   }
 

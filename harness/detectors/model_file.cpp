@@ -48,8 +48,8 @@ nlohmann::json read_meta(const std::string& path, const std::set<std::string>& k
     meta = nlohmann::json::parse(text, text + raw.bytes.size(), nullptr, false);
   }
   if (meta.is_discarded() || !meta.is_object()) {
-    throw InputError(path + ": '" + kMetaMember + "' is not a JSON object (expected UTF-8 JSON as a 1-D uint8 array); " +
-                     remedy(path));
+    throw InputError(path + ": '" + kMetaMember +
+                     "' is not a JSON object (expected UTF-8 JSON as a 1-D uint8 array); " + remedy(path));
   }
   const auto mismatch = [&](const char* key, const nlohmann::json& expected) {
     const nlohmann::json found = meta.contains(key) ? meta[key] : nlohmann::json("nothing");

@@ -149,8 +149,9 @@ TEST(StateIO, LoadRefusesWrongKindsAndInconsistentShapes) {
   const std::vector<float> three{1, 2, 3};
   const std::size_t shape3[] = {3}, shape23[] = {2, 3};
   const std::vector<double> six(6, 1.0);
-  std::map<std::string, std::vector<std::byte>> stored = {{"m", encode_npy(std::span<const float>(three), shape3)},
-                                                          {"head/weight", encode_npy(std::span<const double>(six), shape23)}};
+  std::map<std::string, std::vector<std::byte>> stored = {
+      {"m", encode_npy(std::span<const float>(three), shape3)},
+      {"head/weight", encode_npy(std::span<const double>(six), shape23)}};
   Matrix<float> m;
   const std::string kind = load_error(stored, [&](StateIO& io) { io.field("m", m); });
   EXPECT_NE(kind.find("m.oodb: state field 'm': expected a 2-D float32 array, found a 1-D float32 array of shape (3,)"),
@@ -169,7 +170,8 @@ TEST(StateIO, LoadRefusesWrongKindsAndInconsistentShapes) {
 class ModelFile : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = (std::filesystem::temp_directory_path() / ("oodbench_model_" + std::to_string(::getpid()) + ".oodb")).string();
+    const std::string name = "oodbench_model_" + std::to_string(::getpid()) + ".oodb";
+    path_ = (std::filesystem::temp_directory_path() / name).string();
   }
   void TearDown() override { std::remove(path_.c_str()); }
   std::unique_ptr<Backend> backend_ = make_cpu_backend();
