@@ -21,6 +21,7 @@ struct GlobalOptions {
 
 void add_eval_command(CLI::App& app, const GlobalOptions& global);
 void add_score_command(CLI::App& app, const GlobalOptions& global);
+void add_fit_command(CLI::App& app, const GlobalOptions& global);
 void add_detectors_command(CLI::App& app);
 void add_explain_command(CLI::App& app, const GlobalOptions& global);
 void add_diagnose_command(CLI::App& app, const GlobalOptions& global);

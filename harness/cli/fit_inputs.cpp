@@ -7,15 +7,26 @@
 
 namespace oodbench {
 
-void FitInputs::add_options(CLI::App* cmd) {
-  cmd->add_option("--detector", detector, "Detector name (see `oodbench detectors`)")->required();
+void FitInputs::add_options(CLI::App* cmd, bool required) {
+  cmd->add_option("--detector", detector, "Detector name (see `oodbench detectors`)")->required(required);
   cmd->add_option("--param", params, "Detector parameter key=value (repeatable), e.g. --param k=10")
       ->allow_extra_args(false);
-  cmd->add_option("--train", train, "ID train features: .npy or file.npz:key, 2-D float")->required();
+  cmd->add_option("--train", train, "ID train features: .npy or file.npz:key, 2-D float")->required(required);
   cmd->add_option("--train-labels", train_labels, "ID train labels 0..C-1 (int32/int64/uint8)");
   cmd->add_option("--head", head, "Linear head weights W (C x D); skips training the probe");
   cmd->add_option("--bias", bias, "Linear head bias b (C)");
   cmd->add_option("--val", validation, "ID validation features (early stopping, residual_split=val)");
+}
+
+std::vector<std::string> FitInputs::given() const {
+  std::vector<std::string> out;
+  const std::pair<const char*, bool> options[] = {
+      {"--detector", !detector.empty()},         {"--param", !params.empty()}, {"--train", !train.empty()},
+      {"--train-labels", !train_labels.empty()}, {"--head", !head.empty()},    {"--bias", !bias.empty()},
+      {"--val", !validation.empty()}};
+  for (const auto& [name, set] : options)
+    if (set) out.emplace_back(name);
+  return out;
 }
 
 nlohmann::json FitInputs::params_json() const { return parse_param_assignments(params); }

@@ -1,4 +1,4 @@
-// The fitting inputs that `score` and `explain` share: options, loading and checks.
+// The fitting inputs that `score`, `fit` and `explain` share: options, loading and checks.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -16,8 +16,11 @@ struct FitInputs {
   std::vector<std::string> params;  ///< key=value
   std::string train, train_labels, head, bias, validation;
 
-  /// Adds --detector, --param, --train, --train-labels, --head, --bias, --val to `cmd`.
-  void add_options(CLI::App* cmd);
+  /// Adds --detector, --param, --train, --train-labels, --head, --bias, --val to `cmd`. `required`: --detector and
+  /// --train must be given (`score` checks them itself, as --model replaces them).
+  void add_options(CLI::App* cmd, bool required = true);
+  /// The options given (for `score --model`, which takes none of them), e.g. {"--detector", "--train"}.
+  std::vector<std::string> given() const;
   /// The --param values as a JSON object (parse_param_assignments).
   nlohmann::json params_json() const;
   /// Loads and checks train features, labels and head, and builds the context on `backend`.

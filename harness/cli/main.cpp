@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   app.add_flag("--verbose", global.verbose, "Say more on stderr (e.g. why --device auto found no usable GPU)");
   add_eval_command(app, global);
   add_score_command(app, global);
+  add_fit_command(app, global);
   add_detectors_command(app);
   add_explain_command(app, global);
   add_diagnose_command(app, global);

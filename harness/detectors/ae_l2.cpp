@@ -2,6 +2,7 @@
 // (in the preprocessed space). MaRS's baseline: the same autoencoder, no covariance.
 // Tested against a NumPy reference from the same weights in tests/detectors/test_mars.py.
 #include "harness/detectors/autoencoder_params.h"
+#include "harness/detectors/detector_state.h"
 #include "kernels/rowwise.h"
 
 namespace oodbench {
@@ -10,7 +11,8 @@ namespace {
 class AeL2 final : public Detector {
  public:
   explicit AeL2(const Params& p) : params_(p) {}
-  void fit(FitContext& ctx) override { ae_ = &fitted_autoencoder(ctx, params_); }
+  void fit(FitContext& ctx) override { ae_.borrow(fitted_autoencoder(ctx, params_)); }
+  void state(StateIO& io) override { io.field("autoencoder", ae_); }
   std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {
     const Matrix<float> r = ae_->residuals(x, backend);
     std::vector<float> out(x.rows);
@@ -20,7 +22,7 @@ class AeL2 final : public Detector {
 
  private:
   Params params_;
-  const Autoencoder* ae_ = nullptr;  // owned by the FitContext, shared with mars
+  ContextRef<Autoencoder> ae_;  // the FitContext's, shared with mars; owned after a load
 };
 
 OODBENCH_REGISTER_DETECTOR(AeL2, {"ae_l2", "s = ||x - g(f(x))||^2, the MaRS autoencoder's residual norm",

@@ -27,6 +27,7 @@ class Ash final : public Detector {
   }
 
   void fit(FitContext& ctx) override { head_ = ctx.head(); }
+  void state(StateIO& io) override { io.field("head", head_); }
 
   std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {
     const std::size_t k = kept_count(x.cols, percentile_);

@@ -65,6 +65,8 @@ struct Explanation {
   std::string svg;
 };
 
+class StateIO;  // harness/detectors/detector_state.h
+
 class Detector {
  public:
   virtual ~Detector() = default;
@@ -81,6 +83,10 @@ class Detector {
   virtual nlohmann::json diagnose(const Matrix<float>& ood, const Backend& backend) const;
   /// Whether diagnose() is implemented (sweeps record it then).
   virtual bool has_diagnostic() const { return false; }
+  /// Saves or loads (io.saving() / io.loading()) every member fit() sets, one io.field() each, so that a loaded
+  /// detector scores bit-identically without its FitContext. Members set from Params are not state: a load constructs
+  /// the detector from its saved parameters first. Stateless detectors leave this as is.
+  virtual void state(StateIO&) {}
 };
 
 using DetectorFactory = std::function<std::unique_ptr<Detector>(const Params&)>;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "harness/detectors/detector.h"
+#include "harness/detectors/detector_state.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -28,6 +29,12 @@ class Fdbd final : public Detector {
         }
         weight_gap_(a, b) = std::sqrt(s);
       }
+  }
+
+  void state(StateIO& io) override {
+    io.field("head", head_);
+    io.field("mean", mean_);
+    io.field("weight_gap", weight_gap_);
   }
 
   std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {

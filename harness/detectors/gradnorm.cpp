@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "harness/detectors/detector.h"
+#include "harness/detectors/detector_state.h"
 #include "kernels/rowwise.h"
 
 namespace oodbench {
@@ -13,6 +14,7 @@ class GradNorm final : public Detector {
  public:
   explicit GradNorm(const Params&) {}
   void fit(FitContext& ctx) override { head_ = ctx.head(); }
+  void state(StateIO& io) override { io.field("head", head_); }
   std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {
     Matrix<double> z = head_.logits(x, backend);
     const std::size_t c = z.cols;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "harness/detectors/detector.h"
+#include "harness/detectors/detector_state.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -20,8 +21,9 @@ class Knn final : public Detector {
       throw InputError("knn: k = " + std::to_string(k_) + " exceeds the " + std::to_string(ctx.train().rows) +
                        " ID train rows");
     }
-    train_ = &ctx.normalized_train();
+    train_.borrow(ctx.normalized_train());
   }
+  void state(StateIO& io) override { io.field("normalized_train", train_); }
   std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {
     std::vector<float> d = backend.kth_smallest_sqdist(*train_, normalize_rows(x), static_cast<std::size_t>(k_));
     for (float& v : d) v = std::sqrt(v);
@@ -30,7 +32,7 @@ class Knn final : public Detector {
 
  private:
   std::int64_t k_;
-  const Matrix<float>* train_ = nullptr;  // owned by the FitContext, shared with other detectors
+  ContextRef<Matrix<float>> train_;  // the FitContext's, shared with other detectors; owned after a load
 };
 
 OODBENCH_REGISTER_DETECTOR(Knn, {"knn", "s = distance of the normalised x to its k-th nearest normalised ID train row",

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "harness/detectors/detector.h"
+#include "harness/detectors/detector_state.h"
 #include "kernels/rowwise.h"
 
 namespace oodbench {
@@ -17,6 +18,7 @@ inline std::vector<float> energy_scores(const LinearHead& head, const Matrix<flo
 class LogitDetector : public Detector {
  public:
   void fit(FitContext& ctx) override { head_ = ctx.head(); }
+  void state(StateIO& io) override { io.field("head", head_); }
   std::vector<float> score(const Matrix<float>& features, const Backend& backend) const override {
     const Matrix<double> z = head_.logits(features, backend);
     std::vector<float> out(z.rows);

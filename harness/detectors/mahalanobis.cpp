@@ -4,6 +4,7 @@
 // Follows OpenOOD's mds_postprocessor.py (scikit-learn's EmpiricalCovariance().precision_); docs/methods.md#mahalanobis.
 // Tested against scikit-learn's precision_ in tests/detectors/test_detectors_reference.py.
 #include "harness/detectors/covariance_params.h"
+#include "harness/detectors/detector_state.h"
 
 namespace oodbench {
 namespace {
@@ -15,6 +16,11 @@ class Mahalanobis final : public Detector {
     whitening_ = whitening_from(ctx, ctx.class_covariance(), params_, "mahalanobis");
     center_ = ctx.train_mean();  // shifting by the train mean first keeps the float32 projection well scaled
     centroids_ = whiten_rows(ctx.class_means(), center_, whitening_);
+  }
+  void state(StateIO& io) override {
+    io.field("whitening", whitening_);
+    io.field("center", center_);
+    io.field("centroids", centroids_);
   }
   std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {
     return to_scores(nearest_sqdist(whiten(x, center_, whitening_, backend), centroids_, backend));

@@ -8,6 +8,7 @@
 
 #include "harness/detectors/autoencoder_params.h"
 #include "harness/detectors/covariance_params.h"
+#include "harness/detectors/detector_state.h"
 
 namespace oodbench {
 namespace {
@@ -28,7 +29,7 @@ class Mars final : public Detector {
   explicit Mars(const Params& p) : params_(p), centering_(p.flag("centering")), mode_(p.text("mode")) {}
 
   void fit(FitContext& ctx) override {
-    ae_ = &fitted_autoencoder(ctx, params_);
+    ae_.borrow(fitted_autoencoder(ctx, params_));
     const Backend& backend = ctx.backend();
     const bool use_val = params_.text("residual_split") == "val";
     if (use_val && !ctx.validation()) throw InputError("residual_split = val needs ID validation features (--val)");
@@ -89,6 +90,14 @@ class Mars final : public Detector {
 
   bool has_diagnostic() const override { return true; }
 
+  void state(StateIO& io) override {
+    io.field("autoencoder", ae_);
+    io.field("center", center_);
+    io.field("projection", projection_);
+    io.field("spectrum", spectrum_);
+    io.field("id_energy", id_energy_);
+  }
+
   std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {
     return to_scores(row_sqnorms(whiten(ae_->residuals(x, backend), center_, projection_, backend)));
   }
@@ -110,7 +119,7 @@ class Mars final : public Detector {
   Params params_;
   bool centering_;
   std::string mode_;
-  const Autoencoder* ae_ = nullptr;  // owned by the FitContext, shared with ae_l2
+  ContextRef<Autoencoder> ae_;       // the FitContext's, shared with ae_l2; owned after a load
   std::vector<double> center_;       // zero unless centering
   Whitening projection_;             // rows whose squared projections sum to the score
   SymmetricEigen spectrum_;          // of the ID residual covariance, for diagnose()

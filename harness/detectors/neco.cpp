@@ -8,6 +8,7 @@
 #include "harness/fit/covariance.h"
 #include "harness/fit/standardize.h"
 #include "harness/detectors/detector.h"
+#include "harness/detectors/detector_state.h"
 #include "kernels/error.h"
 #include "kernels/rowwise.h"
 
@@ -32,6 +33,12 @@ class Neco final : public Detector {
     components_ = Matrix<float>(keep, d);  // the largest eigenvalues are last
     for (std::size_t r = 0; r < keep; ++r)
       for (std::size_t j = 0; j < d; ++j) components_(r, j) = static_cast<float>(eig.vectors(j, d - 1 - r));
+  }
+
+  void state(StateIO& io) override {
+    io.field("head", head_);  // empty without use_maxlogit
+    io.field("standardization", standardization_);
+    io.field("components", components_);
   }
 
   std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {

@@ -14,6 +14,7 @@
 #include <numeric>
 
 #include "harness/detectors/detector.h"
+#include "harness/detectors/detector_state.h"
 #include "harness/fit/covariance.h"
 #include "harness/fit/relevance.h"
 #include "harness/report/svg_chart.h"
@@ -78,6 +79,15 @@ class Nero final : public Detector {
       bias += std::fabs(r(i, d));
     }
     lambda_ = bias > 0 ? distance / bias : 0.0;
+  }
+
+  void state(StateIO& io) override {
+    io.field("k_used", k_used_);
+    io.field("head", head_);
+    io.field("relevance_mean", relevance_mean_);
+    io.field("components", components_);
+    io.field("centroids", centroids_);
+    io.field("lambda", lambda_);
   }
 
   std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {

@@ -5,6 +5,7 @@
 
 #include "harness/fit/covariance.h"
 #include "harness/detectors/detector.h"
+#include "harness/detectors/detector_state.h"
 #include "kernels/error.h"
 #include "kernels/rowwise.h"
 
@@ -30,6 +31,11 @@ class Pca final : public Detector {
     components_ = Matrix<float>(keep, d);
     for (std::size_t r = 0; r < keep; ++r)
       for (std::size_t j = 0; j < d; ++j) components_(r, j) = static_cast<float>(cov.eigen.vectors(j, d - 1 - r));
+  }
+
+  void state(StateIO& io) override {
+    io.field("center", center_);
+    io.field("components", components_);
   }
 
   std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {

@@ -20,6 +20,10 @@ class ReAct final : public Detector {
     std::vector<float> values = ctx.train().data;
     threshold_ = static_cast<float>(percentile(values, percentile_));
   }
+  void state(StateIO& io) override {
+    io.field("head", head_);
+    io.field("threshold", threshold_);
+  }
   std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {
     Matrix<float> clipped = x;
     for (float& v : clipped.data) v = std::min(v, threshold_);

@@ -3,6 +3,7 @@
 // covariance. Follows OpenOOD's rmds_postprocessor.py; docs/methods.md#rmds. Tested against scikit-learn's
 // EmpiricalCovariance().precision_ in tests/detectors/test_detectors_reference.py.
 #include "harness/detectors/covariance_params.h"
+#include "harness/detectors/detector_state.h"
 
 namespace oodbench {
 namespace {
@@ -15,6 +16,12 @@ class Rmds final : public Detector {
     global_whitening_ = whitening_from(ctx, ctx.global_covariance(), params_, "rmds (global covariance)");
     center_ = ctx.train_mean();
     centroids_ = whiten_rows(ctx.class_means(), center_, class_whitening_);
+  }
+  void state(StateIO& io) override {
+    io.field("class_whitening", class_whitening_);
+    io.field("global_whitening", global_whitening_);
+    io.field("center", center_);
+    io.field("centroids", centroids_);
   }
   std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {
     std::vector<double> d = nearest_sqdist(whiten(x, center_, class_whitening_, backend), centroids_, backend);

@@ -6,6 +6,7 @@
 
 #include "harness/fit/covariance.h"
 #include "harness/detectors/detector.h"
+#include "harness/detectors/detector_state.h"
 #include "kernels/error.h"
 #include "kernels/rowwise.h"
 
@@ -70,6 +71,13 @@ class Vim final : public Detector {
       mean_residual += r[i];
     }
     alpha_ = mean_max_logit / mean_residual;
+  }
+
+  void state(StateIO& io) override {
+    io.field("head", head_);
+    io.field("origin", origin_);
+    io.field("residual_space", residual_space_);
+    io.field("alpha", alpha_);
   }
 
   std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {

@@ -28,6 +28,8 @@ class FitContext {
   std::size_t dims() const { return train_.cols; }
   bool has_labels() const { return !labels_.empty(); }
   bool has_supplied_head() const { return supplied_head_; }
+  /// The supplied head, or nullptr (never trains the probe, unlike head()).
+  const LinearHead* supplied_head() const { return supplied_head_ ? &*head_ : nullptr; }
   const std::vector<std::int32_t>& labels() const { return labels_; }
   std::size_t classes() const { return classes_; }
 

@@ -36,4 +36,9 @@ std::string content_hash(std::span<const double> scores) {
   return hashed(shape, scores.data(), scores.size_bytes());
 }
 
+std::string content_hash(std::string_view text) {
+  const std::uint64_t shape[] = {text.size()};
+  return hashed(shape, text.data(), text.size());
+}
+
 }  // namespace oodbench

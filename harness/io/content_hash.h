@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kernels/matrix.h"
@@ -19,5 +20,7 @@ std::string content_hash(const Matrix<float>& m);
 std::string content_hash(std::span<const std::int32_t> labels);
 /// The same for a 1-D array of scores.
 std::string content_hash(std::span<const double> scores);
+/// The same over the bytes of `text`: one hash of several others (a model file's training inputs).
+std::string content_hash(std::string_view text);
 
 }  // namespace oodbench

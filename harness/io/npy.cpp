@@ -264,8 +264,20 @@ std::vector<std::byte> encode_npy(std::span<const float> values, std::span<const
   return encode_npy_bytes(std::as_bytes(values), "<f4", shape);
 }
 
+std::vector<std::byte> encode_npy(std::span<const double> values, std::span<const std::size_t> shape) {
+  return encode_npy_bytes(std::as_bytes(values), "<f8", shape);
+}
+
 std::vector<std::byte> encode_npy(std::span<const std::int32_t> values, std::span<const std::size_t> shape) {
   return encode_npy_bytes(std::as_bytes(values), "<i4", shape);
+}
+
+std::vector<std::byte> encode_npy(std::span<const std::int64_t> values, std::span<const std::size_t> shape) {
+  return encode_npy_bytes(std::as_bytes(values), "<i8", shape);
+}
+
+std::vector<std::byte> encode_npy(std::span<const std::uint8_t> values, std::span<const std::size_t> shape) {
+  return encode_npy_bytes(std::as_bytes(values), "|u1", shape);
 }
 
 }  // namespace oodbench

@@ -1,4 +1,4 @@
-// The NumPy .npy format (versions 1.0, 2.0, 3.0): parsing from bytes and writing float32 results.
+// The NumPy .npy format (versions 1.0, 2.0, 3.0): parsing from bytes, and writing results and model state.
 // https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
 #pragma once
 
@@ -31,8 +31,11 @@ struct NpyArray {
 /// dimensions) is an InputError naming `source`.
 NpyArray parse_npy(std::span<const std::byte> file, const std::string& source);
 
-/// Encodes a C-order float32 or int32 array as a version 1.0 .npy file.
+/// Encodes a C-order array as a version 1.0 .npy file (float32 scores; the rest for model files' state).
 std::vector<std::byte> encode_npy(std::span<const float> values, std::span<const std::size_t> shape);
+std::vector<std::byte> encode_npy(std::span<const double> values, std::span<const std::size_t> shape);
 std::vector<std::byte> encode_npy(std::span<const std::int32_t> values, std::span<const std::size_t> shape);
+std::vector<std::byte> encode_npy(std::span<const std::int64_t> values, std::span<const std::size_t> shape);
+std::vector<std::byte> encode_npy(std::span<const std::uint8_t> values, std::span<const std::size_t> shape);
 
 }  // namespace oodbench

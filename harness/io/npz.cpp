@@ -2,6 +2,7 @@
 
 #include <zip.h>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -80,25 +81,40 @@ NpyArray load_npz_member(const std::string& path, const std::string& key) {
   return parse_npy(bytes, path + ":" + chosen);
 }
 
-void write_npz(const std::string& path, const std::vector<std::pair<std::string, std::vector<std::byte>>>& members) {
+void write_npz(const std::string& path, const std::vector<std::pair<std::string, std::vector<std::byte>>>& members,
+               bool compress) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   int code = 0;
   zip_t* z = zip_open(tmp.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &code);
   if (!z) throw InputError(path + ": cannot create (libzip error " + std::to_string(code) + ")");
   for (const auto& [name, bytes] : members) {
-    zip_source_t* source = zip_source_buffer(z, bytes.data(), bytes.size(), 0);
-    if (!source || zip_file_add(z, (name + ".npy").c_str(), source, ZIP_FL_OVERWRITE) < 0) {
-      if (source) zip_source_free(source);
+    const auto fail = [&] {
       const std::string reason = zip_strerror(z);
       zip_discard(z);
       throw InputError(path + ": cannot add '" + name + "' (" + reason + ")");
+    };
+    zip_source_t* source = zip_source_buffer(z, bytes.data(), bytes.size(), 0);
+    if (!source) fail();
+    const zip_int64_t index = zip_file_add(z, (name + ".npy").c_str(), source, ZIP_FL_OVERWRITE);
+    if (index < 0) {
+      zip_source_free(source);  // the archive owns it only once added
+      fail();
     }
+    if (!compress && zip_set_file_compression(z, static_cast<zip_uint64_t>(index), ZIP_CM_STORE, 0) < 0) fail();
   }
   if (zip_close(z) != 0) {
     const std::string reason = zip_strerror(z);
     zip_discard(z);
     std::remove(tmp.c_str());
     throw InputError(path + ": write failed (" + reason + ")");
+  }
+  // Durable before it becomes visible, as write_file_atomic: a crash leaves the old file or the whole new one.
+  const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
+  const bool synced = fd >= 0 && ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!synced) {
+    std::remove(tmp.c_str());
+    throw InputError(path + ": write failed (cannot sync it to disk)");
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());

@@ -16,7 +16,9 @@ std::vector<std::string> npz_keys(const std::string& path);
 NpyArray load_npz_member(const std::string& path, const std::string& key);
 
 /// Writes a .npz archive (numpy.load reads it) of already-encoded .npy members, atomically (temporary file, then
-/// rename). Failures are InputErrors naming the path.
-void write_npz(const std::string& path, const std::vector<std::pair<std::string, std::vector<std::byte>>>& members);
+/// rename). Failures are InputErrors naming the path. `compress = false` stores the members as they are: float data
+/// deflates slowly and little (numpy.savez does the same), so model files are stored.
+void write_npz(const std::string& path, const std::vector<std::pair<std::string, std::vector<std::byte>>>& members,
+               bool compress = true);
 
 }  // namespace oodbench

@@ -11,7 +11,7 @@ namespace py = pybind11;
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "oodbench's C++/CUDA engine (use the `oodbench` package, not this module)";
-  m.attr("__version__") = oodbench::version_number();
+  m.attr("__version__") = oodbench::project_version();
   m.attr("version_string") = oodbench::version_string();
   // Bad input (exit code 2 on the command line) is a ValueError here, with the same message.
   py::register_exception<oodbench::InputError>(m, "InputError", PyExc_ValueError);

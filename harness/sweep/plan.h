@@ -9,14 +9,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/numbers_version.h"
 #include "harness/sweep/config.h"
 #include "kernels/backend.h"
 
 namespace oodbench {
-
-/// Bumped whenever a change of oodbench moves the numbers a cell computes (a default, a definition), so that results
-/// of an older version are run again rather than mixed in. 2: pseudo-inverse cut, exact ridge, ASH top-k (0.2.0).
-inline constexpr int kNumbersVersion = 2;
 
 /// One unit of work: fit one detector variant on one dataset (with one seed) and score every test set of it.
 struct Cell {

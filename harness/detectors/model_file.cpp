@@ -1,0 +1,192 @@
+#include "harness/detectors/model_file.h"
+
+#include <set>
+#include <span>
+
+#include "harness/detectors/detector_state.h"
+#include "harness/io/content_hash.h"
+#include "harness/io/npz.h"
+#include "harness/numbers_version.h"
+#include "harness/version.h"
+#include "kernels/error.h"
+
+namespace oodbench {
+namespace {
+
+constexpr const char* kMetaMember = "model.json";
+constexpr const char* kStatePrefix = "state/";
+
+/// What to do about a model this oodbench cannot use, naming its detector where model.json says it.
+std::string remedy(const std::string& path, const nlohmann::json& meta = nullptr) {
+  const bool named = meta.is_object() && meta.contains("detector") && meta["detector"].is_string();
+  return "refit with this oodbench (" + std::string(project_version()) + "): oodbench fit --detector " +
+         (named ? meta["detector"].get<std::string>() : "...") + " ... --save " + path;
+}
+
+/// Member `key` of the archive; a damaged member is an InputError saying to refit.
+NpyArray read_member(const std::string& path, const std::string& key) {
+  try {
+    return load_npz_member(path, key);
+  } catch (const InputError& e) {
+    throw InputError(std::string(e.what()) + "; the model file is damaged: " + remedy(path));
+  }
+}
+
+/// model.json of `path`, checked to be this format's: an object naming the format, its version and the numbers
+/// version this oodbench computes.
+nlohmann::json read_meta(const std::string& path, const std::set<std::string>& keys) {
+  if (!keys.contains(kMetaMember)) {
+    std::string found;
+    for (const std::string& k : keys) found += (found.empty() ? "" : ", ") + k;
+    throw InputError(path + ": not an oodbench model: expected a '" + kMetaMember + "' member, found the arrays (" +
+                     (found.empty() ? "none" : found) + "); give --model a file written by `oodbench fit --save`");
+  }
+  const NpyArray raw = read_member(path, kMetaMember);
+  nlohmann::json meta;
+  if (raw.dtype == DType::uint8 && raw.shape.size() == 1) {
+    const auto* text = reinterpret_cast<const char*>(raw.bytes.data());
+    meta = nlohmann::json::parse(text, text + raw.bytes.size(), nullptr, false);
+  }
+  if (meta.is_discarded() || !meta.is_object()) {
+    throw InputError(path + ": '" + kMetaMember +
+                     "' is not a JSON object (expected UTF-8 JSON as a 1-D uint8 array); " + remedy(path));
+  }
+  const auto mismatch = [&](const char* key, const nlohmann::json& expected) {
+    const nlohmann::json found = meta.contains(key) ? meta[key] : nlohmann::json("nothing");
+    throw InputError(path + ": model.json " + key + ": expected " + expected.dump() + ", found " + found.dump() +
+                     " (written by oodbench " + meta.value("oodbench_version", std::string("?")) + "); " +
+                     remedy(path, meta));
+  };
+  if (meta.value("format", nlohmann::json()) != kModelFormat) mismatch("format", kModelFormat);
+  if (meta.value("format_version", nlohmann::json()) != kModelFormatVersion)
+    mismatch("format_version", kModelFormatVersion);
+  if (meta.value("numbers_version", nlohmann::json()) != kNumbersVersion) mismatch("numbers_version", kNumbersVersion);
+  const auto require = [&](const char* key, bool ok, const char* expected) {
+    if (!ok) {
+      const nlohmann::json found = meta.contains(key) ? meta[key] : nlohmann::json("nothing");
+      throw InputError(path + ": model.json " + key + ": expected " + expected + ", found " + found.dump() + "; " +
+                       remedy(path, meta));
+    }
+  };
+  require("detector", meta.contains("detector") && meta["detector"].is_string(), "a detector name");
+  require("params", meta.contains("params") && meta["params"].is_object(), "an object of parameters");
+  require("dims", meta.contains("dims") && meta["dims"].is_number_unsigned() && meta["dims"] > 0, "a width >= 1");
+  require("state", meta.contains("state") && meta["state"].is_object(), "an object of state fields");
+  return meta;
+}
+
+/// The reader of a loading StateIO: `state/<name>` of the archive, with the shape model.json lists for it.
+StateIO::Reader state_reader(const std::string& path, const std::set<std::string>& keys, const nlohmann::json& meta) {
+  return [&path, &keys, &meta](const std::string& name) {
+    const nlohmann::json& listed = meta["state"];
+    const std::string key = kStatePrefix + name;
+    if (!listed.contains(name) || !keys.contains(key)) {
+      throw InputError(path + ": state field '" + name + "' of detector '" + meta["detector"].get<std::string>() +
+                       "' is missing (" + (keys.contains(key) ? "not listed in model.json" : "no member " + key) +
+                       "); " + remedy(path, meta));
+    }
+    NpyArray a = read_member(path, key);
+    const nlohmann::json shape = a.shape;
+    const nlohmann::json& layout = listed[name];
+    const nlohmann::json expected = layout.is_object() ? layout.value("shape", nlohmann::json()) : nlohmann::json();
+    if (expected != shape) {
+      throw InputError(path + ": state field '" + name + "': expected shape " + expected.dump() +
+                       " (as model.json lists it), found " + shape.dump() + "; " + remedy(path, meta));
+    }
+    return a;
+  };
+}
+
+}  // namespace
+
+TrainProvenance provenance_of(const FitContext& ctx) {
+  std::string inputs = "train " + content_hash(ctx.train());
+  if (ctx.has_labels()) inputs += "\nlabels " + content_hash(ctx.labels());
+  if (const LinearHead* head = ctx.supplied_head()) {
+    Matrix<float> bias(1, head->bias.size());
+    bias.data = head->bias;
+    inputs += "\nhead " + content_hash(head->weight) + " " + content_hash(bias);
+  }
+  if (const Matrix<float>* val = ctx.validation()) inputs += "\nval " + content_hash(*val);
+  return {content_hash(std::string_view(inputs)), ctx.dims(), ctx.classes()};
+}
+
+void save_model(const std::string& path, const DetectorEntry& entry, const nlohmann::json& params, Detector& detector,
+                const TrainProvenance& provenance) {
+  const Params resolved = Params::resolve(entry.info, params, path + ": params");
+  StateIO io = StateIO::saver();
+  detector.state(io);
+  nlohmann::json state = nlohmann::json::object();
+  for (const auto& [name, layout] : io.manifest()) state[name] = layout;
+  const nlohmann::json meta = {{"format", kModelFormat},
+                               {"format_version", kModelFormatVersion},
+                               {"oodbench_version", project_version()},
+                               {"numbers_version", kNumbersVersion},
+                               {"detector", entry.info.name},
+                               {"params", resolved.values()},
+                               {"dims", provenance.dims},
+                               {"classes", provenance.classes},
+                               {"train_hash", provenance.train_hash},
+                               {"state", state}};
+  const std::string text = meta.dump(2);
+  const std::size_t shape[1] = {text.size()};
+  StateIO::Members members;
+  members.emplace_back(kMetaMember,
+                       encode_npy(std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), shape));
+  for (auto& [name, bytes] : io.take_members()) members.emplace_back(kStatePrefix + name, std::move(bytes));
+  write_npz(path, members, /*compress=*/false);  // stored: saving and loading at disk speed
+}
+
+namespace {
+
+LoadedModel load_checked_model(const std::string& path) {
+  std::set<std::string> keys;
+  try {
+    for (std::string& k : npz_keys(path)) keys.insert(std::move(k));
+  } catch (const InputError& e) {
+    throw InputError(std::string(e.what()) + "; expected an oodbench model (.oodb) written by `oodbench fit --save`; " +
+                     "if it was cut short or damaged, " + remedy(path));
+  }
+  LoadedModel model{nullptr, nullptr, nullptr, read_meta(path, keys), 0};
+  const auto name = model.meta["detector"].get<std::string>();
+  try {
+    model.entry = &find_detector(name);
+    const Params params = Params::resolve(model.entry->info, model.meta["params"], "params");
+    model.params = params.values();
+    model.detector = model.entry->make(params);
+  } catch (const InputError& e) {  // another oodbench's detector or parameters
+    throw InputError(path + ": model.json: " + e.what() + "; " + remedy(path, model.meta));
+  }
+  model.dims = model.meta["dims"].get<std::size_t>();
+  const nlohmann::json& listed = model.meta["state"];
+  StateIO io = StateIO::loader(state_reader(path, keys, model.meta), path, remedy(path, model.meta));
+  model.detector->state(io);
+  for (const auto& [field, layout] : listed.items()) {
+    if (!io.manifest().contains(field)) {
+      throw InputError(path + ": state field '" + field + "' is not one detector '" + name +
+                       "' has (written by another oodbench build?); " + remedy(path, model.meta));
+    }
+  }
+  return model;
+}
+
+}  // namespace
+
+LoadedModel load_model(const std::string& path) {
+  try {
+    return load_checked_model(path);
+  } catch (const nlohmann::json::exception& e) {  // a value of model.json of another type than written
+    throw InputError(path + ": model.json is malformed (" + e.what() + "); " + remedy(path));
+  }
+}
+
+void check_model_width(const LoadedModel& model, const std::string& model_path, std::size_t cols,
+                       const std::string& features_source) {
+  if (cols != model.dims) {
+    throw InputError(features_source + ": " + std::to_string(cols) + " columns but the model " + model_path +
+                     " was fitted on " + std::to_string(model.dims) + "-column features; score features of its width, "
+                     "or fit a model on these");
+  }
+}
+
+}  // namespace oodbench

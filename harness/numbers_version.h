@@ -1,0 +1,11 @@
+// The version of oodbench's numbers, below every layer that records it: sweep cells hash it into their ids and model
+// files refuse to load across it, so that results of an older definition are computed again rather than mixed in.
+#pragma once
+
+namespace oodbench {
+
+/// Bumped whenever a change of oodbench moves the numbers a detector computes (a default, a definition).
+/// 2: pseudo-inverse cut, exact ridge, ASH top-k (0.2.0).
+inline constexpr int kNumbersVersion = 2;
+
+}  // namespace oodbench
