@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "harness/detectors/detector.h"
+#include "harness/detectors/model_file.h"
 #include "harness/io/head_arrays.h"
 #include "harness/python/bindings.h"
 #include "harness/python/numpy_arrays.h"
@@ -24,6 +25,23 @@ class FittedDetector {
   FittedDetector(const std::string& name, const nlohmann::json& params, const std::string& device)
       : entry_(&find_detector(name)), params_(Params::resolve(entry_->info, params, "params").values()),
         backend_(make_backend(parse_device_request(device))) {}
+
+  /// A detector read from a model file: fitted, with no FitContext (its state owns what it needs).
+  static std::unique_ptr<FittedDetector> load(const std::string& path, const std::string& device) {
+    LoadedModel model = load_model(path);
+    auto out = std::make_unique<FittedDetector>(model.entry->info.name, model.params, device);
+    out->detector_ = std::move(model.detector);
+    out->provenance_ = {model.meta.value("train_hash", ""), model.dims, model.meta.value("classes", std::size_t{0})};
+    out->source_ = path;
+    return out;
+  }
+
+  void save(const std::string& path) {
+    if (!detector_) throw InputError(entry_->info.name + ": fit() the detector before save()");
+    check_writable(path);
+    EngineScope engine;
+    save_model(path, *entry_, params_, *detector_, provenance_);
+  }
 
   /// Fits on the arrays; returns the fit's warnings (the Python layer issues them as warnings).
   std::vector<std::string> fit(const py::array& train, const std::optional<py::array>& labels,
@@ -43,7 +61,7 @@ class FittedDetector {
       head = LinearHead{std::move(w), std::move(b)};
     }
     std::optional<Matrix<float>> validation;
-    if (val) validation = checked_width(features_from(*val, "val"), "val", x.cols);
+    if (val) validation = checked_width(features_from(*val, "val"), "val", x.cols, "train");
     if (val_labels) {
       if (!val) throw InputError("val_labels: given without val");
       check_same_rows(*validation, "val", labels_from(*val_labels, "val_labels"), "val_labels");
@@ -54,13 +72,15 @@ class FittedDetector {
     auto ctx = std::make_unique<FitContext>(*backend_, std::move(x), std::move(y), std::move(head));
     if (validation) ctx->set_validation(std::move(*validation));
     detector_ = make_fitted_detector(*entry_, params_, *ctx, "params");
+    provenance_ = provenance_of(*ctx);
+    source_ = "train";
     context_ = std::move(ctx);
     return context_->warnings();
   }
 
   py::array_t<float> score(const py::array& x) const {
     if (!detector_) throw InputError(entry_->info.name + ": fit() the detector before score()");
-    Matrix<float> features = checked_width(features_from(x, "x"), "x", context_->dims());
+    Matrix<float> features = checked_width(features_from(x, "x"), "x", provenance_.dims, source_);
     std::vector<float> s;
     {
       EngineScope engine;
@@ -81,10 +101,12 @@ class FittedDetector {
   static Matrix<float> head_weights_from(const py::array& w, std::size_t dims) {
     return head_weights(view_of_numpy(w, "head W"), dims);
   }
-  static Matrix<float> checked_width(Matrix<float> m, const std::string& name, std::size_t train_cols) {
+  /// `m` if it has the width of the features the detector was fitted on (`source`: "train" or the model file).
+  static Matrix<float> checked_width(Matrix<float> m, const std::string& name, std::size_t train_cols,
+                                     const std::string& source) {
     if (m.cols != train_cols) {
-      throw InputError(name + ": " + std::to_string(m.cols) + " columns but the train features (train) have " +
-                       std::to_string(train_cols));
+      throw InputError(name + ": " + std::to_string(m.cols) + " columns but the train features (" + source +
+                       ") have " + std::to_string(train_cols));
     }
     return m;
   }
@@ -92,20 +114,24 @@ class FittedDetector {
   const DetectorEntry* entry_;
   nlohmann::json params_;
   std::unique_ptr<Backend> backend_;
-  std::unique_ptr<FitContext> context_;  // detectors keep references into it
+  std::unique_ptr<FitContext> context_;  // detectors keep references into it; none after a load
   std::unique_ptr<Detector> detector_;
+  TrainProvenance provenance_;
+  std::string source_ = "train";  // what the detector was fitted on, for messages
 };
 
 }  // namespace
 
 void bind_detectors(py::module_& m) {
   m.def("detectors", [] { return detectors_json(); });
+  m.def("load_detector", &FittedDetector::load, py::arg("path"), py::arg("device"));
   py::class_<FittedDetector>(m, "Detector")
       .def(py::init<const std::string&, const nlohmann::json&, const std::string&>(), py::arg("name"),
            py::arg("params"), py::arg("device"))
       .def("fit", &FittedDetector::fit, py::arg("train"), py::arg("labels"), py::arg("val"), py::arg("val_labels"),
            py::arg("head_weights"), py::arg("head_bias"))
       .def("score", &FittedDetector::score, py::arg("x"))
+      .def("save", &FittedDetector::save, py::arg("path"))
       .def_property_readonly("name", &FittedDetector::name)
       .def_property_readonly("params", &FittedDetector::params)
       .def_property_readonly("device", &FittedDetector::device)

@@ -110,14 +110,17 @@ DetectorInfo info_from(const nlohmann::json& d) {
 }  // namespace
 
 void bind_user_detectors(py::module_& m) {
-  py::class_<FitData>(m, "FitData")
-      .def_property_readonly("train", &FitData::train)
-      .def_property_readonly("labels", &FitData::labels)
-      .def_property_readonly("val", &FitData::val)
-      .def_property_readonly("head", &FitData::head)
-      .def_property_readonly("classes", &FitData::classes)
-      .def_property_readonly("dims", &FitData::dims)
-      .def_property_readonly("device", &FitData::device);
+  py::class_<FitData>(m, "FitData",
+                      "What a user-defined detector's fit(data) sees: the ID train data and the shared fits, as NumPy "
+                      "copies it may keep. Valid only during fit().")
+      .def_property_readonly("train", &FitData::train, "ID train features, float32 (N, D)")
+      .def_property_readonly("labels", &FitData::labels, "ID train labels 0..C-1 (int32, N), or None")
+      .def_property_readonly("val", &FitData::val, "ID validation features, float32, or None")
+      .def_property_readonly("head", &FitData::head,
+                             "(W, b): the supplied linear head, or the probe trained on the labels (once, shared)")
+      .def_property_readonly("classes", &FitData::classes, "number of classes C (0 without labels or head)")
+      .def_property_readonly("dims", &FitData::dims, "feature width D")
+      .def_property_readonly("device", &FitData::device, "the backend the sweep runs on");
   m.def(
       "add_user_detector",
       [](const nlohmann::json& description, py::object cls) {
