@@ -17,5 +17,7 @@ namespace oodbench {
 std::string content_hash(const Matrix<float>& m);
 /// The same for a 1-D array of labels.
 std::string content_hash(std::span<const std::int32_t> labels);
+/// The same over the labels and `extra` (a remapped labelling's mapping, as JSON text).
+std::string content_hash(std::span<const std::int32_t> labels, const std::string& extra);
 
 }  // namespace oodbench
