@@ -17,29 +17,63 @@ struct ScoreOptions {
   std::vector<std::string> tests, outs;
 };
 
+std::string substituted(std::string text, const std::string& detector) {
+  const std::string token = "{detector}";
+  for (auto at = text.find(token); at != std::string::npos; at = text.find(token, at + detector.size()))
+    text.replace(at, token.size(), detector);
+  return text;
+}
+
 void run_score(const ScoreOptions& opt, const GlobalOptions& global) {
   if (opt.tests.size() != opt.outs.size()) {
     throw InputError("give one --out per --test (" + std::to_string(opt.tests.size()) + " --test, " +
                      std::to_string(opt.outs.size()) + " --out)");
   }
-  const DetectorEntry& entry = find_detector(opt.fit.detector);
-  const nlohmann::json params = opt.fit.params_json();
-  Params::resolve(entry.info, params, "--param");  // reject bad parameters before any loading
-  for (const std::string& out : opt.outs) check_writable(out);
+  // --detector all: every registered detector with its defaults, outputs named by {detector} in each --out.
+  const bool all = opt.fit.detector == "all";
+  std::vector<const DetectorEntry*> entries;
+  if (all) {
+    if (!opt.fit.params.empty()) throw InputError("--detector all runs every detector with its defaults; drop --param");
+    for (const std::string& out : opt.outs)
+      if (out.find("{detector}") == std::string::npos)
+        throw InputError("--out " + out + ": with --detector all, name each output with {detector}, e.g. " +
+                         "scores/{detector}-id.npy");
+    entries = all_detectors();
+  } else {
+    entries = {&find_detector(opt.fit.detector)};
+  }
+  const nlohmann::json params = all ? nlohmann::json::object() : opt.fit.params_json();
+  for (const DetectorEntry* entry : entries) Params::resolve(entry->info, params, "--param");  // before any loading
+  for (const std::string& out : opt.outs) check_writable(substituted(out, entries.front()->info.name));
 
   const auto backend = global.backend();
   FitContext ctx = opt.fit.load(*backend);
   std::vector<Matrix<float>> tests;
   for (const std::string& spec : opt.tests) tests.push_back(opt.fit.load_test(spec, ctx.dims()));
-  const auto detector = make_fitted_detector(entry, params, ctx, "--param");
-  std::vector<std::vector<float>> scores;
-  for (const Matrix<float>& test : tests) scores.push_back(detector->score(test, *backend));
+  const DataOffer offer{ctx.has_labels(), ctx.has_supplied_head(), ctx.validation() != nullptr};
+  std::vector<std::pair<const DetectorEntry*, std::vector<std::vector<float>>>> results;
+  for (const DetectorEntry* entry : entries) {
+    if (all) {
+      const auto unmet = unmet_needs(entry->info, Params::resolve(entry->info, params, "--param").values(), offer);
+      if (!unmet.empty()) {
+        std::cerr << "oodbench: skipped " << entry->info.name << ": " << unmet.front() << '\n';
+        continue;
+      }
+    }
+    const auto detector = make_fitted_detector(*entry, params, ctx, "--param");
+    std::vector<std::vector<float>> scores;
+    for (const Matrix<float>& test : tests) scores.push_back(detector->score(test, *backend));
+    results.emplace_back(entry, std::move(scores));
+  }
   for (const std::string& w : ctx.warnings()) std::cerr << "oodbench: warning: " << w << '\n';
 
-  for (std::size_t t = 0; t < tests.size(); ++t) {
-    const std::size_t n = scores[t].size();
-    write_file_atomic(opt.outs[t], encode_npy(scores[t], std::span<const std::size_t>(&n, 1)));
-    std::cout << opt.outs[t] << ": " << n << " " << entry.info.name << " scores for " << opt.tests[t] << '\n';
+  for (const auto& [entry, scores] : results) {  // written only once every detector has scored
+    for (std::size_t t = 0; t < tests.size(); ++t) {
+      const std::size_t n = scores[t].size();
+      const std::string out = substituted(opt.outs[t], entry->info.name);
+      write_file_atomic(out, encode_npy(scores[t], std::span<const std::size_t>(&n, 1)));
+      std::cout << out << ": " << n << " " << entry->info.name << " scores for " << opt.tests[t] << '\n';
+    }
   }
 }
 
@@ -54,7 +88,9 @@ void add_score_command(CLI::App& app, const GlobalOptions& global) {
       "test x train matrix; Mahalanobis-type detectors never form a test x test matrix.");
   opt->fit.add_options(cmd);
   cmd->add_option("--test", opt->tests, "Test features to score (repeatable)")->required()->allow_extra_args(false);
-  cmd->add_option("--out", opt->outs, "Output .npy for the matching --test (repeatable)")
+  cmd->add_option("--out", opt->outs,
+                  "Output .npy for the matching --test (repeatable); with --detector all, {detector} in the name is "
+                  "replaced by each detector's")
       ->required()
       ->allow_extra_args(false);
   cmd->callback([opt, &global] { run_score(*opt, global); });
