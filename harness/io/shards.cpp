@@ -12,7 +12,7 @@ bool is_glob(const std::string& path) { return path.find_first_of("*?[") != std:
 
 std::vector<std::string> expand_glob(const std::string& pattern) {
   glob_t g{};
-  const int rc = ::glob(pattern.c_str(), GLOB_ERR, nullptr, &g);
+  const int rc = ::glob(pattern.c_str(), 0, nullptr, &g);  // unreadable folders: no match, not an abort
   std::vector<std::string> files;
   for (std::size_t i = 0; rc == 0 && i < g.gl_pathc; ++i) files.emplace_back(g.gl_pathv[i]);
   ::globfree(&g);
