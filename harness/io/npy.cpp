@@ -218,7 +218,20 @@ std::size_t NpyArray::size() const {
   return n;
 }
 
-NpyArray parse_npy(std::span<const std::byte> file, const std::string& source) {
+namespace {
+NpyArray parse(std::span<const std::byte> file, std::shared_ptr<const void> owner, const std::string& source);
+}  // namespace
+
+NpyArray parse_npy(std::span<const std::byte> file, const std::string& source) { return parse(file, nullptr, source); }
+
+NpyArray parse_npy_in_place(std::span<const std::byte> file, std::shared_ptr<const void> owner,
+                            const std::string& source) {
+  return parse(file, std::move(owner), source);
+}
+
+namespace {
+
+NpyArray parse(std::span<const std::byte> file, std::shared_ptr<const void> owner, const std::string& source) {
   if (file.size() < kMagicLen + 2 || std::memcmp(file.data(), kMagic, kMagicLen) != 0) {
     throw InputError(source + ": not a .npy file (bad magic; expected \\x93NUMPY)");
   }
@@ -282,6 +295,12 @@ NpyArray parse_npy(std::span<const std::byte> file, const std::string& source) {
                      std::to_string(available) + ")");
   }
   const std::byte* data = file.data() + prefix + header_len;
+  const bool fortran_nd = *fortran->second.flag && array.shape.size() >= 2;
+  if (owner && !swap && !fortran_nd && array.dtype != DType::text) {  // usable as it lies in the file
+    array.owner = std::move(owner);
+    array.view = std::span(data, expected);
+    return array;
+  }
   array.bytes.assign(data, data + expected);
   if (*fortran->second.flag) array.bytes = fortran_to_c(array.bytes, array.shape, width);
   if (array.dtype == DType::text) {
@@ -292,6 +311,8 @@ NpyArray parse_npy(std::span<const std::byte> file, const std::string& source) {
   if (swap) byteswap_elements(array.bytes, width);
   return array;
 }
+
+}  // namespace
 
 namespace {
 

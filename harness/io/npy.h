@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -28,6 +29,11 @@ struct NpyArray {
   std::vector<std::size_t> shape;   ///< extents (1 or 2 after load_array)
   std::vector<std::byte> bytes;     ///< element data, C order, native endianness
   std::vector<std::string> strings; ///< the elements of a text array, C order
+  std::shared_ptr<const void> owner; ///< set for data read in place: keeps the memory-mapped file alive
+  std::span<const std::byte> view;   ///< the element data in place (then `bytes` is empty)
+
+  /// The element data, wherever it lives.
+  std::span<const std::byte> data() const { return owner ? view : std::span<const std::byte>(bytes); }
 
   std::size_t size() const;
   std::size_t rows() const { return shape.empty() ? 0 : shape[0]; }
@@ -38,6 +44,10 @@ struct NpyArray {
 /// Unicode ('<U') arrays decode to text. Every fault (bad magic, unknown version, malformed header, unsupported
 /// dtype, truncated data, more than 8 dimensions) is an InputError naming `source`.
 NpyArray parse_npy(std::span<const std::byte> file, const std::string& source);
+/// The same on a memory-mapped file that `owner` keeps alive: C-order, native-endian numeric data is not copied but
+/// viewed in place (NpyArray::view), so a large array costs its page cache, not a second copy in memory.
+NpyArray parse_npy_in_place(std::span<const std::byte> file, std::shared_ptr<const void> owner,
+                            const std::string& source);
 
 /// Encodes a C-order float32 or int32 array as a version 1.0 .npy file.
 std::vector<std::byte> encode_npy(std::span<const float> values, std::span<const std::size_t> shape);

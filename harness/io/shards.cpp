@@ -26,6 +26,11 @@ std::vector<std::string> expand_glob(const std::string& pattern) {
 NpyArray concatenate_shards(std::vector<NpyArray> shards, const std::string& source) {
   if (shards.empty()) throw InputError(source + ": no shards");
   NpyArray out = std::move(shards[0]);
+  if (out.owner) {  // a view into a mapped file: the concatenation needs its own buffer
+    out.bytes.assign(out.view.begin(), out.view.end());
+    out.owner.reset();
+    out.view = {};
+  }
   const std::string first = out.source;
   out.source = source;
   for (std::size_t s = 1; s < shards.size(); ++s) {
@@ -43,7 +48,8 @@ NpyArray concatenate_shards(std::vector<NpyArray> shards, const std::string& sou
                        width(out) + "; every shard must have the same width");
     }
     out.shape[0] += part.shape[0];
-    out.bytes.insert(out.bytes.end(), part.bytes.begin(), part.bytes.end());
+    const std::span<const std::byte> more = part.data();
+    out.bytes.insert(out.bytes.end(), more.begin(), more.end());
     out.strings.insert(out.strings.end(), std::make_move_iterator(part.strings.begin()),
                        std::make_move_iterator(part.strings.end()));
     part = NpyArray();
