@@ -2,19 +2,20 @@
 # Builds the libFuzzer targets (preset `fuzz`: clang, ASan + UBSan) and runs each for SECONDS (default 300), two at a
 # time. New inputs accumulate in build-fuzz/corpus/<target>, crashes in build-fuzz/crashes/. Prints each target's
 # final libFuzzer status line (runs, coverage, corpus). Exit 1 if any target found a crash.
-#   scripts/fuzz.sh [SECONDS] [TARGET...]     targets: fuzz_npy fuzz_npz fuzz_config
+#   scripts/fuzz.sh [SECONDS] [TARGET...]     targets: fuzz_npy fuzz_npz fuzz_config fuzz_safetensors fuzz_csv fuzz_hdf5
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-300}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_npy fuzz_npz fuzz_config)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_npy fuzz_npz fuzz_config fuzz_safetensors fuzz_csv fuzz_hdf5)
 
 cmake --preset fuzz >/dev/null
 cmake --build build-fuzz -j "$(nproc)" --target "${targets[@]}" >/dev/null
 
 declare -A seeds=([fuzz_npy]="tests/fixtures/npy" [fuzz_npz]="tests/fixtures/npy data/medood-mini/labels.npz"
-                  [fuzz_config]="fuzz/corpus/config configs tests/sweep")
+                  [fuzz_config]="fuzz/corpus/config configs tests/sweep"
+                  [fuzz_safetensors]="fuzz/corpus/safetensors" [fuzz_csv]="fuzz/corpus/csv" [fuzz_hdf5]="fuzz/corpus/hdf5")
 run_one() {
   local t=$1 corpus=build-fuzz/corpus/$1 crashes=build-fuzz/crashes/$1
   mkdir -p "$corpus" "$crashes"

@@ -1,6 +1,9 @@
 #include "harness/cli/fit_inputs.h"
 
+#include <iostream>
+
 #include "harness/detectors/detector.h"
+#include "harness/fit/class_labels.h"
 #include "harness/io/arrays.h"
 #include "harness/io/head_arrays.h"
 #include "kernels/error.h"
@@ -8,11 +11,17 @@
 namespace oodbench {
 
 void FitInputs::add_options(CLI::App* cmd, bool required) {
-  cmd->add_option("--detector", detector, "Detector name (see `oodbench detectors`)")->required(required);
+  cmd->add_option("--detector", detector, "Detector name (see `oodbench detectors`); `score` also takes all")
+      ->required(required);
   cmd->add_option("--param", params, "Detector parameter key=value (repeatable), e.g. --param k=10")
       ->allow_extra_args(false);
-  cmd->add_option("--train", train, "ID train features: .npy or file.npz:key, 2-D float")->required(required);
-  cmd->add_option("--train-labels", train_labels, "ID train labels 0..C-1 (int32/int64/uint8)");
+  cmd->add_option("--train", train,
+                  "ID train features, 2-D float: .npy, file.npz:key, file.h5:/dataset, file.safetensors:tensor, "
+                  "file.csv[:columns], or shards as a glob (train/*.npy)")
+      ->required(required);
+  cmd->add_option("--train-labels", train_labels, "ID train labels 0..C-1 (any integer type), as for --train");
+  cmd->add_flag("--remap-labels", remap_labels,
+                "Map any integer or string train labels to 0..C-1 in sorted order (the mapping is printed)");
   cmd->add_option("--head", head, "Linear head weights W (C x D); skips training the probe");
   cmd->add_option("--bias", bias, "Linear head bias b (C)");
   cmd->add_option("--val", validation, "ID validation features (early stopping, residual_split=val)");
@@ -33,11 +42,16 @@ nlohmann::json FitInputs::params_json() const { return parse_param_assignments(p
 
 FitContext FitInputs::load(const Backend& backend) const {
   if (head.empty() != bias.empty()) throw InputError("--head and --bias go together");
+  if (remap_labels && train_labels.empty()) throw InputError("--remap-labels needs --train-labels");
   Matrix<float> x = load_features(train);
   std::vector<std::int32_t> labels;
   if (!train_labels.empty()) {
-    labels = load_labels(train_labels);
+    ClassLabels loaded = load_class_labels(train_labels, remap_labels);
+    labels = std::move(loaded.labels);
     check_same_rows(x, train, labels, train_labels);
+    if (!loaded.map.is_null())
+      std::cerr << "oodbench: train labels remapped to 0.." << loaded.map.size() - 1 << ": "
+                << ClassLabels::map_text(loaded.map) << '\n';
   }
   std::optional<LinearHead> linear_head;
   if (!head.empty()) {

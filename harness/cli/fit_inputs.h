@@ -15,15 +15,16 @@ struct FitInputs {
   std::string detector;
   std::vector<std::string> params;  ///< key=value
   std::string train, train_labels, head, bias, validation;
+  bool remap_labels = false;
 
-  /// Adds --detector, --param, --train, --train-labels, --head, --bias, --val to `cmd`. `required`: --detector and
-  /// --train must be given (`score` checks them itself, as --model replaces them).
+  /// Adds --detector, --param, --train, --train-labels, --remap-labels, --head, --bias, --val to `cmd`. `required`:
+  /// --detector and --train must be given (`score` checks them itself, as --model replaces them).
   void add_options(CLI::App* cmd, bool required = true);
   /// The options given (for `score --model`, which takes none of them), e.g. {"--detector", "--train"}.
   std::vector<std::string> given() const;
   /// The --param values as a JSON object (parse_param_assignments).
   nlohmann::json params_json() const;
-  /// Loads and checks train features, labels and head, and builds the context on `backend`.
+  /// Loads and checks train features, labels (remapped with a note on stderr) and head, and builds the context.
   FitContext load(const Backend& backend) const;
   /// Loads test features, checking their width against the train features'.
   Matrix<float> load_test(const std::string& spec, std::size_t train_cols) const;

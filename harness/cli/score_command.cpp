@@ -26,6 +26,13 @@ std::string joined(const std::vector<std::string>& items) {
   return out;
 }
 
+std::string substituted(std::string text, const std::string& detector) {
+  const std::string token = "{detector}";
+  for (auto at = text.find(token); at != std::string::npos; at = text.find(token, at + detector.size()))
+    text.replace(at, token.size(), detector);
+  return text;
+}
+
 void check_inputs(const ScoreOptions& opt) {
   if (opt.tests.size() != opt.outs.size()) {
     throw InputError("give one --out per --test (" + std::to_string(opt.tests.size()) + " --test, " +
@@ -42,38 +49,71 @@ void check_inputs(const ScoreOptions& opt) {
   }
 }
 
+/// The detectors --detector names: one, or for `all` every registered one with its defaults (each --out then
+/// names {detector}).
+std::vector<const DetectorEntry*> named_detectors(const ScoreOptions& opt) {
+  if (opt.fit.detector != "all") return {&find_detector(opt.fit.detector)};
+  if (!opt.fit.params.empty()) throw InputError("--detector all runs every detector with its defaults; drop --param");
+  for (const std::string& out : opt.outs)
+    if (out.find("{detector}") == std::string::npos)
+      throw InputError("--out " + out + ": with --detector all, name each output with {detector}, e.g. " +
+                       "scores/{detector}-id.npy");
+  return all_detectors();
+}
+
+using DetectorScores = std::pair<const DetectorEntry*, std::vector<std::vector<float>>>;
+
+std::vector<std::vector<float>> scores_of(const Detector& detector, const std::vector<Matrix<float>>& tests,
+                                          const Backend& backend) {
+  std::vector<std::vector<float>> scores;
+  for (const Matrix<float>& test : tests) scores.push_back(detector.score(test, backend));
+  return scores;
+}
+
 void run_score(const ScoreOptions& opt, const GlobalOptions& global) {
   check_inputs(opt);
-  const DetectorEntry* entry = opt.model.empty() ? &find_detector(opt.fit.detector) : nullptr;
-  const nlohmann::json params = opt.fit.params_json();
-  if (entry) Params::resolve(entry->info, params, "--param");  // reject bad parameters before any loading
-  for (const std::string& out : opt.outs) check_writable(out);
+  const std::vector<const DetectorEntry*> entries =
+      opt.model.empty() ? named_detectors(opt) : std::vector<const DetectorEntry*>{};
+  const bool all = opt.model.empty() && opt.fit.detector == "all";
+  const nlohmann::json params = all ? nlohmann::json::object() : opt.fit.params_json();
+  for (const DetectorEntry* entry : entries) Params::resolve(entry->info, params, "--param");  // before any loading
+  for (const std::string& out : opt.outs) check_writable(substituted(out, "x"));
 
   const auto backend = global.backend();
   std::vector<Matrix<float>> tests;
-  std::optional<FitContext> ctx;  // outlives the scoring: a fitted detector may borrow from it
-  std::unique_ptr<Detector> detector;
-  if (entry) {
-    ctx.emplace(opt.fit.load(*backend));
-    for (const std::string& spec : opt.tests) tests.push_back(opt.fit.load_test(spec, ctx->dims()));
-    detector = make_fitted_detector(*entry, params, *ctx, "--param");
-    for (const std::string& w : ctx->warnings()) std::cerr << "oodbench: warning: " << w << '\n';
-  } else {
+  std::vector<DetectorScores> results;
+  if (!opt.model.empty()) {
     LoadedModel model = load_model(opt.model);
     for (const std::string& spec : opt.tests) {
       tests.push_back(load_features(spec));
       check_model_width(model, opt.model, tests.back().cols, spec);
     }
-    entry = model.entry;
-    detector = std::move(model.detector);
+    results.emplace_back(model.entry, scores_of(*model.detector, tests, *backend));
+  } else {
+    FitContext ctx = opt.fit.load(*backend);  // outlives the scoring: a fitted detector may borrow from it
+    for (const std::string& spec : opt.tests) tests.push_back(opt.fit.load_test(spec, ctx.dims()));
+    const DataOffer offer{ctx.has_labels(), ctx.has_supplied_head(), ctx.validation() != nullptr};
+    for (const DetectorEntry* entry : entries) {
+      if (all) {
+        const auto unmet = unmet_needs(entry->info, Params::resolve(entry->info, params, "--param").values(), offer);
+        if (!unmet.empty()) {
+          std::cerr << "oodbench: skipped " << entry->info.name << ": " << unmet.front() << '\n';
+          continue;
+        }
+      }
+      const auto detector = make_fitted_detector(*entry, params, ctx, "--param");
+      results.emplace_back(entry, scores_of(*detector, tests, *backend));
+    }
+    for (const std::string& w : ctx.warnings()) std::cerr << "oodbench: warning: " << w << '\n';
   }
-  std::vector<std::vector<float>> scores;
-  for (const Matrix<float>& test : tests) scores.push_back(detector->score(test, *backend));
 
-  for (std::size_t t = 0; t < tests.size(); ++t) {
-    const std::size_t n = scores[t].size();
-    write_file_atomic(opt.outs[t], encode_npy(scores[t], std::span<const std::size_t>(&n, 1)));
-    std::cout << opt.outs[t] << ": " << n << " " << entry->info.name << " scores for " << opt.tests[t] << '\n';
+  for (const auto& [entry, scores] : results) {  // written only once every detector has scored
+    for (std::size_t t = 0; t < tests.size(); ++t) {
+      const std::size_t n = scores[t].size();
+      const std::string out = substituted(opt.outs[t], entry->info.name);
+      write_file_atomic(out, encode_npy(scores[t], std::span<const std::size_t>(&n, 1)));
+      std::cout << out << ": " << n << " " << entry->info.name << " scores for " << opt.tests[t] << '\n';
+    }
   }
 }
 
@@ -91,7 +131,9 @@ void add_score_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--model", opt->model, "A fitted detector saved by `oodbench fit --save` (instead of --detector, "
                                          "--train and the other fitting inputs)");
   cmd->add_option("--test", opt->tests, "Test features to score (repeatable)")->required()->allow_extra_args(false);
-  cmd->add_option("--out", opt->outs, "Output .npy for the matching --test (repeatable)")
+  cmd->add_option("--out", opt->outs,
+                  "Output .npy for the matching --test (repeatable); with --detector all, {detector} in the name is "
+                  "replaced by each detector's")
       ->required()
       ->allow_extra_args(false);
   cmd->callback([opt, &global] { run_score(*opt, global); });

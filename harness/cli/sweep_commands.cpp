@@ -54,6 +54,7 @@ void validate_command(const std::string& config_path) {
   const std::vector<nlohmann::json> inputs = validate_sweep(config, *make_cpu_backend());
   std::size_t arrays = 0;
   for (const nlohmann::json& d : inputs) arrays += d.size();
+  for (const std::string& line : skipped_lines(config)) std::cout << line << '\n';
   std::cout << config_path << ": valid: " << config.datasets.size() << " datasets (" << arrays << " arrays), "
             << expand_plan(config, inputs, DeviceKind::cpu).size() << " cells\n";
 }

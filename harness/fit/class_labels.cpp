@@ -11,7 +11,9 @@ namespace oodbench {
 namespace {
 
 const std::string kRule = "labels must be 0..C-1 with every class present";
-const std::string kRemap = "e.g. y = np.unique(y, return_inverse=True)[1]";
+const std::string kRemap = "pass --remap-labels (in a config, \"remap_labels\": true) to map them to 0..C-1 in "
+                           "sorted order, recorded with the results, or remap them yourself, "
+                           "e.g. y = np.unique(y, return_inverse=True)[1]";
 
 /// Rows of one label value: how many, and the first few (enough to point at a typo).
 struct Rows {
@@ -73,7 +75,44 @@ std::size_t check_class_labels(const std::vector<std::int32_t>& labels, std::siz
                      std::all_of(beyond, rows.end(), [](const auto& kv) { return kv.second.count <= kStray; });
   if (!stray) throw InputError(message + "; " + kRule + ": remap them, " + kRemap);
   for (auto it = beyond; it != rows.end(); ++it) message += ", and " + stray_text(it->first, it->second);
-  throw InputError(message + " (a typo?); fix or drop those rows, or remap the labels (" + kRule + "), " + kRemap);
+  throw InputError(message + " (a typo?); fix or drop those rows, or remap the labels (" + kRule + "): " + kRemap);
+}
+
+std::string ClassLabels::map_text(const nlohmann::json& map, std::size_t shown) {
+  std::string text;
+  for (std::size_t c = 0; c < map.size(); ++c) {
+    if (c == shown) return text + ", ... (" + std::to_string(map.size()) + " classes)";
+    std::string original = map[c].dump();  // a string in double quotes, or a number
+    text.append(c ? ", " : "").append(std::to_string(c)).append(" <- ").append(original);
+  }
+  return text;
+}
+
+ClassLabels remap_class_labels(const RawLabels& raw) {
+  ClassLabels out;
+  out.map = nlohmann::json::array();
+  out.labels.resize(raw.size());
+  if (raw.text) {
+    std::map<std::string, std::int32_t> index;
+    for (const std::string& w : raw.words) index.emplace(w, 0);
+    std::int32_t c = 0;
+    for (auto& [word, i] : index) i = c++, out.map.push_back(word);
+    for (std::size_t r = 0; r < raw.words.size(); ++r) out.labels[r] = index.at(raw.words[r]);
+  } else {
+    std::map<std::int64_t, std::int32_t> index;
+    for (std::int64_t v : raw.values) index.emplace(v, 0);
+    std::int32_t c = 0;
+    for (auto& [value, i] : index) i = c++, out.map.push_back(value);
+    for (std::size_t r = 0; r < raw.values.size(); ++r) out.labels[r] = index.at(raw.values[r]);
+  }
+  if (out.map.size() > static_cast<std::size_t>(INT32_MAX)) throw InputError(raw.source + ": too many classes");
+  return out;
+}
+
+ClassLabels load_class_labels(const std::string& spec, bool remap) {
+  const NpyArray array = load_array(spec);
+  if (remap) return remap_class_labels(to_raw_labels(array));
+  return {to_labels(array), nullptr};
 }
 
 }  // namespace oodbench

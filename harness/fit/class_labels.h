@@ -3,7 +3,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/io/arrays.h"
 
 namespace oodbench {
 
@@ -11,5 +16,21 @@ namespace oodbench {
 /// which the labels must fit. Anything but 0..C-1 with every class present is an InputError naming the labels found,
 /// the rows of a likely typo, and how to remap (no silent remapping: result class indices must match the user's).
 std::size_t check_class_labels(const std::vector<std::int32_t>& labels, std::size_t head_classes);
+
+/// Class labels and, when they were remapped, what each class stands for.
+struct ClassLabels {
+  std::vector<std::int32_t> labels;
+  nlohmann::json map;  ///< null, or an array: map[c] is the original label (integer or string) of class c
+
+  /// "0 <- 3, 1 <- 7" (or "0 <- 'cat', ..."), at most `shown` pairs, for notes and reports.
+  static std::string map_text(const nlohmann::json& map, std::size_t shown = 12);
+};
+
+/// Any integer or string labels mapped to 0..C-1 in sorted order (integers numerically, strings byte-wise).
+ClassLabels remap_class_labels(const RawLabels& raw);
+
+/// Train labels from `spec`: with `remap`, remapped (even when already 0..C-1, so the record always says so);
+/// without, they must be integers >= 0 (to_labels), and check_class_labels later wants 0..C-1.
+ClassLabels load_class_labels(const std::string& spec, bool remap);
 
 }  // namespace oodbench

@@ -1,6 +1,8 @@
 #include "harness/io/arrays.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,10 +12,17 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <iterator>
+#include <map>
+#include <set>
 
+#include "harness/io/csv_reader.h"
 #include "harness/io/half.h"
+#include "harness/io/hdf5_reader.h"
 #include "harness/io/npz.h"
+#include "harness/io/safetensors.h"
+#include "harness/io/shards.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -32,23 +41,17 @@ void write_text_atomic(const std::string& path, std::string_view text) {
   write_file_atomic(path, std::as_bytes(std::span(text.data(), text.size())));
 }
 
-std::size_t ArrayView::size() const {
-  std::size_t n = 1;
-  for (std::size_t d : shape) n *= d;
-  return n;
-}
-
 namespace {
 
 template <class T>
-T element(const ArrayView& a, std::size_t i) {
+T element(const NpyArray& a, std::size_t i) {
   T v;
-  std::memcpy(&v, a.bytes.data() + i * sizeof(T), sizeof(T));
+  std::memcpy(&v, a.data().data() + i * sizeof(T), sizeof(T));
   return v;
 }
 
 /// Element i of a float array of any supported width, widened to double.
-double float_element(const ArrayView& a, std::size_t i) {
+double float_element(const NpyArray& a, std::size_t i) {
   switch (a.dtype) {
     case DType::float16: return half_to_float(element<std::uint16_t>(a, i));
     case DType::float32: return element<float>(a, i);
@@ -57,14 +60,47 @@ double float_element(const ArrayView& a, std::size_t i) {
   }
 }
 
-bool is_float(DType d) { return d == DType::float16 || d == DType::float32 || d == DType::float64; }
-
-std::string shape_text(const ArrayView& a) {
-  return a.shape.size() == 1 ? "(" + std::to_string(a.shape[0]) + ",)"
-                             : "(" + std::to_string(a.shape[0]) + ", " + std::to_string(a.shape[1]) + ")";
+/// Element i of an integer array of any width; false when a uint64 does not fit an int64.
+bool integer_element(const NpyArray& a, std::size_t i, std::int64_t& out) {
+  switch (a.dtype) {
+    case DType::int8: out = element<std::int8_t>(a, i); return true;
+    case DType::int16: out = element<std::int16_t>(a, i); return true;
+    case DType::int32: out = element<std::int32_t>(a, i); return true;
+    case DType::int64: out = element<std::int64_t>(a, i); return true;
+    case DType::uint8: out = element<std::uint8_t>(a, i); return true;
+    case DType::uint16: out = element<std::uint16_t>(a, i); return true;
+    case DType::uint32: out = element<std::uint32_t>(a, i); return true;
+    case DType::uint64: {
+      const std::uint64_t v = element<std::uint64_t>(a, i);
+      out = static_cast<std::int64_t>(v);
+      return v <= static_cast<std::uint64_t>(INT64_MAX);
+    }
+    default: return false;
+  }
 }
 
-[[noreturn]] void non_finite(const ArrayView& a, double v, std::size_t row, std::size_t col, bool two_d) {
+bool is_float(DType d) { return is_float_dtype(d); }
+
+/// Drops the pages of a mapped array's bytes [from, to) from this process (they stay in the page cache and fault in
+/// again if read): a large .npy then costs its float32 copy plus a few MB, not twice its size. Returns how far
+/// (page-aligned) it released.
+std::size_t release_mapped(const NpyArray& a, std::size_t from, std::size_t to) {
+  static const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto base = reinterpret_cast<std::uintptr_t>(a.view.data());
+  const std::uintptr_t start = (base + from + page - 1) / page * page, end = (base + to) / page * page;
+  if (end > start) ::madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
+  return std::max(from, end > base ? static_cast<std::size_t>(end - base) : from);
+}
+
+std::string dims_text(const std::vector<std::size_t>& shape) {
+  std::string dims;
+  for (std::size_t d : shape) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
+  return "(" + dims + (shape.size() == 1 ? ",)" : ")");
+}
+
+std::string shape_text(const NpyArray& a) { return dims_text(a.shape); }
+
+[[noreturn]] void non_finite(const NpyArray& a, double v, std::size_t row, std::size_t col, bool two_d) {
   std::string where = "row " + std::to_string(row) + (two_d ? ", column " + std::to_string(col) : "");
   throw InputError(a.source + ": " + (std::isnan(v) ? "NaN" : "Inf") + " at " + where);
 }
@@ -74,100 +110,253 @@ std::string lowercase(std::string text) {
   return text;
 }
 
-/// Refuses, before any parsing, a directory or a file that is not .npy/.npz, saying how to get an array file.
+ArrayFormat format_of(const std::string& path) {
+  const std::string ext = lowercase(std::filesystem::path(path).extension().string());
+  if (ext == ".npy") return ArrayFormat::npy;
+  if (ext == ".npz") return ArrayFormat::npz;
+  if (ext == ".h5" || ext == ".hdf5" || ext == ".hdf") return ArrayFormat::hdf5;
+  if (ext == ".safetensors") return ArrayFormat::safetensors;
+  if (ext == ".csv" || ext == ".tsv") return ArrayFormat::csv;
+  return ArrayFormat::other;
+}
+
+/// Refuses, before any parsing, a directory or a file of a format that is not read, saying how to get an array file.
 void check_array_file(const ArraySpec& parts) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (fs::is_directory(parts.path, ec))
-    throw InputError(parts.path + " is a directory; name an array file (.npy, or file.npz:key)");
-  if (parts.npz) return;
+  if (!parts.glob && fs::is_directory(parts.path, ec))
+    throw InputError(parts.path + " is a directory; name an array file (.npy, file.npz:key, file.h5:/dataset, " +
+                     "file.safetensors:tensor, file.csv) or its shards (" + (fs::path(parts.path) / "*.npy").string() +
+                     ")");
+  if (parts.format != ArrayFormat::other) {
+    if (parts.format == ArrayFormat::npy && !parts.key.empty())
+      throw InputError(parts.path + ":" + parts.key + ": a .npy file holds one array; name it without ':" + parts.key +
+                       "'");
+    return;
+  }
   const std::string ext = lowercase(fs::path(parts.path).extension().string());
-  if (ext == ".npy") return;
   const std::string npy = fs::path(parts.path).replace_extension(".npy").string();
   if (ext == ".pt" || ext == ".pth") {
     throw InputError(parts.path + ": a PyTorch pickle, which oodbench does not read (unpickling runs code); " +
                      "convert it once: python3 -c \"import torch, numpy as np; np.save('" + npy +
-                     "', torch.load('" + parts.path + "').numpy())\"");
-  }
-  if (ext == ".csv" || ext == ".tsv") {
-    throw InputError(parts.path + ": not .npy/.npz; convert: python3 -c \"import numpy as np; np.save('" + npy +
-                     "', np.loadtxt('" + parts.path + "', delimiter='" + (ext == ".csv" ? "," : "\\t") + "'))\"");
+                     "', torch.load('" + parts.path + "', map_location='cpu').float().numpy())\"" +
+                     " (or save a dict of tensors with safetensors.torch.save_file and name file.safetensors:key)");
   }
   throw InputError(parts.path + ": " + (ext.empty() ? "no file extension" : "'" + ext + "' files are not read") +
-                   "; oodbench reads .npy arrays and .npz archives (one array named as file.npz:key)");
+                   "; oodbench reads .npy, .npz (file.npz:key), HDF5 (file.h5:/dataset), safetensors " +
+                   "(file.safetensors:tensor) and CSV/TSV (file.csv, file.csv:col_a,col_b)");
+}
+
+std::function<void(const std::string&)>& note_sink() {
+  static std::function<void(const std::string&)> sink = [](const std::string& text) {
+    std::cerr << "oodbench: note: " << text << '\n';
+  };
+  return sink;
 }
 
 }  // namespace
 
-ArraySpec split_array_spec(const std::string& spec) {
-  const auto npz = spec.rfind(".npz");
-  if (npz != std::string::npos && (npz + 4 == spec.size() || spec[npz + 4] == ':')) {
-    return {spec.substr(0, npz + 4), npz + 4 == spec.size() ? "" : spec.substr(npz + 5), true};
+void squeeze_singletons(NpyArray& a) {
+  if (a.shape.size() <= 2) return;
+  const std::vector<std::size_t> before = a.shape;
+  for (std::size_t axis = a.shape.size(); axis-- > 1 && a.shape.size() > 2;)
+    if (a.shape[axis] == 1) a.shape.erase(a.shape.begin() + static_cast<std::ptrdiff_t>(axis));
+  if (a.shape.size() > 2 && a.shape[0] == 1) a.shape.erase(a.shape.begin());
+  if (a.shape.size() > 2)
+    throw InputError(a.source + ": shape " + dims_text(before) + " has " + std::to_string(before.size()) +
+                     " axes that are not singletons; expected (samples, features): reshape it to (N, D) first");
+  note(a.source + ": shape " + dims_text(before) + " read as " + dims_text(a.shape) + " (singleton axes squeezed)");
+}
+
+namespace {
+
+/// A .npy file parsed from a read-only memory map: native C-order data stays in the map (the page cache) until
+/// to_features converts it, instead of being read into a buffer and copied into the array (a third of the peak
+/// memory on large embeddings). Files that cannot be mapped are read.
+NpyArray load_npy_mapped(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw InputError(path + ": cannot open the array file (" + std::strerror(errno) + ")");
+  struct stat st{};
+  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+  void* map = regular ? ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+  ::close(fd);
+  if (map == MAP_FAILED) {  // empty, a pipe, or a file system without mmap
+    const std::string bytes = read_text_file(path, "the array file");
+    return parse_npy(std::as_bytes(std::span(bytes.data(), bytes.size())), path);
   }
-  return {spec, "", false};
+  const auto size = static_cast<std::size_t>(st.st_size);
+  ::madvise(map, size, MADV_SEQUENTIAL);
+  std::shared_ptr<const void> owner(map, [size](const void* p) { ::munmap(const_cast<void*>(p), size); });
+  NpyArray array = parse_npy_in_place(std::span(static_cast<const std::byte*>(map), size), std::move(owner), path);
+  array.file_map = array.owner != nullptr;
+  return array;
+}
+
+/// One file (no glob) with its key, as the spec named it.
+NpyArray load_one(const std::string& path, const ArraySpec& parts) {
+  switch (parts.format) {
+    case ArrayFormat::npz: return load_npz_member(path, parts.key);
+    case ArrayFormat::hdf5: return load_hdf5(path, parts.key);
+    case ArrayFormat::safetensors: return load_safetensors(path, parts.key);
+    case ArrayFormat::csv: return load_csv(path, parts.key);
+    default: return load_npy_mapped(path);
+  }
+}
+
+void check_one(const std::string& path, const ArraySpec& parts) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw InputError(path + ": no such file");
+  if (parts.format == ArrayFormat::hdf5) return check_hdf5_dataset(path, parts.key);
+  if (parts.format == ArrayFormat::safetensors) {
+    const std::vector<std::string> keys = safetensors_keys(path);  // validates the whole header
+    if (parts.key.empty() ? keys.size() == 1 : std::find(keys.begin(), keys.end(), parts.key) != keys.end()) return;
+    (void)load_safetensors(path, parts.key);  // throws the message naming the tensors
+    return;
+  }
+  if (parts.format != ArrayFormat::npz) return;
+  const std::vector<std::string> keys = npz_keys(path);
+  if (parts.key.empty() ? keys.size() == 1 : std::find(keys.begin(), keys.end(), parts.key) != keys.end()) return;
+  std::string known;
+  for (const std::string& k : keys) known += (known.empty() ? "" : ", ") + k;
+  throw InputError(path + ": " + (parts.key.empty() ? "holds several arrays, name one as file.npz:key"
+                                                    : "no array '" + parts.key + "'") +
+                   " (keys: " + known + ")");
+}
+
+}  // namespace
+
+void set_note_sink(std::function<void(const std::string&)> sink) { note_sink() = std::move(sink); }
+void note(const std::string& text) {
+  if (note_sink()) note_sink()(text);
+}
+
+ArraySpec split_array_spec(const std::string& spec) {
+  // The file ends at the first keyed extension (.npz, .h5, .hdf5, .hdf, .safetensors, .csv, .tsv, .npy) followed by
+  // ':' or the end; what follows the ':' is the key.
+  const std::string lower = lowercase(spec);
+  std::size_t best = std::string::npos, best_end = 0;
+  for (const char* ext : {".npz", ".h5", ".hdf5", ".hdf", ".safetensors", ".csv", ".tsv", ".npy"}) {
+    const std::size_t n = std::strlen(ext);
+    for (std::size_t at = lower.find(ext); at != std::string::npos; at = lower.find(ext, at + 1)) {
+      const std::size_t end = at + n;
+      if ((end == lower.size() || lower[end] == ':') && at < best) best = at, best_end = end;
+    }
+  }
+  ArraySpec parts;
+  if (best == std::string::npos) {
+    parts.path = spec;
+  } else {
+    parts.path = spec.substr(0, best_end);
+    if (best_end < spec.size()) parts.key = spec.substr(best_end + 1);
+  }
+  parts.format = format_of(parts.path);
+  parts.glob = is_glob(parts.path);
+  return parts;
 }
 
 NpyArray load_array(const std::string& spec) {
   const ArraySpec parts = split_array_spec(spec);
   check_array_file(parts);
-  if (parts.npz) return load_npz_member(parts.path, parts.key);
-  const std::string bytes = read_text_file(spec, "the array file");
-  return parse_npy(std::as_bytes(std::span(bytes.data(), bytes.size())), spec);
+  if (!parts.glob) {
+    NpyArray a = load_one(parts.path, parts);
+    squeeze_singletons(a);
+    return a;
+  }
+  std::vector<NpyArray> shards;
+  for (const std::string& file : expand_glob(parts.path)) {
+    shards.push_back(load_one(file, parts));
+    squeeze_singletons(shards.back());
+  }
+  return concatenate_shards(std::move(shards), spec);
 }
 
 void check_array_exists(const std::string& spec) {
   const ArraySpec parts = split_array_spec(spec);
   check_array_file(parts);
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(parts.path, ec)) throw InputError(parts.path + ": no such file");
-  if (!parts.npz) return;
-  const std::vector<std::string> keys = npz_keys(parts.path);
-  if (parts.key.empty() ? keys.size() == 1 : std::find(keys.begin(), keys.end(), parts.key) != keys.end()) return;
-  std::string known;
-  for (const std::string& k : keys) known += (known.empty() ? "" : ", ") + k;
-  throw InputError(parts.path + ": " + (parts.key.empty() ? "holds several arrays, name one as file.npz:key"
-                                                          : "no array '" + parts.key + "'") +
-                   " (keys: " + known + ")");
+  if (!parts.glob) return check_one(parts.path, parts);
+  for (const std::string& file : expand_glob(parts.path)) check_one(file, parts);
 }
 
-Matrix<float> to_features(const ArrayView& a) {
+Matrix<float> to_features(const NpyArray& a) {
   if (!is_float(a.dtype) || a.shape.size() != 2) {
     throw InputError(a.source + ": expected a 2-D float array of features (rows = samples), got " +
                      dtype_name(a.dtype) + " of shape " + shape_text(a));
   }
   if (a.rows() == 0 || a.cols() == 0) throw InputError(a.source + ": empty feature array, shape " + shape_text(a));
   Matrix<float> m(a.rows(), a.cols());
+  const std::size_t width = dtype_size(a.dtype);
+  std::size_t released = 0;  // bytes of a mapped file already converted and handed back
   for (std::size_t i = 0; i < m.rows; ++i) {
-    for (std::size_t j = 0; j < m.cols; ++j) {
-      const double v = float_element(a, i * m.cols + j);
-      if (!std::isfinite(v)) non_finite(a, v, i, j, true);
-      m(i, j) = static_cast<float>(v);
+    if (a.dtype == DType::float32) {  // the common case at memory speed: copy the row, then check it
+      std::memcpy(m.row(i), a.data().data() + i * m.cols * sizeof(float), m.cols * sizeof(float));
+      for (std::size_t j = 0; j < m.cols; ++j)
+        if (!std::isfinite(m(i, j))) non_finite(a, m(i, j), i, j, true);
+    } else {
+      for (std::size_t j = 0; j < m.cols; ++j) {
+        const double v = float_element(a, i * m.cols + j);
+        if (!std::isfinite(v)) non_finite(a, v, i, j, true);
+        m(i, j) = static_cast<float>(v);
+      }
     }
+    if (a.file_map && ((i + 1) * m.cols * width - released >= (std::size_t{1} << 24) || i + 1 == m.rows))
+      released = release_mapped(a, released, (i + 1) * m.cols * width);
   }
   return m;
 }
 
-std::vector<std::int32_t> to_labels(const ArrayView& a) {
-  if (a.shape.size() != 1 || is_float(a.dtype)) {
-    throw InputError(a.source + ": expected a 1-D integer array of labels, got " + dtype_name(a.dtype) +
+RawLabels to_raw_labels(const NpyArray& a) {
+  const bool column = a.shape.size() == 2 && a.shape[1] == 1;
+  if ((a.shape.size() != 1 && !column) || is_float(a.dtype)) {
+    throw InputError(a.source + ": expected a 1-D integer (or string) array of labels, got " + dtype_name(a.dtype) +
                      " of shape " + shape_text(a));
   }
-  std::vector<std::int32_t> labels(a.size());
+  RawLabels raw;
+  raw.source = a.source;
+  if (a.dtype == DType::text) {
+    raw.text = true;
+    raw.words = a.strings;
+    return raw;
+  }
+  raw.values.resize(a.size());
+  for (std::size_t i = 0; i < raw.values.size(); ++i) {
+    if (!integer_element(a, i, raw.values[i]))
+      throw InputError(a.source + ": label " + std::to_string(element<std::uint64_t>(a, i)) + " at row " +
+                       std::to_string(i) + " does not fit a 64-bit signed integer");
+  }
+  return raw;
+}
+
+std::vector<std::int32_t> to_labels(const NpyArray& a) {
+  const RawLabels raw = to_raw_labels(a);
+  auto found = [&] {  // the distinct labels, for a message
+    std::set<std::string> words(raw.words.begin(), raw.words.end());
+    std::set<std::int64_t> values(raw.values.begin(), raw.values.end());
+    std::string text;
+    std::size_t n = 0;
+    auto add = [&](const std::string& v) {
+      if (n++ < 12) text += (text.empty() ? "" : ", ") + v;
+      else if (n == 13) text += ", ...";
+    };
+    for (const std::string& w : words) add("'" + w + "'");
+    for (std::int64_t v : values) add(std::to_string(v));
+    return "found labels " + text + " (" + std::to_string(words.size() + values.size()) + " distinct)";
+  };
+  const std::string remedy = "; pass --remap-labels (in a config, \"remap_labels\": true) to map them to 0..C-1 in "
+                             "sorted order, recorded with the results";
+  if (raw.text) throw InputError(a.source + ": labels are strings, " + found() + remedy);
+  std::vector<std::int32_t> labels(raw.values.size());
   for (std::size_t i = 0; i < labels.size(); ++i) {
-    std::int64_t v = 0;
-    if (a.dtype == DType::int32) v = element<std::int32_t>(a, i);
-    else if (a.dtype == DType::int64) v = element<std::int64_t>(a, i);
-    else v = element<std::uint8_t>(a, i);
+    const std::int64_t v = raw.values[i];
     if (v < 0 || v > INT32_MAX) {
       throw InputError(a.source + ": label " + std::to_string(v) + " at row " + std::to_string(i) +
-                       " (labels must be class indices >= 0)");
+                       " (labels must be class indices >= 0); " + found() + remedy);
     }
     labels[i] = static_cast<std::int32_t>(v);
   }
   return labels;
 }
 
-std::vector<double> to_scores(const ArrayView& a) {
+std::vector<double> to_scores(const NpyArray& a) {
   const bool column = a.shape.size() == 2 && a.shape[1] == 1;
   if (!is_float(a.dtype) || (a.shape.size() != 1 && !column)) {
     throw InputError(a.source + ": expected a 1-D float array of scores, got " + dtype_name(a.dtype) + " of shape " +

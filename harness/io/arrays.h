@@ -1,9 +1,17 @@
 // Reading the arrays a run needs from files named on the command line or in a config, and writing results atomically.
 //
-// An array is named by a path to a .npy file, or `archive.npz:key` for one array of an .npz archive.
+// An array is named by a file whose extension picks the reader, with a key after ':' where the file holds several:
+//   x.npy                       NumPy array
+//   x.npz:key                   one array of a NumPy archive
+//   x.h5:/group/dataset         an HDF5 dataset (.h5, .hdf5, .hdf)
+//   x.safetensors:tensor        a safetensors tensor
+//   x.csv, x.csv:a,b, x.csv:f0..f127, x.tsv:label     columns of delimited text
+//   train/*.npy, emb-*.h5:/x    shards: every match in sorted order, concatenated along the rows
+// .pt/.pth files are refused with the one-line conversion to .npy.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -14,44 +22,51 @@
 
 namespace oodbench {
 
-/// Loads `spec` ("x.npy" or "x.npz:key"). Errors name the file. A directory, or a file of another format (.pt,
-/// .csv...), is refused before reading, saying how to convert it.
+/// Loads `spec` (see above), squeezing singleton axes of arrays with more than two (an (N, 1, D) or (N, D, 1, 1)
+/// array is read as (N, D), with a note). Errors name the file and key. A directory, or a file of a format that
+/// is not read (.pt...), is refused before reading, saying how to convert it.
 NpyArray load_array(const std::string& spec);
+/// Drops the singleton axes of an array with more than two, later axes first, then a leading one ((N, 1, D) and
+/// (N, D, 1, 1) become (N, D)), with a note; an InputError if more than two axes remain.
+void squeeze_singletons(NpyArray& a);
 
-/// An array name split into its file and, for an .npz archive, the key.
+enum class ArrayFormat { npy, npz, hdf5, safetensors, csv, other };
+
+/// An array name split into its file (or glob) and, for formats with several arrays per file, the key.
 struct ArraySpec {
   std::string path;
-  std::string key;
-  bool npz = false;
+  std::string key;              ///< npz key, HDF5 dataset, safetensors tensor, CSV columns; empty if none
+  ArrayFormat format = ArrayFormat::other;
+  bool glob = false;            ///< `path` is a pattern naming shards
+  bool keyed() const { return format == ArrayFormat::npz || format == ArrayFormat::hdf5 ||
+                              format == ArrayFormat::safetensors || format == ArrayFormat::csv; }
 };
 ArraySpec split_array_spec(const std::string& spec);
-/// Checks, without decoding it, that `spec` names an existing .npy/.npz file (and key): an InputError saying what is
-/// missing or wrong, as load_array would.
+/// Checks, without decoding the data, that `spec` names existing files (and key) of a readable format: an
+/// InputError saying what is missing or wrong, as load_array would.
 void check_array_exists(const std::string& spec);
 
-/// Array data owned elsewhere: a decoded NpyArray, or a NumPy buffer handed over by the Python module. The checks
-/// and conversions below read it in place, so a caller's array is copied once, into the engine's own matrix.
-struct ArrayView {
-  std::string source;  ///< for error messages: a file name, or a Python argument name
-  DType dtype = DType::float32;
-  std::vector<std::size_t> shape;
-  std::span<const std::byte> bytes;  ///< C order, native endianness
-  std::size_t size() const;
-  std::size_t rows() const { return shape.empty() ? 0 : shape[0]; }
-  std::size_t cols() const { return shape.size() == 2 ? shape[1] : 1; }
-};
-inline ArrayView view_of(const NpyArray& a) { return {a.source, a.dtype, a.shape, a.bytes}; }
+/// Where notes (not errors: a squeezed shape, a dropped index column) go; by default "oodbench: note: ..." on stderr.
+void set_note_sink(std::function<void(const std::string&)> sink);
+void note(const std::string& text);
 
 /// A 2-D float array (float16/32/64) as float32 features, rejecting NaN or Inf with its row and column.
-Matrix<float> to_features(const ArrayView& array);
-/// A 1-D integer array (int32/int64/uint8) as class labels; negative values are rejected with their row.
-std::vector<std::int32_t> to_labels(const ArrayView& array);
-/// A 1-D float array as scores (float64), rejecting NaN or Inf with its row. An (n, 1) column is accepted too.
-std::vector<double> to_scores(const ArrayView& array);
+Matrix<float> to_features(const NpyArray& array);
+/// A 1-D (or (N, 1)) integer array of any width as class labels; negative values and words are rejected naming the
+/// labels found and suggesting --remap-labels (class_labels.h maps any labels to 0..C-1).
+std::vector<std::int32_t> to_labels(const NpyArray& array);
 
-inline Matrix<float> to_features(const NpyArray& a) { return to_features(view_of(a)); }
-inline std::vector<std::int32_t> to_labels(const NpyArray& a) { return to_labels(view_of(a)); }
-inline std::vector<double> to_scores(const NpyArray& a) { return to_scores(view_of(a)); }
+/// Labels as found: integers, or words for a text array. An InputError for float or 2-D arrays.
+struct RawLabels {
+  std::string source;
+  std::vector<std::int64_t> values;   ///< integer labels
+  std::vector<std::string> words;     ///< text labels (then `values` is empty)
+  bool text = false;
+  std::size_t size() const { return text ? words.size() : values.size(); }
+};
+RawLabels to_raw_labels(const NpyArray& array);
+/// A 1-D float array as scores (float64), rejecting NaN or Inf with its row. An (n, 1) column is accepted too.
+std::vector<double> to_scores(const NpyArray& array);
 
 inline Matrix<float> load_features(const std::string& spec) { return to_features(load_array(spec)); }
 inline std::vector<std::int32_t> load_labels(const std::string& spec) { return to_labels(load_array(spec)); }

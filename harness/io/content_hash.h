@@ -22,5 +22,7 @@ std::string content_hash(std::span<const std::int32_t> labels);
 std::string content_hash(std::span<const double> scores);
 /// The same over the bytes of `text`: one hash of several others (a model file's training inputs).
 std::string content_hash(std::string_view text);
+/// The same over the labels and `extra` (a remapped labelling's mapping, as JSON text).
+std::string content_hash(std::span<const std::int32_t> labels, const std::string& extra);
 
 }  // namespace oodbench

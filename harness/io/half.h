@@ -1,4 +1,4 @@
-// IEEE 754 binary16 -> binary32, exact (the bundled embeddings are stored as float16).
+// IEEE 754 binary16 -> binary32, exact (the bundled embeddings are stored as float16), and bfloat16 -> binary32.
 #pragma once
 
 #include <bit>
@@ -27,5 +27,8 @@ inline float half_to_float(std::uint16_t h) {
   }
   return std::bit_cast<float>(bits);
 }
+
+/// bfloat16 (the top half of a binary32: sign, 8 exponent bits, 7 mantissa bits) -> binary32, exact.
+inline float bfloat16_to_float(std::uint16_t b) { return std::bit_cast<float>(static_cast<std::uint32_t>(b) << 16); }
 
 }  // namespace oodbench

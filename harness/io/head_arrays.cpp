@@ -13,7 +13,7 @@ std::string shape_text(std::size_t rows, std::size_t cols) {
 
 }  // namespace
 
-Matrix<float> head_weights(const ArrayView& a, std::size_t feature_cols) {
+Matrix<float> head_weights(const NpyArray& a, std::size_t feature_cols) {
   const std::string& spec = a.source;
   const std::string expected = "oodbench expects (classes, features) = ";
   if (a.shape.size() != 2) {
@@ -33,7 +33,7 @@ Matrix<float> head_weights(const ArrayView& a, std::size_t feature_cols) {
   return to_features(a);
 }
 
-std::vector<float> head_bias(ArrayView a, std::size_t classes, const std::string& weights_spec) {
+std::vector<float> head_bias(NpyArray a, std::size_t classes, const std::string& weights_spec) {
   const std::string spec = a.source;
   // (1, C) and (C, 1) are the same vector; keep the length of its one non-singleton axis.
   if (a.shape.size() == 2 && (a.shape[0] == 1 || a.shape[1] == 1)) a.shape = {a.shape[0] * a.shape[1]};
@@ -52,11 +52,11 @@ std::vector<float> head_bias(ArrayView a, std::size_t classes, const std::string
 }
 
 Matrix<float> load_head_weights(const std::string& spec, std::size_t feature_cols) {
-  return head_weights(view_of(load_array(spec)), feature_cols);
+  return head_weights(load_array(spec), feature_cols);
 }
 
 std::vector<float> load_head_bias(const std::string& spec, std::size_t classes, const std::string& weights_spec) {
-  return head_bias(view_of(load_array(spec)), classes, weights_spec);
+  return head_bias(load_array(spec), classes, weights_spec);
 }
 
 }  // namespace oodbench

@@ -18,7 +18,7 @@ Matrix<float> load_head_weights(const std::string& spec, std::size_t feature_col
 std::vector<float> load_head_bias(const std::string& spec, std::size_t classes, const std::string& weights_spec);
 
 /// The same checks on arrays already in memory (the Python module's `head=(W, b)`); errors name `source`.
-Matrix<float> head_weights(const ArrayView& weights, std::size_t feature_cols);
-std::vector<float> head_bias(ArrayView bias, std::size_t classes, const std::string& weights_name);
+Matrix<float> head_weights(const NpyArray& weights, std::size_t feature_cols);
+std::vector<float> head_bias(NpyArray bias, std::size_t classes, const std::string& weights_name);
 
 }  // namespace oodbench

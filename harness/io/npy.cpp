@@ -15,18 +15,6 @@ namespace {
 constexpr char kMagic[] = "\x93NUMPY";
 constexpr std::size_t kMagicLen = 6;
 
-std::size_t dtype_size(DType d) {
-  switch (d) {
-    case DType::float16: return 2;
-    case DType::float32: return 4;
-    case DType::float64: return 8;
-    case DType::int32: return 4;
-    case DType::int64: return 8;
-    case DType::uint8: return 1;
-  }
-  return 0;
-}
-
 /// A value in the header dict: a string, a bool, or a tuple of integers.
 struct HeaderValue {
   std::string text;
@@ -125,9 +113,10 @@ class HeaderParser {
 /// Maps a descr string to a dtype and whether its bytes need swapping on this (little-endian) machine.
 std::pair<DType, bool> parse_descr(const std::string& descr, const std::string& source) {
   static_assert(std::endian::native == std::endian::little, "oodbench assumes a little-endian host");
-  static const std::map<std::string, DType> kinds = {{"f2", DType::float16}, {"f4", DType::float32},
-                                                     {"f8", DType::float64}, {"i4", DType::int32},
-                                                     {"i8", DType::int64},   {"u1", DType::uint8}};
+  static const std::map<std::string, DType> kinds = {
+      {"f2", DType::float16}, {"f4", DType::float32}, {"f8", DType::float64}, {"i1", DType::int8},
+      {"i2", DType::int16},   {"i4", DType::int32},   {"i8", DType::int64},   {"u1", DType::uint8},
+      {"u2", DType::uint16},  {"u4", DType::uint32},  {"u8", DType::uint64}};
   if (descr.size() == 3) {
     const char order = descr[0];
     const auto it = kinds.find(descr.substr(1));
@@ -136,20 +125,56 @@ std::pair<DType, bool> parse_descr(const std::string& descr, const std::string& 
     }
   }
   throw InputError(source + ": unsupported dtype '" + descr +
-                   "' (expected float16/float32/float64 features or scores, int32/int64/uint8 labels)");
+                   "' (expected float16/float32/float64 features or scores, integer or unicode labels)");
 }
 
 void byteswap_elements(std::vector<std::byte>& bytes, std::size_t width) {
   for (std::size_t i = 0; i + width <= bytes.size(); i += width) std::reverse(bytes.begin() + i, bytes.begin() + i + width);
 }
 
-std::vector<std::byte> fortran_to_c(const std::vector<std::byte>& in, std::size_t rows, std::size_t cols,
+/// Fortran (column-major) element order to C order, for any number of extents.
+std::vector<std::byte> fortran_to_c(const std::vector<std::byte>& in, const std::vector<std::size_t>& shape,
                                     std::size_t width) {
   std::vector<std::byte> out(in.size());
-  if (in.empty()) return out;  // a (0, huge) shape: nothing to move, and no loop over the huge extent
-  for (std::size_t j = 0; j < cols; ++j)
-    for (std::size_t i = 0; i < rows; ++i)
-      std::memcpy(&out[(i * cols + j) * width], &in[(j * rows + i) * width], width);
+  if (in.empty() || shape.size() < 2) return in;  // a (0, huge) shape: nothing to move, no loop over the huge extent
+  const std::size_t n = in.size() / width, dims = shape.size();
+  std::vector<std::size_t> index(dims, 0);  // C-order multi-index of output element k, last axis fastest
+  for (std::size_t k = 0; k < n; ++k) {
+    std::size_t f = 0, stride = 1;  // its Fortran offset: first axis fastest
+    for (std::size_t a = 0; a < dims; ++a) f += index[a] * stride, stride *= shape[a];
+    std::memcpy(&out[k * width], &in[f * width], width);
+    for (std::size_t a = dims; a-- > 0;) {
+      if (++index[a] < shape[a]) break;
+      index[a] = 0;
+    }
+  }
+  return out;
+}
+
+/// NumPy's '<U<n>' (UTF-32 code units, NUL-padded) elements as UTF-8 strings.
+std::vector<std::string> decode_unicode(std::span<const std::byte> data, std::size_t count, std::size_t chars,
+                                        bool swap) {
+  std::vector<std::string> out(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    std::string& s = out[i];
+    for (std::size_t c = 0; c < chars; ++c) {
+      std::uint32_t cp = 0;
+      std::memcpy(&cp, data.data() + (i * chars + c) * 4, 4);
+      if (swap) cp = __builtin_bswap32(cp);
+      if (cp == 0) break;
+      if (cp < 0x80) {
+        s += static_cast<char>(cp);
+      } else if (cp < 0x800) {
+        s += static_cast<char>(0xc0 | (cp >> 6)), s += static_cast<char>(0x80 | (cp & 0x3f));
+      } else if (cp < 0x10000) {
+        s += static_cast<char>(0xe0 | (cp >> 12)), s += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+        s += static_cast<char>(0x80 | (cp & 0x3f));
+      } else {
+        s += static_cast<char>(0xf0 | ((cp >> 18) & 0x07)), s += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
+        s += static_cast<char>(0x80 | ((cp >> 6) & 0x3f)), s += static_cast<char>(0x80 | (cp & 0x3f));
+      }
+    }
+  }
   return out;
 }
 
@@ -160,12 +185,32 @@ const char* dtype_name(DType dtype) {
     case DType::float16: return "float16";
     case DType::float32: return "float32";
     case DType::float64: return "float64";
+    case DType::int8: return "int8";
+    case DType::int16: return "int16";
     case DType::int32: return "int32";
     case DType::int64: return "int64";
     case DType::uint8: return "uint8";
+    case DType::uint16: return "uint16";
+    case DType::uint32: return "uint32";
+    case DType::uint64: return "uint64";
+    case DType::text: return "string";
   }
   return "?";
 }
+
+std::size_t dtype_size(DType d) {
+  switch (d) {
+    case DType::int8: case DType::uint8: return 1;
+    case DType::float16: case DType::int16: case DType::uint16: return 2;
+    case DType::float32: case DType::int32: case DType::uint32: return 4;
+    case DType::float64: case DType::int64: case DType::uint64: return 8;
+    case DType::text: return 0;
+  }
+  return 0;
+}
+
+bool is_float_dtype(DType d) { return d == DType::float16 || d == DType::float32 || d == DType::float64; }
+bool is_integer_dtype(DType d) { return !is_float_dtype(d) && d != DType::text; }
 
 std::size_t NpyArray::size() const {
   std::size_t n = 1;
@@ -173,7 +218,20 @@ std::size_t NpyArray::size() const {
   return n;
 }
 
-NpyArray parse_npy(std::span<const std::byte> file, const std::string& source) {
+namespace {
+NpyArray parse(std::span<const std::byte> file, std::shared_ptr<const void> owner, const std::string& source);
+}  // namespace
+
+NpyArray parse_npy(std::span<const std::byte> file, const std::string& source) { return parse(file, nullptr, source); }
+
+NpyArray parse_npy_in_place(std::span<const std::byte> file, std::shared_ptr<const void> owner,
+                            const std::string& source) {
+  return parse(file, std::move(owner), source);
+}
+
+namespace {
+
+NpyArray parse(std::span<const std::byte> file, std::shared_ptr<const void> owner, const std::string& source) {
   if (file.size() < kMagicLen + 2 || std::memcmp(file.data(), kMagic, kMagicLen) != 0) {
     throw InputError(source + ": not a .npy file (bad magic; expected \\x93NUMPY)");
   }
@@ -208,18 +266,28 @@ NpyArray parse_npy(std::span<const std::byte> file, const std::string& source) {
   NpyArray array;
   array.source = source;
   bool swap = false;
-  std::tie(array.dtype, swap) = parse_descr(descr->second.text, source);
-  array.shape = *shape->second.tuple;
-  if (array.shape.empty() || array.shape.size() > 2) {
-    std::string dims;
-    for (std::size_t d : array.shape) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
-    throw InputError(source + ": expected a 1-D or 2-D array, got shape (" + dims + ")");
+  std::size_t width = 0;
+  const std::string& d = descr->second.text;
+  if (d.size() >= 3 && (d[0] == '<' || d[0] == '>' || d[0] == '=') && d[1] == 'U' &&
+      d.find_first_not_of("0123456789", 2) == std::string::npos && d.size() <= 8) {
+    array.dtype = DType::text;  // unicode labels: UTF-32, d[2..] characters per element
+    swap = d[0] == '>';
+    width = 4 * std::stoul(d.substr(2));
+    if (width == 0) throw InputError(source + ": unsupported dtype '" + d + "' (empty strings)");
+  } else {
+    std::tie(array.dtype, swap) = parse_descr(d, source);
+    width = dtype_size(array.dtype);
   }
-  const std::size_t width = dtype_size(array.dtype);
+  array.shape = *shape->second.tuple;
+  if (array.shape.empty() || array.shape.size() > 8) {
+    std::string dims;
+    for (std::size_t e : array.shape) dims += (dims.empty() ? "" : ", ") + std::to_string(e);
+    throw InputError(source + ": expected an array of 1 to 8 dimensions (samples first), got shape (" + dims + ")");
+  }
   // The product of the extents can overflow (found by fuzz_npy: a shape of (2**32, 2**32) "needed" 0 bytes).
   std::size_t expected = width;
-  for (std::size_t d : array.shape) {
-    if (__builtin_mul_overflow(expected, d, &expected)) throw InputError(source + ": shape too large for memory");
+  for (std::size_t extent : array.shape) {
+    if (__builtin_mul_overflow(expected, extent, &expected)) throw InputError(source + ": shape too large for memory");
   }
   const std::size_t available = file.size() - prefix - header_len;
   if (available < expected) {
@@ -227,13 +295,24 @@ NpyArray parse_npy(std::span<const std::byte> file, const std::string& source) {
                      std::to_string(available) + ")");
   }
   const std::byte* data = file.data() + prefix + header_len;
-  array.bytes.assign(data, data + expected);
-  if (swap) byteswap_elements(array.bytes, width);
-  if (*fortran->second.flag && array.shape.size() == 2) {
-    array.bytes = fortran_to_c(array.bytes, array.shape[0], array.shape[1], width);
+  const bool fortran_nd = *fortran->second.flag && array.shape.size() >= 2;
+  if (owner && !swap && !fortran_nd && array.dtype != DType::text) {  // usable as it lies in the file
+    array.owner = std::move(owner);
+    array.view = std::span(data, expected);
+    return array;
   }
+  array.bytes.assign(data, data + expected);
+  if (*fortran->second.flag) array.bytes = fortran_to_c(array.bytes, array.shape, width);
+  if (array.dtype == DType::text) {
+    array.strings = decode_unicode(array.bytes, expected / width, width / 4, swap);
+    array.bytes.clear();
+    return array;
+  }
+  if (swap) byteswap_elements(array.bytes, width);
   return array;
 }
+
+}  // namespace
 
 namespace {
 

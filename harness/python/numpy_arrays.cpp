@@ -16,46 +16,49 @@ DType engine_dtype(const py::dtype& dt, const std::string& name) {
   if (kind == 'f' && size == 2) return DType::float16;
   if (kind == 'f' && size == 4) return DType::float32;
   if (kind == 'f' && size == 8) return DType::float64;
+  if (kind == 'i' && size == 1) return DType::int8;
+  if (kind == 'i' && size == 2) return DType::int16;
   if (kind == 'i' && size == 4) return DType::int32;
   if (kind == 'i' && size == 8) return DType::int64;
   if (kind == 'u' && size == 1) return DType::uint8;
+  if (kind == 'u' && size == 2) return DType::uint16;
+  if (kind == 'u' && size == 4) return DType::uint32;
+  if (kind == 'u' && size == 8) return DType::uint64;
   throw InputError(name + ": dtype " + py::str(static_cast<const py::object&>(dt)).cast<std::string>() +
-                   " is not supported; features and scores are float16/float32/float64, labels int32/int64/uint8");
+                   " is not supported; features and scores are float16/float32/float64, labels integers");
 }
 
 }  // namespace
 
-ArrayView view_of_numpy(const py::array& array, const std::string& name) {
+NpyArray view_of_numpy(const py::array& array, const std::string& name) {
   if (!(array.flags() & py::array::c_style)) {
     throw InputError(name + ": expected a C-contiguous array (numpy.ascontiguousarray makes one)");
   }
-  ArrayView view;
+  NpyArray view;
   view.source = name;
   view.dtype = engine_dtype(array.dtype(), name);
-  if (array.ndim() < 1 || array.ndim() > 2) {
-    std::string shape;
-    for (py::ssize_t d = 0; d < array.ndim(); ++d) shape += (d ? ", " : "") + std::to_string(array.shape(d));
-    throw InputError(name + ": expected a 1-D or 2-D array, got shape (" + shape + ")");
-  }
+  if (array.ndim() < 1) throw InputError(name + ": expected an array, got a scalar");
   for (py::ssize_t d = 0; d < array.ndim(); ++d) view.shape.push_back(static_cast<std::size_t>(array.shape(d)));
-  view.bytes = {static_cast<const std::byte*>(array.data()), static_cast<std::size_t>(array.nbytes())};
+  squeeze_singletons(view);  // (N, 1, D) as the files' readers take it
+  view.view = {static_cast<const std::byte*>(array.data()), static_cast<std::size_t>(array.nbytes())};
+  view.owner = std::shared_ptr<const void>(array.data(), [](const void*) {});  // the caller holds the array
   return view;
 }
 
 Matrix<float> features_from(const py::array& array, const std::string& name) {
-  const ArrayView view = view_of_numpy(array, name);
+  const NpyArray view = view_of_numpy(array, name);
   py::gil_scoped_release release;  // `array` stays referenced by the caller
   return to_features(view);
 }
 
 std::vector<std::int32_t> labels_from(const py::array& array, const std::string& name) {
-  const ArrayView view = view_of_numpy(array, name);
+  const NpyArray view = view_of_numpy(array, name);
   py::gil_scoped_release release;
   return to_labels(view);
 }
 
 std::vector<double> scores_from(const py::array& array, const std::string& name) {
-  const ArrayView view = view_of_numpy(array, name);
+  const NpyArray view = view_of_numpy(array, name);
   py::gil_scoped_release release;
   return to_scores(view);
 }

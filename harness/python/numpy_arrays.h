@@ -1,6 +1,6 @@
-// NumPy arrays in and out of the engine. Inputs are read in place (an ArrayView over the buffer) and copied once, into
-// the engine's own matrix, with the same checks and messages as arrays read from files; outputs hand their vector to
-// NumPy without a copy.
+// NumPy arrays in and out of the engine. Inputs are read in place (an NpyArray viewing the buffer, as a memory-mapped
+// .npy is read) and copied once, into the engine's own matrix, with the same checks and messages as arrays read from
+// files; outputs hand their vector to NumPy without a copy.
 #pragma once
 
 #include <pybind11/numpy.h>
@@ -12,9 +12,9 @@
 
 namespace oodbench::python {
 
-/// A view of `array` (C-contiguous, native byte order: the Python layer makes it so) whose messages name `name`.
-/// An unsupported dtype is an InputError naming the dtypes accepted.
-ArrayView view_of_numpy(const pybind11::array& array, const std::string& name);
+/// `array` (C-contiguous, native byte order: the Python layer makes it so) viewed in place, its messages naming
+/// `name`; `array` must outlive the result. An unsupported dtype is an InputError naming the dtypes accepted.
+NpyArray view_of_numpy(const pybind11::array& array, const std::string& name);
 
 /// 2-D float features, 1-D integer labels and 1-D float scores, as load_features/labels/scores read them from files.
 /// Called with the GIL held; the copy itself runs without it.

@@ -1,7 +1,9 @@
 #include "harness/report/sweep_report.h"
 
+#include <map>
 #include <set>
 
+#include "harness/fit/class_labels.h"
 #include "harness/io/arrays.h"
 #include "harness/report/results_table.h"
 #include "harness/report/sweep_plots.h"
@@ -54,6 +56,16 @@ ReportSummary write_report(const fs::path& dir) {
   for (const ResultTable& t : tables) {
     for (const std::string& format : settings.formats) table_files.emplace_back(t.slug + "." + format, render_table(t, format));
     markdown += table_markdown(t) + "\n";
+  }
+  std::map<std::string, nlohmann::json> label_maps;  // dataset -> mapping of its remapped train labels
+  for (const nlohmann::json& r : records)
+    if (r.contains("label_map")) label_maps.emplace(r.at("dataset").at("name").get<std::string>(), r.at("label_map"));
+  if (!label_maps.empty()) {
+    markdown += "## Remapped labels\n\nTrain labels were mapped to class indices 0..C-1 in sorted order " +
+                std::string("(`remap_labels`); class <- original label:\n\n");
+    for (const auto& [dataset, map] : label_maps)
+      markdown += "- " + dataset + ": " + ClassLabels::map_text(map, map.size()) + "\n";
+    markdown += "\n";
   }
   replace_folder(dir / "tables", table_files);
   summary.tables = tables.size();

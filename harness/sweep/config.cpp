@@ -31,7 +31,7 @@ class DatasetReader {
     ref.written = substitute(substitute(text, "backbone", backbone_), "modality", modality_);
     const ArraySpec parts = split_array_spec(ref.written);
     const fs::path file = root_ / parts.path;
-    ref.resolved = file.lexically_normal().string() + (parts.npz && !parts.key.empty() ? ":" + parts.key : "");
+    ref.resolved = file.lexically_normal().string() + (!parts.key.empty() ? ":" + parts.key : "");
     ref.pointer = pointer;  // whether it exists is validate_sweep's to check, with every other fault
     return ref;
   }
@@ -211,7 +211,7 @@ SweepConfig parse_sweep_config(const nlohmann::json& document, const std::string
                                const fs::path& base_dir) {
   const JsonReader root(document, source);
   root.expect_object({"$schema", "name", "description", "data_root", "datasets", "detectors", "seeds", "precision",
-                      "metrics", "tables", "plots"},
+                      "metrics", "tables", "plots", "remap_labels"},
                      {"datasets", "detectors"});
   SweepConfig c;
   c.source = source;
@@ -223,16 +223,33 @@ SweepConfig parse_sweep_config(const nlohmann::json& document, const std::string
   c.data_root = root.has("data_root") ? root.at("data_root").text() : ".";
   const fs::path data_root = fs::path(c.data_root).is_absolute() ? fs::path(c.data_root) : base_dir / c.data_root;
 
+  const bool remap_labels = root.has("remap_labels") && root.at("remap_labels").flag();
   std::set<std::string> dataset_names;
   for (const JsonReader& d : root.at("datasets").elements()) {
     for (DatasetConfig& one : read_dataset(d, data_root)) {
+      one.remap_labels = remap_labels;
       if (!dataset_names.insert(one.name()).second)
         d.fail("dataset " + one.name() + " (modality/backbone) appears twice");
       c.datasets.push_back(std::move(one));
     }
   }
   std::set<std::string> labels;
-  for (const JsonReader& d : root.at("detectors").elements()) {
+  const JsonReader detectors = root.at("detectors");
+  if (detectors.value().is_string()) {  // "all": every registered detector with its defaults
+    if (detectors.text() != "all")
+      detectors.fail("expected \"all\" or an array of detector entries, got \"" + detectors.text() + "\"");
+    for (const DetectorEntry* entry : all_detectors()) {
+      DetectorVariant v;
+      v.detector = v.label = entry->info.name;
+      v.params = Params::resolve(entry->info, nlohmann::json::object(), detectors.pointer()).values();
+      v.seeded = std::any_of(entry->info.params.begin(), entry->info.params.end(),
+                             [](const ParamSpec& p) { return p.name == "seed"; });
+      v.skippable = true;
+      v.pointer = detectors.pointer();
+      c.detectors.push_back(std::move(v));
+    }
+  }
+  for (const JsonReader& d : detectors.value().is_string() ? std::vector<JsonReader>{} : detectors.elements()) {
     for (DetectorVariant& v : read_detector(d)) {
       if (!labels.insert(v.label).second)
         d.fail("two detectors are labelled \"" + v.label + "\"; give one a distinct \"label\"");
@@ -258,6 +275,21 @@ SweepConfig parse_sweep_config(const nlohmann::json& document, const std::string
   }
   c.report = parse_report_settings(document, source);
   return c;
+}
+
+std::vector<std::string> skip_reasons(const DatasetConfig& d, const DetectorVariant& v) {
+  if (!v.skippable) return {};
+  const DataOffer offer{!d.train_labels.empty(), !d.head_weights.empty(), !d.val.empty()};
+  return unmet_needs(find_detector(v.detector).info, v.params, offer);
+}
+
+std::vector<std::string> skipped_lines(const SweepConfig& config) {
+  std::vector<std::string> out;
+  for (const DatasetConfig& d : config.datasets)
+    for (const DetectorVariant& v : config.detectors)
+      if (const auto why = skip_reasons(d, v); !why.empty())
+        out.push_back("skipped " + v.label + " on " + d.name() + ": " + why.front());
+  return out;
 }
 
 SweepConfig load_sweep_config(const std::string& path) {

@@ -46,6 +46,7 @@ struct DatasetConfig {
   ArrayRef train, train_labels, val, test, head_weights, head_bias;
   std::vector<OodSet> ood;
   std::vector<PrecomputedScores> precomputed;  ///< for each `scores` detector variant of the config
+  bool remap_labels = false;  ///< the config's "remap_labels": train labels mapped to 0..C-1 in sorted order
   std::string pointer;  ///< "/datasets/0"
 
   std::string name() const { return modality + "/" + backbone; }
@@ -57,6 +58,7 @@ struct DetectorVariant {
   std::string label;      ///< row name in tables: the config's label (or the name), plus the grid values that vary
   nlohmann::json params;  ///< every parameter, defaults filled in; "seed" is filled per cell from /seeds
   bool seeded = false;    ///< has a seed parameter: one cell per seed; otherwise one cell in all
+  bool skippable = false; ///< from "detectors": "all": skipped (not a fault) on a dataset lacking what it needs
   std::string pointer;    ///< "/detectors/3"
 };
 
@@ -88,6 +90,12 @@ bool higher_is_better(const std::string& metric);
 /// The report settings of a config document (validated; other keys are not looked at). `report` reads them from
 /// the config.json that `run` leaves beside the records, without needing the data.
 ReportSettings parse_report_settings(const nlohmann::json& document, const std::string& source);
+
+/// Why variant `v` is skipped on dataset `d` ("detectors": "all" only): its unmet needs, one sentence each; empty
+/// when it runs.
+std::vector<std::string> skip_reasons(const DatasetConfig& d, const DetectorVariant& v);
+/// One line per skipped (dataset, detector) pair of the config: "skipped <detector> on <dataset>: <reason>".
+std::vector<std::string> skipped_lines(const SweepConfig& config);
 
 /// Reads and validates a config file. Every error is an InputError naming the file and the JSON Pointer.
 SweepConfig load_sweep_config(const std::string& path);

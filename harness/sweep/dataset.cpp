@@ -3,6 +3,7 @@
 #include <cstring>
 #include <optional>
 
+#include "harness/fit/class_labels.h"
 #include "harness/io/arrays.h"
 #include "harness/io/content_hash.h"
 #include "harness/io/head_arrays.h"
@@ -66,9 +67,14 @@ LoadedDataset load_dataset(const DatasetConfig& config, const std::string& sourc
   };
   std::vector<std::int32_t> labels;
   if (!config.train_labels.empty()) {
-    if (auto l = loader.attempt(config.train_labels, load_labels)) {
-      record("train_labels", config.train_labels, content_hash(*l));
-      labels = std::move(*l);
+    auto load = [&](const std::string& spec) { return load_class_labels(spec, config.remap_labels); };
+    if (auto l = loader.attempt(config.train_labels, load)) {
+      // A remapped labelling's hash covers its mapping too: other original labels are other results' meaning.
+      std::string hash = content_hash(l->labels);
+      if (!l->map.is_null()) hash = content_hash(l->labels, l->map.dump());
+      record("train_labels", config.train_labels, std::move(hash));
+      if (!l->map.is_null()) inputs["train_labels"]["label_map"] = l->map;
+      labels = std::move(l->labels);
     }
   }
   std::optional<LinearHead> head;

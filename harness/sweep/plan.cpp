@@ -53,6 +53,7 @@ std::vector<Cell> expand_plan(const SweepConfig& config, const std::vector<nlohm
     const nlohmann::json dataset = dataset_identity(config.datasets[d], inputs.at(d));
     for (std::size_t v = 0; v < config.detectors.size(); ++v) {
       const DetectorVariant& variant = config.detectors[v];
+      if (!skip_reasons(config.datasets[d], variant).empty()) continue;  // "detectors": "all", a need unmet here
       std::vector<std::optional<std::int64_t>> seeds;
       if (variant.seeded) seeds.assign(config.seeds.begin(), config.seeds.end());
       else seeds.emplace_back();

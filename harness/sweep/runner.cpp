@@ -65,6 +65,7 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
     else todo[plan[k].dataset].push_back(&plan[k]);
   }
   if (!options.quiet) {
+    for (const std::string& line : skipped_lines(config)) std::cerr << "oodbench: " << line << '\n';
     std::cerr << "oodbench: " << config.name << ": " << plan.size() << " cells";
     if (options.shard.count > 1) std::cerr << ", shard " << options.shard.index << "/" << options.shard.count << " has " << summary.planned;
     std::cerr << ", " << summary.skipped << " already done, " << summary.planned - summary.skipped << " to run on "
@@ -88,6 +89,8 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
       const auto start = std::chrono::steady_clock::now();
       nlohmann::json record = run_cell(config, *cell, data);
       record["inputs"] = data.inputs;
+      if (data.inputs.contains("train_labels") && data.inputs["train_labels"].contains("label_map"))
+        record["label_map"] = data.inputs["train_labels"]["label_map"];  // class c stands for label_map[c]
       record["timings"]["load_s"] = load_s;  // the dataset's load, charged to its first cell
       load_s = 0;
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -23,6 +23,7 @@ std::vector<nlohmann::json> validate_sweep(const SweepConfig& config, const Back
     }
     const DataOffer offer{!dataset.train_labels.empty(), !dataset.head_weights.empty(), !dataset.val.empty()};
     for (const DetectorVariant& variant : config.detectors) {
+      if (variant.skippable) continue;  // "detectors": "all" skips it on this dataset instead (skipped_lines)
       for (const std::string& need : unmet_needs(find_detector(variant.detector).info, variant.params, offer)) {
         const std::string line = config.source + ": " + variant.pointer + ": " + need + ", which dataset " +
                                  dataset.name() + " (" + dataset.pointer + ") lacks";

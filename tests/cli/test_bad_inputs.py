@@ -89,7 +89,38 @@ with tempfile.TemporaryDirectory() as t:
     np.save(data / "b_long.npy", np.zeros(3, dtype=np.float32))
     (data / "features_dir").mkdir()
     (data / "train.pt").write_bytes(b"\x80\x02")  # a pickle's first bytes: never parsed
-    (data / "train.csv").write_text("1,2\n")
+    (data / "train.csv").write_text("a,b,c,d,e,f,g,h\n" + "1,2,3,4,5,6,7,8\n" * 3 + "1,2,3,x4,5,6,7,8\n")
+    (data / "ragged.csv").write_text("1,2,3,4,5,6,7,8\n1,2,3\n")
+    (data / "quote.csv").write_text('1,2,3,4,5,6,7,"8\n')
+    np.save(data / "four_d.npy", np.zeros((10, 2, 2, 2), dtype=np.float32))
+    np.save(data / "words.npy", np.repeat(["cat", "dog"], 20))
+    import h5py
+    with h5py.File(data / "emb.h5", "w") as f:
+        f["train"] = train
+        f["group/x"] = test
+        f["ints"] = np.zeros((10, 8), dtype=np.int32)
+        f["pairs"] = np.zeros(10, dtype=[("a", "f4"), ("b", "i4")])
+    (data / "fake.h5").write_bytes(b"not hdf5 at all" * 10)
+    import struct
+
+    def safetensors(name, header, data_bytes=b"", length=None):
+        text = json.dumps(header).encode() if isinstance(header, dict) else header
+        (data / name).write_bytes(struct.pack("<Q", len(text) if length is None else length) + text + data_bytes)
+
+    raw = train.tobytes()
+    f32 = {"dtype": "F32", "shape": [40, 8], "data_offsets": [0, len(raw)]}
+    safetensors("good.safetensors", {"train": f32}, raw)
+    safetensors("huge_header.safetensors", {"train": f32}, raw, length=1 << 40)
+    safetensors("bad_json.safetensors", b'{"train": {"dtype": "F32",', raw)
+    safetensors("outside.safetensors", {"train": {**f32, "data_offsets": [0, len(raw) + 4]}}, raw)
+    safetensors("wrong_size.safetensors", {"train": {**f32, "shape": [40, 7]}}, raw)
+    safetensors("bool.safetensors", {"train": {**f32, "dtype": "BOOL"}}, raw)
+    safetensors("overlap.safetensors", {"train": f32, "copy": f32}, raw)
+    safetensors("hole.safetensors", {"train": {**f32, "data_offsets": [8, len(raw) + 8]}}, b"\0" * 8 + raw)
+    safetensors("negative.safetensors", {"train": {**f32, "shape": [-40, 8]}}, raw)
+    (data / "shards").mkdir()
+    np.save(data / "shards" / "a.npy", train[:20])
+    np.save(data / "shards" / "b.npy", train[20:, :6])
 
     good = {
         "name": "bad",
@@ -156,8 +187,55 @@ with tempfile.TemporaryDirectory() as t:
                 ["/datasets/0/train/features", "features_dir is a directory; name an array file"])
     config_case("PyTorch file", lambda c: dataset(c)["train"].update(features="train.pt"),
                 ["/datasets/0/train/features", "train.pt: a PyTorch pickle", "torch.load("])
-    config_case("CSV file", lambda c: dataset(c)["test"].update(features="train.csv"),
-                ["/datasets/0/test/features", "train.csv: not .npy/.npz", "np.loadtxt("])
+    config_case("PyTorch .pth file", lambda c: dataset(c)["train"].update(features="train.pth"),
+                ["/datasets/0/train/features", "train.pth: a PyTorch pickle", "np.save("])
+    config_case("unknown file type", lambda c: dataset(c)["train"].update(features="train.parquet"),
+                ["/datasets/0/train/features", "'.parquet' files are not read", "file.h5:/dataset"])
+    config_case("CSV with a word among numbers", lambda c: dataset(c)["test"].update(features="train.csv"),
+                ["/datasets/0/test/features", "train.csv: line 5, column 'd': 'x4' is not a number"])
+    config_case("CSV row of another length", lambda c: dataset(c)["test"].update(features="ragged.csv"),
+                ["/datasets/0/test/features", "ragged.csv: line 2 has 3 fields, expected 8"])
+    config_case("CSV unterminated quote", lambda c: dataset(c)["test"].update(features="quote.csv"),
+                ["/datasets/0/test/features", "quote.csv: line 1: unterminated quoted field"])
+    config_case("CSV unknown column", lambda c: dataset(c)["test"].update(features="train.csv:a,zz"),
+                ["/datasets/0/test/features", "no column 'zz'", "columns: a, b, c"])
+    config_case("HDF5 missing dataset", lambda c: dataset(c)["train"].update(features="emb.h5:/nope"),
+                ["/datasets/0/train/features", "emb.h5: no dataset '/nope'", "/group/x", "/train"])
+    config_case("HDF5 group, not a dataset", lambda c: dataset(c)["train"].update(features="emb.h5:/group"),
+                ["/datasets/0/train/features", "'/group' is a group, not a dataset"])
+    config_case("HDF5 several datasets, none named", lambda c: dataset(c)["train"].update(features="emb.h5"),
+                ["/datasets/0/train/features", "holds 4 datasets, name one as file.h5:/dataset"])
+    config_case("HDF5 integer features", lambda c: dataset(c)["test"].update(features="emb.h5:/ints"),
+                ["/datasets/0/test/features", "emb.h5:/ints: expected a 2-D float array", "int32"])
+    config_case("HDF5 compound dataset", lambda c: dataset(c)["test"].update(features="emb.h5:/pairs"),
+                ["/datasets/0/test/features", "emb.h5:/pairs: HDF5 compound datasets are not read"])
+    config_case("not an HDF5 file", lambda c: dataset(c)["train"].update(features="fake.h5:/train"),
+                ["/datasets/0/train/features", "fake.h5: not an HDF5 file"])
+    for name, fragment in [("huge_header", "header length 1099511627776 exceeds 100 MB"),
+                           ("bad_json", "not valid JSON"),
+                           ("outside", "outside the data section"),
+                           ("wrong_size", "span 1280 bytes but F32 of shape [40,7] needs 1120"),
+                           ("bool", "dtype BOOL is not read"),
+                           ("overlap", "the previous tensor ends at 1280"),
+                           ("hole", "there is a hole from 0"),
+                           ("negative", "shape extent -40 is not an integer >= 0")]:
+        config_case(f"safetensors: {name.replace('_', ' ')}",
+                    lambda c, n=name: dataset(c)["train"].update(features=f"{n}.safetensors:train"),
+                    ["/datasets/0/train/features", f"{name}.safetensors: invalid safetensors header", fragment])
+    config_case("safetensors missing tensor", lambda c: dataset(c)["train"].update(features="good.safetensors:x"),
+                ["/datasets/0/train/features", "good.safetensors: no tensor 'x' (tensors: train)"])
+    config_case("shards matching nothing", lambda c: dataset(c)["train"].update(features="shards/z*.npy"),
+                ["/datasets/0/train/features", "shards/z*.npy: no file matches"])
+    config_case("shards of different widths", lambda c: dataset(c)["train"].update(features="shards/*.npy"),
+                ["/datasets/0/train/features", "shard", "b.npy has 6 columns", "a.npy has 8 columns"])
+    config_case("4-D array", lambda c: dataset(c)["test"].update(features="four_d.npy"),
+                ["/datasets/0/test/features", "shape (10, 2, 2, 2)", "reshape it to (N, D)"])
+    config_case("string labels without remap_labels", lambda c: dataset(c)["train"].update(labels="words.npy"),
+                ["/datasets/0/train/labels", "labels are strings", "'cat', 'dog'", '"remap_labels": true'])
+    config_case("remap_labels not a boolean", lambda c: c.update(remap_labels="yes"),
+                ["/remap_labels: expected true or false"])
+    config_case("detectors neither a list nor all", lambda c: c.update(detectors="every"),
+                ['/detectors: expected "all" or an array'])
     config_case("unknown npz key", lambda c: dataset(c)["train"].update(features="arrays.npz:nope"),
                 ["/datasets/0/train/features", "no array 'nope'", "keys: train"])
     config_case("OOD set without a shift type", lambda c: dataset(c)["ood"][0].pop("shift"),

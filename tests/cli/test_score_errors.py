@@ -95,16 +95,23 @@ with tempfile.TemporaryDirectory() as t:
                                  "--out", "OUT/s.npy"], ["nope.npy", "cannot open"])
     check("directory as an array", ["--detector", "knn", "--train", "features_dir", "--test", "test.npy",
                                     "--out", "OUT/s.npy"],
-          ["features_dir is a directory; name an array file (.npy, or file.npz:key)"])
+          ["features_dir is a directory; name an array file (.npy, file.npz:key", "or its shards (features_dir/*.npy)"])
     check("directory as a test array", ["--detector", "knn", "--param", "k=3", "--train", "train.npy", "--test",
                                         "features_dir/", "--out", "OUT/s.npy"], ["features_dir/ is a directory"])
     check("PyTorch file", ["--detector", "knn", "--train", "train.pt", "--test", "test.npy", "--out", "OUT/s.npy"],
           ["train.pt: a PyTorch pickle", "unpickling runs code",
-           "np.save('train.npy', torch.load('train.pt').numpy())"])
-    check("CSV file", ["--detector", "knn", "--train", "train.csv", "--test", "test.npy", "--out", "OUT/s.npy"],
-          ["train.csv: not .npy/.npz", "np.save('train.npy', np.loadtxt('train.csv', delimiter=','))"])
+           "np.save('train.npy', torch.load('train.pt', map_location='cpu').float().numpy())",
+           "safetensors.torch.save_file"])
+    check("CSV file of another width", ["--detector", "knn", "--train", "train.csv", "--test", "test.npy", "--out",
+                                        "OUT/s.npy"], ["test.npy: 8 columns but the train features (train.csv) have 2"])
     check("text file", ["--detector", "knn", "--train", "train.txt", "--test", "test.npy", "--out", "OUT/s.npy"],
-          ["train.txt", "'.txt' files are not read", "reads .npy arrays and .npz archives"])
+          ["train.txt", "'.txt' files are not read", "reads .npy, .npz (file.npz:key), HDF5 (file.h5:/dataset)"])
+    check("--detector all without {detector} in --out",
+          ["--detector", "all", "--train", "train.npy", "--test", "test.npy", "--out", "OUT/s.npy"],
+          ["--out", "with --detector all, name each output with {detector}"])
+    check("--detector all with --param",
+          ["--detector", "all", "--param", "k=3", "--train", "train.npy", "--test", "test.npy", "--out",
+           "OUT/{detector}.npy"], ["--detector all runs every detector with its defaults; drop --param"])
     with_head = ["--detector", "energy", *base]
     check("transposed head", [*with_head, "--head", "W_transposed.npy", "--bias", "b.npy"],
           ["head weights W_transposed.npy have shape (8, 2)", "looks like W",

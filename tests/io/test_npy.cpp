@@ -98,7 +98,7 @@ TEST(Npy, MalformedFilesNameTheFault) {
   expect_input_error([] { load_array(fixture("bad_version.npy")); }, {"bad_version.npy", "version 9.0"});
   expect_input_error([] { load_array(fixture("bad_header.npy")); }, {"bad_header.npy", "malformed .npy header"});
   expect_input_error([] { load_array(fixture("complex.npy")); }, {"complex.npy", "unsupported dtype '<c8'"});
-  expect_input_error([] { load_array(fixture("three_d.npy")); }, {"three_d.npy", "1-D or 2-D", "(2, 2, 2)"});
+  expect_input_error([] { load_array(fixture("three_d.npy")); }, {"three_d.npy", "(2, 2, 2)", "reshape it to (N, D)"});
   expect_input_error([] { load_features(fixture("empty.npy")); }, {"empty.npy", "empty"});
   expect_input_error([] { load_array(fixture("does_not_exist.npy")); }, {"does_not_exist.npy", "cannot open"});
 }

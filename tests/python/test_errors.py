@@ -36,10 +36,10 @@ def test_bad_inputs(data):
     fitted = det().fit(data.train)
     expect(["x: 10 columns", "have 1280"], lambda: fitted.score(data.test[:, :10]))
     expect(["x: dtype bool is not supported"], lambda: fitted.score(data.test > 0))
-    expect(["x: expected a 1-D or 2-D array", "(2, 3, 4)"], lambda: fitted.score(np.zeros((2, 3, 4), np.float32)))
+    expect(["x: shape (2, 3, 4)", "reshape it to (N, D)"], lambda: fitted.score(np.zeros((2, 3, 4), np.float32)))
     expect(["x: expected a 2-D float array"], lambda: fitted.score(np.zeros(5, np.float32)))
     expect(["x: empty feature array"], lambda: fitted.score(np.zeros((0, 1280), np.float32)))
-    expect(["labels: expected a 1-D integer array"], lambda: det().fit(data.train, labels=data.labels * 1.0))
+    expect(["labels: expected a 1-D integer (or string) array"], lambda: det().fit(data.train, labels=data.labels * 1.0))
     expect(["labels: label -1 at row 0"], lambda: det().fit(data.train, labels=np.full(len(data.train), -1)))
     expect(["labels:", "labels but train has"], lambda: det().fit(data.train, labels=data.labels[:-1]))
     expect(["head W", "looks like Wᵀ", "save W.T"], lambda: det().fit(data.train, head=(data.W.T, data.b)))
@@ -48,8 +48,10 @@ def test_bad_inputs(data):
     expect(["val: 10 columns"], lambda: det().fit(data.train, val=data.val[:, :10]))
     expect(["val_labels: given without val"], lambda: det().fit(data.train, val_labels=data.labels))
     expect(["mahalanobis", "labels"], lambda: oodbench.Detector("mahalanobis", device="cpu").fit(data.train))
-    expect(["scores: precomputed scores are read by sweeps"],
+    expect(["detector 'scores' needs score files", "oodbench eval"],
            lambda: oodbench.Detector("scores", device="cpu").fit(data.train))
+    expect(["scores: precomputed scores are read by sweeps"],
+           lambda: oodbench.Detector("scores", files="{set}.npy", device="cpu").fit(data.train))
     expect(["id: Inf at row 1"], lambda: oodbench.evaluate(np.array([0.1, np.inf]), np.array([1.0]), device="cpu"))
 
 

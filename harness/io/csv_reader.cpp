@@ -1,0 +1,235 @@
+#include "harness/io/csv_reader.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+
+#include "harness/io/arrays.h"
+#include "kernels/error.h"
+
+namespace oodbench {
+namespace {
+
+struct Row {
+  std::size_t line = 0;  ///< 1-based line where the record starts
+  std::vector<std::string> fields;
+};
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+std::vector<Row> split_records(std::string_view text, char delimiter, const std::string& source) {
+  std::vector<Row> rows;
+  std::size_t line = 1, i = 0;
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") i = 3;  // a UTF-8 byte-order mark
+  while (i < text.size()) {
+    Row row;
+    row.line = line;
+    if (text[i] == '#') {  // a comment line
+      while (i < text.size() && text[i] != '\n') ++i;
+      ++i, ++line;
+      continue;
+    }
+    std::string field;
+    bool quoted = false, was_quoted = false;
+    for (; i < text.size(); ++i) {
+      const char c = text[i];
+      if (quoted) {
+        if (c == '"') {
+          if (i + 1 < text.size() && text[i + 1] == '"') field += '"', ++i;
+          else quoted = false;
+        } else {
+          if (c == '\n') ++line;
+          field += c;
+        }
+      } else if (c == '"' && trimmed(field).empty()) {
+        quoted = was_quoted = true;
+        field.clear();
+      } else if (c == delimiter) {
+        row.fields.push_back(was_quoted ? field : std::string(trimmed(field)));
+        field.clear();
+        was_quoted = false;
+      } else if (c == '\n') {
+        break;
+      } else {
+        field += c;
+      }
+    }
+    if (quoted) throw InputError(source + ": line " + std::to_string(row.line) + ": unterminated quoted field");
+    ++i, ++line;
+    row.fields.push_back(was_quoted ? field : std::string(trimmed(field)));
+    if (row.fields.size() == 1 && row.fields[0].empty() && !was_quoted) continue;  // a blank line
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::optional<double> number(const std::string& s) {
+  std::string_view v = s;
+  if (!v.empty() && v.front() == '+') v.remove_prefix(1);
+  if (v.empty()) return std::nullopt;
+  double out = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (end != v.data() + v.size()) return std::nullopt;
+  if (ec == std::errc::result_out_of_range) return std::nullopt;  // 1e999: not a float64
+  if (ec != std::errc()) return std::nullopt;
+  return out;
+}
+
+std::optional<std::int64_t> integer(const std::string& s) {
+  std::string_view v = s;
+  if (!v.empty() && v.front() == '+') v.remove_prefix(1);
+  std::int64_t out = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (v.empty() || ec != std::errc() || end != v.data() + v.size()) return std::nullopt;
+  return out;
+}
+
+std::string quote(const std::string& s) { return "'" + (s.size() > 40 ? s.substr(0, 40) + "..." : s) + "'"; }
+
+/// Indices of the selected columns: names, 0-based indices, and inclusive ranges a..b of either.
+std::vector<std::size_t> select_columns(const std::string& spec, const std::vector<std::string>& names,
+                                        std::size_t width, const std::string& source) {
+  auto list = [&] {
+    std::string out;
+    std::size_t n = 0;
+    for (const std::string& name : names) {
+      if (n++ == 12) return out + ", ... (" + std::to_string(names.size()) + " columns)";
+      out += (out.empty() ? "" : ", ") + name;
+    }
+    return names.empty() ? "no header: name columns 0.." + std::to_string(width - 1) : "columns: " + out;
+  };
+  auto one = [&](std::string_view item) -> std::size_t {
+    const std::string name(trimmed(item));
+    const auto it = std::find(names.begin(), names.end(), name);
+    if (it != names.end()) return static_cast<std::size_t>(it - names.begin());
+    std::size_t index = 0;
+    const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), index);
+    if (!name.empty() && ec == std::errc() && end == name.data() + name.size() && index < width) return index;
+    throw InputError(source + ": no column " + quote(name) + " (" + list() + ")");
+  };
+  std::vector<std::size_t> out;
+  std::size_t start = 0;
+  while (start <= spec.size()) {
+    std::size_t comma = spec.find(',', start);
+    if (comma == std::string::npos) comma = spec.size();
+    const std::string_view item = std::string_view(spec).substr(start, comma - start);
+    const std::size_t dots = item.find("..");
+    if (dots != std::string_view::npos) {
+      const std::size_t a = one(item.substr(0, dots)), b = one(item.substr(dots + 2));
+      if (b < a) throw InputError(source + ": column range " + quote(std::string(item)) + " runs backwards");
+      for (std::size_t c = a; c <= b; ++c) out.push_back(c);
+    } else {
+      out.push_back(one(item));
+    }
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+NpyArray parse_csv(std::string_view text, char delimiter, const std::string& columns, const std::string& source) {
+  std::vector<Row> rows = split_records(text, delimiter, source);
+  if (rows.empty()) throw InputError(source + ": no data rows");
+  // A header: some non-numeric first-row field above a number in the second row (or every field non-numeric).
+  bool header = false;
+  {
+    const Row& first = rows[0];
+    bool all_text = true;
+    for (std::size_t c = 0; c < first.fields.size(); ++c) {
+      const bool text_here = !number(first.fields[c]);
+      all_text = all_text && text_here;
+      if (text_here && rows.size() > 1 && c < rows[1].fields.size() && number(rows[1].fields[c])) header = true;
+    }
+    if (all_text && !header && rows.size() > 1) {  // words over words (string labels): a header when no first-row
+      header = true;                                    // word appears again in its column
+      for (std::size_t r = 1; r < rows.size() && header; ++r)
+        for (std::size_t c = 0; c < first.fields.size() && c < rows[r].fields.size(); ++c)
+          if (rows[r].fields[c] == first.fields[c]) header = false;
+    }
+    if (all_text && rows.size() == 1) header = true;
+  }
+  std::vector<std::string> names;
+  if (header) {
+    names = rows[0].fields;
+    rows.erase(rows.begin());
+  }
+  const std::size_t width = header ? names.size() : rows.empty() ? 0 : rows[0].fields.size();
+  if (rows.empty()) throw InputError(source + ": a header row but no data rows");
+  for (const Row& r : rows) {
+    if (r.fields.size() != width)
+      throw InputError(source + ": line " + std::to_string(r.line) + " has " + std::to_string(r.fields.size()) +
+                       " fields, expected " + std::to_string(width) + (header ? " (as in the header)" : " (as in the first row)"));
+  }
+  std::vector<std::size_t> selected;
+  if (!columns.empty()) {
+    selected = select_columns(columns, names, width, source);
+  } else {
+    const bool index_column = header && width > 1 && names[0].empty();  // pandas' to_csv without index=False
+    for (std::size_t c = index_column ? 1 : 0; c < width; ++c) selected.push_back(c);
+    if (index_column) note(source + ": first column has no header name (a pandas index?); it is not read");
+  }
+  auto column_name = [&](std::size_t c) {
+    return header ? "column " + quote(names[c]) : "column " + std::to_string(c);
+  };
+
+  NpyArray a;
+  a.source = source;
+  a.shape = {rows.size(), selected.size()};
+  if (selected.size() == 1) {  // one column: integers (labels), floats, or words (labels)
+    const std::size_t c = selected[0];
+    bool all_int = true, all_num = true;
+    for (const Row& r : rows) {
+      all_int = all_int && integer(r.fields[c]).has_value();
+      all_num = all_num && number(r.fields[c]).has_value();
+    }
+    if (all_int) {
+      a.dtype = DType::int64;
+      a.bytes.resize(rows.size() * sizeof(std::int64_t));
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        const std::int64_t v = *integer(rows[i].fields[c]);
+        std::memcpy(a.bytes.data() + i * sizeof v, &v, sizeof v);
+      }
+      return a;
+    }
+    if (!all_num) {
+      a.dtype = DType::text;
+      for (const Row& r : rows) {
+        if (r.fields[c].empty())
+          throw InputError(source + ": line " + std::to_string(r.line) + ", " + column_name(c) + ": empty field");
+        a.strings.push_back(r.fields[c]);
+      }
+      return a;
+    }
+  }
+  a.dtype = DType::float64;
+  a.bytes.resize(rows.size() * selected.size() * sizeof(double));
+  std::byte* out = a.bytes.data();
+  for (const Row& r : rows) {
+    for (std::size_t c : selected) {
+      const std::optional<double> v = number(r.fields[c]);
+      if (!v)
+        throw InputError(source + ": line " + std::to_string(r.line) + ", " + column_name(c) + ": " +
+                         (r.fields[c].empty() ? "empty field" : quote(r.fields[c]) + " is not a number") +
+                         "; select numeric columns as file.csv:a,b or a range file.csv:f0..f127");
+      std::memcpy(out, &*v, sizeof(double));
+      out += sizeof(double);
+    }
+  }
+  return a;
+}
+
+NpyArray load_csv(const std::string& path, const std::string& columns) {
+  const std::string ext = std::filesystem::path(path).extension().string();
+  const char delimiter = (ext == ".tsv" || ext == ".TSV") ? '\t' : ',';
+  const std::string text = read_text_file(path, "the array file");
+  return parse_csv(text, delimiter, columns, columns.empty() ? path : path + ":" + columns);
+}
+
+}  // namespace oodbench

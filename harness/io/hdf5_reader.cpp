@@ -1,0 +1,280 @@
+#include "harness/io/hdf5_reader.h"
+
+#include <hdf5.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+
+#include "kernels/error.h"
+
+namespace oodbench {
+namespace {
+
+/// An HDF5 identifier closed by `close` when it goes out of scope.
+class Handle {
+ public:
+  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  ~Handle() {
+    if (id_ >= 0) close_(id_);
+  }
+  Handle(Handle&& other) noexcept : id_(other.id_), close_(other.close_) { other.id_ = -1; }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  Handle& operator=(Handle&&) = delete;
+  hid_t get() const { return id_; }
+  bool ok() const { return id_ >= 0; }
+
+ private:
+  hid_t id_;
+  herr_t (*close_)(hid_t);
+};
+
+void quiet_library() {
+  static std::once_flag once;
+  std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+}
+
+/// The innermost message on libhdf5's error stack ("" when there is none), for the reason in our messages.
+std::string library_reason() {
+  std::string reason;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_UPWARD,
+      [](unsigned n, const H5E_error2_t* e, void* out) -> herr_t {
+        if (n == 0 && e->desc) *static_cast<std::string*>(out) = e->desc;
+        return 0;
+      },
+      &reason);
+  H5Eclear2(H5E_DEFAULT);
+  return reason.empty() ? "" : " (" + reason + ")";
+}
+
+Handle open_file(const std::string& path) {
+  quiet_library();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw InputError(path + ": no such file");
+  const htri_t is = H5Fis_hdf5(path.c_str());
+  if (is <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    throw InputError(path + ": not an HDF5 file (no HDF5 signature); write it with h5py or name a .npy file");
+  }
+  Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  if (!file.ok()) throw InputError(path + ": cannot open the HDF5 file" + library_reason());
+  return file;
+}
+
+std::vector<std::string> datasets_in(hid_t file) {
+  std::vector<std::string> names;
+  H5Ovisit(
+      file, H5_INDEX_NAME, H5_ITER_INC,
+      [](hid_t, const char* name, const H5O_info_t* info, void* out) -> herr_t {
+        if (info->type == H5O_TYPE_DATASET)  // append: GCC 12 warns (-Wrestrict, a false positive) on "/" + name
+          static_cast<std::vector<std::string>*>(out)->push_back(std::string("/").append(name));
+        return 0;
+      },
+      &names);
+  H5Eclear2(H5E_DEFAULT);
+  return names;
+}
+
+std::string dataset_list(const std::vector<std::string>& names) {
+  std::string out;
+  std::size_t n = 0;
+  for (const std::string& d : names) {
+    if (n++ == 20) return out + ", ... (" + std::to_string(names.size()) + " datasets)";
+    out += (out.empty() ? "" : ", ") + d;
+  }
+  return out.empty() ? "none" : out;
+}
+
+/// Whether every component of `name` exists as a link (H5Dopen on a missing group fails noisily otherwise).
+bool path_exists(hid_t file, const std::string& name) {
+  std::size_t at = 1;
+  while (true) {
+    const std::size_t slash = name.find('/', at);
+    const std::string prefix = name.substr(0, slash);
+    if (prefix.size() > 1 && H5Lexists(file, prefix.c_str(), H5P_DEFAULT) <= 0) {
+      H5Eclear2(H5E_DEFAULT);
+      return false;
+    }
+    if (slash == std::string::npos) return true;
+    at = slash + 1;
+  }
+}
+
+/// The dataset called `name` (a leading '/' optional), or the only dataset when `name` is empty.
+std::string resolve_name(hid_t file, const std::string& path, const std::string& name) {
+  if (name.empty()) {
+    const auto all = datasets_in(file);
+    if (all.size() == 1) return all[0];
+    throw InputError(path + ": holds " + std::to_string(all.size()) + " datasets, name one as file.h5:/dataset (" +
+                     dataset_list(all) + ")");
+  }
+  std::string full = name.front() == '/' ? name : "/" + name;
+  while (full.size() > 1 && full.back() == '/') full.pop_back();
+  if (full == "/" || !path_exists(file, full))
+    throw InputError(path + ": no dataset '" + full + "' (datasets: " + dataset_list(datasets_in(file)) + ")");
+  H5O_info_t info{};
+  if (H5Oget_info_by_name(file, full.c_str(), &info, H5P_DEFAULT) < 0 || info.type != H5O_TYPE_DATASET) {
+    H5Eclear2(H5E_DEFAULT);
+    throw InputError(path + ": '" + full + "' is a group, not a dataset (datasets: " +
+                     dataset_list(datasets_in(file)) + ")");
+  }
+  return full;
+}
+
+struct Layout {
+  DType dtype = DType::float32;
+  hid_t memory_type = -1;    ///< a predefined native type, or -1 for a type to build (strings, half)
+  bool half = false;         ///< IEEE binary16: read with the file's own layout, decoded by half_to_float later
+  bool text = false;
+  bool variable_text = false;
+  std::size_t text_size = 0;
+};
+
+Layout layout_of(hid_t type, const std::string& source) {
+  const H5T_class_t cls = H5Tget_class(type);
+  const std::size_t size = H5Tget_size(type);
+  Layout l;
+  if (cls == H5T_FLOAT) {
+    std::size_t spos = 0, epos = 0, esize = 0, mpos = 0, msize = 0;
+    H5Tget_fields(type, &spos, &epos, &esize, &mpos, &msize);
+    if (size == 2 && spos == 15 && epos == 10 && esize == 5 && mpos == 0 && msize == 10) {
+      l.dtype = DType::float16;
+      l.half = true;
+    } else if (size <= 4) {
+      l.dtype = DType::float32, l.memory_type = H5T_NATIVE_FLOAT;
+    } else if (size == 8) {
+      l.dtype = DType::float64, l.memory_type = H5T_NATIVE_DOUBLE;
+    } else {
+      throw InputError(source + ": " + std::to_string(8 * size) + "-bit floats are not read (float16/32/64 are)");
+    }
+    return l;
+  }
+  if (cls == H5T_INTEGER) {
+    const bool is_signed = H5Tget_sign(type) == H5T_SGN_2;
+    switch (size) {
+      case 1: l.dtype = is_signed ? DType::int8 : DType::uint8; l.memory_type = is_signed ? H5T_NATIVE_INT8 : H5T_NATIVE_UINT8; break;
+      case 2: l.dtype = is_signed ? DType::int16 : DType::uint16; l.memory_type = is_signed ? H5T_NATIVE_INT16 : H5T_NATIVE_UINT16; break;
+      case 4: l.dtype = is_signed ? DType::int32 : DType::uint32; l.memory_type = is_signed ? H5T_NATIVE_INT32 : H5T_NATIVE_UINT32; break;
+      case 8: l.dtype = is_signed ? DType::int64 : DType::uint64; l.memory_type = is_signed ? H5T_NATIVE_INT64 : H5T_NATIVE_UINT64; break;
+      default: throw InputError(source + ": " + std::to_string(8 * size) + "-bit integers are not read");
+    }
+    return l;
+  }
+  if (cls == H5T_STRING) {
+    l.dtype = DType::text;
+    l.text = true;
+    l.variable_text = H5Tis_variable_str(type) > 0;
+    l.text_size = size;
+    return l;
+  }
+  const char* names[] = {"integer", "float", "time", "string", "bitfield", "opaque", "compound", "reference", "enum",
+                         "variable-length", "array"};
+  const std::string what = cls >= 0 && cls < 11 ? names[cls] : "unknown";
+  throw InputError(source + ": HDF5 " + what + " datasets are not read; store features as float16/32/64 and labels " +
+                   "as integers or strings");
+}
+
+struct Opened {
+  std::string name;
+  std::vector<std::size_t> shape;
+  Layout layout;
+};
+
+Opened inspect(hid_t dataset, hid_t type, const std::string& source, std::string name) {
+  Opened o;
+  o.name = std::move(name);
+  o.layout = layout_of(type, source);
+  const Handle space(H5Dget_space(dataset), H5Sclose);
+  const int rank = space.ok() ? H5Sget_simple_extent_ndims(space.get()) : -1;
+  if (rank < 0) throw InputError(source + ": cannot read the dataset's shape" + library_reason());
+  if (rank == 0) throw InputError(source + ": a scalar dataset; expected an array (samples first)");
+  if (rank > 8) throw InputError(source + ": " + std::to_string(rank) + " dimensions; at most 8 are read");
+  hsize_t dims[8] = {};
+  H5Sget_simple_extent_dims(space.get(), dims, nullptr);
+  std::size_t elements = 1;
+  for (int i = 0; i < rank; ++i) {
+    o.shape.push_back(static_cast<std::size_t>(dims[i]));
+    if (__builtin_mul_overflow(elements, static_cast<std::size_t>(dims[i]), &elements))
+      throw InputError(source + ": shape too large for memory");
+  }
+  std::size_t bytes = 0;
+  const std::size_t width = o.layout.text ? std::max<std::size_t>(o.layout.text_size, sizeof(char*)) : dtype_size(o.layout.dtype);
+  if (__builtin_mul_overflow(elements, width, &bytes) || bytes > (std::size_t{1} << 40))
+    throw InputError(source + ": shape too large for memory");
+  return o;
+}
+
+}  // namespace
+
+std::vector<std::string> hdf5_datasets(const std::string& path) {
+  const Handle file = open_file(path);
+  return datasets_in(file.get());
+}
+
+void check_hdf5_dataset(const std::string& path, const std::string& name) {
+  const Handle file = open_file(path);
+  const std::string full = resolve_name(file.get(), path, name);
+  const std::string source = path + ":" + full;
+  const Handle dataset(H5Dopen2(file.get(), full.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!dataset.ok()) throw InputError(source + ": cannot open the dataset" + library_reason());
+  const Handle type(H5Dget_type(dataset.get()), H5Tclose);
+  if (!type.ok()) throw InputError(source + ": cannot read the dataset's type" + library_reason());
+  inspect(dataset.get(), type.get(), source, full);
+}
+
+NpyArray load_hdf5(const std::string& path, const std::string& name) {
+  const Handle file = open_file(path);
+  const std::string full = resolve_name(file.get(), path, name);
+  const std::string source = path + ":" + full;
+  const Handle dataset(H5Dopen2(file.get(), full.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!dataset.ok()) throw InputError(source + ": cannot open the dataset" + library_reason());
+  const Handle type(H5Dget_type(dataset.get()), H5Tclose);
+  if (!type.ok()) throw InputError(source + ": cannot read the dataset's type" + library_reason());
+  const Opened o = inspect(dataset.get(), type.get(), source, full);
+
+  NpyArray a;
+  a.source = source;
+  a.dtype = o.layout.dtype;
+  a.shape = o.shape;
+  std::size_t n = 1;
+  for (std::size_t d : o.shape) n *= d;
+  if (n == 0) return a;
+  auto read_failed = [&] { return InputError(source + ": cannot read the data" + library_reason()); };
+  if (o.layout.text) {
+    const Handle memory(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_cset(memory.get(), H5Tget_cset(type.get()));
+    if (o.layout.variable_text) {
+      H5Tset_size(memory.get(), H5T_VARIABLE);
+      std::vector<char*> values(n, nullptr);
+      if (H5Dread(dataset.get(), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0) throw read_failed();
+      for (char* v : values) a.strings.emplace_back(v ? v : "");
+      const Handle space(H5Dget_space(dataset.get()), H5Sclose);
+      H5Dvlen_reclaim(memory.get(), space.get(), H5P_DEFAULT, values.data());
+    } else {
+      const std::size_t width = o.layout.text_size;
+      H5Tset_size(memory.get(), width);
+      H5Tset_strpad(memory.get(), H5T_STR_NULLPAD);
+      std::vector<char> buffer(n * width);
+      if (H5Dread(dataset.get(), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()) < 0) throw read_failed();
+      for (std::size_t i = 0; i < n; ++i) {
+        const char* s = buffer.data() + i * width;
+        a.strings.emplace_back(s, strnlen(s, width));
+      }
+    }
+    return a;
+  }
+  a.bytes.resize(n * dtype_size(a.dtype));
+  if (o.layout.half) {  // the file's binary16, in native byte order
+    const Handle memory(H5Tcopy(type.get()), H5Tclose);
+    H5Tset_order(memory.get(), H5T_ORDER_LE);
+    if (H5Dread(dataset.get(), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, a.bytes.data()) < 0) throw read_failed();
+  } else if (H5Dread(dataset.get(), o.layout.memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.bytes.data()) < 0) {
+    throw read_failed();
+  }
+  return a;
+}
+
+}  // namespace oodbench

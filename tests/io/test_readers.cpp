@@ -1,0 +1,165 @@
+// The new readers on bytes built here: array names split by extension, the safetensors header checks, the CSV
+// parser's header detection, column selection and messages, shard concatenation. (Whole-file comparisons against
+// .npy, with fixtures written by h5py, numpy and pandas, are in tests/cli/test_input_formats.py.)
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+
+#include "harness/fit/class_labels.h"
+#include "harness/io/arrays.h"
+#include "harness/io/csv_reader.h"
+#include "harness/io/half.h"
+#include "harness/io/safetensors.h"
+#include "harness/io/shards.h"
+#include "kernels/error.h"
+
+namespace oodbench {
+namespace {
+
+template <class F>
+void expect_input_error(F load, std::initializer_list<std::string> fragments) {
+  try {
+    load();
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    const std::string message = e.what();
+    for (const auto& fragment : fragments) EXPECT_NE(message.find(fragment), std::string::npos) << message;
+  }
+}
+
+TEST(ArraySpec, SplitsByExtension) {
+  const auto h5 = split_array_spec("dir.v2/emb.h5:/group/x");
+  EXPECT_EQ(h5.path, "dir.v2/emb.h5");
+  EXPECT_EQ(h5.key, "/group/x");
+  EXPECT_EQ(h5.format, ArrayFormat::hdf5);
+  const auto st = split_array_spec("m.safetensors:layer.0:out");  // the key may hold ':' and '.'
+  EXPECT_EQ(st.path, "m.safetensors");
+  EXPECT_EQ(st.key, "layer.0:out");
+  const auto csv = split_array_spec("a.csv:f0..f9,label");
+  EXPECT_EQ(csv.path, "a.csv");
+  EXPECT_EQ(csv.key, "f0..f9,label");
+  EXPECT_EQ(csv.format, ArrayFormat::csv);
+  const auto glob = split_array_spec("shards/emb-*.HDF5:/x");
+  EXPECT_TRUE(glob.glob);
+  EXPECT_EQ(glob.format, ArrayFormat::hdf5);
+  EXPECT_EQ(split_array_spec("x.csv.d/y.npy").path, "x.csv.d/y.npy");
+  EXPECT_EQ(split_array_spec("x.pt").format, ArrayFormat::other);
+}
+
+std::string safetensors_file(const std::string& header, const std::string& data) {
+  std::string out(8, '\0');
+  const std::uint64_t n = header.size();
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(n >> (8 * i));
+  return out + header + data;
+}
+
+NpyArray parse_st(const std::string& file, const std::string& tensor = "") {
+  return parse_safetensors(std::as_bytes(std::span(file.data(), file.size())), tensor, "t.safetensors");
+}
+
+TEST(Safetensors, DecodesF32AndBf16) {
+  const float values[] = {1.5f, -2.0f, 0.25f, 8.0f};
+  std::string raw(reinterpret_cast<const char*>(values), sizeof values);
+  const NpyArray a = parse_st(safetensors_file(
+      R"({"__metadata__": {"a": "b"}, "x": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]}})", raw));
+  ASSERT_EQ(a.shape, (std::vector<std::size_t>{2, 2}));
+  EXPECT_EQ(to_features(a)(1, 1), 8.0f);
+  std::string bf;  // the top halves of the same floats
+  for (float v : values) {
+    std::uint32_t bits;
+    std::memcpy(&bits, &v, 4);
+    bf += static_cast<char>((bits >> 16) & 0xff), bf += static_cast<char>(bits >> 24);
+  }
+  const NpyArray b = parse_st(safetensors_file(R"({"x": {"dtype": "BF16", "shape": [2, 2], "data_offsets": [0, 8]}})", bf));
+  EXPECT_EQ(b.dtype, DType::float32);
+  EXPECT_EQ(to_features(b)(0, 1), -2.0f);
+  EXPECT_EQ(bfloat16_to_float(0x3fc0), 1.5f);
+}
+
+TEST(Safetensors, HeaderFaultsAreNamedBeforeAnyDataIsUsed) {
+  const std::string data(16, '\0');
+  auto bad = [&](const std::string& header, std::initializer_list<std::string> fragments) {
+    expect_input_error([&] { parse_st(safetensors_file(header, data)); }, fragments);
+  };
+  bad(R"({"x": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 20]}})", {"outside the data section"});
+  bad(R"({"x": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 16]}})", {"needs 24"});
+  bad(R"({"x": {"dtype": "F32", "shape": [4294967296, 4294967296], "data_offsets": [0, 16]}})", {"shape too large"});
+  bad(R"({"x": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}})", {"trailing bytes"});
+  bad(R"({"x": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "y": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})",
+      {"must not overlap"});
+  bad(R"({"x": {"dtype": "C64", "shape": [2], "data_offsets": [0, 16]}})", {"dtype C64 is not read"});
+  bad(R"({"x": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16], "extra": 1}})", {"unknown key 'extra'"});
+  bad(R"({"x": [1, 2]})", {"tensor 'x' is not an object"});
+  bad(R"([1, 2])", {"does not start with '{'"});
+  bad(R"({"x": )", {"not valid JSON"});
+  expect_input_error([] { parse_st(std::string(5, '\0')); }, {"not a safetensors file"});
+  expect_input_error([] { parse_st(std::string("\xe8\x03\x00\x00\x00\x00\x00\x00{}", 10)); }, {"exceeds the file"});
+  expect_input_error([] { parse_st(std::string("\xff\xff\xff\xff\x00\x00\x00\x00{}", 10)); }, {"exceeds 100 MB"});
+}
+
+NpyArray csv(const std::string& text, const std::string& columns = "") {
+  return parse_csv(text, ',', columns, "t.csv");
+}
+
+TEST(Csv, HeaderColumnsAndRanges) {
+  const std::string text = "label,f0,f1,f2\n3,0.5,1,2\n7,-1e-3,\"4\",5\n";
+  const NpyArray all = csv(text, "f0..f2");
+  ASSERT_EQ(all.shape, (std::vector<std::size_t>{2, 3}));
+  EXPECT_EQ(to_features(all)(1, 0), -1e-3f);
+  EXPECT_EQ(to_features(csv(text, "f2,0"))(1, 1), 7.0f);  // a name, then a 0-based index
+  EXPECT_EQ(to_labels(csv(text, "label")), (std::vector<std::int32_t>{3, 7}));
+  EXPECT_EQ(csv("1,2\n3,4\n").shape, (std::vector<std::size_t>{2, 2}));  // no header
+  const NpyArray words = csv("y\ncat\ndog\ncat\n");
+  EXPECT_EQ(words.dtype, DType::text);
+  EXPECT_EQ(words.strings, (std::vector<std::string>{"cat", "dog", "cat"}));
+  EXPECT_EQ(csv("cat\ndog\ncat\n").strings.size(), 3u);  // "cat" recurs: no header
+  EXPECT_EQ(csv("# comment\n\n1,2\r\n3,4\r\n").shape, (std::vector<std::size_t>{2, 2}));
+}
+
+TEST(Csv, FaultsNameLineColumnAndValue) {
+  expect_input_error([] { csv("a,b\n1,2\n3,x\n"); }, {"t.csv: line 3, column 'b': 'x' is not a number"});
+  expect_input_error([] { csv("1,2\n3\n"); }, {"line 2 has 1 fields, expected 2"});
+  expect_input_error([] { csv("a,b\n1,2\n", "c"); }, {"no column 'c'", "columns: a, b"});
+  expect_input_error([] { csv("a,b\n1,2\n", "b..a"); }, {"runs backwards"});
+  expect_input_error([] { csv("1,\"2\n"); }, {"unterminated quoted field"});
+  expect_input_error([] { csv(""); }, {"no data rows"});
+  expect_input_error([] { csv("a,b\n1,\n"); }, {"line 2, column 'b': empty field"});
+}
+
+TEST(Shards, ConcatenateRowsAndCheckWidths) {
+  auto part = [](std::size_t rows, std::size_t cols, const std::string& name) {
+    NpyArray a;
+    a.source = name;
+    a.shape = {rows, cols};
+    a.bytes.resize(rows * cols * sizeof(float));
+    return a;
+  };
+  std::vector<NpyArray> ok;
+  ok.push_back(part(2, 3, "a.npy"));
+  ok.push_back(part(4, 3, "b.npy"));
+  EXPECT_EQ(concatenate_shards(std::move(ok), "*.npy").shape, (std::vector<std::size_t>{6, 3}));
+  std::vector<NpyArray> bad;
+  bad.push_back(part(2, 3, "a.npy"));
+  bad.push_back(part(2, 4, "b.npy"));
+  expect_input_error([&] { concatenate_shards(std::move(bad), "*.npy"); }, {"b.npy has 4 columns", "a.npy has 3"});
+  expect_input_error([] { expand_glob("/nonexistent-dir/*.npy"); }, {"no file matches"});
+}
+
+TEST(Labels, RemapRoundTripsIntegersAndStrings) {
+  RawLabels ints;
+  ints.values = {7, -2, 7, 100, -2};
+  const ClassLabels a = remap_class_labels(ints);
+  EXPECT_EQ(a.labels, (std::vector<std::int32_t>{1, 0, 1, 2, 0}));
+  EXPECT_EQ(a.map, nlohmann::json::parse("[-2, 7, 100]"));
+  for (std::size_t i = 0; i < ints.values.size(); ++i) EXPECT_EQ(a.map[a.labels[i]], ints.values[i]);
+  RawLabels words;
+  words.text = true;
+  words.words = {"tumour", "normal", "tumour"};
+  const ClassLabels b = remap_class_labels(words);
+  EXPECT_EQ(b.labels, (std::vector<std::int32_t>{1, 0, 1}));
+  EXPECT_EQ(ClassLabels::map_text(b.map), "0 <- \"normal\", 1 <- \"tumour\"");
+}
+
+}  // namespace
+}  // namespace oodbench
