@@ -20,6 +20,7 @@ from ._loader import load_core as _load_core, warn_if_slow_blas as _warn_if_slow
 _core = _load_core()
 _warn_if_slow_blas(_core)
 
+from ._arrays import load_array  # noqa: E402
 from .detector import Detector, OodbenchWarning, detectors, evaluate, load  # noqa: E402
 from .sweep import Records, read_records, report, run, to_frame  # noqa: E402
 
@@ -35,6 +36,7 @@ __all__ = [
     "detectors",
     "evaluate",
     "load",
+    "load_array",
     "read_records",
     "report",
     "run",

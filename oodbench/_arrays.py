@@ -2,6 +2,7 @@
 into the C-contiguous, native-byte-order NumPy arrays the engine reads in place."""
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -9,8 +10,18 @@ import numpy as np
 from . import _core
 
 
+def load_array(spec: str | os.PathLike[str]) -> Any:
+    """An array named as a config or the command line names it, read by the same readers: `x.npy`, `file.npz:key`,
+    `file.h5:/group/dataset`, `file.safetensors:tensor`, `file.csv[:columns]`, or a glob of shards (`train/*.npy`).
+    Returns a NumPy array of the stored dtype and shape (a list of str for text labels)."""
+    return _core.load_array(os.fspath(spec))
+
+
 def as_array(value: Any, name: str) -> np.ndarray:
-    """`value` as a NumPy array without a copy where its memory allows; a ValueError that says what to do otherwise."""
+    """`value` as a NumPy array without a copy where its memory allows (a str or path is read with load_array); a
+    ValueError that says what to do otherwise."""
+    if isinstance(value, (str, os.PathLike)):
+        value = load_array(value)
     if isinstance(value, np.ndarray):
         array = value
     else:

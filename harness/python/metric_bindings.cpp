@@ -1,4 +1,5 @@
-// `oodbench.evaluate`: the metrics of `oodbench eval --json`, from score arrays.
+// `oodbench.evaluate`: the metrics of `oodbench eval --json`, from score arrays; `oodbench.load_array`: an array
+// named as a config names it (x.npy, file.npz:key, file.h5:/ds, file.safetensors:t, file.csv:cols, a glob).
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 #include <pybind11_json/pybind11_json.hpp>
@@ -13,6 +14,17 @@ namespace py = pybind11;
 namespace oodbench::python {
 
 void bind_metrics(py::module_& m) {
+  m.def(
+      "load_array",
+      [](const std::string& spec) {
+        NpyArray array;
+        {
+          py::gil_scoped_release release;
+          array = load_array(spec);
+        }
+        return to_numpy(std::move(array));
+      },
+      py::arg("spec"));
   m.def(
       "evaluate",
       [](const py::array& id_scores, const std::vector<std::pair<std::string, py::array>>& ood_sets,

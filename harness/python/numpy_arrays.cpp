@@ -1,6 +1,7 @@
 #include "harness/python/numpy_arrays.h"
 
 #include <cstring>
+#include <map>
 
 #include "kernels/error.h"
 
@@ -61,6 +62,19 @@ std::vector<double> scores_from(const py::array& array, const std::string& name)
   const NpyArray view = view_of_numpy(array, name);
   py::gil_scoped_release release;
   return to_scores(view);
+}
+
+py::object to_numpy(NpyArray&& array) {
+  if (array.dtype == DType::text) return py::cast(array.strings);
+  static const std::map<DType, const char*> names = {
+      {DType::float16, "float16"}, {DType::float32, "float32"}, {DType::float64, "float64"}, {DType::int8, "int8"},
+      {DType::int16, "int16"},     {DType::int32, "int32"},     {DType::int64, "int64"},     {DType::uint8, "uint8"},
+      {DType::uint16, "uint16"},   {DType::uint32, "uint32"},   {DType::uint64, "uint64"}};
+  std::vector<py::ssize_t> shape(array.shape.begin(), array.shape.end());
+  py::array out(py::dtype(names.at(array.dtype)), shape);
+  const std::span<const std::byte> data = array.data();
+  std::memcpy(out.mutable_data(), data.data(), data.size());
+  return out;
 }
 
 py::array_t<float> to_numpy(std::vector<float>&& values) {

@@ -22,6 +22,10 @@ Matrix<float> features_from(const pybind11::array& array, const std::string& nam
 std::vector<std::int32_t> labels_from(const pybind11::array& array, const std::string& name);
 std::vector<double> scores_from(const pybind11::array& array, const std::string& name);
 
+/// An array read by the engine's readers (any format a config or the command line names) as NumPy: its own dtype
+/// and shape, or a list of str for text.
+pybind11::object to_numpy(NpyArray&& array);
+
 /// A float32 NumPy array that owns `values` (moved, not copied).
 pybind11::array_t<float> to_numpy(std::vector<float>&& values);
 /// A float32 (rows, cols) NumPy copy of `m`, for arrays handed to user code that may keep them.

@@ -70,3 +70,17 @@ def test_refit_replaces_the_fit(data):
     det.fit(data.train[: len(data.train) // 2])
     assert not np.array_equal(det.score(data.test), first)
     assert "k=5" in repr(det) and "fitted" in repr(det)
+
+
+def test_arrays_named_as_in_a_config(data, tmp_path):
+    h5py = pytest.importorskip("h5py")
+    with h5py.File(tmp_path / "emb.h5", "w") as f:
+        f.create_dataset("/chest/train", data=data.train, chunks=True, compression="gzip")
+        f.create_dataset("/chest/labels", data=data.labels.astype(np.int16))
+    np.testing.assert_array_equal(oodbench.load_array(f"{tmp_path}/emb.h5:/chest/train"), data.train)
+    by_name = oodbench.Detector("mahalanobis", device="cpu").fit(f"{tmp_path}/emb.h5:/chest/train",
+                                                                  labels=f"{tmp_path}/emb.h5:/chest/labels")
+    by_array = oodbench.Detector("mahalanobis", device="cpu").fit(data.train, labels=data.labels)
+    np.testing.assert_array_equal(by_name.score(data.files["test"]), by_array.score(data.test))
+    with pytest.raises(ValueError, match="emb.h5"):
+        oodbench.load_array(f"{tmp_path}/emb.h5:/chest/nothing")
