@@ -214,26 +214,37 @@ std::vector<std::string> hdf5_datasets(const std::string& path) {
   return datasets_in(file.get());
 }
 
-void check_hdf5_dataset(const std::string& path, const std::string& name) {
-  const Handle file = open_file(path);
+namespace {
+
+/// Dataset `name` of `path` opened and inspected; the file, dataset and type stay open while it lives.
+struct OpenDataset {
+  Handle file, dataset, type;
+  std::string source;
+  Opened opened;
+};
+
+OpenDataset open_dataset(const std::string& path, const std::string& name) {
+  Handle file = open_file(path);
   const std::string full = resolve_name(file.get(), path, name);
-  const std::string source = path + ":" + full;
-  const Handle dataset(H5Dopen2(file.get(), full.c_str(), H5P_DEFAULT), H5Dclose);
+  std::string source = path + ":" + full;
+  Handle dataset(H5Dopen2(file.get(), full.c_str(), H5P_DEFAULT), H5Dclose);
   if (!dataset.ok()) throw InputError(source + ": cannot open the dataset" + library_reason());
-  const Handle type(H5Dget_type(dataset.get()), H5Tclose);
+  Handle type(H5Dget_type(dataset.get()), H5Tclose);
   if (!type.ok()) throw InputError(source + ": cannot read the dataset's type" + library_reason());
-  inspect(dataset.get(), type.get(), source, full);
+  Opened opened = inspect(dataset.get(), type.get(), source, full);
+  return {std::move(file), std::move(dataset), std::move(type), std::move(source), std::move(opened)};
 }
 
+}  // namespace
+
+void check_hdf5_dataset(const std::string& path, const std::string& name) { open_dataset(path, name); }
+
 NpyArray load_hdf5(const std::string& path, const std::string& name) {
-  const Handle file = open_file(path);
-  const std::string full = resolve_name(file.get(), path, name);
-  const std::string source = path + ":" + full;
-  const Handle dataset(H5Dopen2(file.get(), full.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!dataset.ok()) throw InputError(source + ": cannot open the dataset" + library_reason());
-  const Handle type(H5Dget_type(dataset.get()), H5Tclose);
-  if (!type.ok()) throw InputError(source + ": cannot read the dataset's type" + library_reason());
-  const Opened o = inspect(dataset.get(), type.get(), source, full);
+  const OpenDataset opened = open_dataset(path, name);
+  const Handle& dataset = opened.dataset;
+  const Handle& type = opened.type;
+  const std::string& source = opened.source;
+  const Opened& o = opened.opened;
 
   NpyArray a;
   a.source = source;
