@@ -30,7 +30,9 @@ def describe(name: str, cls: type) -> dict[str, Any]:
     """What the engine needs to know of `cls`: its parameters, needs and a hash of its code."""
     for method in ("fit", "score"):
         if not callable(getattr(cls, method, None)):
-            raise _core.InputError(f"detectors[{name!r}]: {cls!r} has no {method}() method; see help(oodbench.user_detectors)")
+            raise _core.InputError(
+                f"detectors[{name!r}]: {cls!r} has no {method}() method; see help(oodbench.user_detectors)"
+            )
     params = []
     for p in list(inspect.signature(cls.__init__).parameters.values())[1:]:
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):

@@ -46,7 +46,8 @@ class FittedDetector {
   /// Fits on the arrays; returns the fit's warnings (the Python layer issues them as warnings).
   std::vector<std::string> fit(const py::array& train, const std::optional<py::array>& labels,
                                const std::optional<py::array>& val, const std::optional<py::array>& val_labels,
-                               const std::optional<py::array>& head_weights, const std::optional<py::array>& head_bias) {
+                               const std::optional<py::array>& head_weights,
+                               const std::optional<py::array>& head_bias) {
     Matrix<float> x = features_from(train, "train");
     std::vector<std::int32_t> y;
     if (labels) {

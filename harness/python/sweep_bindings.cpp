@@ -75,8 +75,8 @@ py::dict run(const py::object& config, const std::vector<std::string>& user_dete
 }  // namespace
 
 void bind_sweeps(py::module_& m) {
-  m.def("run", &run, py::arg("config"), py::arg("user_detectors"), py::arg("out"), py::arg("device"), py::arg("shard"), py::arg("quiet"),
-        py::arg("report"));
+  m.def("run", &run, py::arg("config"), py::arg("user_detectors"), py::arg("out"), py::arg("device"),
+        py::arg("shard"), py::arg("quiet"), py::arg("report"));
   m.def(
       "read_records",
       [](const fs::path& dir) {

@@ -130,7 +130,8 @@ nlohmann::json run_cell(const SweepConfig& config, const Cell& cell, LoadedDatas
       const MetricIntervals ci = ranked.bootstrap(config.report.bootstrap, seed);
       entry["ci95"] = {{"low", metrics_json(ci.low)}, {"high", metrics_json(ci.high)}};
     }
-    if (config.report.plots && detector && detector->has_diagnostic()) entry["spectrum"] = bucket_spectrum(detector->diagnose(data.ood[j], backend));
+    if (config.report.plots && detector && detector->has_diagnostic())
+      entry["spectrum"] = bucket_spectrum(detector->diagnose(data.ood[j], backend));
     sets.push_back(std::move(entry));
   }
   const double metrics_s = seconds_since(start);

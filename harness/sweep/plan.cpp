@@ -71,7 +71,8 @@ std::vector<Cell> expand_plan(const SweepConfig& config, const std::vector<nlohm
                          {"params", cell.params},
                          {"device", device == DeviceKind::cuda ? "cuda" : "cpu"},
                          {"precision", config.tf32 ? "tf32" : "fp32"}};
-        if (variant.detector == kScoresDetector) cell.identity["scores"] = precomputed_hashes(inputs.at(d), variant.label);
+        if (variant.detector == kScoresDetector)
+          cell.identity["scores"] = precomputed_hashes(inputs.at(d), variant.label);
         const std::string& code = find_detector(variant.detector).info.code_version;
         if (!code.empty()) cell.identity["code"] = code;  // a user-defined detector: its code is an input too
         cell.id = fnv1a_hex(cell.identity.dump());
