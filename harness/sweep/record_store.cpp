@@ -24,15 +24,6 @@ std::size_t complete_prefix(const std::string& text) {
 }
 
 /// The time now as 20261123T224055Z, for file names.
-std::string utc_stamp() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char out[32];
-  std::strftime(out, sizeof out, "%Y%m%dT%H%M%SZ", &tm);
-  return out;
-}
-
 [[noreturn]] void fail_errno(const fs::path& path, const std::string& what) {
   throw InputError(path.string() + ": " + what + " (" + std::strerror(errno) + ")");
 }
@@ -74,6 +65,15 @@ RecordsFile read_records_file(const fs::path& dir, std::vector<std::string>* war
 }
 
 }  // namespace
+
+std::string utc_time(const char* format) {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char out[32];
+  std::strftime(out, sizeof out, format, &tm);
+  return out;
+}
 
 fs::path records_path(const fs::path& dir) { return dir / "records.jsonl"; }
 
@@ -147,7 +147,7 @@ RecordStore::RecordStore(const fs::path& dir, const std::set<std::string>& plan,
     }
   }
   if (moved_ > 0) {  // aside first, then the records file without them: a crash between loses nothing
-    moved_to_ = dir / ("records.set-aside-" + utc_stamp() + ".jsonl");
+    moved_to_ = dir / ("records.set-aside-" + utc_time("%Y%m%dT%H%M%SZ") + ".jsonl");
     write_text_atomic(moved_to_.string(), other);
     write_text_atomic(path.string(), kept);
   }

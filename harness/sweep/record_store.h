@@ -70,6 +70,9 @@ class RecordStore {
   std::vector<std::string> warnings_;
 };
 
+/// The current UTC time in strftime `format` (records' "finished_at", set-aside file names).
+std::string utc_time(const char* format);
+
 std::filesystem::path records_path(const std::filesystem::path& dir);
 
 }  // namespace oodbench

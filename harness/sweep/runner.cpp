@@ -21,15 +21,6 @@
 namespace oodbench {
 namespace {
 
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char out[32];
-  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return out;
-}
-
 std::string host_name() {
   char name[256] = {};
   return ::gethostname(name, sizeof name - 1) == 0 ? name : "unknown";
@@ -96,7 +87,7 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       record["timings"]["total_s"] = seconds;
       record["run"] = run_info;
-      record["run"]["finished_at"] = utc_now();
+      record["run"]["finished_at"] = utc_time("%Y-%m-%dT%H:%M:%SZ");
       store.append(record);
       ++summary.ran;
       const std::string seed = cell->seed ? ", seed " + std::to_string(*cell->seed) : "";
