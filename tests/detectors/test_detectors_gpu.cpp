@@ -55,7 +55,8 @@ TEST_P(DetectorOnGpu, MatchesCpu) {
 
 std::vector<std::string> detector_names() {
   std::vector<std::string> names;
-  for (const DetectorEntry* e : all_detectors()) names.push_back(e->info.name);
+  for (const DetectorEntry* e : all_detectors())
+    if (e->info.name != "scores") names.push_back(e->info.name);  // reads score files; nothing runs on a device
   return names;
 }
 
