@@ -298,7 +298,7 @@ Matrix<float> to_features(const NpyArray& a) {
         m(i, j) = static_cast<float>(v);
       }
     }
-    if (a.file_map && ((i + 1) * m.cols * width - released >= (std::size_t{1} << 24) || i + 1 == m.rows))
+    if (a.file_map && a.owner && ((i + 1) * m.cols * width - released >= (std::size_t{1} << 24) || i + 1 == m.rows))
       released = release_mapped(a, released, (i + 1) * m.cols * width);
   }
   return m;
