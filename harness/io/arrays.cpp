@@ -18,6 +18,7 @@
 #include <set>
 
 #include "harness/io/csv_reader.h"
+#include "harness/io/file_map.h"
 #include "harness/io/half.h"
 #include "harness/io/hdf5_reader.h"
 #include "harness/io/npz.h"
@@ -174,20 +175,13 @@ namespace {
 /// to_features converts it, instead of being read into a buffer and copied into the array (a third of the peak
 /// memory on large embeddings). Files that cannot be mapped are read.
 NpyArray load_npy_mapped(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw InputError(path + ": cannot open the array file (" + std::strerror(errno) + ")");
-  struct stat st{};
-  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
-  void* map = regular ? ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
-  ::close(fd);
-  if (map == MAP_FAILED) {  // empty, a pipe, or a file system without mmap
+  const std::optional<FileMap> map = map_file(path);
+  if (!map) {  // empty, a pipe, or a file system without mmap
     const std::string bytes = read_text_file(path, "the array file");
     return parse_npy(std::as_bytes(std::span(bytes.data(), bytes.size())), path);
   }
-  const auto size = static_cast<std::size_t>(st.st_size);
-  ::madvise(map, size, MADV_SEQUENTIAL);
-  std::shared_ptr<const void> owner(map, [size](const void* p) { ::munmap(const_cast<void*>(p), size); });
-  NpyArray array = parse_npy_in_place(std::span(static_cast<const std::byte*>(map), size), std::move(owner), path);
+  ::madvise(const_cast<std::byte*>(map->bytes.data()), map->bytes.size(), MADV_SEQUENTIAL);
+  NpyArray array = parse_npy_in_place(map->bytes, map->owner, path);
   array.file_map = array.owner != nullptr;
   return array;
 }
@@ -298,7 +292,7 @@ Matrix<float> to_features(const NpyArray& a) {
         m(i, j) = static_cast<float>(v);
       }
     }
-    if (a.file_map && ((i + 1) * m.cols * width - released >= (std::size_t{1} << 24) || i + 1 == m.rows))
+    if (a.file_map && a.owner && ((i + 1) * m.cols * width - released >= (std::size_t{1} << 24) || i + 1 == m.rows))
       released = release_mapped(a, released, (i + 1) * m.cols * width);
   }
   return m;

@@ -3,10 +3,13 @@
 #include <hdf5.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 
+#include "harness/io/file_map.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -235,6 +238,32 @@ OpenDataset open_dataset(const std::string& path, const std::string& name) {
   return {std::move(file), std::move(dataset), std::move(type), std::move(source), std::move(opened)};
 }
 
+/// Where a numeric dataset's bytes lie in the file when they can be used as they are: one contiguous block (no
+/// chunks, filters or external files), allocated, of a type identical to the one it would be read as (native byte
+/// order, no padding or odd precision). nullopt otherwise: the data is then read by H5Dread.
+std::optional<std::uint64_t> contiguous_offset(const OpenDataset& d, std::size_t bytes) {
+  const Layout& l = d.opened.layout;
+  if (l.text || (l.half && std::endian::native != std::endian::little)) return std::nullopt;
+  const Handle plist(H5Dget_create_plist(d.dataset.get()), H5Pclose);
+  if (!plist.ok() || H5Pget_layout(plist.get()) != H5D_CONTIGUOUS || H5Pget_nfilters(plist.get()) != 0 ||
+      H5Pget_external_count(plist.get()) != 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return std::nullopt;
+  }
+  htri_t same = 0;
+  if (l.half) {  // binary16 (checked by layout_of) in little-endian order
+    const Handle memory(H5Tcopy(d.type.get()), H5Tclose);
+    same = memory.ok() && H5Tset_order(memory.get(), H5T_ORDER_LE) >= 0 ? H5Tequal(d.type.get(), memory.get()) : 0;
+  } else {
+    same = H5Tequal(d.type.get(), l.memory_type);
+  }
+  const haddr_t offset = same > 0 ? H5Dget_offset(d.dataset.get()) : HADDR_UNDEF;
+  const hsize_t stored = offset != HADDR_UNDEF ? H5Dget_storage_size(d.dataset.get()) : 0;
+  H5Eclear2(H5E_DEFAULT);
+  if (offset == HADDR_UNDEF || stored != bytes) return std::nullopt;
+  return static_cast<std::uint64_t>(offset);
+}
+
 }  // namespace
 
 void check_hdf5_dataset(const std::string& path, const std::string& name) { open_dataset(path, name); }
@@ -277,7 +306,15 @@ NpyArray load_hdf5(const std::string& path, const std::string& name) {
     }
     return a;
   }
-  a.bytes.resize(n * dtype_size(a.dtype));
+  const std::size_t bytes = n * dtype_size(a.dtype);
+  // An uncompressed contiguous dataset is viewed in a private map of the file (the map checks that offset + size lies
+  // inside the file) instead of being read into a copy; anything else, or a file that cannot be mapped, is read.
+  if (const std::optional<std::uint64_t> offset = contiguous_offset(opened, bytes)) {
+    if (const std::optional<FileMap> map = map_file(path);
+        map && *offset <= map->bytes.size() && view_in_place(a, *map, static_cast<std::size_t>(*offset), bytes))
+      return a;
+  }
+  a.bytes.resize(bytes);
   if (o.layout.half) {  // the file's binary16, in native byte order
     const Handle memory(H5Tcopy(type.get()), H5Tclose);
     H5Tset_order(memory.get(), H5T_ORDER_LE);

@@ -1,6 +1,7 @@
 // HDF5 datasets (`file.h5:/group/dataset`) through Debian's libhdf5: float16/32/64, integer and string datasets,
-// contiguous, chunked or compressed. libhdf5's own error printing is switched off; its faults become InputErrors
-// naming the file and the dataset.
+// contiguous, chunked or compressed. An uncompressed contiguous numeric dataset in native byte order is viewed in a
+// private read-only map of the file, like .npy; the rest is read with H5Dread. libhdf5's own error printing is
+// switched off; its faults become InputErrors naming the file and the dataset.
 #pragma once
 
 #include <string>

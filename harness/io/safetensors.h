@@ -1,7 +1,8 @@
 // The safetensors format (https://huggingface.co/docs/safetensors): an 8-byte little-endian header length N, N bytes
 // of JSON ({"name": {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}, "__metadata__": {..}}), then the
 // raw little-endian tensor data. The header is validated in full (JSON, dtypes, shapes, offsets inside the data, no
-// overlaps or holes, sizes matching shapes) before any data byte is used; only the named tensor's bytes are read.
+// overlaps or holes, sizes matching shapes) before any data byte is used; only the named tensor's bytes are used:
+// viewed in a private read-only map of the file (BF16, widened to float32, and files that cannot be mapped are read).
 #pragma once
 
 #include <cstddef>

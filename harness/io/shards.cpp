@@ -30,6 +30,7 @@ NpyArray concatenate_shards(std::vector<NpyArray> shards, const std::string& sou
     out.bytes.assign(out.view.begin(), out.view.end());
     out.owner.reset();
     out.view = {};
+    out.file_map = false;  // else to_features would madvise(DONTNEED) an address range it does not own
   }
   const std::string first = out.source;
   out.source = source;
