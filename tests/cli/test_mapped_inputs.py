@@ -2,8 +2,8 @@
 """Uncompressed contiguous HDF5 datasets and safetensors tensors are viewed in a private memory map, like .npy: the
 scores are byte-identical to the same data as .npy (float32, float16, a file with an HDF5 user block, tensors at
 offsets that are not 4-byte aligned), what cannot be viewed still reads (chunked, big-endian, BF16), a truncated
-safetensors file is still a clean exit-2 error, and a ~300 MB train file scores with a peak RSS below 1.5x its size
-(reading it into a buffer and then converting it would cost about 2x).
+safetensors file is still a clean exit-2 error, and a ~300 MB train file scores with a peak RSS growing by less than
+1.5x its size over a run on 100 rows (reading it into a buffer and then converting it would cost about 2x).
 Usage: test_mapped_inputs.py OODBENCH_BINARY DATA_DIR
 """
 import json
@@ -138,14 +138,18 @@ with tempfile.TemporaryDirectory() as t:
     np.save(tmp / "big.npy", big)
     del big
     head = ["--detector", "maxlogit", "--head", "W.npy", "--bias", "b.npy", "--test", "small.npy"]
+    # What the process holds before any data: the libraries (a CUDA build maps cuBLAS, about 270 MB resident).
+    _, _, _, baseline = score([*head, "--train", "small.npy"], tmp)
     results = {}
     for name, spec, path in [("npy", "big.npy", "big.npy"), ("hdf5", "big.h5:/train", "big.h5"),
                              ("safetensors", "big.safetensors:train", "big.safetensors")]:
         size = (tmp / path).stat().st_size
         rc, got, err, peak = score([*head, "--train", spec], tmp)
         results[name] = got
-        report(f"{name} ~300 MB train: peak RSS below 1.5x the file", rc == 0 and peak < 1.5 * size,
-               f"rc {rc}, file {size / 2**20:.0f} MiB, peak RSS {peak / 2**20:.0f} MiB ({peak / size:.2f}x)"
+        grown = peak - baseline
+        report(f"{name} ~300 MB train: peak RSS grows below 1.5x the file", rc == 0 and grown < 1.5 * size,
+               f"rc {rc}, file {size / 2**20:.0f} MiB, peak RSS {peak / 2**20:.0f} MiB, {grown / 2**20:.0f} MiB above "
+               f"the {baseline / 2**20:.0f} MiB of a run on 100 rows ({grown / size:.2f}x)"
                + ("" if rc == 0 else ": " + err.strip()[-200:]))
     report("~300 MB scores identical across formats", results["npy"] is not None and
            results["npy"] == results["hdf5"] == results["safetensors"])
