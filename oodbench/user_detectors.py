@@ -34,7 +34,7 @@ def describe(name: str, cls: type) -> dict[str, Any]:
                 f"detectors[{name!r}]: {cls!r} has no {method}() method; see help(oodbench.user_detectors)"
             )
     params = []
-    for p in list(inspect.signature(cls.__init__).parameters.values())[1:]:
+    for p in inspect.signature(cls).parameters.values():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             continue
         if p.default is p.empty or not isinstance(p.default, _TYPES):
