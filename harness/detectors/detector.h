@@ -89,6 +89,10 @@ class Detector {
   virtual void state(StateIO&) {}
 };
 
+/// The built-in detector whose scores are read from files named in a sweep config (a method run elsewhere entering
+/// the same tables): nothing to fit, nothing that runs on a device.
+inline constexpr std::string_view kScoresDetector = "scores";
+
 using DetectorFactory = std::function<std::unique_ptr<Detector>(const Params&)>;
 
 struct DetectorEntry {

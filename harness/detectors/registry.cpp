@@ -141,7 +141,7 @@ std::vector<std::string> unmet_needs(const DetectorInfo& info, const nlohmann::j
     out.push_back(who + " needs ID train class labels (--train-labels; in a config, train.labels)");
   if (info.needs_head && !offer.labels && !offer.head)
     out.push_back(who + " needs a linear head: give one (--head/--bias; head.weights/bias), or train labels for the probe");
-  if (info.name == "scores" && params.value("files", "").empty())
+  if (info.name == kScoresDetector && params.value("files", "").empty())
     out.push_back(who + " needs score files (params.files, one per set), which only a sweep config can name; to "
                         "evaluate score files directly use `oodbench eval`");
   if (!offer.validation) {

@@ -22,7 +22,7 @@ class PrecomputedScores final : public Detector {
 
 OODBENCH_REGISTER_DETECTOR(
     PrecomputedScores,
-    {"scores", "s = precomputed scores read from one file per test set (higher = more OOD)",
+    {std::string(kScoresDetector), "s = precomputed scores read from one file per test set (higher = more OOD)",
      "docs/methods.md#scores", false, false,
      {{"files", "",
        "score file per set: a path with {set} (\"test\" or an OOD set name), {modality}, {backbone}; relative to "

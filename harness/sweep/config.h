@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -28,9 +27,6 @@ struct OodSet {
   std::string shift;  ///< the shift type it is grouped under in tables: near, far, covariate, modality, ...
   ArrayRef features;
 };
-
-/// The built-in detector whose scores are read from files (a method run elsewhere entering the same tables).
-inline constexpr std::string_view kScoresDetector = "scores";
 
 /// The score files of one variant of the `scores` detector for one dataset: its label, then one file per test set.
 struct PrecomputedScores {

@@ -113,7 +113,7 @@ LoadedDataset load_dataset(const DatasetConfig& config, const std::string& sourc
     auto scores_of = [&](const std::string& set, const ArrayRef& ref, const std::optional<std::size_t>& rows) {
       std::optional<std::vector<double>> s = loader.attempt(ref, load_scores);
       if (!s) return std::vector<double>();
-      inputs["scores/" + p.label + "/" + set] = {{"array", ref.written}, {"hash", content_hash(*s)}};
+      record(precomputed_input_prefix(p.label) + set, ref, content_hash(*s));
       if (rows && s->size() != *rows) {
         loader.fault(ref, ref.resolved + ": " + std::to_string(s->size()) + " scores, but " + set + " has " +
                               std::to_string(*rows) + " rows; precomputed scores need one per row, in the same order");

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -22,6 +23,13 @@ struct LoadedDataset {
   /// The `scores` detector's files, by variant label: the ID test set's scores, then each OOD set's.
   std::map<std::string, std::vector<std::vector<double>>> precomputed;
 };
+
+/// Inputs named "scores/<label>/<set>" are the files of the `scores` variant labelled `label`: that variant's inputs,
+/// not the dataset's (plan.cpp keeps them out of the dataset's identity and puts them into the variant's cells').
+inline constexpr std::string_view kPrecomputedInputs = "scores/";
+inline std::string precomputed_input_prefix(const std::string& label) {
+  return std::string(kPrecomputedInputs) + label + "/";
+}
 
 /// Loads and checks every array of `config` (files and keys exist, finite values, widths, labels, an OOD set
 /// identical to the ID test set). Every fault found is reported at once: one InputError whose lines each name the

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "harness/detectors/detector.h"
+#include "harness/sweep/dataset.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -30,7 +31,7 @@ namespace {
 nlohmann::json dataset_identity(const DatasetConfig& dataset, const nlohmann::json& inputs) {
   nlohmann::json hashes = nlohmann::json::object();
   for (const auto& [name, input] : inputs.items())
-    if (!name.starts_with("scores/")) hashes[name] = input.at("hash");  // those are their variant's own inputs
+    if (!name.starts_with(kPrecomputedInputs)) hashes[name] = input.at("hash");  // their variant's own inputs
   nlohmann::json ood = nlohmann::json::array();
   for (const OodSet& o : dataset.ood) ood.push_back({o.name, o.shift});
   return {{"modality", dataset.modality}, {"backbone", dataset.backbone}, {"inputs", hashes}, {"ood", ood}};
@@ -38,7 +39,7 @@ nlohmann::json dataset_identity(const DatasetConfig& dataset, const nlohmann::js
 
 /// The hashes of the score files of the `scores` variant labelled `label`, by set.
 nlohmann::json precomputed_hashes(const nlohmann::json& inputs, const std::string& label) {
-  const std::string prefix = "scores/" + label + "/";
+  const std::string prefix = precomputed_input_prefix(label);
   nlohmann::json hashes = nlohmann::json::object();
   for (const auto& [name, input] : inputs.items())
     if (name.starts_with(prefix)) hashes[name.substr(prefix.size())] = input.at("hash");

@@ -56,7 +56,7 @@ TEST_P(DetectorOnGpu, MatchesCpu) {
 std::vector<std::string> detector_names() {
   std::vector<std::string> names;
   for (const DetectorEntry* e : all_detectors())
-    if (e->info.name != "scores") names.push_back(e->info.name);  // reads score files; nothing runs on a device
+    if (e->info.name != kScoresDetector) names.push_back(e->info.name);  // reads score files; nothing runs on a device
   return names;
 }
 
