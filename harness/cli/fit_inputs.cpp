@@ -67,10 +67,7 @@ FitContext FitInputs::load(const Backend& backend) const {
 
 Matrix<float> FitInputs::load_test(const std::string& spec, std::size_t train_cols) const {
   Matrix<float> t = load_features(spec);
-  if (t.cols != train_cols) {
-    throw InputError(spec + ": " + std::to_string(t.cols) + " columns but the train features (" + train + ") have " +
-                     std::to_string(train_cols));
-  }
+  check_same_width(t, spec, train_cols, train);
   return t;
 }
 

@@ -373,6 +373,14 @@ void check_same_rows(const Matrix<float>& features, const std::string& features_
   }
 }
 
+void check_same_width(const Matrix<float>& features, const std::string& features_name, std::size_t train_cols,
+                      const std::string& train_name) {
+  if (features.cols != train_cols) {
+    throw InputError(features_name + ": " + std::to_string(features.cols) + " columns but the train features (" +
+                     train_name + ") have " + std::to_string(train_cols));
+  }
+}
+
 void check_writable(const std::string& path) {
   namespace fs = std::filesystem;
   const fs::path dir = fs::absolute(fs::path(path)).parent_path();

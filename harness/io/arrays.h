@@ -76,6 +76,11 @@ inline std::vector<double> load_scores(const std::string& spec) { return to_scor
 void check_same_rows(const Matrix<float>& features, const std::string& features_name,
                      const std::vector<std::int32_t>& labels, const std::string& labels_name);
 
+/// Checks that `features` (named `features_name`) have the width of the train features (`train_name`), which a
+/// detector fitted on those scores.
+void check_same_width(const Matrix<float>& features, const std::string& features_name, std::size_t train_cols,
+                      const std::string& train_name);
+
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync, then rename. A reader sees
 /// the old file or the whole new one, never a part. Failures are InputErrors naming the path.
 void write_file_atomic(const std::string& path, std::span<const std::byte> bytes);

@@ -46,8 +46,7 @@ class FittedDetector {
   /// Fits on the arrays; returns the fit's warnings (the Python layer issues them as warnings).
   std::vector<std::string> fit(const py::array& train, const std::optional<py::array>& labels,
                                const std::optional<py::array>& val, const std::optional<py::array>& val_labels,
-                               const std::optional<py::array>& head_weights,
-                               const std::optional<py::array>& head_bias) {
+                               const std::optional<py::array>& head_w, const std::optional<py::array>& head_b) {
     Matrix<float> x = features_from(train, "train");
     std::vector<std::int32_t> y;
     if (labels) {
@@ -55,14 +54,17 @@ class FittedDetector {
       check_same_rows(x, "train", y, "labels");
     }
     std::optional<LinearHead> head;
-    if (head_weights.has_value() != head_bias.has_value()) throw InputError("head: give both W and b, as head=(W, b)");
-    if (head_weights) {
-      Matrix<float> w = head_weights_from(*head_weights, x.cols);
-      std::vector<float> b = oodbench::head_bias(view_of_numpy(*head_bias, "head b"), w.rows, "head W");
+    if (head_w.has_value() != head_b.has_value()) throw InputError("head: give both W and b, as head=(W, b)");
+    if (head_w) {
+      Matrix<float> w = head_weights(view_of_numpy(*head_w, "head W"), x.cols);
+      std::vector<float> b = head_bias(view_of_numpy(*head_b, "head b"), w.rows, "head W");
       head = LinearHead{std::move(w), std::move(b)};
     }
     std::optional<Matrix<float>> validation;
-    if (val) validation = checked_width(features_from(*val, "val"), "val", x.cols, "train");
+    if (val) {
+      validation = features_from(*val, "val");
+      check_same_width(*validation, "val", x.cols, "train");
+    }
     if (val_labels) {
       if (!val) throw InputError("val_labels: given without val");
       check_same_rows(*validation, "val", labels_from(*val_labels, "val_labels"), "val_labels");
@@ -81,7 +83,8 @@ class FittedDetector {
 
   py::array_t<float> score(const py::array& x) const {
     if (!detector_) throw InputError(entry_->info.name + ": fit() the detector before score()");
-    Matrix<float> features = checked_width(features_from(x, "x"), "x", provenance_.dims, source_);
+    const Matrix<float> features = features_from(x, "x");
+    check_same_width(features, "x", provenance_.dims, source_);
     std::vector<float> s;
     {
       EngineScope engine;
@@ -99,19 +102,6 @@ class FittedDetector {
   bool fitted() const { return detector_ != nullptr; }
 
  private:
-  static Matrix<float> head_weights_from(const py::array& w, std::size_t dims) {
-    return head_weights(view_of_numpy(w, "head W"), dims);
-  }
-  /// `m` if it has the width of the features the detector was fitted on (`source`: "train" or the model file).
-  static Matrix<float> checked_width(Matrix<float> m, const std::string& name, std::size_t train_cols,
-                                     const std::string& source) {
-    if (m.cols != train_cols) {
-      throw InputError(name + ": " + std::to_string(m.cols) + " columns but the train features (" + source +
-                       ") have " + std::to_string(train_cols));
-    }
-    return m;
-  }
-
   const DetectorEntry* entry_;
   nlohmann::json params_;
   std::unique_ptr<Backend> backend_;
