@@ -6,10 +6,8 @@ numpy, with and without a header, column names and ranges), shards (a glob equal
 singleton axes, narrow integer labels, and label remapping (integers and strings round-trip to 0..C-1 in sorted order).
 Usage: test_input_formats.py OODBENCH_BINARY DATA_DIR
 """
-import json
 import os
 import pathlib
-import struct
 import subprocess
 import sys
 import tempfile
@@ -19,29 +17,8 @@ import numpy as np
 import pandas as pd
 
 binary = os.path.abspath(sys.argv[1])
-passed = failed = 0
-
-
-def report(name, ok, detail=""):
-    global passed, failed
-    passed += ok
-    failed += not ok
-    print(("ok   " if ok else "FAIL ") + f"{name}{': ' + detail if detail else ''}")
-
-
-def write_safetensors(path, tensors, metadata=None):
-    """The reference layout: u64 little-endian header length, JSON header, then each tensor's raw bytes in order."""
-    header, blobs, offset = {}, [], 0
-    if metadata:
-        header["__metadata__"] = metadata
-    for name, (dtype, array) in tensors.items():
-        raw = np.ascontiguousarray(array).tobytes()
-        header[name] = {"dtype": dtype, "shape": list(array.shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)  # the reference implementation pads the header to 8 bytes
-    pathlib.Path(path).write_bytes(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from script_checks import finish, report, write_safetensors  # noqa: E402
 
 
 def score(detector, train, test, labels=None, extra=()):
@@ -196,5 +173,4 @@ with tempfile.TemporaryDirectory() as t:
            "msp" not in written and "oodbench: skipped msp: detector 'msp' needs a linear head" in run.stderr and
            np.load(tmp / "all" / "knn.npy").tobytes() == reference["knn"], run.stderr.strip()[-300:])
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()

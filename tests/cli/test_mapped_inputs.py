@@ -6,10 +6,8 @@ safetensors file is still a clean exit-2 error, and a ~300 MB train file scores 
 1.5x its size over a run on 100 rows (reading it into a buffer and then converting it would cost about 2x).
 Usage: test_mapped_inputs.py OODBENCH_BINARY DATA_DIR
 """
-import json
 import os
 import pathlib
-import struct
 import subprocess
 import sys
 import tempfile
@@ -18,27 +16,8 @@ import h5py
 import numpy as np
 
 binary = os.path.abspath(sys.argv[1])
-passed = failed = 0
-
-
-def report(name, ok, detail=""):
-    global passed, failed
-    passed += ok
-    failed += not ok
-    print(("ok   " if ok else "FAIL ") + f"{name}{': ' + detail if detail else ''}")
-
-
-def write_safetensors(path, tensors, pad=True):
-    header, blobs, offset = {}, [], 0
-    for name, (dtype, array) in tensors.items():
-        raw = np.ascontiguousarray(array).tobytes()
-        header[name] = {"dtype": dtype, "shape": list(array.shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    text = json.dumps(header).encode()
-    if pad:
-        text += b" " * (-len(text) % 8)
-    pathlib.Path(path).write_bytes(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from script_checks import finish, report, write_safetensors  # noqa: E402
 
 
 # The child's peak RSS is measured by a small Python process that forks and execs oodbench: a child forked from this
@@ -154,5 +133,4 @@ with tempfile.TemporaryDirectory() as t:
     report("~300 MB scores identical across formats", results["npy"] is not None and
            results["npy"] == results["hdf5"] == results["safetensors"])
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()

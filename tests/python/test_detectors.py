@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import oodbench
-from conftest import CLI, FAST, cli, detector_names
+from conftest import FAST, cli, detector_names
 
 
 @pytest.mark.parametrize("name", detector_names())

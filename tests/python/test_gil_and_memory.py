@@ -1,15 +1,11 @@
 """The GIL is released while the engine works, and a large input is copied once (into the engine), never twice."""
-import resource
 import subprocess
 import sys
 import textwrap
 import threading
 import time
 
-import numpy as np
-
 import oodbench
-from conftest import DATA
 
 
 def test_a_python_thread_runs_during_a_long_fit(data):

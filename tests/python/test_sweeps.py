@@ -1,6 +1,4 @@
 """Sweeps from Python: run, records, pandas; a Python-defined detector in a sweep with resume; the scores detector."""
-import json
-
 import numpy as np
 import pytest
 

@@ -8,7 +8,6 @@ Usage: test_input_formats.py OODBENCH_BINARY DATA_DIR
 import json
 import os
 import pathlib
-import struct
 import subprocess
 import sys
 import tempfile
@@ -18,14 +17,8 @@ import numpy as np
 import pandas as pd
 
 binary = os.path.abspath(sys.argv[1])
-passed = failed = 0
-
-
-def report(name, ok, detail=""):
-    global passed, failed
-    passed += ok
-    failed += not ok
-    print(("ok   " if ok else "FAIL ") + f"{name}{': ' + detail if detail else ''}")
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from script_checks import finish, report, write_safetensors  # noqa: E402
 
 
 def run(tmp, *args):
@@ -52,9 +45,7 @@ with tempfile.TemporaryDirectory() as t:
         f.create_dataset("/id/train", data=train, chunks=(16, 5), compression="gzip")
         f["/id/labels"] = words.astype(object)
     text = b""
-    header = {"test": {"dtype": "F32", "shape": [20, 5], "data_offsets": [0, test.nbytes]}}
-    meta = json.dumps(header).encode()
-    (tmp / "test.safetensors").write_bytes(struct.pack("<Q", len(meta)) + meta + test.tobytes())
+    write_safetensors(tmp / "test.safetensors", {"test": ("F32", test)}, pad=False)
     (tmp / "ood").mkdir()
     for i, part in enumerate(np.array_split(ood, 3)):
         pd.DataFrame(part, columns=[f"d{j}" for j in range(5)]).to_csv(tmp / "ood" / f"part{i}.csv", index=False)
@@ -109,5 +100,4 @@ with tempfile.TemporaryDirectory() as t:
            r.returncode == 0 and {"knn", "mars", "pca"} <= ran and "mahalanobis" not in ran and "msp" not in ran and
            "oodbench: skipped msp on toy/b" in r.stderr, r.stderr.strip()[-300:])
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()
