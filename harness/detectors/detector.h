@@ -87,6 +87,10 @@ class Detector {
   /// detector scores bit-identically without its FitContext. Members set from Params are not state: a load constructs
   /// the detector from its saved parameters first. Stateless detectors leave this as is.
   virtual void state(StateIO&) {}
+  /// The ID split fit() took its statistics from where the reference implementation fits on validation data: "val"
+  /// when the context had it, else "train" (the default, for every detector that always fits on train). Records
+  /// and `score` say it.
+  virtual std::string fit_split() const { return "train"; }
 };
 
 /// The built-in detector whose scores are read from files named in a sweep config (a method run elsewhere entering

@@ -33,6 +33,25 @@ FitContext::FitContext(const Backend& backend, Matrix<float> train, std::vector<
   classes_ = check_class_labels(labels_, supplied_head_ ? classes_ : 0);
 }
 
+void FitContext::set_validation(Matrix<float> validation, std::vector<std::int32_t> labels) {
+  if (!labels.empty()) {
+    if (labels.size() != validation.rows) {
+      throw InputError("val labels: " + std::to_string(labels.size()) + " labels for " +
+                       std::to_string(validation.rows) + " val rows");
+    }
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      if (labels[i] < 0 || (classes_ > 0 && static_cast<std::size_t>(labels[i]) >= classes_)) {
+        const std::string expected =
+            classes_ > 0 ? "the train classes 0.." + std::to_string(classes_ - 1) : "labels >= 0";
+        throw InputError("val labels: row " + std::to_string(i) + " has label " + std::to_string(labels[i]) +
+                         ", expected " + expected + "; map val labels the same way as train labels");
+      }
+    }
+  }
+  validation_ = std::move(validation);
+  validation_labels_ = std::move(labels);
+}
+
 const LinearHead& FitContext::head() {
   if (!head_) {
     if (classes_ < 2) throw InputError("the linear probe needs at least 2 classes in the train labels");

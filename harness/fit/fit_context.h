@@ -48,9 +48,12 @@ class FitContext {
   /// Train rows scaled to unit L2 norm (norm floored at 1e-12).
   const Matrix<float>& normalized_train();
 
-  /// ID validation features (optional; early stopping and validation-split fits need them).
-  void set_validation(Matrix<float> validation) { validation_ = std::move(validation); }
+  /// ID validation features (optional; early stopping and validation-split fits need them) and, optionally, their
+  /// class labels (0..C-1 of the train classes; checked against the rows and the class count).
+  void set_validation(Matrix<float> validation, std::vector<std::int32_t> labels = {});
   const Matrix<float>* validation() const { return validation_ ? &*validation_ : nullptr; }
+  /// Labels of the validation rows; empty when none were given.
+  const std::vector<std::int32_t>& validation_labels() const { return validation_labels_; }
 
   /// A fit shared by every detector asking with the same `key` (e.g. one trained autoencoder for MaRS and AE-L2):
   /// made by `make()` on first use, then reused.
@@ -82,6 +85,7 @@ class FitContext {
   std::optional<CovarianceFit> global_covariance_;
   std::optional<Matrix<float>> normalized_train_;
   std::optional<Matrix<float>> validation_;
+  std::vector<std::int32_t> validation_labels_;
   std::map<std::string, std::shared_ptr<const void>> shared_;
   std::vector<std::string> warnings_;
 };
