@@ -24,7 +24,10 @@ void FitInputs::add_options(CLI::App* cmd, bool required) {
                 "Map any integer or string train labels to 0..C-1 in sorted order (the mapping is printed)");
   cmd->add_option("--head", head, "Linear head weights W (C x D); skips training the probe");
   cmd->add_option("--bias", bias, "Linear head bias b (C)");
-  cmd->add_option("--val", validation, "ID validation features (early stopping, residual_split=val)");
+  cmd->add_option("--val", validation,
+                  "ID validation features (early stopping, residual_split=val, and detectors whose reference fits on "
+                  "ID val)");
+  cmd->add_option("--val-labels", validation_labels, "ID validation labels, mapped like --train-labels (tempscale)");
 }
 
 std::vector<std::string> FitInputs::given() const {
@@ -32,7 +35,7 @@ std::vector<std::string> FitInputs::given() const {
   const std::pair<const char*, bool> options[] = {
       {"--detector", !detector.empty()},         {"--param", !params.empty()}, {"--train", !train.empty()},
       {"--train-labels", !train_labels.empty()}, {"--head", !head.empty()},    {"--bias", !bias.empty()},
-      {"--val", !validation.empty()}};
+      {"--val", !validation.empty()},            {"--val-labels", !validation_labels.empty()}};
   for (const auto& [name, set] : options)
     if (set) out.emplace_back(name);
   return out;
@@ -43,15 +46,18 @@ nlohmann::json FitInputs::params_json() const { return parse_param_assignments(p
 FitContext FitInputs::load(const Backend& backend) const {
   if (head.empty() != bias.empty()) throw InputError("--head and --bias go together");
   if (remap_labels && train_labels.empty()) throw InputError("--remap-labels needs --train-labels");
+  if (!validation_labels.empty() && validation.empty()) throw InputError("--val-labels needs --val");
   Matrix<float> x = load_features(train);
   std::vector<std::int32_t> labels;
+  nlohmann::json label_map;
   if (!train_labels.empty()) {
     ClassLabels loaded = load_class_labels(train_labels, remap_labels);
     labels = std::move(loaded.labels);
+    label_map = std::move(loaded.map);
     check_same_rows(x, train, labels, train_labels);
-    if (!loaded.map.is_null())
-      std::cerr << "oodbench: train labels remapped to 0.." << loaded.map.size() - 1 << ": "
-                << ClassLabels::map_text(loaded.map) << '\n';
+    if (!label_map.is_null())
+      std::cerr << "oodbench: train labels remapped to 0.." << label_map.size() - 1 << ": "
+                << ClassLabels::map_text(label_map) << '\n';
   }
   std::optional<LinearHead> linear_head;
   if (!head.empty()) {
@@ -61,7 +67,19 @@ FitContext FitInputs::load(const Backend& backend) const {
   }
   const std::size_t dims = x.cols;
   FitContext ctx(backend, std::move(x), std::move(labels), std::move(linear_head));
-  if (!validation.empty()) ctx.set_validation(load_test(validation, dims));
+  if (!validation.empty()) {
+    Matrix<float> val = load_test(validation, dims);
+    std::vector<std::int32_t> val_labels;
+    if (!validation_labels.empty()) {
+      val_labels = load_labels_like_train(validation_labels, label_map);
+      check_same_rows(val, validation, val_labels, validation_labels);
+    }
+    try {
+      ctx.set_validation(std::move(val), std::move(val_labels));
+    } catch (const InputError& e) {
+      throw InputError(validation_labels + ": " + e.what());
+    }
+  }
   return ctx;
 }
 

@@ -14,10 +14,10 @@ namespace oodbench {
 struct FitInputs {
   std::string detector;
   std::vector<std::string> params;  ///< key=value
-  std::string train, train_labels, head, bias, validation;
+  std::string train, train_labels, head, bias, validation, validation_labels;
   bool remap_labels = false;
 
-  /// Adds --detector, --param, --train, --train-labels, --remap-labels, --head, --bias, --val to `cmd`. `required`:
+  /// Adds --detector, --param, --train, --train-labels, --remap-labels, --head, --bias, --val, --val-labels to `cmd`. `required`:
   /// --detector and --train must be given (`score` checks them itself, as --model replaces them).
   void add_options(CLI::App* cmd, bool required = true);
   /// The options given (for `score --model`, which takes none of them), e.g. {"--detector", "--train"}.

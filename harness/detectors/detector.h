@@ -88,8 +88,8 @@ class Detector {
   /// the detector from its saved parameters first. Stateless detectors leave this as is.
   virtual void state(StateIO&) {}
   /// The ID split fit() took its statistics from where the reference implementation fits on validation data: "val"
-  /// when the context had it, else "train" (the default, for every detector that always fits on train). Records
-  /// and `score` say it.
+  /// when the context had it, else "train" (the default, for every detector that always fits on train). Sweep
+  /// records say it.
   virtual std::string fit_split() const { return "train"; }
 };
 

@@ -115,4 +115,22 @@ ClassLabels load_class_labels(const std::string& spec, bool remap) {
   return {to_labels(array), nullptr};
 }
 
+std::vector<std::int32_t> load_labels_like_train(const std::string& spec, const nlohmann::json& train_map) {
+  const NpyArray array = load_array(spec);
+  if (train_map.is_null()) return to_labels(array);
+  const RawLabels raw = to_raw_labels(array);
+  std::vector<std::int32_t> out(raw.size());
+  for (std::size_t r = 0; r < raw.size(); ++r) {
+    const nlohmann::json value = raw.text ? nlohmann::json(raw.words[r]) : nlohmann::json(raw.values[r]);
+    const auto it = std::find(train_map.begin(), train_map.end(), value);
+    if (it == train_map.end()) {
+      throw InputError(spec + ": row " + std::to_string(r) + " has label " + value.dump() +
+                       ", which the train labels do not have (" + ClassLabels::map_text(train_map) +
+                       "); every class must be a train class");
+    }
+    out[r] = static_cast<std::int32_t>(it - train_map.begin());
+  }
+  return out;
+}
+
 }  // namespace oodbench

@@ -33,4 +33,8 @@ ClassLabels remap_class_labels(const RawLabels& raw);
 /// without, they must be integers >= 0 (to_labels), and check_class_labels later wants 0..C-1.
 ClassLabels load_class_labels(const std::string& spec, bool remap);
 
+/// Labels of another split (ID val) from `spec`, mapped the way the train labels were: through `train_map` when they
+/// were remapped (a label the train labels lack is an InputError naming the row), else as integers >= 0.
+std::vector<std::int32_t> load_labels_like_train(const std::string& spec, const nlohmann::json& train_map);
+
 }  // namespace oodbench

@@ -19,6 +19,8 @@ labels = np.load(data_dir / "labels.npz")
 ID, TEST_SETS = "chestxray", ["chestxray_test", "breastus_test", "mnist_far", "chestxray_blur"]
 X = features[f"{ID}_train"].astype(np.float64)
 y = labels[f"{ID}_train"]
+X_val = features[f"{ID}_val"].astype(np.float64)  # ID val, for detectors whose reference fits on it
+y_val = labels[f"{ID}_val"]
 tests = {name: features[name].astype(np.float64) for name in TEST_SETS}
 N, D = X.shape
 C = y.max() + 1
@@ -37,8 +39,9 @@ def logits(x, W=W_head, b=b_head):
     return x @ W.T + b
 
 
-def run_score(detector, params=(), head=True, train_labels=True):
-    """Scores every TEST_SETS entry with `oodbench score`; returns {set name: float32 scores}."""
+def run_score(detector, params=(), head=True, train_labels=True, val=False, val_labels=False):
+    """Scores every TEST_SETS entry with `oodbench score`; returns {set name: float32 scores}. `val` / `val_labels`
+    also pass the ID val features / labels."""
     args = [binary, "--device", "cpu", "score", "--detector", detector,
             "--train", str(data_dir / f"mobilenet_v2.npz:{ID}_train")]
     if train_labels:
@@ -47,6 +50,10 @@ def run_score(detector, params=(), head=True, train_labels=True):
         np.save(tmp / "W.npy", W_head.astype(np.float32))
         np.save(tmp / "b.npy", b_head.astype(np.float32))
         args += ["--head", str(tmp / "W.npy"), "--bias", str(tmp / "b.npy")]
+    if val:
+        args += ["--val", str(data_dir / f"mobilenet_v2.npz:{ID}_val")]
+    if val_labels:
+        args += ["--val-labels", str(data_dir / f"labels.npz:{ID}_val")]
     for key, value in params:
         args += ["--param", f"{key}={json.dumps(value)}"]
     for name in TEST_SETS:
@@ -83,8 +90,10 @@ class Tally:
                         f"{label} AUROC {name}: {auroc(got):.4f} vs {auroc(ref):.4f}")
         return got
 
-    def hand_case(self, detector, params, train, test, expected, labels=None, head=None, tol=1e-5):
-        """Scores a tiny hand-made case (`head` = (W, b)) and checks it against hand-computed `expected` values."""
+    def hand_case(self, detector, params, train, test, expected, labels=None, head=None, tol=1e-5, val=None,
+                  val_labels=None):
+        """Scores a tiny hand-made case (`head` = (W, b); optional ID `val` rows and `val_labels`) and checks it
+        against hand-computed `expected` values."""
         case = tmp / "hand"
         case.mkdir(exist_ok=True)
         np.save(case / "train.npy", np.asarray(train, dtype=np.float32))
@@ -98,6 +107,12 @@ class Tally:
             np.save(case / "W.npy", np.asarray(head[0], dtype=np.float32))
             np.save(case / "b.npy", np.asarray(head[1], dtype=np.float32))
             args += ["--head", str(case / "W.npy"), "--bias", str(case / "b.npy")]
+        if val is not None:
+            np.save(case / "val.npy", np.asarray(val, dtype=np.float32))
+            args += ["--val", str(case / "val.npy")]
+        if val_labels is not None:
+            np.save(case / "val_labels.npy", np.asarray(val_labels, dtype=np.int32))
+            args += ["--val-labels", str(case / "val_labels.npy")]
         for key, value in params:
             args += ["--param", f"{key}={json.dumps(value)}"]
         run = subprocess.run(args, capture_output=True, text=True)
