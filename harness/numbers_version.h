@@ -6,6 +6,7 @@ namespace oodbench {
 
 /// Bumped whenever a change of oodbench moves the numbers a detector computes (a default, a definition).
 /// 2: pseudo-inverse cut, exact ridge, ASH top-k (0.2.0).
-inline constexpr int kNumbersVersion = 2;
+/// 3: records carry detection_error and the ID split each detector fitted on (0.3.0).
+inline constexpr int kNumbersVersion = 3;
 
 }  // namespace oodbench

@@ -6,6 +6,7 @@
 #include "harness/io/arrays.h"
 #include "harness/metrics/metrics_json.h"
 #include "harness/report/text_table.h"
+#include "kernels/error.h"
 
 namespace oodbench {
 namespace {
@@ -14,6 +15,8 @@ struct EvalOptions {
   std::string id;
   std::vector<std::string> ood;
   bool json = false;
+  std::size_t bootstrap = 0;
+  std::uint64_t seed = 0;
 };
 
 void run_eval(const EvalOptions& opt, const GlobalOptions& global) {
@@ -21,21 +24,32 @@ void run_eval(const EvalOptions& opt, const GlobalOptions& global) {
   const std::vector<double> id_scores = load_scores(opt.id);
   std::vector<std::pair<std::string, std::vector<double>>> ood_sets;
   for (const std::string& spec : opt.ood) ood_sets.emplace_back(spec, load_scores(spec));
-  const nlohmann::json evaluation = evaluation_json(opt.id, id_scores, ood_sets, *backend);
+  if (opt.bootstrap != 0 && (opt.bootstrap < 100 || opt.bootstrap > 100000))
+    throw InputError("--bootstrap: expected 100..100000 resamples, got " + std::to_string(opt.bootstrap));
+  const nlohmann::json evaluation = evaluation_json(opt.id, id_scores, ood_sets, *backend, opt.bootstrap, opt.seed);
   if (opt.json) {
     std::cout << evaluation.dump(2) << '\n';
     return;
   }
   std::cout << "ID scores: " << opt.id << " (" << id_scores.size() << " rows); higher score = more OOD; values in %\n";
   TextTable table({"OOD set", "n", "AUROC", "FPR@95(ID+)", "FPR@95(OOD+)", "AUPR-In", "AUPR-Out", "AUPR-In(trapz)",
-                   "AUPR-Out(trapz)"});
+                   "AUPR-Out(trapz)", "Det.err"});
   for (const nlohmann::json& m : evaluation["ood"]) {
-    auto pct = [&](const char* key) { return percent(m.at(key).get<double>()); };
+    auto pct = [&](const char* key) {
+      std::string text = percent(m.at(key).get<double>());
+      if (m.contains("ci95"))
+        text += " [" + percent(m["ci95"]["low"].at(key).get<double>()) + ", " +
+                percent(m["ci95"]["high"].at(key).get<double>()) + "]";
+      return text;
+    };
     table.add_row({m.at("name").get<std::string>(), std::to_string(m.at("n_ood").get<std::size_t>()), pct("auroc"),
                    pct("fpr95"), pct("fpr95_ood_positive"), pct("aupr_in"), pct("aupr_out"), pct("aupr_in_trapz"),
-                   pct("aupr_out_trapz")});
+                   pct("aupr_out_trapz"), pct("detection_error")});
   }
   table.print(std::cout);
+  if (opt.bootstrap > 0)
+    std::cout << "[a, b]: percentile-bootstrap 95 % interval (" << opt.bootstrap << " resamples, seed " << opt.seed
+              << ").\n";
   std::cout << "FPR@95(ID+): OOD accepted at 95% ID recall (kNN/NERO papers). FPR@95(OOD+): ID flagged at 95% OOD "
                "recall (OpenOOD).\n";
 }
@@ -48,6 +62,9 @@ void add_eval_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--id", opt->id, "ID test scores: .npy or file.npz:key, 1-D float, higher = more OOD")->required();
   cmd->add_option("--ood", opt->ood, "OOD scores, same format; repeat for several OOD sets")->required();
   cmd->add_flag("--json", opt->json, "Print JSON (fractions, full precision) instead of a table (percent)");
+  cmd->add_option("--bootstrap", opt->bootstrap,
+                  "Percentile-bootstrap 95 % intervals from this many resamples (100..100000; default none)");
+  cmd->add_option("--seed", opt->seed, "Seed of the bootstrap resamples (default 0)");
   cmd->callback([opt, &global] { run_eval(*opt, global); });
 }
 

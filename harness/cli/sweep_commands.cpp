@@ -11,6 +11,7 @@
 #include "harness/report/sweep_report.h"
 #include "harness/sweep/config.h"
 #include "harness/sweep/plan.h"
+#include "harness/sweep/kept_scores.h"
 #include "harness/sweep/record_store.h"
 #include "harness/sweep/runner.h"
 #include "harness/sweep/validate.h"
@@ -64,6 +65,7 @@ void merge_command(const MergeOptions& opt) {
   std::set<std::string> seen;
   std::string config_text;
   std::optional<std::set<std::string>> plan;
+  std::vector<std::pair<fs::path, std::string>> kept_files;  // (source, path relative to the folder)
   for (const std::string& input : opt.inputs) {
     if (!fs::is_directory(input)) throw InputError(input + ": no such result folder");
     // Shards of one sweep share its plan; folders of other configs, inputs or devices would mix cells.
@@ -75,7 +77,10 @@ void merge_command(const MergeOptions& opt) {
     std::vector<std::string> warnings;
     std::size_t added = 0;
     for (nlohmann::json& r : read_records(input, &warnings)) {
-      if (seen.insert(r["cell"].get<std::string>()).second) merged.push_back(std::move(r)), ++added;
+      if (!seen.insert(r["cell"].get<std::string>()).second) continue;
+      if (has_kept_scores(r)) kept_files.emplace_back(fs::path(input) / r["scores"]["file"].get<std::string>(),
+                                                      r["scores"]["file"].get<std::string>());
+      merged.push_back(std::move(r)), ++added;
     }
     for (const std::string& w : warnings) std::cerr << "oodbench: warning: " << w << '\n';
     std::cout << input << ": " << added << " records\n";
@@ -88,6 +93,14 @@ void merge_command(const MergeOptions& opt) {
   }
   if (merged.empty()) throw InputError("nothing to merge: the inputs hold no records");
   const FolderLock lock(opt.out, "oodbench merge --out " + opt.out);
+  for (const auto& [from, relative] : kept_files) {  // score files first: a merged record never points to nothing
+    const fs::path to = fs::path(opt.out) / relative;
+    if (fs::exists(to) && fs::equivalent(from, to)) continue;  // merging into one of the inputs
+    fs::create_directories(to.parent_path());
+    const fs::path partial = to.string() + ".partial";
+    fs::copy_file(from, partial, fs::copy_options::overwrite_existing);
+    fs::rename(partial, to);
+  }
   write_records(opt.out, merged);
   if (plan && !plan->empty()) write_plan(opt.out, {plan->begin(), plan->end()});
   if (!config_text.empty())

@@ -1,4 +1,5 @@
-// numpy.percentile with its default linear interpolation, for thresholds taken from data (ReAct).
+// numpy.percentile with its default linear interpolation, for thresholds taken from data (ReAct) and bootstrap
+// intervals.
 #pragma once
 
 #include <algorithm>
@@ -8,7 +9,8 @@
 namespace oodbench {
 
 /// The p-th percentile (0..100) of `values`, interpolated linearly between order statistics. Reorders `values`.
-inline double percentile(std::vector<float>& values, double p) {
+template <class T>
+double percentile(std::vector<T>& values, double p) {
   const double position = p / 100.0 * static_cast<double>(values.size() - 1);
   const auto lo = static_cast<std::size_t>(std::floor(position));
   std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(lo), values.end());

@@ -8,24 +8,27 @@
 namespace oodbench {
 
 inline nlohmann::json metrics_json(const OodMetrics& m) {
-  return {{"auroc", m.auroc},
-          {"fpr95", m.fpr95},
-          {"fpr95_ood_positive", m.fpr95_ood_positive},
-          {"aupr_in", m.aupr_in},
-          {"aupr_out", m.aupr_out},
-          {"aupr_in_trapz", m.aupr_in_trapz},
-          {"aupr_out_trapz", m.aupr_out_trapz}};
+  nlohmann::json out = nlohmann::json::object();
+  for (const MetricField& f : metric_fields()) out[std::string(f.name)] = m.*f.value;
+  return out;
 }
 
 /// The document of `oodbench eval --json` (and Python's `oodbench.evaluate`): the metrics of each OOD set's scores
-/// against the ID scores, with the set sizes.
+/// against the ID scores, with the set sizes, and with `resamples` > 0 their percentile-bootstrap 95 % intervals
+/// ("ci95": {"low": {...}, "high": {...}}; ID and OOD rows resampled independently, from `seed`).
 inline nlohmann::json evaluation_json(const std::string& id_name, const std::vector<double>& id_scores,
                                       const std::vector<std::pair<std::string, std::vector<double>>>& ood_sets,
-                                      const Backend& backend) {
+                                      const Backend& backend, std::size_t resamples = 0, std::uint64_t seed = 0) {
   nlohmann::json out = {{"id", id_name}, {"device", backend.description()}, {"ood", nlohmann::json::array()}};
+  if (resamples > 0) out["bootstrap"] = {{"resamples", resamples}, {"seed", seed}};
   for (const auto& [name, scores] : ood_sets) {
-    const OodMetrics m = compute_ood_metrics(id_scores, scores, backend, id_name, name);
+    const RankedScores ranked(id_scores, scores, backend, id_name, name);
+    const OodMetrics m = ranked.metrics();
     nlohmann::json entry = metrics_json(m);
+    if (resamples > 0) {
+      const MetricIntervals ci = ranked.bootstrap(resamples, seed);
+      entry["ci95"] = {{"low", metrics_json(ci.low)}, {"high", metrics_json(ci.high)}};
+    }
     entry["n_id"] = m.n_id;
     entry["n_ood"] = m.n_ood;
     entry["name"] = name;

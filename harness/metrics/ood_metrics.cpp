@@ -1,11 +1,12 @@
 #include "harness/metrics/ood_metrics.h"
 
 #include <algorithm>
-#include <array>
+#include <stdexcept>
 #include <cmath>
 #include <cstdint>
 #include <vector>
 
+#include "harness/fit/percentile.h"
 #include "harness/fit/seeded_random.h"
 #include "kernels/error.h"
 
@@ -87,18 +88,47 @@ OodMetrics metrics_from_groups(const std::vector<TieGroup>& groups) {
   m.aupr_out = ood_positive.average_precision;
   m.aupr_in_trapz = id_positive.trapezoid_aupr;
   m.aupr_out_trapz = ood_positive.trapezoid_aupr;
+
+  // Detection error: thresholds from the highest score down (flag everything above), plus "flag nothing" (0.5).
+  m.detection_error = 0.5;
+  double flagged_id = 0, flagged_ood = 0;
+  for (auto g = groups.rbegin(); g != groups.rend(); ++g) {
+    flagged_id += static_cast<double>(g->id);
+    flagged_ood += static_cast<double>(g->ood);
+    const double error = 0.5 * (1 - flagged_ood / static_cast<double>(m.n_ood)) +
+                         0.5 * (flagged_id / static_cast<double>(m.n_id));
+    m.detection_error = std::min(m.detection_error, error);
+  }
   return m;
 }
 
-/// numpy.percentile's default (linear) interpolation of sorted `v` at `q` in [0, 100].
-double percentile_sorted(const std::vector<double>& v, double q) {
-  const double pos = q / 100.0 * static_cast<double>(v.size() - 1);
-  const std::size_t lo = static_cast<std::size_t>(std::floor(pos));
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
-}
 
 }  // namespace
+
+std::span<const MetricField> metric_fields() {
+  static const MetricField fields[] = {
+      {"auroc", &OodMetrics::auroc, true, "AUROC (higher is better)"},
+      {"fpr95", &OodMetrics::fpr95, false,
+       "FPR@95 with ID positive (OOD accepted at 95 % ID recall; lower is better)"},
+      {"fpr95_ood_positive", &OodMetrics::fpr95_ood_positive, false,
+       "FPR@95 with OOD positive (ID flagged at 95 % OOD recall; lower is better)"},
+      {"aupr_in", &OodMetrics::aupr_in, true, "AUPR-In (average precision, ID positive; higher is better)"},
+      {"aupr_out", &OodMetrics::aupr_out, true, "AUPR-Out (average precision, OOD positive; higher is better)"},
+      {"aupr_in_trapz", &OodMetrics::aupr_in_trapz, true, "AUPR-In, trapezoid (OpenOOD; higher is better)"},
+      {"aupr_out_trapz", &OodMetrics::aupr_out_trapz, true, "AUPR-Out, trapezoid (OpenOOD; higher is better)"},
+      {"detection_error", &OodMetrics::detection_error, false,
+       "Detection error (min over thresholds of the mean of the two error rates; lower is better)"}};
+  return fields;
+}
+
+const MetricField& metric_field(std::string_view name) {
+  std::string known;
+  for (const MetricField& f : metric_fields()) {
+    if (f.name == name) return f;
+    known += (known.empty() ? "" : ", ") + std::string(f.name);
+  }
+  throw InputError("unknown metric \"" + std::string(name) + "\"; known: " + known);
+}
 
 RankedScores::RankedScores(std::span<const double> id_scores, std::span<const double> ood_scores,
                            const Backend& backend, const std::string& id_name, const std::string& ood_name)
@@ -136,29 +166,32 @@ std::vector<double> RankedScores::roc_tpr_on_grid(std::size_t points) const {
   return tpr;
 }
 
+OodMetrics RankedScores::metrics(const ResampleCounts& counts) const {
+  if (counts.id.size() != n_id_ || counts.ood.size() != n_ood_)
+    throw std::logic_error("RankedScores::metrics: resample counts do not match the scores");
+  std::vector<TieGroup> groups(groups_.size());
+  for (std::size_t i = 0; i < n_id_; ++i) groups[group_of_[i]].id += counts.id[i];
+  for (std::size_t i = 0; i < n_ood_; ++i) groups[group_of_[n_id_ + i]].ood += counts.ood[i];
+  return metrics_from_groups(groups);
+}
+
 MetricIntervals RankedScores::bootstrap(std::size_t resamples, std::uint64_t seed) const {
   SeededRandom rng(seed);
-  constexpr std::size_t kMetrics = 7;
-  auto fields = [](OodMetrics& m) {
-    return std::array<double*, kMetrics>{&m.auroc, &m.fpr95, &m.fpr95_ood_positive, &m.aupr_in, &m.aupr_out,
-                                         &m.aupr_in_trapz, &m.aupr_out_trapz};
-  };
-  std::array<std::vector<double>, kMetrics> samples;
-  std::vector<TieGroup> groups(groups_.size());
+  const auto fields = metric_fields();
+  std::vector<std::vector<double>> samples(fields.size());
+  ResampleCounts counts{std::vector<std::uint32_t>(n_id_), std::vector<std::uint32_t>(n_ood_)};
   for (std::size_t b = 0; b < resamples; ++b) {
-    std::fill(groups.begin(), groups.end(), TieGroup{});
-    for (std::size_t i = 0; i < n_id_; ++i) groups[group_of_[rng.below(n_id_)]].id += 1;
-    for (std::size_t i = 0; i < n_ood_; ++i) groups[group_of_[n_id_ + rng.below(n_ood_)]].ood += 1;
-    OodMetrics m = metrics_from_groups(groups);
-    const auto f = fields(m);
-    for (std::size_t k = 0; k < kMetrics; ++k) samples[k].push_back(*f[k]);
+    std::fill(counts.id.begin(), counts.id.end(), 0);
+    std::fill(counts.ood.begin(), counts.ood.end(), 0);
+    for (std::size_t i = 0; i < n_id_; ++i) counts.id[rng.below(n_id_)] += 1;
+    for (std::size_t i = 0; i < n_ood_; ++i) counts.ood[rng.below(n_ood_)] += 1;
+    const OodMetrics m = metrics(counts);
+    for (std::size_t k = 0; k < fields.size(); ++k) samples[k].push_back(m.*fields[k].value);
   }
   MetricIntervals out;
-  const auto low = fields(out.low), high = fields(out.high);
-  for (std::size_t k = 0; k < kMetrics; ++k) {
-    std::sort(samples[k].begin(), samples[k].end());
-    *low[k] = percentile_sorted(samples[k], 2.5);
-    *high[k] = percentile_sorted(samples[k], 97.5);
+  for (std::size_t k = 0; k < fields.size(); ++k) {
+    out.low.*fields[k].value = percentile(samples[k], 2.5);
+    out.high.*fields[k].value = percentile(samples[k], 97.5);
   }
   out.low.n_id = out.high.n_id = n_id_;
   out.low.n_ood = out.high.n_ood = n_ood_;

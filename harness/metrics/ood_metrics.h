@@ -5,8 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
-#include <vector>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "kernels/backend.h"
 
@@ -20,8 +21,27 @@ struct OodMetrics {
   double aupr_out = 0;            ///< average_precision_score(is_ood, s)
   double aupr_in_trapz = 0;       ///< OpenOOD's trapezoid: auc(recall, precision) of precision_recall_curve(is_id, -s)
   double aupr_out_trapz = 0;      ///< the same with OOD positive
+  double detection_error = 0;     ///< min over thresholds of 1/2 (1 - TPR) + 1/2 FPR (OOD positive; 0.5 at worst)
   std::size_t n_id = 0;
   std::size_t n_ood = 0;
+};
+
+/// One metric: its name in records, configs and JSON, where OodMetrics keeps it, its direction, and how tables
+/// title it.
+struct MetricField {
+  std::string_view name;
+  double OodMetrics::*value;
+  bool higher_is_better;
+  std::string_view title;
+};
+/// Every metric, in the order tables and JSON list them: the one spelling of metric names.
+std::span<const MetricField> metric_fields();
+/// The field called `name`; an InputError listing the names otherwise.
+const MetricField& metric_field(std::string_view name);
+
+/// How many times each ID and each OOD row is drawn in one bootstrap replicate (every count 0 or more).
+struct ResampleCounts {
+  std::vector<std::uint32_t> id, ood;
 };
 
 /// Percentile-bootstrap 95 % intervals of every metric.
@@ -51,6 +71,11 @@ class RankedScores {
   /// Percentile bootstrap (docs/methods.md): ID and OOD scores resampled independently with replacement, `resamples`
   /// times, from `seed`. Each resample costs O(n), not a sort: it only recounts the tie groups.
   MetricIntervals bootstrap(std::size_t resamples, std::uint64_t seed) const;
+  /// The metrics of one resample given as row counts (paired bootstraps draw them once for several detectors):
+  /// O(n), no sort.
+  OodMetrics metrics(const ResampleCounts& counts) const;
+  std::size_t id_rows() const { return n_id_; }
+  std::size_t ood_rows() const { return n_ood_; }
 
  private:
   std::size_t n_id_ = 0, n_ood_ = 0;

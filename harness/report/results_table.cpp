@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "harness/metrics/ood_metrics.h"
 #include "harness/report/file_names.h"
 #include "harness/sweep/config.h"
 
@@ -112,6 +113,7 @@ ResultTable dataset_table(const std::vector<const json*>& records, const std::st
   t.higher_is_better = higher_is_better(metric);
   const std::string dataset = first.at("dataset").at("name").get<std::string>();
   t.slug = file_name_part(dataset + "_" + metric);
+  t.dataset = dataset;
   t.title = first.at("dataset").at("modality").get<std::string>() + " as ID, " +
             first.at("dataset").at("backbone").get<std::string>() + ": " + metric_title(metric);
   t.rows = ordered(records, label_of, detector_rank);
@@ -203,18 +205,7 @@ ResultTable scale_table(const std::string& modality, const std::vector<const jso
 
 }  // namespace
 
-std::string metric_title(const std::string& metric) {
-  static const std::map<std::string, std::string> titles = {
-      {"auroc", "AUROC (higher is better)"},
-      {"fpr95", "FPR@95 with ID positive (OOD accepted at 95 % ID recall; lower is better)"},
-      {"fpr95_ood_positive", "FPR@95 with OOD positive (ID flagged at 95 % OOD recall; lower is better)"},
-      {"aupr_in", "AUPR-In (average precision, ID positive; higher is better)"},
-      {"aupr_out", "AUPR-Out (average precision, OOD positive; higher is better)"},
-      {"aupr_in_trapz", "AUPR-In, trapezoid (OpenOOD; higher is better)"},
-      {"aupr_out_trapz", "AUPR-Out, trapezoid (OpenOOD; higher is better)"}};
-  const auto it = titles.find(metric);
-  return it == titles.end() ? metric : it->second;
-}
+std::string metric_title(const std::string& metric) { return std::string(metric_field(metric).title); }
 
 std::vector<ResultTable> build_tables(const std::vector<json>& records, const std::vector<std::string>& metrics) {
   std::vector<const json*> all;

@@ -19,6 +19,7 @@ struct TableCell {
   std::size_t n = 0;                               ///< values averaged (seeds)
   std::optional<std::pair<double, double>> ci95;   ///< bootstrap interval, mean of the per-seed bounds
   bool best = false;                               ///< best (rounded) value of its column
+  bool near_best = false;  ///< not best, but not significantly worse than the best (paired bootstrap, 5 %)
 };
 
 struct TableColumn {
@@ -28,6 +29,7 @@ struct TableColumn {
 
 struct ResultTable {
   std::string slug;   ///< file name stem, e.g. "chestxray_mobilenet_v2_auroc"
+  std::string dataset;  ///< the dataset ("chestxray/mobilenet_v2") of a per-dataset table; empty for summaries
   std::string title;
   std::string metric;
   bool higher_is_better = true;

@@ -5,6 +5,7 @@
 
 #include "harness/fit/class_labels.h"
 #include "harness/io/arrays.h"
+#include "harness/report/paired_tests.h"
 #include "harness/report/results_table.h"
 #include "harness/report/sweep_plots.h"
 #include "harness/report/table_formats.h"
@@ -49,10 +50,16 @@ ReportSummary write_report(const fs::path& dir) {
   summary.records = records.size();
   const ReportSettings settings = read_settings(dir);
 
-  const std::vector<ResultTable> tables = build_tables(records, settings.metrics);
+  std::vector<ResultTable> tables = build_tables(records, settings.metrics);
+  PairedTestOptions tests;
+  tests.resamples = settings.bootstrap > 0 ? settings.bootstrap : tests.resamples;
+  const std::vector<std::string> unmarked = mark_near_best(tables, dir, records, tests);
   std::vector<std::pair<std::string, std::string>> table_files;
   std::string markdown = "# Results\n\n" + std::to_string(records.size()) + " cells; higher scores = more OOD. " +
                          "Tables: tables/ (Markdown, CSV, JSON, LaTeX). Plots: plots/.\n\n";
+  if (!unmarked.empty())
+    markdown += "Without per-sample scores, the tables cannot mark which detectors are not significantly worse than "
+                "the best (add `\"keep_scores\": true` to the config and run it again).\n\n";
   for (const ResultTable& t : tables) {
     for (const std::string& format : settings.formats) table_files.emplace_back(t.slug + "." + format, render_table(t, format));
     markdown += table_markdown(t) + "\n";

@@ -76,7 +76,7 @@ std::string table_markdown(const ResultTable& t) {
     out += "| " + t.rows[r] + " |";
     for (const TableCell& c : t.cells[r]) {
       const std::string text = cell_text(c, " ± ");
-      out += " " + (c.best ? "**" + text + "**" : text) + " |";
+      out += " " + (c.best ? "**" + text + "**" : c.near_best ? text + " †" : text) + " |";
     }
     out += "\n";
   }
@@ -84,7 +84,7 @@ std::string table_markdown(const ResultTable& t) {
 }
 
 std::string table_csv(const ResultTable& t) {
-  std::string out = "table,detector,shift,column,mean,std,n,ci95_low,ci95_high,best\n";
+  std::string out = "table,detector,shift,column,mean,std,n,ci95_low,ci95_high,best,near_best\n";
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
     for (std::size_t c = 0; c < t.columns.size(); ++c) {
       const TableCell& cell = t.cells[r][c];
@@ -92,7 +92,7 @@ std::string table_csv(const ResultTable& t) {
       out += t.slug + "," + csv_field(t.rows[r]) + "," + csv_field(t.columns[c].group) + "," +
              csv_field(t.columns[c].name) + "," + full(cell.mean) + "," + (cell.std ? full(*cell.std) : "") + "," +
              std::to_string(cell.n) + "," + (cell.ci95 ? full(cell.ci95->first) : "") + "," +
-             (cell.ci95 ? full(cell.ci95->second) : "") + "," + (cell.best ? "1" : "0") + "\n";
+             (cell.ci95 ? full(cell.ci95->second) : "") + "," + (cell.best ? "1" : "0") + "," + (cell.near_best ? "1" : "0") + "\n";
     }
   }
   return out;
@@ -112,7 +112,8 @@ std::string table_json(const ResultTable& t) {
                        {"std", c.std ? nlohmann::json(*c.std) : nlohmann::json(nullptr)},
                        {"n", c.n},
                        {"ci95", c.ci95 ? nlohmann::json{c.ci95->first, c.ci95->second} : nlohmann::json(nullptr)},
-                       {"best", c.best}});
+                       {"best", c.best},
+                       {"near_best", c.near_best}});
     }
     rows.push_back({{"detector", t.rows[r]}, {"cells", cells}});
   }
@@ -142,7 +143,7 @@ std::string table_latex(const ResultTable& t) {
     out += latex_escape(t.rows[r]);
     for (const TableCell& c : t.cells[r]) {
       const std::string text = latex_escape(cell_text(c, " ± "));
-      out += " & " + (c.best ? "\\textbf{" + text + "}" : text);
+      out += " & " + (c.best ? "\\textbf{" + text + "}" : c.near_best ? text + "$^\\dagger$" : text);
     }
     out += " \\\\\n";
   }

@@ -81,7 +81,7 @@ nlohmann::json bucket_spectrum(const nlohmann::json& diagnostic) {
 
 }  // namespace
 
-nlohmann::json run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& data) {
+CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& data) {
   const DatasetConfig& dataset = config.datasets[cell.dataset];
   const DetectorVariant& variant = config.detectors[cell.detector];
   const Backend& backend = data.context.backend();
@@ -139,7 +139,7 @@ nlohmann::json run_cell(const SweepConfig& config, const Cell& cell, LoadedDatas
   nlohmann::json warnings = nlohmann::json::array();
   for (std::size_t w = warnings_before; w < data.context.warnings().size(); ++w)
     warnings.push_back(data.context.warnings()[w]);
-  return {{"cell", cell.id},
+  nlohmann::json record = {{"cell", cell.id},
           {"config", config.name},
           {"dataset", {{"name", dataset.name()}, {"modality", dataset.modality}, {"backbone", dataset.backbone}}},
           {"detector", variant.detector},
@@ -152,6 +152,8 @@ nlohmann::json run_cell(const SweepConfig& config, const Cell& cell, LoadedDatas
           {"ood", sets},
           {"warnings", warnings},
           {"timings", {{"fit_s", fit_s}, {"score_s", score_s}, {"metrics_s", metrics_s}}}};
+  if (detector) record["fit_split"] = detector->fit_split();
+  return {std::move(record), std::move(id), std::move(ood)};
 }
 
 }  // namespace oodbench

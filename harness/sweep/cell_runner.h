@@ -17,7 +17,14 @@ inline constexpr std::size_t kHistogramBins = 40;
 /// Groups of eigen-directions in the stored MaRS residual spectrum.
 inline constexpr std::size_t kSpectrumBuckets = 32;
 
-/// The record of `cell` (everything but the "run" and load timing fields, which the runner adds).
-nlohmann::json run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& data);
+/// What one cell produced: its record (everything but the "run" and load timing fields, which the runner adds) and
+/// its per-sample scores (kept when the config says "keep_scores").
+struct CellResult {
+  nlohmann::json record;
+  std::vector<double> id_scores;
+  std::vector<std::vector<double>> ood_scores;  ///< in the order of the dataset's OOD sets
+};
+
+CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& data);
 
 }  // namespace oodbench

@@ -1,10 +1,13 @@
 #include "harness/sweep/config.h"
 
+#include "harness/metrics/ood_metrics.h"
+
 #include <algorithm>
 #include <set>
 
 #include "harness/detectors/detector.h"
 #include "harness/io/arrays.h"
+#include "harness/metrics/ood_metrics.h"
 #include "harness/sweep/json_reader.h"
 #include "kernels/error.h"
 
@@ -180,12 +183,15 @@ std::vector<std::string> read_choices(const JsonReader& r, const std::vector<std
 }  // namespace
 
 const std::vector<std::string>& known_metrics() {
-  static const std::vector<std::string> names = {"auroc",   "fpr95",         "fpr95_ood_positive", "aupr_in",
-                                                 "aupr_out", "aupr_in_trapz", "aupr_out_trapz"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const MetricField& f : metric_fields()) out.emplace_back(f.name);
+    return out;
+  }();
   return names;
 }
 
-bool higher_is_better(const std::string& metric) { return !metric.starts_with("fpr"); }
+bool higher_is_better(const std::string& metric) { return metric_field(metric).higher_is_better; }
 
 ReportSettings parse_report_settings(const nlohmann::json& document, const std::string& source) {
   const JsonReader root(document, source);
@@ -211,7 +217,7 @@ SweepConfig parse_sweep_config(const nlohmann::json& document, const std::string
                                const fs::path& base_dir) {
   const JsonReader root(document, source);
   root.expect_object({"$schema", "name", "description", "data_root", "datasets", "detectors", "seeds", "precision",
-                      "metrics", "tables", "plots", "remap_labels"},
+                      "metrics", "tables", "plots", "remap_labels", "keep_scores"},
                      {"datasets", "detectors"});
   SweepConfig c;
   c.source = source;
@@ -273,6 +279,7 @@ SweepConfig parse_sweep_config(const nlohmann::json& document, const std::string
       root.at("precision").fail("expected \"fp32\" or \"tf32\", got \"" + precision + "\"");
     c.tf32 = precision == "tf32";
   }
+  c.keep_scores = root.has("keep_scores") && root.at("keep_scores").flag();
   c.report = parse_report_settings(document, source);
   return c;
 }

@@ -75,6 +75,7 @@ struct SweepConfig {
   std::vector<DetectorVariant> detectors;
   std::vector<std::int64_t> seeds;
   bool tf32 = false;          ///< /precision "tf32": float32 GPU products on tensor cores
+  bool keep_scores = false;   ///< /keep_scores: every cell's per-sample scores kept in scores/<cell>.npz
   ReportSettings report;
 };
 

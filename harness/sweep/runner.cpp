@@ -12,6 +12,7 @@
 #include "harness/io/arrays.h"
 #include "harness/sweep/cell_runner.h"
 #include "harness/sweep/dataset.h"
+#include "harness/sweep/kept_scores.h"
 #include "harness/sweep/progress.h"
 #include "harness/sweep/record_store.h"
 #include "harness/sweep/validate.h"
@@ -78,7 +79,14 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
     double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
     for (const Cell* cell : cells) {
       const auto start = std::chrono::steady_clock::now();
-      nlohmann::json record = run_cell(config, *cell, data);
+      CellResult result = run_cell(config, *cell, data);
+      nlohmann::json& record = result.record;
+      if (config.keep_scores) {  // written before the record that names it: a record never points to nothing
+        std::vector<std::string> names;
+        for (const OodSet& o : dataset.ood) names.push_back(o.name);
+        record["scores"] = write_kept_scores(options.out, cell->id, names,
+                                             {std::move(result.id_scores), std::move(result.ood_scores)});
+      }
       record["inputs"] = data.inputs;
       if (data.inputs.contains("train_labels") && data.inputs["train_labels"].contains("label_map"))
         record["label_map"] = data.inputs["train_labels"]["label_map"];  // class c stands for label_map[c]

@@ -30,7 +30,9 @@ def reference(s_id, s_ood):
         precision, recall, _ = precision_recall_curve(y, score)
         return auc(recall, precision)
 
+    fpr_o, tpr_o, _ = roc_curve(is_ood, s, drop_intermediate=False)
     return {
+        "detection_error": np.min(0.5 * (1 - tpr_o) + 0.5 * fpr_o),  # roc_curve's first point flags nothing
         "auroc": roc_auc_score(is_ood, s),
         "fpr95": fpr_at_95(is_id, -s),
         "fpr95_ood_positive": fpr_at_95(is_ood, s),

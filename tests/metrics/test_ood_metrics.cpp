@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "harness/metrics/ood_metrics.h"
+#include "harness/metrics/paired_bootstrap.h"
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/error.h"
 
@@ -75,6 +76,36 @@ TEST(OodMetrics, NonFiniteScoresNameTheRow) {
   }
   EXPECT_THROW(metrics({}, {1}), InputError);
   EXPECT_THROW(metrics({1}, {}), InputError);
+}
+
+
+// Over seeds, a detector's value is the mean of its runs, replicate by replicate, on the same resampled rows.
+TEST(PairedBootstrap, RunsAverageReplicateByReplicate) {
+  const auto backend = make_cpu_backend();
+  const std::vector<double> id = {0.1, 0.4, 0.35, 0.8, 0.2}, ood1 = {0.9, 0.3, 0.7}, ood2 = {0.5, 0.6, 0.95};
+  const std::vector<double> id_b = {0.3, 0.2, 0.6, 0.1, 0.0};
+  const RankedScores r1(id, ood1, *backend), r2(id_b, ood2, *backend);
+  const PairedResamples resamples(5, {3}, 200, 42);
+  const std::vector<SetColumn> columns = {{0}};
+  const MetricField& auroc = metric_field("auroc");
+  const auto both = resamples.samples({{r1}, {r2}}, auroc, columns);
+  const auto one = resamples.samples({{r1}}, auroc, columns), two = resamples.samples({{r2}}, auroc, columns);
+  EXPECT_DOUBLE_EQ(both[0].observed, (one[0].observed + two[0].observed) / 2);
+  for (std::size_t r = 0; r < 200; ++r)
+    EXPECT_DOUBLE_EQ(both[0].replicates[r], (one[0].replicates[r] + two[0].replicates[r]) / 2);
+  // A detector against itself: no difference, p = 1.
+  const PairedDifference same = paired_difference(one[0], one[0]);
+  EXPECT_EQ(same.diff, 0);
+  EXPECT_EQ(same.p_value, 1);
+}
+
+// Detection error by hand: ID {0, 1}, OOD {2, 3} separate perfectly (0); all tied: 0.5 (flag nothing or all).
+TEST(OodMetrics, DetectionErrorByHand) {
+  EXPECT_DOUBLE_EQ(metrics({0, 1}, {2, 3}).detection_error, 0.0);
+  EXPECT_DOUBLE_EQ(metrics({1, 1}, {1, 1}).detection_error, 0.5);
+  // ID {0, 2}, OOD {1, 3}: flagging > 2.5 misses one OOD (1/4) and no ID: 0.25; > 0.5 flags one ID (1/4) and no
+  // OOD miss: 0.25.
+  EXPECT_DOUBLE_EQ(metrics({0, 2}, {1, 3}).detection_error, 0.25);
 }
 
 }  // namespace

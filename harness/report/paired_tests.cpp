@@ -1,0 +1,222 @@
+#include "harness/report/paired_tests.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "harness/metrics/paired_bootstrap.h"
+#include "harness/sweep/kept_scores.h"
+#include "harness/sweep/plan.h"
+#include "kernels/cpu/cpu_backend.h"
+#include "kernels/error.h"
+
+namespace oodbench {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+/// One table row on one dataset: its seeds (nullopt for a deterministic detector) and, per seed, its kept scores
+/// ranked against every OOD set.
+struct RowRuns {
+  std::vector<std::optional<std::int64_t>> seeds;
+  DetectorRuns runs;
+};
+
+std::optional<std::int64_t> seed_of(const json& r) {
+  return r.at("seed").is_null() ? std::nullopt : std::optional<std::int64_t>(r.at("seed").get<std::int64_t>());
+}
+
+/// The kept scores of `records` (one label on one dataset) whose seed is in `seeds` (all if empty), by seed.
+RowRuns load_row(const fs::path& dir, std::vector<const json*> records, const std::set<std::int64_t>& seeds,
+                 const Backend& backend) {
+  std::sort(records.begin(), records.end(), [](const json* x, const json* y) { return seed_of(*x) < seed_of(*y); });
+  RowRuns row;
+  for (const json* r : records) {
+    const auto seed = seed_of(*r);
+    if (seed && !seeds.empty() && !seeds.count(*seed)) continue;
+    const KeptScores kept = read_kept_scores(dir, *r);
+    std::vector<RankedScores> sets;
+    for (std::size_t j = 0; j < kept.ood.size(); ++j) sets.emplace_back(kept.id, kept.ood[j], backend);
+    row.seeds.push_back(seed);
+    row.runs.push_back(std::move(sets));
+  }
+  return row;
+}
+
+std::vector<const json*> records_of(const std::vector<json>& records, const std::string& dataset,
+                                    const std::string& label) {
+  std::vector<const json*> out;
+  for (const json& r : records)
+    if (r.at("dataset").at("name") == dataset && (label.empty() || r.at("label") == label)) out.push_back(&r);
+  return out;
+}
+
+std::vector<std::string> datasets_of(const std::vector<json>& records) {
+  std::vector<std::string> out;
+  for (const json& r : records) {
+    const std::string name = r.at("dataset").at("name").get<std::string>();
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  }
+  return out;
+}
+
+std::set<std::int64_t> seeds_in(const std::vector<const json*>& records) {
+  std::set<std::int64_t> out;
+  for (const json* r : records)
+    if (const auto s = seed_of(*r)) out.insert(*s);
+  return out;
+}
+
+/// The resamples of a dataset: the same for every comparison on it, from the options' seed and the dataset's name.
+PairedResamples resamples_for(const json& record, const std::string& dataset, const PairedTestOptions& options) {
+  std::vector<std::size_t> ood_rows;
+  for (const json& o : record.at("ood")) ood_rows.push_back(o.at("n").get<std::size_t>());
+  return PairedResamples(record.at("id_test").at("n").get<std::size_t>(), ood_rows, options.resamples,
+                         options.seed ^ fnv1a64(dataset));
+}
+
+json difference_json(const PairedDifference& d, double a, double b) {
+  return {{"diff", d.diff}, {"ci95_low", d.ci95_low}, {"ci95_high", d.ci95_high}, {"p_value", d.p_value},
+          {"a", a}, {"b", b}};
+}
+
+std::string known_labels(const std::vector<json>& records) {
+  std::vector<std::string> labels;
+  for (const json& r : records) {
+    const std::string l = r.at("label").get<std::string>();
+    if (std::find(labels.begin(), labels.end(), l) == labels.end()) labels.push_back(l);
+  }
+  std::string out;
+  for (const std::string& l : labels) out += (out.empty() ? "" : ", ") + ("\"" + l + "\"");
+  return out;
+}
+
+}  // namespace
+
+json compare_detectors(const fs::path& dir, const std::vector<json>& records, const std::string& a,
+                       const std::string& b, const PairedTestOptions& options) {
+  for (const std::string& label : {a, b}) {
+    const bool found = std::any_of(records.begin(), records.end(), [&](const json& r) { return r.at("label") == label; });
+    if (!found)
+      throw InputError(dir.string() + ": no detector labelled \"" + label + "\"; the labels are " + known_labels(records));
+  }
+  const auto backend = make_cpu_backend();
+  json out = {{"a", a}, {"b", b}, {"resamples", options.resamples}, {"seed", options.seed},
+              {"test", "paired percentile bootstrap; two-sided p = 2 min(1 + #{d* <= 0}, 1 + #{d* >= 0}) / (B + 1)"},
+              {"datasets", json::array()}, {"notes", json::array()}};
+  for (const std::string& dataset : datasets_of(records)) {
+    const auto ra = records_of(records, dataset, a), rb = records_of(records, dataset, b);
+    if (ra.empty() || rb.empty()) {
+      out["notes"].push_back(dataset + ": only " + (ra.empty() ? b : a) + " ran on it");
+      continue;
+    }
+    // Seeded against seeded: the seeds both ran, each A seed paired with the same B seed. A deterministic side has
+    // one run, paired with every seed of the other.
+    const std::set<std::int64_t> sa = seeds_in(ra), sb = seeds_in(rb);
+    std::set<std::int64_t> common;
+    if (!sa.empty() && !sb.empty()) {
+      std::set_intersection(sa.begin(), sa.end(), sb.begin(), sb.end(), std::inserter(common, common.end()));
+      if (common.empty())
+        throw InputError(dir.string() + ": " + dataset + ": " + a + " and " + b + " share no seed to pair");
+      if (common != sa || common != sb)
+        out["notes"].push_back(dataset + ": compared on the " + std::to_string(common.size()) + " seeds both ran");
+    }
+    const RowRuns runs_a = load_row(dir, ra, common, *backend), runs_b = load_row(dir, rb, common, *backend);
+    const json& first = *ra.front();
+    const PairedResamples resamples = resamples_for(first, dataset, options);
+    std::vector<SetColumn> columns;
+    for (std::size_t j = 0; j < first.at("ood").size(); ++j) columns.push_back({j});
+    if (columns.size() > 1) {
+      columns.emplace_back();
+      for (std::size_t j = 0; j < first.at("ood").size(); ++j) columns.back().push_back(j);
+    }
+    json sets = json::array();
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      const bool all = columns.size() > 1 && c == columns.size() - 1;
+      const json& o = first.at("ood")[columns[c].front()];
+      sets.push_back({{"name", all ? "all" : o.at("name").get<std::string>()},
+                      {"shift", all ? "all" : o.at("shift").get<std::string>()},
+                      {"metrics", json::object()}});
+    }
+    const bool per_seed = !common.empty();
+    for (const std::string& metric : options.metrics) {
+      const MetricField& field = metric_field(metric);
+      const auto xa = resamples.samples(runs_a.runs, field, columns), xb = resamples.samples(runs_b.runs, field, columns);
+      for (std::size_t c = 0; c < columns.size(); ++c) {
+        json entry = difference_json(paired_difference(xa[c], xb[c]), xa[c].observed, xb[c].observed);
+        if (per_seed) {
+          entry["per_seed"] = json::array();
+          for (std::size_t k = 0; k < runs_a.runs.size(); ++k) {
+            double va = 0, vb = 0;
+            for (std::size_t j : columns[c]) va += runs_a.runs[k][j].metrics().*field.value,
+                                             vb += runs_b.runs[k][j].metrics().*field.value;
+            entry["per_seed"].push_back({{"seed", *runs_a.seeds[k]},
+                                         {"diff", (va - vb) / static_cast<double>(columns[c].size())}});
+          }
+        }
+        sets[c]["metrics"][metric] = std::move(entry);
+      }
+    }
+    json seeds = json::array();
+    for (const auto& s : runs_a.seeds) seeds.push_back(s ? json(*s) : json(nullptr));
+    out["datasets"].push_back({{"dataset", dataset}, {"seeds_a", seeds}, {"sets", sets}});
+  }
+  if (out["datasets"].empty())
+    throw InputError(dir.string() + ": " + a + " and " + b + " never ran on the same dataset");
+  return out;
+}
+
+std::vector<std::string> mark_near_best(std::vector<ResultTable>& tables, const fs::path& dir,
+                                        const std::vector<json>& records, const PairedTestOptions& options) {
+  const auto backend = make_cpu_backend();
+  std::vector<std::string> unmarked;
+  std::map<std::string, std::map<std::string, RowRuns>> loaded;  // dataset -> label -> runs, read once
+  for (ResultTable& t : tables) {
+    if (t.dataset.empty()) continue;
+    const auto mine = records_of(records, t.dataset, "");
+    if (!std::all_of(mine.begin(), mine.end(), [](const json* r) { return has_kept_scores(*r); })) {
+      if (std::find(unmarked.begin(), unmarked.end(), t.dataset) == unmarked.end()) unmarked.push_back(t.dataset);
+      continue;
+    }
+    auto& rows = loaded[t.dataset];
+    if (rows.empty())
+      for (const std::string& label : t.rows) rows[label] = load_row(dir, records_of(records, t.dataset, label), {}, *backend);
+    const json& first = *mine.front();
+    std::vector<SetColumn> columns;
+    for (const TableColumn& col : t.columns) {
+      SetColumn sets;
+      for (std::size_t j = 0; j < first.at("ood").size(); ++j) {
+        const json& o = first.at("ood")[j];
+        const bool in = col.name == "avg" ? (col.group == "all" || o.at("shift") == col.group) : o.at("name") == col.name;
+        if (in) sets.push_back(j);
+      }
+      columns.push_back(std::move(sets));
+    }
+    const PairedResamples resamples = resamples_for(first, t.dataset, options);
+    const MetricField& field = metric_field(t.metric);
+    std::vector<std::vector<ColumnSamples>> samples;  // [row][column]
+    for (const std::string& label : t.rows) samples.push_back(resamples.samples(rows.at(label).runs, field, columns));
+    for (std::size_t c = 0; c < t.columns.size(); ++c) {
+      std::optional<std::size_t> best;  // the best unrounded mean among the bold cells
+      for (std::size_t r = 0; r < t.rows.size(); ++r) {
+        if (!t.cells[r][c].best) continue;
+        if (!best || (t.higher_is_better ? t.cells[r][c].mean > t.cells[*best][c].mean
+                                         : t.cells[r][c].mean < t.cells[*best][c].mean))
+          best = r;
+      }
+      if (!best) continue;
+      for (std::size_t r = 0; r < t.rows.size(); ++r) {
+        TableCell& cell = t.cells[r][c];
+        if (cell.present && !cell.best)
+          cell.near_best = paired_difference(samples[*best][c], samples[r][c]).p_value >= 0.05;
+      }
+    }
+    t.note += " †: not significantly worse than the best of its column (paired bootstrap, " +
+              std::to_string(options.resamples) + " resamples, two-sided p >= 0.05, no multiplicity correction).";
+  }
+  return unmarked;
+}
+
+}  // namespace oodbench

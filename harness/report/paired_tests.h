@@ -1,0 +1,34 @@
+// Paired tests on a result folder's kept per-sample scores: `oodbench compare DIR A B` (A − B per dataset, OOD set and
+// metric, with a paired bootstrap interval and p-value) and the tables' "not significantly worse than the best" marks.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/report/results_table.h"
+
+namespace oodbench {
+
+struct PairedTestOptions {
+  std::size_t resamples = 1000;
+  std::uint64_t seed = 0;
+  std::vector<std::string> metrics = {"auroc", "fpr95"};
+};
+
+/// A − B (table labels) on every dataset both ran on: per OOD set, and averaged over all sets, for every metric:
+/// {"diff", "ci95_low", "ci95_high", "p_value", "a", "b"}, plus the per-seed differences when both are seeded.
+/// Needs the records' kept scores ("keep_scores": true); anything missing is an InputError saying what to do.
+nlohmann::json compare_detectors(const std::filesystem::path& dir, const std::vector<nlohmann::json>& records,
+                                 const std::string& a, const std::string& b, const PairedTestOptions& options);
+
+/// Marks, in every dataset table of `tables`, the cells not significantly worse than their column's best (paired
+/// bootstrap, two-sided p >= 0.05), when every record of the dataset kept its scores. Returns the datasets it could
+/// not mark, with why.
+std::vector<std::string> mark_near_best(std::vector<ResultTable>& tables, const std::filesystem::path& dir,
+                                        const std::vector<nlohmann::json>& records, const PairedTestOptions& options);
+
+}  // namespace oodbench

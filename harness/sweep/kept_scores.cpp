@@ -1,0 +1,63 @@
+#include "harness/sweep/kept_scores.h"
+
+#include "harness/io/arrays.h"
+#include "harness/io/content_hash.h"
+#include "harness/io/npy.h"
+#include "harness/io/npz.h"
+#include "kernels/error.h"
+
+namespace oodbench {
+namespace {
+
+std::string scores_hash(const KeptScores& s) {
+  std::string hashes = content_hash(s.id);
+  for (const auto& o : s.ood) {
+    hashes += ' ';
+    hashes += content_hash(o);
+  }
+  return content_hash(hashes);
+}
+
+std::string ood_key(const std::string& name) { return "ood/" + name; }
+
+std::vector<std::byte> encoded(const std::vector<double>& v) {
+  const std::size_t shape[] = {v.size()};
+  return encode_npy(v, shape);
+}
+
+}  // namespace
+
+nlohmann::json write_kept_scores(const std::filesystem::path& dir, const std::string& cell_id,
+                                 const std::vector<std::string>& ood_names, const KeptScores& scores) {
+  std::vector<std::pair<std::string, std::vector<std::byte>>> members;
+  members.emplace_back("id", encoded(scores.id));
+  for (std::size_t j = 0; j < scores.ood.size(); ++j) members.emplace_back(ood_key(ood_names.at(j)), encoded(scores.ood[j]));
+  const std::string file = "scores/" + cell_id + ".npz";
+  std::filesystem::create_directories(dir / "scores");
+  write_npz((dir / file).string(), members, /*compress=*/true);
+  return {{"file", file}, {"hash", scores_hash(scores)}};
+}
+
+bool has_kept_scores(const nlohmann::json& record) { return record.contains("scores"); }
+
+KeptScores read_kept_scores(const std::filesystem::path& dir, const nlohmann::json& record) {
+  const std::string label = record.value("label", std::string("?")) + " on " +
+                            record.at("dataset").value("name", std::string("?"));
+  if (!has_kept_scores(record)) {
+    throw InputError((dir / "records.jsonl").string() + ": cell " + record.value("cell", std::string("?")) + " (" +
+                     label + ") has no per-sample scores; add \"keep_scores\": true to the config and run it "
+                     "again");
+  }
+  const std::string path = (dir / record["scores"].at("file").get<std::string>()).string();
+  KeptScores s;
+  s.id = to_scores(load_npz_member(path, "id"));
+  for (const nlohmann::json& o : record.at("ood"))
+    s.ood.push_back(to_scores(load_npz_member(path, ood_key(o.at("name").get<std::string>()))));
+  if (scores_hash(s) != record["scores"].at("hash").get<std::string>()) {
+    throw InputError(path + ": does not hold the scores its record (" + label + ") was computed from (the file was " +
+                     "changed or comes from another run); delete the folder's records of that cell and run again");
+  }
+  return s;
+}
+
+}  // namespace oodbench

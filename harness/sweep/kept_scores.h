@@ -1,0 +1,31 @@
+// Per-sample scores kept beside a sweep's records ("keep_scores": true): one compressed .npz per cell,
+// scores/<cell id>.npz, with the ID test scores as "id" and each OOD set's as "ood/<set name>" (float64, the values
+// the metrics were computed from). The record names the file and a hash of its contents, so a file that no longer
+// holds what its record describes is refused rather than compared.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace oodbench {
+
+struct KeptScores {
+  std::vector<double> id;
+  std::vector<std::vector<double>> ood;  ///< in the order of the record's "ood" entries
+};
+
+/// Writes the scores of the cell `cell_id` into `dir`/scores/ atomically; returns the record's "scores" entry
+/// ({"file": relative path, "hash": ...}).
+nlohmann::json write_kept_scores(const std::filesystem::path& dir, const std::string& cell_id,
+                                 const std::vector<std::string>& ood_names, const KeptScores& scores);
+
+/// Whether `record` has kept scores.
+bool has_kept_scores(const nlohmann::json& record);
+/// The kept scores of `record` (a record of the folder `dir`). A record without them, a missing file or one whose
+/// contents differ from the record's hash is an InputError saying what to do.
+KeptScores read_kept_scores(const std::filesystem::path& dir, const nlohmann::json& record);
+
+}  // namespace oodbench
