@@ -1,12 +1,14 @@
 #include "harness/report/sweep_report.h"
 
 #include <map>
+#include <optional>
 #include <set>
 
 #include "harness/fit/class_labels.h"
 #include "harness/io/arrays.h"
 #include "harness/report/paired_tests.h"
 #include "harness/report/results_table.h"
+#include "harness/report/selection.h"
 #include "harness/report/sweep_plots.h"
 #include "harness/report/table_formats.h"
 #include "harness/sweep/config.h"
@@ -50,13 +52,35 @@ ReportSummary write_report(const fs::path& dir) {
   summary.records = records.size();
   const ReportSettings settings = read_settings(dir);
 
-  std::vector<ResultTable> tables = build_tables(records, settings.metrics);
+  // Under /select, test tables see only the chosen grid points and never the validation sets.
+  const std::optional<SelectedRecords> selected =
+      settings.select ? std::optional(apply_selection(records, *settings.select)) : std::nullopt;
+  const std::vector<nlohmann::json>& test_records = selected ? selected->test : records;
+  std::vector<ResultTable> tables = build_tables(test_records, settings.metrics);
   PairedTestOptions tests;
   tests.resamples = settings.bootstrap > 0 ? settings.bootstrap : tests.resamples;
-  const std::vector<std::string> unmarked = mark_near_best(tables, dir, records, tests);
+  const std::vector<std::string> unmarked = mark_near_best(tables, dir, test_records, tests);
+  if (selected) {
+    std::string sets;
+    for (const std::string& s : settings.select->on) sets += (sets.empty() ? "" : ", ") + s;
+    for (ResultTable& t : tables)
+      t.note += " Grid detectors (\"selected\"): the grid point with the best " + settings.select->metric +
+                " on the validation OOD sets (" + sets + "; mean over seeds), which these columns and averages leave out.";
+    for (ResultTable& t : build_tables(selected->validation, settings.metrics)) {
+      if (t.dataset.empty()) continue;  // no backbone summaries of validation sets
+      t.slug += "_validation";
+      t.title += ", validation OOD sets (every grid point; the selection reads only these)";
+      tables.push_back(std::move(t));
+    }
+  }
   std::vector<std::pair<std::string, std::string>> table_files;
   std::string markdown = "# Results\n\n" + std::to_string(records.size()) + " cells; higher scores = more OOD. " +
                          "Tables: tables/ (Markdown, CSV, JSON, LaTeX). Plots: plots/.\n\n";
+  if (selected) {
+    markdown += "Hyperparameters selected on validation OOD sets (`select`):\n\n";
+    for (const std::string& note : selected->notes) markdown += "- " + note + "\n";
+    markdown += "\n";
+  }
   if (!unmarked.empty())
     markdown += "Without per-sample scores, the tables cannot mark which detectors are not significantly worse than "
                 "the best (add `\"keep_scores\": true` to the config and run it again).\n\n";

@@ -153,6 +153,8 @@ CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& 
           {"warnings", warnings},
           {"timings", {{"fit_s", fit_s}, {"score_s", score_s}, {"metrics_s", metrics_s}}}};
   if (detector) record["fit_split"] = detector->fit_split();
+  if (!variant.grid.empty())  // one point of a grid: `select` chooses among the records of one entry
+    record["grid"] = {{"entry", variant.pointer}, {"base_label", variant.base_label}, {"values", variant.grid}};
   return {std::move(record), std::move(id), std::move(ood)};
 }
 

@@ -151,6 +151,8 @@ std::vector<DetectorVariant> read_detector(const JsonReader& r) {
     DetectorVariant variant;
     variant.detector = entry->info.name;
     variant.label = grid.empty() ? base_label : base_label + " (" + grid + ")";
+    variant.base_label = base_label;
+    variant.grid = grid;
     variant.params = Params::resolve(entry->info, given, r.pointer() + "/params").values();
     variant.seeded = seeded;
     variant.pointer = r.pointer();
@@ -210,6 +212,22 @@ ReportSettings parse_report_settings(const nlohmann::json& document, const std::
     }
   }
   if (root.has("plots")) s.plots = root.at("plots").flag();
+  if (root.has("select")) {
+    const JsonReader select = root.at("select");
+    select.expect_object({"metric", "on"}, {"on"});
+    Selection chosen;
+    if (select.has("metric")) {
+      chosen.metric = select.at("metric").text();
+      try {
+        metric_field(chosen.metric);
+      } catch (const InputError& e) {
+        select.at("metric").fail(e.what());
+      }
+    }
+    chosen.on = select.at("on").texts();
+    if (chosen.on.empty()) select.at("on").fail("expected at least one validation OOD set name");
+    s.select = std::move(chosen);
+  }
   return s;
 }
 
@@ -217,7 +235,7 @@ SweepConfig parse_sweep_config(const nlohmann::json& document, const std::string
                                const fs::path& base_dir) {
   const JsonReader root(document, source);
   root.expect_object({"$schema", "name", "description", "data_root", "datasets", "detectors", "seeds", "precision",
-                      "metrics", "tables", "plots", "remap_labels", "keep_scores"},
+                      "metrics", "tables", "plots", "remap_labels", "keep_scores", "select"},
                      {"datasets", "detectors"});
   SweepConfig c;
   c.source = source;
@@ -246,7 +264,7 @@ SweepConfig parse_sweep_config(const nlohmann::json& document, const std::string
       detectors.fail("expected \"all\" or an array of detector entries, got \"" + detectors.text() + "\"");
     for (const DetectorEntry* entry : all_detectors()) {
       DetectorVariant v;
-      v.detector = v.label = entry->info.name;
+      v.detector = v.label = v.base_label = entry->info.name;
       v.params = Params::resolve(entry->info, nlohmann::json::object(), detectors.pointer()).values();
       v.seeded = std::any_of(entry->info.params.begin(), entry->info.params.end(),
                              [](const ParamSpec& p) { return p.name == "seed"; });
@@ -281,6 +299,19 @@ SweepConfig parse_sweep_config(const nlohmann::json& document, const std::string
   }
   c.keep_scores = root.has("keep_scores") && root.at("keep_scores").flag();
   c.report = parse_report_settings(document, source);
+  if (c.report.select) {  // every validation set must exist in every dataset, and leave a test set beside it
+    const JsonReader on = root.at("select").at("on");
+    for (const DatasetConfig& d : c.datasets) {
+      std::size_t validation = 0;
+      for (const std::string& name : c.report.select->on) {
+        const bool found = std::any_of(d.ood.begin(), d.ood.end(), [&](const OodSet& o) { return o.name == name; });
+        if (!found) on.fail("\"" + name + "\" is not an OOD set of dataset " + d.name() + " (" + d.pointer + "/ood)");
+        ++validation;
+      }
+      if (validation >= d.ood.size())
+        on.fail("every OOD set of " + d.name() + " is a validation set; keep at least one for the test tables");
+    }
+  }
   return c;
 }
 

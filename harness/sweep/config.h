@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,18 +53,27 @@ struct DatasetConfig {
 struct DetectorVariant {
   std::string detector;   ///< registry name
   std::string label;      ///< row name in tables: the config's label (or the name), plus the grid values that vary
+  std::string base_label; ///< the config's label (or the name) alone
+  std::string grid;       ///< the grid values that vary, "k=10, p=90"; empty for an entry without a grid
   nlohmann::json params;  ///< every parameter, defaults filled in; "seed" is filled per cell from /seeds
   bool seeded = false;    ///< has a seed parameter: one cell per seed; otherwise one cell in all
   bool skippable = false; ///< from "detectors": "all": skipped (not a fault) on a dataset lacking what it needs
   std::string pointer;    ///< "/detectors/3"
 };
 
-/// What to compute for reports and what to write: the config's metrics, tables and plots keys.
+/// Hyperparameters chosen without touching test (/select): for each grid, the point best on validation OOD sets.
+struct Selection {
+  std::string metric = "auroc";
+  std::vector<std::string> on;  ///< the validation OOD sets: they never enter test tables or averages
+};
+
+/// What to compute for reports and what to write: the config's metrics, tables, plots and select keys.
 struct ReportSettings {
   std::vector<std::string> metrics = {"auroc", "fpr95"};        ///< one table per metric
   std::vector<std::string> formats = {"md", "csv", "json", "tex"};
   std::size_t bootstrap = 0;                                    ///< resamples for 95 % intervals; 0 = none
   bool plots = true;
+  std::optional<Selection> select;
 };
 
 struct SweepConfig {

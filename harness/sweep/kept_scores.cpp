@@ -1,5 +1,7 @@
 #include "harness/sweep/kept_scores.h"
 
+#include <algorithm>
+
 #include "harness/io/arrays.h"
 #include "harness/io/content_hash.h"
 #include "harness/io/npy.h"
@@ -35,7 +37,7 @@ nlohmann::json write_kept_scores(const std::filesystem::path& dir, const std::st
   const std::string file = "scores/" + cell_id + ".npz";
   std::filesystem::create_directories(dir / "scores");
   write_npz((dir / file).string(), members, /*compress=*/true);
-  return {{"file", file}, {"hash", scores_hash(scores)}};
+  return {{"file", file}, {"sets", ood_names}, {"hash", scores_hash(scores)}};
 }
 
 bool has_kept_scores(const nlohmann::json& record) { return record.contains("scores"); }
@@ -49,13 +51,19 @@ KeptScores read_kept_scores(const std::filesystem::path& dir, const nlohmann::js
                      "again");
   }
   const std::string path = (dir / record["scores"].at("file").get<std::string>()).string();
-  KeptScores s;
-  s.id = to_scores(load_npz_member(path, "id"));
-  for (const nlohmann::json& o : record.at("ood"))
-    s.ood.push_back(to_scores(load_npz_member(path, ood_key(o.at("name").get<std::string>()))));
-  if (scores_hash(s) != record["scores"].at("hash").get<std::string>()) {
+  const auto names = record["scores"].at("sets").get<std::vector<std::string>>();
+  KeptScores all;  // every set the cell scored, as hashed
+  all.id = to_scores(load_npz_member(path, "id"));
+  for (const std::string& name : names) all.ood.push_back(to_scores(load_npz_member(path, ood_key(name))));
+  if (scores_hash(all) != record["scores"].at("hash").get<std::string>()) {
     throw InputError(path + ": does not hold the scores its record (" + label + ") was computed from (the file was " +
                      "changed or comes from another run); delete the folder's records of that cell and run again");
+  }
+  KeptScores s{std::move(all.id), {}};  // the sets the record lists now (a report may leave validation sets out)
+  for (const nlohmann::json& o : record.at("ood")) {
+    const auto at = std::find(names.begin(), names.end(), o.at("name").get<std::string>());
+    if (at == names.end()) throw InputError(path + ": has no scores of OOD set " + o.at("name").dump());
+    s.ood.push_back(std::move(all.ood[static_cast<std::size_t>(at - names.begin())]));
   }
   return s;
 }

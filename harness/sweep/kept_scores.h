@@ -24,8 +24,9 @@ nlohmann::json write_kept_scores(const std::filesystem::path& dir, const std::st
 
 /// Whether `record` has kept scores.
 bool has_kept_scores(const nlohmann::json& record);
-/// The kept scores of `record` (a record of the folder `dir`). A record without them, a missing file or one whose
-/// contents differ from the record's hash is an InputError saying what to do.
+/// The kept scores of `record` (a record of the folder `dir`), OOD sets in the order of its "ood" entries (which may
+/// be fewer than the cell scored). A record without them, a missing file or one whose contents differ from the
+/// record's hash is an InputError saying what to do.
 KeptScores read_kept_scores(const std::filesystem::path& dir, const nlohmann::json& record);
 
 }  // namespace oodbench

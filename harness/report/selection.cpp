@@ -1,0 +1,92 @@
+#include "harness/report/selection.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <set>
+
+namespace oodbench {
+namespace {
+
+using nlohmann::json;
+
+bool is_validation(const json& ood_entry, const Selection& select) {
+  return std::find(select.on.begin(), select.on.end(), ood_entry.at("name").get<std::string>()) != select.on.end();
+}
+
+/// `record` with only the OOD sets for which `keep(set)` holds.
+json with_sets(const json& record, bool validation, const Selection& select) {
+  json out = record;
+  out["ood"] = json::array();
+  for (const json& o : record.at("ood"))
+    if (is_validation(o, select) == validation) out["ood"].push_back(o);
+  return out;
+}
+
+/// The selection metric of one record: its mean over the validation sets (the only sets this reads).
+double validation_value(const json& record, const Selection& select) {
+  double sum = 0;
+  std::size_t n = 0;
+  for (const json& o : record.at("ood"))
+    if (is_validation(o, select)) sum += o.at("metrics").at(select.metric).get<double>(), ++n;
+  return sum / static_cast<double>(n);
+}
+
+}  // namespace
+
+SelectedRecords apply_selection(const std::vector<json>& records, const Selection& select) {
+  SelectedRecords out;
+  // Per (dataset, grid entry): each point's validation value, averaged over its seeds.
+  struct Point {
+    std::size_t rank = 0;
+    double sum = 0;
+    std::size_t seeds = 0;
+    std::string values;
+  };
+  std::map<std::pair<std::string, std::string>, std::map<std::string, Point>> grids;  // -> label -> point
+  for (const json& r : records) {
+    out.validation.push_back(with_sets(r, true, select));
+    if (!r.contains("grid")) continue;
+    Point& p = grids[{r.at("dataset").at("name").get<std::string>(), r["grid"].at("entry").get<std::string>()}]
+                    [r.at("label").get<std::string>()];
+    p.rank = r.at("rank").at("detector").get<std::size_t>();
+    p.sum += validation_value(r, select);
+    p.seeds += 1;
+    p.values = r["grid"].at("values").get<std::string>();
+  }
+  const bool higher = higher_is_better(select.metric);
+  std::set<std::pair<std::string, std::string>> chosen;  // (dataset, label)
+  for (const auto& [key, points] : grids) {
+    std::optional<std::pair<std::string, const Point*>> best;
+    for (const auto& [label, p] : points) {
+      const double v = p.sum / static_cast<double>(p.seeds);
+      if (!best) {
+        best.emplace(label, &p);
+        continue;
+      }
+      const double b = best->second->sum / static_cast<double>(best->second->seeds);
+      if (higher ? v > b : v < b) best.emplace(label, &p);
+      else if (v == b && p.rank < best->second->rank) best.emplace(label, &p);  // ties: the grid's first point
+    }
+    chosen.insert({key.first, best->first});
+    char value[32];
+    std::snprintf(value, sizeof value, "%.4f", best->second->sum / static_cast<double>(best->second->seeds));
+    out.notes.push_back(key.first + ": " + best->first + " chosen among " + std::to_string(points.size()) +
+                        " grid points (" + select.metric + " " + value + " on the validation sets)");
+  }
+  for (const json& r : records) {
+    const std::string dataset = r.at("dataset").at("name").get<std::string>();
+    if (r.contains("grid") && !chosen.count({dataset, r.at("label").get<std::string>()})) continue;
+    json t = with_sets(r, false, select);
+    if (r.contains("grid")) {
+      t["label"] = r["grid"].at("base_label").get<std::string>() + " (" + r["grid"].at("values").get<std::string>() +
+                   ", selected)";
+      t["selected"] = {{"metric", select.metric}, {"on", select.on}};
+    }
+    out.test.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace oodbench

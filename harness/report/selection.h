@@ -1,0 +1,29 @@
+// Hyperparameters chosen without touching test (a config's "select"): for each detector entry with a grid and each
+// dataset, the grid point with the best mean over seeds of the metric averaged over the validation OOD sets is
+// chosen. Test tables then show only that point, labelled as chosen, and never the validation sets, whose own tables
+// show every point.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/sweep/config.h"
+
+namespace oodbench {
+
+struct SelectedRecords {
+  /// Records without grid, and the chosen point of every grid, relabelled "<label> (<values>, selected)"; in both,
+  /// the validation sets are removed.
+  std::vector<nlohmann::json> test;
+  /// Every record restricted to the validation sets.
+  std::vector<nlohmann::json> validation;
+  /// One line per dataset and grid: the point chosen and its validation value.
+  std::vector<std::string> notes;
+};
+
+/// Chooses among grid points reading only the validation sets' metrics; ties go to the first point of the grid.
+SelectedRecords apply_selection(const std::vector<nlohmann::json>& records, const Selection& select);
+
+}  // namespace oodbench

@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Hyperparameters chosen without touching test (a config's "select"): the validation optimum of every grid is
+chosen, test tables show only it and never the validation sets, test values never change the choice, ties go to
+the grid's first point, and bad selections are config errors. Usage: test_select.py OODBENCH_BINARY DATA_DIR
+"""
+import json
+import pathlib
+import sys
+import tempfile
+
+import numpy as np
+
+from sweep_common import Checks, records, run
+
+binary, data_dir = sys.argv[1], pathlib.Path(sys.argv[2]).resolve()
+c = Checks()
+VALIDATION, TEST = ["breastus_test"], ["mnist_far", "blur"]
+KS = [5, 1, 50, 200]  # not sorted: ties must go to the grid order, not to the label order
+config = {
+    "name": "select", "data_root": str(data_dir),
+    "datasets": [{"modality": "chestxray", "backbone": "mobilenet_v2",
+                  "train": {"features": "{backbone}.npz:chestxray_train", "labels": "labels.npz:chestxray_train"},
+                  "test": {"features": "{backbone}.npz:chestxray_test"},
+                  "ood": [{"name": "breastus_test", "shift": "modality", "features": "{backbone}.npz:breastus_test"},
+                          {"name": "mnist_far", "shift": "far", "features": "{backbone}.npz:mnist_far"},
+                          {"name": "blur", "shift": "covariate", "features": "{backbone}.npz:chestxray_blur"}]}],
+    "detectors": [{"name": "msp"}, {"name": "knn", "params": {"k": KS}}],
+    "select": {"metric": "auroc", "on": VALIDATION},
+    "plots": False,
+}
+
+
+def table(out, name):
+    return json.loads((out / "tables" / name).read_text())
+
+
+def knn_rows(t):
+    return [row for row in t["rows"] if row["detector"].startswith("knn")]
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    tmp = pathlib.Path(tmp)
+    (tmp / "config.json").write_text(json.dumps(config))
+    out = tmp / "out"
+    run(binary, "run", tmp / "config.json", "--out", out)
+
+    recs = {r["label"]: r for r in records(out)}
+    val_auroc = {k: next(o for o in recs[f"knn (k={k})"]["ood"] if o["name"] == "breastus_test")["metrics"]["auroc"]
+                 for k in KS}
+    best_k = KS[int(np.argmax([val_auroc[k] for k in KS]))]  # argmax: the first of equal values, as documented
+    t = table(out, "chestxray_mobilenet_v2_auroc.json")
+    rows = knn_rows(t)
+    c.check("test table: one knn row, the validation optimum, labelled as selected",
+            [r["detector"] for r in rows] == [f"knn (k={best_k}, selected)"], f"{[r['detector'] for r in rows]}, "
+            f"validation AUROC {val_auroc}")
+    c.check("test table: no validation set among its columns",
+            [col["name"] for col in t["columns"]] == ["mnist_far", "blur", "avg"], str(t["columns"]))
+    chosen = recs[f"knn (k={best_k})"]
+    want_avg = np.mean([o["metrics"]["auroc"] for o in chosen["ood"] if o["name"] in TEST])
+    c.check("test average over the test sets only", abs(rows[0]["cells"][-1]["mean"] - want_avg) < 1e-12)
+    v = table(out, "chestxray_mobilenet_v2_auroc_validation.json")
+    c.check("validation table: every grid point, validation sets only",
+            len(knn_rows(v)) == len(KS) and [col["name"] for col in v["columns"]] == VALIDATION)
+    c.check("report.md says what was chosen", f"knn (k={best_k}) chosen among {len(KS)}" in (out / "report.md").read_text())
+
+    # Test values never change the choice: make another point perfect on every test set and the chosen one useless.
+    lines = (out / "records.jsonl").read_text().splitlines()
+    other_k = next(k for k in KS if k != best_k)
+
+    def edited(rewrite):
+        new = []
+        for line in lines:
+            r = json.loads(line)
+            rewrite(r)
+            new.append(json.dumps(r))
+        (out / "records.jsonl").write_text("\n".join(new) + "\n")
+        run(binary, "report", out)
+        return [row["detector"] for row in knn_rows(table(out, "chestxray_mobilenet_v2_auroc.json"))]
+
+    def flip_test(r):
+        for o in r["ood"]:
+            if o["name"] in TEST and r["label"] in (f"knn (k={other_k})", f"knn (k={best_k})"):
+                o["metrics"]["auroc"] = 1.0 if r["label"] == f"knn (k={other_k})" else 0.0
+
+    c.check("test values never change the choice", edited(flip_test) == [f"knn (k={best_k}, selected)"])
+
+    def tie(r):  # every point equal on validation: the grid's first point
+        for o in r["ood"]:
+            if o["name"] in VALIDATION:
+                o["metrics"]["auroc"] = 0.9
+
+    c.check("ties go to the grid's first point", edited(tie) == [f"knn (k={KS[0]}, selected)"])
+
+    # A selection naming a set the dataset lacks, or leaving no test set, is a config error naming /select/on.
+    for on, why in [(["nope"], '"nope" is not an OOD set'), (["breastus_test", "mnist_far", "blur"], "every OOD set")]:
+        bad = dict(config, select={"on": on})
+        (tmp / "bad.json").write_text(json.dumps(bad))
+        proc = run(binary, "run", tmp / "bad.json", "--out", tmp / "bad", check=False)
+        c.check(f"select on {on}: exit 2 naming /select/on", proc.returncode == 2 and "/select/on" in proc.stderr
+                and why in proc.stderr and not (tmp / "bad").exists(), proc.stderr)
+c.exit()
