@@ -127,14 +127,16 @@ json compare_detectors(const fs::path& dir, const std::vector<json>& records, co
     const json& first = *ra.front();
     const PairedResamples resamples = resamples_for(first, dataset, options);
     std::vector<SetColumn> columns;
-    for (std::size_t j = 0; j < first.at("ood").size(); ++j) columns.push_back({j});
-    if (columns.size() > 1) {
-      columns.emplace_back();
-      for (std::size_t j = 0; j < first.at("ood").size(); ++j) columns.back().push_back(j);
+    SetColumn averaged;  // the "all" column: every set but covariate-shifted ID ones shown apart
+    for (std::size_t j = 0; j < first.at("ood").size(); ++j) {
+      columns.push_back({j});
+      if (in_overall_average(first.at("ood")[j])) averaged.push_back(j);
     }
+    const bool has_all = averaged.size() > 1;
+    if (has_all) columns.push_back(averaged);
     json sets = json::array();
     for (std::size_t c = 0; c < columns.size(); ++c) {
-      const bool all = columns.size() > 1 && c == columns.size() - 1;
+      const bool all = has_all && c == columns.size() - 1;
       const json& o = first.at("ood")[columns[c].front()];
       sets.push_back({{"name", all ? "all" : o.at("name").get<std::string>()},
                       {"shift", all ? "all" : o.at("shift").get<std::string>()},
@@ -189,7 +191,8 @@ std::vector<std::string> mark_near_best(std::vector<ResultTable>& tables, const 
       SetColumn sets;
       for (std::size_t j = 0; j < first.at("ood").size(); ++j) {
         const json& o = first.at("ood")[j];
-        const bool in = col.name == "avg" ? (col.group == "all" || o.at("shift") == col.group) : o.at("name") == col.name;
+        const bool in = col.name == "avg" ? (col.group == "all" ? in_overall_average(o) : column_group(o) == col.group)
+                                          : o.at("name") == col.name;
         if (in) sets.push_back(j);
       }
       columns.push_back(std::move(sets));

@@ -68,7 +68,9 @@ RecordValues values_of(const json& record, const std::string& metric) {
   for (const json& o : record.at("ood")) {
     const double x = o.at("metrics").at(metric).get<double>();
     v.by_set[o.at("name").get<std::string>()] = x;
-    for (const std::string& g : {o.at("shift").get<std::string>(), std::string("all")}) {
+    std::vector<std::string> into = {column_group(o)};
+    if (in_overall_average(o)) into.push_back("all");
+    for (const std::string& g : into) {
       groups[g].first += x;
       groups[g].second += 1;
     }
@@ -106,6 +108,23 @@ std::string seeds_note(const std::vector<const json*>& records) {
   return note;
 }
 
+/// Which protocol produced a dataset's numbers: what the ID side was, and how covariate-shifted ID sets count.
+std::string protocol_note(const json& record) {
+  std::string note;
+  const json& parts = record.at("id_test").value("sets", json::array({"test"}));
+  if (parts.size() > 1) {
+    note = "Protocol: full-spectrum (OpenOOD's FSOOD): the ID side is the ID test set plus the covariate-shifted ID sets";
+    for (std::size_t i = 1; i < parts.size(); ++i) note += (i == 1 ? ": " : ", ") + parts[i].get<std::string>();
+    note += ".";
+  } else {
+    note = "Protocol: standard (the ID side is the ID test set).";
+  }
+  const bool csid = std::any_of(record.at("ood").begin(), record.at("ood").end(),
+                                [](const json& o) { return column_group(o) == kRoleCsid; });
+  if (csid) note += " csid: covariate-shifted ID sets to detect, shown apart and left out of the all average (OpenMIBOOD).";
+  return note;
+}
+
 ResultTable dataset_table(const std::vector<const json*>& records, const std::string& metric) {
   const json& first = *records.front();
   ResultTable t;
@@ -121,18 +140,18 @@ ResultTable dataset_table(const std::vector<const json*>& records, const std::st
   // Columns: OOD sets grouped by shift type, in the order the records list them.
   std::vector<std::string> groups;
   std::map<std::string, std::vector<std::string>> sets_of;
+  std::size_t averaged_sets = 0;
   for (const json& o : first.at("ood")) {
-    const std::string g = o.at("shift").get<std::string>();
+    const std::string g = column_group(o);
     if (!sets_of.count(g)) groups.push_back(g);
     sets_of[g].push_back(o.at("name").get<std::string>());
+    averaged_sets += in_overall_average(o);
   }
-  std::size_t total_sets = 0;
   for (const std::string& g : groups) {
     for (const std::string& s : sets_of[g]) t.columns.push_back({g, s});
     if (sets_of[g].size() > 1) t.columns.push_back({g, "avg"});
-    total_sets += sets_of[g].size();
   }
-  if (total_sets > 1) t.columns.push_back({"all", "avg"});
+  if (averaged_sets > 1) t.columns.push_back({"all", "avg"});
 
   for (const std::string& label : t.rows) {
     std::vector<Samples> samples(t.columns.size());
@@ -157,7 +176,8 @@ ResultTable dataset_table(const std::vector<const json*>& records, const std::st
     t.cells.push_back(std::move(row));
   }
   mark_best(t);
-  t.note = seeds_note(records) + "avg: mean over the shift type's OOD sets, all: over every OOD set (per seed, then over seeds).";
+  t.note = seeds_note(records) + "avg: mean over the shift type's OOD sets, all: over every OOD set (per seed, then over seeds). " +
+           protocol_note(first);
   if (!records.front()->at("ood").empty() && records.front()->at("ood")[0].contains("ci95"))
     t.note += " [a, b]: percentile-bootstrap 95 % interval (mean of the per-seed bounds).";
   return t;
@@ -176,7 +196,7 @@ ResultTable scale_table(const std::string& modality, const std::vector<const jso
                                  dataset_rank);
   std::vector<std::string> groups;
   for (const json& o : records.front()->at("ood")) {
-    const std::string g = o.at("shift").get<std::string>();
+    const std::string g = column_group(o);
     if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
   }
   groups.push_back("all");
@@ -204,6 +224,13 @@ ResultTable scale_table(const std::string& modality, const std::vector<const jso
 }
 
 }  // namespace
+
+std::string column_group(const json& ood_entry) {
+  return ood_entry.value("role", std::string(kRoleOod)) == kRoleCsid ? std::string(kRoleCsid)
+                                                                      : ood_entry.at("shift").get<std::string>();
+}
+
+bool in_overall_average(const json& ood_entry) { return ood_entry.value("role", std::string(kRoleOod)) != kRoleCsid; }
 
 std::string metric_title(const std::string& metric) { return std::string(metric_field(metric).title); }
 

@@ -43,6 +43,11 @@ struct ResultTable {
 std::vector<ResultTable> build_tables(const std::vector<nlohmann::json>& records,
                                       const std::vector<std::string>& metrics);
 
+/// The column group of an OOD set entry of a record: its shift type, or "csid" for covariate-shifted ID sets, which
+/// tables show apart and leave out of the "all" average.
+std::string column_group(const nlohmann::json& ood_entry);
+bool in_overall_average(const nlohmann::json& ood_entry);
+
 /// How tables name a metric: "AUROC", "FPR@95", ...
 std::string metric_title(const std::string& metric);
 

@@ -112,19 +112,36 @@ CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& 
   }
 
   start = Clock::now();
-  const HistogramAxis axis = histogram_axis(id, ood);
-  nlohmann::json sets = nlohmann::json::array();
+  // Full-spectrum protocol: sets with role "id" join the ID test set on the ID side of every metric.
+  nlohmann::json id_parts = {"test"};
+  std::vector<std::size_t> detected;  // the sets scored against the ID side
   for (std::size_t j = 0; j < ood.size(); ++j) {
+    if (dataset.ood[j].role == kRoleId) {
+      id.insert(id.end(), ood[j].begin(), ood[j].end());
+      id_parts.push_back(dataset.ood[j].name);
+    } else {
+      detected.push_back(j);
+    }
+  }
+  std::vector<std::vector<double>> detected_scores;
+  for (std::size_t j : detected) detected_scores.push_back(std::move(ood[j]));
+  const HistogramAxis axis = histogram_axis(id, detected_scores);
+  nlohmann::json sets = nlohmann::json::array();
+  CellResult result;
+  for (std::size_t k = 0; k < detected.size(); ++k) {
+    const std::size_t j = detected[k];
     const OodSet& set = dataset.ood[j];
+    const std::vector<double>& scores = detected_scores[k];
     const std::string id_name = dataset.test.resolved + " (" + variant.label + " scores)";
     const std::string ood_name = set.features.resolved + " (" + variant.label + " scores)";
-    const RankedScores ranked(id, ood[j], backend, id_name, ood_name);  // one sort for metrics, ROC and bootstrap
+    const RankedScores ranked(id, scores, backend, id_name, ood_name);  // one sort for metrics, ROC and bootstrap
     nlohmann::json entry = {{"name", set.name},
                             {"shift", set.shift},
-                            {"n", ood[j].size()},
+                            {"role", set.role},
+                            {"n", scores.size()},
                             {"metrics", metrics_json(ranked.metrics())},
                             {"roc_tpr", ranked.roc_tpr_on_grid(kRocPoints)},
-                            {"histogram", histogram_on(axis, ood[j])}};
+                            {"histogram", histogram_on(axis, scores)}};
     if (config.report.bootstrap > 0) {
       const std::uint64_t seed = fnv1a64(cell.id + "/" + set.name);
       const MetricIntervals ci = ranked.bootstrap(config.report.bootstrap, seed);
@@ -133,6 +150,7 @@ CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& 
     if (config.report.plots && detector && detector->has_diagnostic())
       entry["spectrum"] = bucket_spectrum(detector->diagnose(data.ood[j], backend));
     sets.push_back(std::move(entry));
+    result.ood_names.push_back(set.name);
   }
   const double metrics_s = seconds_since(start);
 
@@ -147,7 +165,7 @@ CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& 
           {"params", cell.params},
           {"seed", cell.seed ? nlohmann::json(*cell.seed) : nlohmann::json(nullptr)},
           {"rank", {{"dataset", cell.dataset}, {"detector", cell.detector}}},
-          {"id_test", {{"n", id.size()}, {"histogram", histogram_on(axis, id)}}},
+          {"id_test", {{"n", id.size()}, {"sets", id_parts}, {"histogram", histogram_on(axis, id)}}},
           {"histogram_axis", {{"low", axis.low}, {"high", axis.high}, {"scale", axis.log10 ? "log10" : "linear"}}},
           {"ood", sets},
           {"warnings", warnings},
@@ -155,7 +173,10 @@ CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& 
   if (detector) record["fit_split"] = detector->fit_split();
   if (!variant.grid.empty())  // one point of a grid: `select` chooses among the records of one entry
     record["grid"] = {{"entry", variant.pointer}, {"base_label", variant.base_label}, {"values", variant.grid}};
-  return {std::move(record), std::move(id), std::move(ood)};
+  result.record = std::move(record);
+  result.id_scores = std::move(id);
+  result.ood_scores = std::move(detected_scores);
+  return result;
 }
 
 }  // namespace oodbench

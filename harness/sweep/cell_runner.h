@@ -21,8 +21,9 @@ inline constexpr std::size_t kSpectrumBuckets = 32;
 /// its per-sample scores (kept when the config says "keep_scores").
 struct CellResult {
   nlohmann::json record;
-  std::vector<double> id_scores;
-  std::vector<std::vector<double>> ood_scores;  ///< in the order of the dataset's OOD sets
+  std::vector<double> id_scores;                ///< the ID side: the ID test set, then any set with role "id"
+  std::vector<std::string> ood_names;           ///< the sets scored against it (roles "ood" and "csid")
+  std::vector<std::vector<double>> ood_scores;  ///< in that order
 };
 
 CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& data);

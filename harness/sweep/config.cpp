@@ -93,13 +93,22 @@ std::vector<DatasetConfig> read_dataset(const JsonReader& r, const fs::path& dat
     }
     std::set<std::string> names;
     for (const JsonReader& o : r.at("ood").elements()) {
-      o.expect_object({"name", "shift", "features"}, {"name", "shift", "features"});
+      o.expect_object({"name", "shift", "features", "role"}, {"name", "shift", "features"});
       OodSet set{o.at("name").text(), o.at("shift").text(), arrays.array(o.at("features"))};
+      if (o.has("role")) {
+        set.role = o.at("role").text();
+        if (set.role != kRoleOod && set.role != kRoleId && set.role != kRoleCsid)
+          o.at("role").fail("expected \"ood\" (to detect), \"id\" (covariate-shifted ID counted with ID: "
+                            "full-spectrum) or \"csid\" (covariate-shifted ID to detect, shown apart), got \"" +
+                            set.role + "\"");
+      }
       if (!names.insert(set.name).second) o.at("name").fail("duplicate OOD set name \"" + set.name + "\"");
       if (set.features.written == d.test.written)
         o.at("features").fail("this is the ID test set (" + d.test.written + "); an OOD set must be other data");
       d.ood.push_back(std::move(set));
     }
+    if (std::none_of(d.ood.begin(), d.ood.end(), [](const OodSet& s) { return s.role == kRoleOod; }))
+      r.at("ood").fail("needs at least one set with role \"ood\" (the default): something to detect");
     out.push_back(std::move(d));
   }
   return out;
@@ -304,11 +313,14 @@ SweepConfig parse_sweep_config(const nlohmann::json& document, const std::string
     for (const DatasetConfig& d : c.datasets) {
       std::size_t validation = 0;
       for (const std::string& name : c.report.select->on) {
-        const bool found = std::any_of(d.ood.begin(), d.ood.end(), [&](const OodSet& o) { return o.name == name; });
-        if (!found) on.fail("\"" + name + "\" is not an OOD set of dataset " + d.name() + " (" + d.pointer + "/ood)");
+        const bool found = std::any_of(d.ood.begin(), d.ood.end(),
+                                       [&](const OodSet& o) { return o.name == name && o.role == kRoleOod; });
+        if (!found)
+          on.fail("\"" + name + "\" is not an OOD set (role \"ood\") of dataset " + d.name() + " (" + d.pointer + "/ood)");
         ++validation;
       }
-      if (validation >= d.ood.size())
+      const auto ood_sets = std::count_if(d.ood.begin(), d.ood.end(), [](const OodSet& o) { return o.role == kRoleOod; });
+      if (validation >= static_cast<std::size_t>(ood_sets))
         on.fail("every OOD set of " + d.name() + " is a validation set; keep at least one for the test tables");
     }
   }

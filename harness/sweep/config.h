@@ -23,10 +23,16 @@ struct ArrayRef {
   bool empty() const { return written.empty(); }
 };
 
+/// What a test set beside the ID test set is, for the metrics (docs/methods.md, "Protocols").
+inline constexpr std::string_view kRoleOod = "ood";    ///< to detect (default)
+inline constexpr std::string_view kRoleId = "id";      ///< covariate-shifted ID counted with ID (full-spectrum)
+inline constexpr std::string_view kRoleCsid = "csid";  ///< covariate-shifted ID to detect, shown apart, not averaged
+
 struct OodSet {
   std::string name;
   std::string shift;  ///< the shift type it is grouped under in tables: near, far, covariate, modality, ...
   ArrayRef features;
+  std::string role = std::string(kRoleOod);
 };
 
 /// The score files of one variant of the `scores` detector for one dataset: its label, then one file per test set.

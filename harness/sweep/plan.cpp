@@ -26,14 +26,14 @@ std::string fnv1a_hex(const std::string& text) {
 
 namespace {
 
-/// What determines the data a dataset's cells see: the content of every input, and the OOD sets' names and shifts
-/// (the tables' columns). Paths are left out, so moving the data keeps the results.
+/// What determines the data a dataset's cells see: the content of every input, and the OOD sets' names, shifts and
+/// roles (the tables' columns and what counts as ID). Paths are left out, so moving the data keeps the results.
 nlohmann::json dataset_identity(const DatasetConfig& dataset, const nlohmann::json& inputs) {
   nlohmann::json hashes = nlohmann::json::object();
   for (const auto& [name, input] : inputs.items())
     if (!name.starts_with(kPrecomputedInputs)) hashes[name] = input.at("hash");  // their variant's own inputs
   nlohmann::json ood = nlohmann::json::array();
-  for (const OodSet& o : dataset.ood) ood.push_back({o.name, o.shift});
+  for (const OodSet& o : dataset.ood) ood.push_back({o.name, o.shift, o.role});
   return {{"modality", dataset.modality}, {"backbone", dataset.backbone}, {"inputs", hashes}, {"ood", ood}};
 }
 

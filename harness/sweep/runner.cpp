@@ -81,12 +81,9 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
       const auto start = std::chrono::steady_clock::now();
       CellResult result = run_cell(config, *cell, data);
       nlohmann::json& record = result.record;
-      if (config.keep_scores) {  // written before the record that names it: a record never points to nothing
-        std::vector<std::string> names;
-        for (const OodSet& o : dataset.ood) names.push_back(o.name);
-        record["scores"] = write_kept_scores(options.out, cell->id, names,
+      if (config.keep_scores)  // written before the record that names it: a record never points to nothing
+        record["scores"] = write_kept_scores(options.out, cell->id, result.ood_names,
                                              {std::move(result.id_scores), std::move(result.ood_scores)});
-      }
       record["inputs"] = data.inputs;
       if (data.inputs.contains("train_labels") && data.inputs["train_labels"].contains("label_map"))
         record["label_map"] = data.inputs["train_labels"]["label_map"];  // class c stands for label_map[c]
