@@ -23,10 +23,15 @@
 namespace oodbench {
 namespace {
 
-/// NumPy's linspace(start, stop, num): start + i · (stop - start) / (num - 1), the last value exactly stop.
+/// NumPy's linspace(start, stop, num): start + i · (stop - start) / (num - 1), the last value exactly stop. The
+/// product is rounded before the sum (volatile: no fused multiply-add), as NumPy's two array operations, so every
+/// value is bit-identical to NumPy's: a grid value one ulp off could move a position pos_j at an integer boundary.
 void append_linspace(std::vector<double>& out, double start, double stop, int num) {
   const double step = (stop - start) / (num - 1);
-  for (int i = 0; i + 1 < num; ++i) out.push_back(static_cast<double>(i) * step + start);
+  for (int i = 0; i + 1 < num; ++i) {
+    const volatile double scaled = static_cast<double>(i) * step;
+    out.push_back(scaled + start);
+  }
   out.push_back(stop);
 }
 
@@ -87,7 +92,8 @@ class Cfood final : public Detector {
     kappa_.clear();
     long previous = -2;
     for (double kv : grid) {
-      const long pos = static_cast<long>(kv * static_cast<double>(n) - 1.0);  // truncation toward 0, as NumPy's cast
+      const volatile double scaled = kv * static_cast<double>(n);  // rounded before the subtraction, as NumPy
+      const long pos = static_cast<long>(scaled - 1.0);              // truncation toward 0, as NumPy's int cast
       if (pos <= previous) continue;  // the grid increases, so this keeps the first of each run of equal positions
       previous = pos;
       kappa_.push_back(kv);

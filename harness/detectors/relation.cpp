@@ -50,6 +50,7 @@ class Relation final : public Detector {
         const bool whole = nt == n;
         const Matrix<float> dot = backend.matmul_nt(fq, whole ? features_ : row_block(features_, t0, nt));
         const Matrix<float> sim = backend.matmul_nt(pq, whole ? probabilities_ : row_block(probabilities_, t0, nt));
+#pragma omp parallel for schedule(static)
         for (std::size_t i = 0; i < nq; ++i) {
           double s = 0;
           for (std::size_t t = 0; t < nt; ++t) {
