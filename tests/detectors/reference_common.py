@@ -123,3 +123,24 @@ class Tally:
     def finish(self):
         print(f"{self.passed} passed, {self.failed} failed")
         sys.exit(1 if self.failed else 0)
+
+
+def seeded_permutation(seed, n):
+    """harness/fit/seeded_random.h's SeededRandom(seed).permutation(n): splitmix64 and Fisher-Yates (index
+    next() % i), for references that subsample the train rows as a seeded detector does."""
+    mask = (1 << 64) - 1
+    state = seed & mask
+
+    def next_u64():
+        nonlocal state
+        state = (state + 0x9E3779B97F4A7C15) & mask
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        return z ^ (z >> 31)
+
+    p = list(range(n))
+    for i in range(n, 1, -1):
+        j = next_u64() % i
+        p[i - 1], p[j] = p[j], p[i - 1]
+    return np.array(p)
