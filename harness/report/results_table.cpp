@@ -183,6 +183,62 @@ ResultTable dataset_table(const std::vector<const json*>& records, const std::st
   return t;
 }
 
+/// Rows detectors, columns subgroups and the worst one: each value a subgroup's metric averaged over the OOD sets of
+/// the "all" average (per seed, then over seeds); "worst" is, per seed, the worst of those subgroup averages.
+ResultTable group_table(const std::vector<const json*>& records, const std::string& metric) {
+  const json& first = *records.front();
+  ResultTable t;
+  t.metric = metric;
+  t.higher_is_better = higher_is_better(metric);
+  t.slug = file_name_part(first.at("dataset").at("name").get<std::string>() + "_" + metric + "_groups");
+  t.title = first.at("dataset").at("modality").get<std::string>() + " as ID, " +
+            first.at("dataset").at("backbone").get<std::string>() + ": " + metric_title(metric) + " by subgroup";
+  t.rows = ordered(records, label_of, detector_rank);
+  // Per record: each subgroup's value averaged over the sets that have it.
+  auto per_group = [&](const json& r) {
+    std::map<std::string, std::pair<double, std::size_t>> acc;
+    for (const json& o : r.at("ood")) {
+      if (!in_overall_average(o) || !o.contains("groups")) continue;
+      for (const json& g : o["groups"].at("by_group")) {
+        auto& [sum, n] = acc[g.at("group").get<std::string>()];
+        sum += g.at("metrics").at(metric).get<double>();
+        n += 1;
+      }
+    }
+    std::map<std::string, double> out;
+    for (const auto& [g, sn] : acc) out[g] = sn.first / static_cast<double>(sn.second);
+    return out;
+  };
+  std::set<std::string> groups;
+  for (const json* r : records)
+    for (const auto& [g, v] : per_group(*r)) groups.insert(g);
+  for (const std::string& g : groups) t.columns.push_back({"subgroup", g});
+  t.columns.push_back({"worst", "worst"});
+  for (const std::string& label : t.rows) {
+    std::vector<Samples> samples(t.columns.size());
+    for (const json* r : records) {
+      if (label_of(*r) != label) continue;
+      const auto values = per_group(*r);
+      std::optional<double> worst;
+      for (std::size_t c = 0; c + 1 < t.columns.size(); ++c) {
+        const auto it = values.find(t.columns[c].name);
+        if (it == values.end()) continue;
+        samples[c].values.push_back(it->second);
+        if (!worst || (t.higher_is_better ? it->second < *worst : it->second > *worst)) worst = it->second;
+      }
+      if (worst) samples.back().values.push_back(*worst);
+    }
+    std::vector<TableCell> row;
+    for (const Samples& s : samples) row.push_back(summarise(s));
+    t.cells.push_back(std::move(row));
+  }
+  mark_best(t);
+  t.note = seeds_note(records) + "Each subgroup: its ID test rows against the OOD rows of the same subgroup (all OOD "
+           "rows for a set without subgroups), averaged over the OOD sets; worst: the worst subgroup of each run. " +
+           protocol_note(first);
+  return t;
+}
+
 /// Rows detectors, columns (shift type, backbone): the metric averaged over each shift type's OOD sets.
 ResultTable scale_table(const std::string& modality, const std::vector<const json*>& records,
                         const std::string& metric) {
@@ -247,6 +303,9 @@ std::vector<ResultTable> build_tables(const std::vector<json>& records, const st
     for (const json* r : all)
       if (r->at("dataset").at("name") == name) mine.push_back(r);
     for (const std::string& m : metrics) tables.push_back(dataset_table(mine, m));
+    const auto& first_sets = mine.front()->at("ood");
+    if (!first_sets.empty() && first_sets[0].contains("groups"))
+      for (const std::string& m : metrics) tables.push_back(group_table(mine, m));
     const std::string modality = mine.front()->at("dataset").at("modality").get<std::string>();
     if (!by_modality.count(modality)) modalities.push_back(modality);
     auto& list = by_modality[modality];

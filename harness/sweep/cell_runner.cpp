@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <set>
 #include <span>
 
 #include "harness/detectors/detector.h"
@@ -79,6 +80,41 @@ nlohmann::json bucket_spectrum(const nlohmann::json& diagnostic) {
   return {{"eigenvalue", eigenvalue}, {"energy_ratio", ratio}};
 }
 
+/// Every metric per subgroup (docs/methods.md, "Subgroups"): the ID rows of group g against the OOD rows of group g,
+/// or all OOD rows when the set has no groups. A group lacking ID or OOD rows is listed as skipped. ID rows without a
+/// group (a full-spectrum set given none) are in no group.
+nlohmann::json subgroup_metrics(const std::vector<double>& id, const std::vector<std::string>& id_groups,
+                                const std::vector<double>& ood, const std::vector<std::string>& ood_groups,
+                                const Backend& backend) {
+  std::set<std::string> names(id_groups.begin(), id_groups.end());
+  names.erase("");
+  nlohmann::json by_group = nlohmann::json::array(), skipped = nlohmann::json::array();
+  std::vector<std::pair<std::string, OodMetrics>> found;
+  for (const std::string& g : names) {
+    std::vector<double> id_g, ood_g;
+    for (std::size_t i = 0; i < id.size(); ++i)
+      if (id_groups[i] == g) id_g.push_back(id[i]);
+    for (std::size_t i = 0; i < ood.size(); ++i)
+      if (ood_groups.empty() || ood_groups[i] == g) ood_g.push_back(ood[i]);
+    if (id_g.empty() || ood_g.empty()) {
+      skipped.push_back(g);
+      continue;
+    }
+    const OodMetrics m = compute_ood_metrics(id_g, ood_g, backend);
+    by_group.push_back({{"group", g}, {"n_id", id_g.size()}, {"n_ood", ood_g.size()}, {"metrics", metrics_json(m)}});
+    found.emplace_back(g, m);
+  }
+  nlohmann::json worst = nlohmann::json::object();
+  for (const MetricField& f : metric_fields()) {
+    const std::pair<std::string, OodMetrics>* w = nullptr;
+    for (const auto& gm : found)
+      if (!w || (f.higher_is_better ? gm.second.*f.value < w->second.*f.value : gm.second.*f.value > w->second.*f.value))
+        w = &gm;
+    if (w) worst[std::string(f.name)] = {{"group", w->first}, {"value", w->second.*f.value}};
+  }
+  return {{"by_group", by_group}, {"worst", worst}, {"skipped", skipped}};
+}
+
 }  // namespace
 
 CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& data) {
@@ -114,11 +150,15 @@ CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& 
   start = Clock::now();
   // Full-spectrum protocol: sets with role "id" join the ID test set on the ID side of every metric.
   nlohmann::json id_parts = {"test"};
+  std::vector<std::string> id_groups = data.test_groups;  // subgroups of the ID side's rows ("" = none)
   std::vector<std::size_t> detected;  // the sets scored against the ID side
   for (std::size_t j = 0; j < ood.size(); ++j) {
     if (dataset.ood[j].role == kRoleId) {
       id.insert(id.end(), ood[j].begin(), ood[j].end());
       id_parts.push_back(dataset.ood[j].name);
+      const std::vector<std::string>& g = data.ood_groups[j];
+      if (g.empty()) id_groups.resize(id.size(), "");
+      else id_groups.insert(id_groups.end(), g.begin(), g.end());
     } else {
       detected.push_back(j);
     }
@@ -147,6 +187,8 @@ CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& 
       const MetricIntervals ci = ranked.bootstrap(config.report.bootstrap, seed);
       entry["ci95"] = {{"low", metrics_json(ci.low)}, {"high", metrics_json(ci.high)}};
     }
+    if (!data.test_groups.empty())
+      entry["groups"] = subgroup_metrics(id, id_groups, scores, data.ood_groups[j], backend);
     if (config.report.plots && detector && detector->has_diagnostic())
       entry["spectrum"] = bucket_spectrum(detector->diagnose(data.ood[j], backend));
     sets.push_back(std::move(entry));

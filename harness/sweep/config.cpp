@@ -82,8 +82,11 @@ std::vector<DatasetConfig> read_dataset(const JsonReader& r, const fs::path& dat
     for (const char* split : {"val", "test"}) {
       if (!r.has(split)) continue;
       const JsonReader s = r.at(split);
-      s.expect_object({"features"}, {"features"});
-      (split[0] == 'v' ? d.val : d.test) = arrays.array(s.at("features"));
+      const bool test = split[0] == 't';
+      if (test) s.expect_object({"features", "groups"}, {"features"});
+      else s.expect_object({"features"}, {"features"});
+      (test ? d.test : d.val) = arrays.array(s.at("features"));
+      if (test && s.has("groups")) d.test_groups = arrays.array(s.at("groups"));
     }
     if (r.has("head")) {
       const JsonReader head = r.at("head");
@@ -93,8 +96,9 @@ std::vector<DatasetConfig> read_dataset(const JsonReader& r, const fs::path& dat
     }
     std::set<std::string> names;
     for (const JsonReader& o : r.at("ood").elements()) {
-      o.expect_object({"name", "shift", "features", "role"}, {"name", "shift", "features"});
+      o.expect_object({"name", "shift", "features", "role", "groups"}, {"name", "shift", "features"});
       OodSet set{o.at("name").text(), o.at("shift").text(), arrays.array(o.at("features"))};
+      if (o.has("groups")) set.groups = arrays.array(o.at("groups"));
       if (o.has("role")) {
         set.role = o.at("role").text();
         if (set.role != kRoleOod && set.role != kRoleId && set.role != kRoleCsid)
@@ -107,6 +111,10 @@ std::vector<DatasetConfig> read_dataset(const JsonReader& r, const fs::path& dat
         o.at("features").fail("this is the ID test set (" + d.test.written + "); an OOD set must be other data");
       d.ood.push_back(std::move(set));
     }
+    if (d.test_groups.empty())
+      for (std::size_t j = 0; j < d.ood.size(); ++j)
+        if (!d.ood[j].groups.empty())
+          r.at("ood").elements()[j].at("groups").fail("subgroups need the ID test set's groups too (test/groups)");
     if (std::none_of(d.ood.begin(), d.ood.end(), [](const OodSet& s) { return s.role == kRoleOod; }))
       r.at("ood").fail("needs at least one set with role \"ood\" (the default): something to detect");
     out.push_back(std::move(d));

@@ -33,6 +33,7 @@ struct OodSet {
   std::string shift;  ///< the shift type it is grouped under in tables: near, far, covariate, modality, ...
   ArrayRef features;
   std::string role = std::string(kRoleOod);
+  ArrayRef groups;  ///< optional per-row subgroup labels (site, sex, scanner...)
 };
 
 /// The score files of one variant of the `scores` detector for one dataset: its label, then one file per test set.
@@ -47,6 +48,7 @@ struct DatasetConfig {
   std::string modality;
   std::string backbone;
   ArrayRef train, train_labels, val, test, head_weights, head_bias;
+  ArrayRef test_groups;  ///< optional per-row subgroup labels of the ID test set: metrics per subgroup
   std::vector<OodSet> ood;
   std::vector<PrecomputedScores> precomputed;  ///< for each `scores` detector variant of the config
   bool remap_labels = false;  ///< the config's "remap_labels": train labels mapped to 0..C-1 in sorted order

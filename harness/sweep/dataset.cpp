@@ -108,6 +108,25 @@ LoadedDataset load_dataset(const DatasetConfig& config, const std::string& sourc
   }
   std::optional<Matrix<float>> val;
   if (!config.val.empty()) val = features("val", config.val);
+  // Subgroup labels: any integers or strings, one per row of their set.
+  auto groups = [&](const std::string& name, const ArrayRef& ref, std::optional<std::size_t> rows) {
+    std::vector<std::string> out;
+    if (ref.empty()) return out;
+    std::optional<RawLabels> raw = loader.attempt(ref, [](const std::string& spec) { return to_raw_labels(load_array(spec)); });
+    if (!raw) return out;
+    for (std::size_t i = 0; i < raw->size(); ++i) out.push_back(raw->text ? raw->words[i] : std::to_string(raw->values[i]));
+    std::string joined;
+    for (const std::string& g : out) joined += g + '\n';
+    record(name, ref, content_hash(std::string_view(joined)));
+    if (rows && out.size() != *rows)
+      loader.fault(ref, ref.resolved + ": " + std::to_string(out.size()) + " group labels for " + std::to_string(*rows) +
+                            " rows; give one per row, in the same order");
+    return out;
+  };
+  std::vector<std::string> test_groups = groups("test_groups", config.test_groups, test ? std::optional(test->rows) : std::nullopt);
+  std::vector<std::vector<std::string>> ood_groups;
+  for (std::size_t j = 0; j < config.ood.size(); ++j)
+    ood_groups.push_back(groups("groups/" + config.ood[j].name, config.ood[j].groups, ood_rows[j]));
   std::map<std::string, std::vector<std::vector<double>>> precomputed;
   for (const PrecomputedScores& p : config.precomputed) {
     auto scores_of = [&](const std::string& set, const ArrayRef& ref, const std::optional<std::size_t>& rows) {
@@ -137,6 +156,8 @@ LoadedDataset load_dataset(const DatasetConfig& config, const std::string& sourc
   if (!loader.faults().empty()) throw InputError(joined_lines(loader.faults()));
   LoadedDataset out{std::move(*context), std::move(*test), std::move(ood), std::move(inputs), std::move(precomputed)};
   if (val) out.context.set_validation(std::move(*val));
+  out.test_groups = std::move(test_groups);
+  out.ood_groups = std::move(ood_groups);
   return out;
 }
 

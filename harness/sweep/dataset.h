@@ -22,6 +22,9 @@ struct LoadedDataset {
   nlohmann::json inputs;           ///< per input ("train", "test", "ood/<name>", ...): {"array", "hash"}
   /// The `scores` detector's files, by variant label: the ID test set's scores, then each OOD set's.
   std::map<std::string, std::vector<std::vector<double>>> precomputed;
+  /// Subgroup labels (as text) of the ID test rows, and of each OOD set's rows; empty where the config gives none.
+  std::vector<std::string> test_groups;
+  std::vector<std::vector<std::string>> ood_groups;  ///< in the order of DatasetConfig::ood
 };
 
 /// Inputs named "scores/<label>/<set>" are the files of the `scores` variant labelled `label`: that variant's inputs,
