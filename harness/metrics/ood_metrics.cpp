@@ -166,6 +166,20 @@ std::vector<double> RankedScores::roc_tpr_on_grid(std::size_t points) const {
   return tpr;
 }
 
+double ccr_at_fpr(std::span<const double> id_scores, const std::vector<bool>& id_correct,
+                  std::span<const double> ood_scores, double fpr) {
+  if (id_correct.size() != id_scores.size() || ood_scores.empty() || id_scores.empty())
+    throw std::logic_error("ccr_at_fpr: needs one correctness flag per ID score, and both sets non-empty");
+  const auto accepted_ood = static_cast<std::size_t>(std::ceil(fpr * static_cast<double>(ood_scores.size())));
+  std::vector<double> sorted(ood_scores.begin(), ood_scores.end());
+  const std::size_t k = std::clamp<std::size_t>(accepted_ood, 1, sorted.size()) - 1;
+  std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(k), sorted.end());
+  const double threshold = sorted[k];
+  std::size_t hits = 0;
+  for (std::size_t i = 0; i < id_scores.size(); ++i) hits += id_scores[i] < threshold && id_correct[i];
+  return static_cast<double>(hits) / static_cast<double>(id_scores.size());
+}
+
 OodMetrics RankedScores::metrics(const ResampleCounts& counts) const {
   if (counts.id.size() != n_id_ || counts.ood.size() != n_ood_)
     throw std::logic_error("RankedScores::metrics: resample counts do not match the scores");

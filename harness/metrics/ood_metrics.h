@@ -83,6 +83,17 @@ class RankedScores {
   std::vector<std::uint32_t> group_of_;   ///< the group of each input score, ID scores first
 };
 
+/// OpenOOD's CCR@FPR (correct classification rate): with the threshold t at the ⌈fpr · n_ood⌉-th lowest OOD score,
+/// the fraction of all ID rows that score below t (accepted) and are classified correctly (`id_correct`).
+double ccr_at_fpr(std::span<const double> id_scores, const std::vector<bool>& id_correct,
+                  std::span<const double> ood_scores, double fpr);
+/// The false-positive rates OpenOOD reports CCR at, with their names in records.
+struct CcrRate {
+  double rate;
+  const char* name;
+};
+inline constexpr CcrRate kCcrRates[] = {{1e-4, "1e-4"}, {1e-3, "1e-3"}, {1e-2, "1e-2"}, {1e-1, "1e-1"}};
+
 /// The metrics alone: RankedScores(...).metrics().
 inline OodMetrics compute_ood_metrics(std::span<const double> id_scores, std::span<const double> ood_scores,
                                       const Backend& backend, const std::string& id_name = "ID scores",

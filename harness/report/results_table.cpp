@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -108,6 +109,16 @@ std::string seeds_note(const std::vector<const json*>& records) {
   return note;
 }
 
+/// " (ID test accuracy of the head 93.4 %)" when the records measured it (the dataset gave ID test labels).
+std::string accuracy_text(const json& record) {
+  if (!record.contains("id_accuracy")) return "";
+  char text[64];
+  std::snprintf(text, sizeof text, " (ID test accuracy of the %s %.1f %%)",
+                record.at("inputs").contains("head_weights") ? "head" : "probe",
+                100 * record.at("id_accuracy").get<double>());
+  return text;
+}
+
 /// Which protocol produced a dataset's numbers: what the ID side was, and how covariate-shifted ID sets count.
 std::string protocol_note(const json& record) {
   std::string note;
@@ -134,7 +145,7 @@ ResultTable dataset_table(const std::vector<const json*>& records, const std::st
   t.slug = file_name_part(dataset + "_" + metric);
   t.dataset = dataset;
   t.title = first.at("dataset").at("modality").get<std::string>() + " as ID, " +
-            first.at("dataset").at("backbone").get<std::string>() + ": " + metric_title(metric);
+            first.at("dataset").at("backbone").get<std::string>() + accuracy_text(first) + ": " + metric_title(metric);
   t.rows = ordered(records, label_of, detector_rank);
 
   // Columns: OOD sets grouped by shift type, in the order the records list them.
@@ -192,7 +203,8 @@ ResultTable group_table(const std::vector<const json*>& records, const std::stri
   t.higher_is_better = higher_is_better(metric);
   t.slug = file_name_part(first.at("dataset").at("name").get<std::string>() + "_" + metric + "_groups");
   t.title = first.at("dataset").at("modality").get<std::string>() + " as ID, " +
-            first.at("dataset").at("backbone").get<std::string>() + ": " + metric_title(metric) + " by subgroup";
+            first.at("dataset").at("backbone").get<std::string>() + accuracy_text(first) + ": " + metric_title(metric) +
+            " by subgroup";
   t.rows = ordered(records, label_of, detector_rank);
   // Per record: each subgroup's value averaged over the sets that have it.
   auto per_group = [&](const json& r) {

@@ -148,6 +148,21 @@ CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& 
   }
 
   start = Clock::now();
+  // The head's ID test accuracy, once per dataset, and which rows it gets right (for CCR@FPR).
+  if (!data.test_labels.empty() && !data.test_correct) {
+    const Matrix<double> z = data.context.head().logits(data.test, backend);
+    std::vector<bool> correct(z.rows);
+    for (std::size_t i = 0; i < z.rows; ++i) {
+      const auto label = static_cast<std::size_t>(data.test_labels[i]);
+      if (label >= z.cols)
+        throw InputError(config.source + ": " + dataset.test_labels.pointer + ": " + dataset.test_labels.resolved +
+                         ": row " + std::to_string(i) + " has class " + std::to_string(label) + ", but the head has " +
+                         std::to_string(z.cols) + " classes");
+      const double* row = z.row(i);
+      correct[i] = static_cast<std::size_t>(std::max_element(row, row + z.cols) - row) == label;
+    }
+    data.test_correct = std::move(correct);
+  }
   // Full-spectrum protocol: sets with role "id" join the ID test set on the ID side of every metric.
   nlohmann::json id_parts = {"test"};
   std::vector<std::string> id_groups = data.test_groups;  // subgroups of the ID side's rows ("" = none)
@@ -187,6 +202,11 @@ CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& 
       const MetricIntervals ci = ranked.bootstrap(config.report.bootstrap, seed);
       entry["ci95"] = {{"low", metrics_json(ci.low)}, {"high", metrics_json(ci.high)}};
     }
+    if (data.test_correct && id_parts.size() == 1) {  // OpenOOD's CCR@FPR, on the ID test set (standard protocol)
+      nlohmann::json ccr = nlohmann::json::object();
+      for (const CcrRate& r : kCcrRates) ccr[r.name] = ccr_at_fpr(id, *data.test_correct, scores, r.rate);
+      entry["ccr"] = std::move(ccr);
+    }
     if (!data.test_groups.empty())
       entry["groups"] = subgroup_metrics(id, id_groups, scores, data.ood_groups[j], backend);
     if (config.report.plots && detector && detector->has_diagnostic())
@@ -213,6 +233,10 @@ CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& 
           {"warnings", warnings},
           {"timings", {{"fit_s", fit_s}, {"score_s", score_s}, {"metrics_s", metrics_s}}}};
   if (detector) record["fit_split"] = detector->fit_split();
+  if (data.test_correct) {
+    const auto& c = *data.test_correct;
+    record["id_accuracy"] = static_cast<double>(std::count(c.begin(), c.end(), true)) / static_cast<double>(c.size());
+  }
   if (!variant.grid.empty())  // one point of a grid: `select` chooses among the records of one entry
     record["grid"] = {{"entry", variant.pointer}, {"base_label", variant.base_label}, {"values", variant.grid}};
   result.record = std::move(record);

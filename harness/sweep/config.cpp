@@ -83,10 +83,11 @@ std::vector<DatasetConfig> read_dataset(const JsonReader& r, const fs::path& dat
       if (!r.has(split)) continue;
       const JsonReader s = r.at(split);
       const bool test = split[0] == 't';
-      if (test) s.expect_object({"features", "groups"}, {"features"});
+      if (test) s.expect_object({"features", "labels", "groups"}, {"features"});
       else s.expect_object({"features"}, {"features"});
       (test ? d.test : d.val) = arrays.array(s.at("features"));
       if (test && s.has("groups")) d.test_groups = arrays.array(s.at("groups"));
+      if (test && s.has("labels")) d.test_labels = arrays.array(s.at("labels"));
     }
     if (r.has("head")) {
       const JsonReader head = r.at("head");
@@ -111,6 +112,9 @@ std::vector<DatasetConfig> read_dataset(const JsonReader& r, const fs::path& dat
         o.at("features").fail("this is the ID test set (" + d.test.written + "); an OOD set must be other data");
       d.ood.push_back(std::move(set));
     }
+    if (!d.test_labels.empty() && d.train_labels.empty() && d.head_weights.empty())
+      r.at("test").at("labels").fail("ID test labels measure the head's accuracy; give train labels (for the probe) "
+                                     "or a head as well");
     if (d.test_groups.empty())
       for (std::size_t j = 0; j < d.ood.size(); ++j)
         if (!d.ood[j].groups.empty())

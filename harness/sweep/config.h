@@ -49,6 +49,7 @@ struct DatasetConfig {
   std::string backbone;
   ArrayRef train, train_labels, val, test, head_weights, head_bias;
   ArrayRef test_groups;  ///< optional per-row subgroup labels of the ID test set: metrics per subgroup
+  ArrayRef test_labels;  ///< optional class labels of the ID test set: the head's ID accuracy and CCR@FPR
   std::vector<OodSet> ood;
   std::vector<PrecomputedScores> precomputed;  ///< for each `scores` detector variant of the config
   bool remap_labels = false;  ///< the config's "remap_labels": train labels mapped to 0..C-1 in sorted order

@@ -123,6 +123,19 @@ LoadedDataset load_dataset(const DatasetConfig& config, const std::string& sourc
                             " rows; give one per row, in the same order");
     return out;
   };
+  std::vector<std::int32_t> test_labels;
+  if (!config.test_labels.empty()) {
+    const nlohmann::json map = inputs.contains("train_labels") ? inputs["train_labels"].value("label_map", nlohmann::json())
+                                                               : nlohmann::json();
+    auto load = [&](const std::string& spec) { return load_labels_like_train(spec, map); };
+    if (auto l = loader.attempt(config.test_labels, load)) {
+      record("test_labels", config.test_labels, content_hash(*l));
+      if (test && l->size() != test->rows)
+        loader.fault(config.test_labels, config.test_labels.resolved + ": " + std::to_string(l->size()) +
+                                             " labels for " + std::to_string(test->rows) + " ID test rows");
+      test_labels = std::move(*l);
+    }
+  }
   std::vector<std::string> test_groups = groups("test_groups", config.test_groups, test ? std::optional(test->rows) : std::nullopt);
   std::vector<std::vector<std::string>> ood_groups;
   for (std::size_t j = 0; j < config.ood.size(); ++j)
@@ -157,6 +170,7 @@ LoadedDataset load_dataset(const DatasetConfig& config, const std::string& sourc
   LoadedDataset out{std::move(*context), std::move(*test), std::move(ood), std::move(inputs), std::move(precomputed)};
   if (val) out.context.set_validation(std::move(*val));
   out.test_groups = std::move(test_groups);
+  out.test_labels = std::move(test_labels);
   out.ood_groups = std::move(ood_groups);
   return out;
 }

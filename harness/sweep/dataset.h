@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,10 @@ struct LoadedDataset {
   /// Subgroup labels (as text) of the ID test rows, and of each OOD set's rows; empty where the config gives none.
   std::vector<std::string> test_groups;
   std::vector<std::vector<std::string>> ood_groups;  ///< in the order of DatasetConfig::ood
+  /// Class labels of the ID test rows (empty when the config gives none), and, once a cell has computed it, whether
+  /// the head classifies each row correctly.
+  std::vector<std::int32_t> test_labels;
+  std::optional<std::vector<bool>> test_correct;
 };
 
 /// Inputs named "scores/<label>/<set>" are the files of the `scores` variant labelled `label`: that variant's inputs,
