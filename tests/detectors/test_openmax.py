@@ -91,4 +91,25 @@ tally.record(np.allclose(openmax_score(np.asarray(hand_test, dtype=float), hand_
              f"the NumPy reference agrees with the hand values (shapes {[m[2] for m in hand_model]})")
 tally.hand_case("openmax", (), train=hand_train, labels=hand_labels, test=hand_test, expected=expected,
                 head=([[1, 0], [0, 1]], [0, 0]))
+
+# Five classes, so that α = 3 < C: weights 1, 2/3, 1/3 on the three largest logits, the other two left as they are.
+# Synthetic clustered features and a random head; expected values from the NumPy reference above.
+rng = np.random.default_rng(3)
+centers = rng.normal(0, 3, (5, 6))
+syn_labels = np.repeat(np.arange(5), 40)
+syn_train = (centers[syn_labels] + rng.normal(0, 1, (200, 6))).astype(np.float32)
+syn_test = (rng.normal(0, 3, (30, 6))).astype(np.float32)
+syn_W = (centers / 3 + rng.normal(0, 0.1, (5, 6))).astype(np.float32)
+syn_b = rng.normal(0, 0.5, 5).astype(np.float32)
+
+
+def syn_logits(x):
+    return x.astype(np.float64) @ syn_W.astype(np.float64).T + syn_b.astype(np.float64)
+
+
+syn_model = openmax_fit(syn_logits(syn_train), syn_labels)
+syn_expected = openmax_score(syn_logits(syn_test), syn_model)
+tally.record(syn_expected.std() > 1e-2, f"the five-class case spreads its scores: std {syn_expected.std():.3f}")
+tally.hand_case("openmax", (), train=syn_train, labels=syn_labels, test=syn_test, expected=syn_expected,
+                head=(syn_W, syn_b), tol=1e-4)
 tally.finish()
