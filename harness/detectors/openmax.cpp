@@ -126,7 +126,9 @@ class OpenMax final : public Detector {
       const double* zi = z.row(i);
       std::vector<std::size_t> order(c);
       std::iota(order.begin(), order.end(), 0);
-      std::stable_sort(order.begin(), order.end(), [zi](std::size_t a, std::size_t b) { return zi[a] > zi[b]; });
+      // Descending; among equal logits the higher class index first, as both references' reversed ascending argsort
+      std::sort(order.begin(), order.end(),
+                [zi](std::size_t a, std::size_t b) { return zi[a] > zi[b] || (zi[a] == zi[b] && a > b); });
       std::vector<double> v(zi, zi + c);
       double unknown = 0;
       for (std::size_t r = 0; r < alpha; ++r) {

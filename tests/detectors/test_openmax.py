@@ -40,7 +40,8 @@ def openmax_score(Z, model, alpha=3):
     out = np.empty(len(Z))
     for i, z in enumerate(Z):
         omega = np.zeros(len(z))
-        omega[np.argsort(-z, kind="stable")[:alpha]] = (alpha - np.arange(alpha)) / alpha
+        # OpenOOD's ranking: ascending argsort reversed (stable, so among equal logits the higher index first)
+        omega[np.argsort(z, kind="stable")[::-1][:alpha]] = (alpha - np.arange(alpha)) / alpha
         w = np.array([weibull_min.cdf(np.linalg.norm(z - mean) + TRANSLATION - low, k, scale=lam)
                       for mean, low, k, lam in model])
         v, unknown = z * (1 - omega * w), (z * omega * w).sum()
@@ -112,4 +113,19 @@ syn_expected = openmax_score(syn_logits(syn_test), syn_model)
 tally.record(syn_expected.std() > 1e-2, f"the five-class case spreads its scores: std {syn_expected.std():.3f}")
 tally.hand_case("openmax", (), train=syn_train, labels=syn_labels, test=syn_test, expected=syn_expected,
                 head=(syn_W, syn_b), tol=1e-4)
+
+# Tied logits rank the higher class index first (both references reverse an ascending argsort). Class 0: mean (3, 1),
+# rows at distance 3 and 3.01 along ±(1, 1)/√2; class 1: mean (1, 3), rows at 1 and 1.01. x = (2, 2): z0 = z1 = 2,
+# d0 = d1 = √2, below class 0's tail (w0 = 0) and 0.41 beyond class 1's (w1 = 1). Class 1 ranks first (ω = 1), class 0
+# second (ω = 0.5): v = (2, 2 · 0), v_0 = 2 · 1: p = e² / (2 e² + 1) = 0.468310 (lower index first would give
+# e / (e² + 2e) = 0.211942).
+diag = np.array([1.0, 1.0]) / np.sqrt(2)
+tie_train = [m + sign * r * diag for m, radii in (((3, 1), (3, 3.01)), ((1, 3), (1, 1.01)))
+             for r in radii for sign in (1, -1)]
+tie_expected = [np.e ** 2 / (2 * np.e ** 2 + 1)]
+tie_model = openmax_fit(np.asarray(tie_train, dtype=np.float32).astype(np.float64), np.repeat([0, 1], 4))
+tally.record(np.allclose(openmax_score(np.array([[2.0, 2.0]]), tie_model), tie_expected, atol=1e-9),
+             "the NumPy reference ranks the tie as by hand")
+tally.hand_case("openmax", (), train=tie_train, labels=[0, 0, 0, 0, 1, 1, 1, 1], test=[[2, 2]], expected=tie_expected,
+                head=([[1, 0], [0, 1]], [0, 0]))
 tally.finish()
