@@ -4,7 +4,8 @@
 // Follows OpenOOD's mds_postprocessor.py (scikit-learn's EmpiricalCovariance().precision_); docs/methods.md#mahalanobis.
 // Tested against scikit-learn's precision_ in tests/detectors/test_detectors_reference.py.
 // normalize = true is Mahalanobis++ (Müller & Hein 2025): the same on ℓ2-normalised features x / max(‖x‖, 1e-12), train
-// (class means, covariance, pseudo-inverse) and test alike; tested in tests/detectors/test_mahalanobis_normalize.py.
+// (class means, covariance, pseudo-inverse) and test alike, as the authors' mdsn_postprocessor.py (mueller-mp/maha-norm);
+// tested in tests/detectors/test_mahalanobis_normalize.py.
 #include "harness/detectors/covariance_params.h"
 #include "harness/detectors/detector_state.h"
 
