@@ -4,7 +4,7 @@
 // Tested against a float64 NumPy reference in tests/detectors/test_detectors_reference.py.
 #include <cmath>
 
-#include "harness/fit/covariance.h"
+#include "harness/fit/vim_subspace.h"
 #include "harness/detectors/detector.h"
 #include "harness/detectors/detector_state.h"
 #include "kernels/error.h"
@@ -12,28 +12,6 @@
 
 namespace oodbench {
 namespace {
-
-/// u = -pinv(W) b = -Wᵀ (W Wᵀ)⁺ b, dropping eigenvalues of W Wᵀ at or below D · float32 eps of the largest.
-std::vector<double> vim_origin(const LinearHead& head, const Backend& backend) {
-  const std::size_t c = head.classes(), d = head.weight.cols;
-  Matrix<double> gram(c, c);
-  for (std::size_t a = 0; a < c; ++a)
-    for (std::size_t b = 0; b < c; ++b)
-      for (std::size_t j = 0; j < d; ++j) gram(a, b) += static_cast<double>(head.weight(a, j)) * head.weight(b, j);
-  const SymmetricEigen eig = backend.eigh(gram);
-  const double cutoff = float32_rcond(d) * eig.values.back();  // deliberately not pinv's 1e-15: docs/methods.md#vim
-  std::vector<double> solved(c);  // (W Wᵀ)⁺ b
-  for (std::size_t k = 0; k < c; ++k) {
-    if (eig.values[k] <= cutoff) continue;
-    double proj = 0;
-    for (std::size_t a = 0; a < c; ++a) proj += eig.vectors(a, k) * head.bias[a];
-    for (std::size_t a = 0; a < c; ++a) solved[a] += eig.vectors(a, k) * proj / eig.values[k];
-  }
-  std::vector<double> u(d);
-  for (std::size_t j = 0; j < d; ++j)
-    for (std::size_t a = 0; a < c; ++a) u[j] -= head.weight(a, j) * solved[a];
-  return u;
-}
 
 class Vim final : public Detector {
  public:
@@ -49,19 +27,7 @@ class Vim final : public Detector {
                        std::to_string(principal_dims_));
     }
     origin_ = vim_origin(head_, backend);
-    Matrix<double> center(1, d);
-    center.data = origin_;
-    const SymmetricEigen eig = backend.eigh(fit_covariance(backend, ctx.train(), center, {}).matrix);
-    // Rank below D_p (fewer train samples than principal dimensions) puts the cut between principal and residual
-    // space inside the null space: rounding then picks the residual directions. Said, not refused.
-    if (const std::size_t rank = numerical_rank(eig); rank < dp) {
-      ctx.warn("vim: the covariance about the origin has numerical rank " + std::to_string(rank) + " < D_p = " +
-               std::to_string(dp) + ", so rounding picks its residual space and scores differ between devices and "
-               "BLAS builds; set principal_dims below " + std::to_string(rank));
-    }
-    residual_space_ = Matrix<float>(d - dp, d);  // eigenvalues ascending: the first D - D_p columns
-    for (std::size_t r = 0; r < d - dp; ++r)
-      for (std::size_t j = 0; j < d; ++j) residual_space_(r, j) = static_cast<float>(eig.vectors(j, r));
+    residual_space_ = vim_residual_space(ctx, ctx.train(), origin_, dp, "vim");
 
     const std::vector<double> r = residual_norms(ctx.train(), backend);
     const Matrix<double>& z = ctx.train_logits();
@@ -90,10 +56,7 @@ class Vim final : public Detector {
 
  private:
   std::vector<double> residual_norms(const Matrix<float>& x, const Backend& backend) const {
-    const Matrix<float> proj = backend.matmul_nt(subtract_row(x, origin_), residual_space_);
-    std::vector<double> out(x.rows);
-    for (std::size_t i = 0; i < x.rows; ++i) out[i] = std::sqrt(static_cast<double>(squared_norm(proj.row(i), proj.cols)));
-    return out;
+    return vim_residual_norms(x, origin_, residual_space_, backend);
   }
 
   std::int64_t principal_dims_;

@@ -63,6 +63,31 @@ def run_score(detector, params=(), head=True, train_labels=True, val=False, val_
     return {name: np.load(tmp / f"{name}.npy") for name in TEST_SETS}
 
 
+def refused(detector, params, train, test, labels=None, head=None, val=None):
+    """Runs a tiny case that `oodbench score` must refuse as an input error; returns its stderr when it exits with
+    code 2, else None (it ran, or failed otherwise)."""
+    case = tmp / "refused"
+    case.mkdir(exist_ok=True)
+    np.save(case / "train.npy", np.asarray(train, dtype=np.float32))
+    np.save(case / "test.npy", np.asarray(test, dtype=np.float32))
+    args = [binary, "--device", "cpu", "score", "--detector", detector, "--train", str(case / "train.npy"),
+            "--test", str(case / "test.npy"), "--out", str(case / "s.npy")]
+    if labels is not None:
+        np.save(case / "labels.npy", np.asarray(labels, dtype=np.int32))
+        args += ["--train-labels", str(case / "labels.npy")]
+    if head is not None:
+        np.save(case / "W.npy", np.asarray(head[0], dtype=np.float32))
+        np.save(case / "b.npy", np.asarray(head[1], dtype=np.float32))
+        args += ["--head", str(case / "W.npy"), "--bias", str(case / "b.npy")]
+    if val is not None:
+        np.save(case / "val.npy", np.asarray(val, dtype=np.float32))
+        args += ["--val", str(case / "val.npy")]
+    for key, value in params:
+        args += ["--param", f"{key}={json.dumps(value)}"]
+    run = subprocess.run(args, capture_output=True, text=True)
+    return run.stderr if run.returncode == 2 else None
+
+
 class Tally:
     """Counts checks and prints the closing 'N passed, M failed' line."""
 
