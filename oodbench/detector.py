@@ -118,11 +118,14 @@ def evaluate(
     *,
     id_name: str = "id",
     device: str = "auto",
+    bootstrap: int = 0,
+    seed: int = 0,
 ) -> dict[str, Any]:
     """The metrics of `oodbench eval --json` (fractions): AUROC, FPR@95 (ID positive, and OpenOOD's OOD positive),
-    AUPR-In/Out (average precision, and OpenOOD's trapezoid), with the set sizes. Scores: higher = more OOD.
-    `ood_scores` is one array (named "ood") or a mapping of OOD set names to arrays; the result has one entry per
-    set under "ood"."""
+    AUPR-In/Out (average precision, and OpenOOD's trapezoid), detection error, with the set sizes. Scores: higher =
+    more OOD. `ood_scores` is one array (named "ood") or a mapping of OOD set names to arrays; the result has one
+    entry per set under "ood". `bootstrap` > 0 (100..100000) adds each set's percentile-bootstrap 95 % intervals
+    ("ci95": {"low": {...}, "high": {...}}), resampled from `seed`."""
     sets = ood_scores.items() if isinstance(ood_scores, Mapping) else [("ood", ood_scores)]
     arrays = [(str(name), as_array(scores, str(name))) for name, scores in sets]
-    return _core.evaluate(as_array(id_scores, id_name), arrays, id_name, device)
+    return _core.evaluate(as_array(id_scores, id_name), arrays, id_name, device, bootstrap, seed)

@@ -1,4 +1,5 @@
-"""Sweeps from Python: `run` a config, `read_records` of a result folder, `to_frame` for pandas, `report` again."""
+"""Sweeps from Python: `run` a config, `read_records` of a result folder (and its kept scores), `to_frame` for
+pandas, `compare` two detectors, `report` again."""
 from __future__ import annotations
 
 import os
@@ -21,6 +22,13 @@ class Records(list):
     def to_frame(self) -> Any:
         """One row per (cell, OOD set) with the metrics as columns; see `oodbench.to_frame`."""
         return to_frame(self)
+
+    def scores(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """The per-sample scores one record kept ("keep_scores": true): {"id": ID side, <OOD set name>: scores}, as
+        float64 arrays, checked against the hash in the record. Without kept scores: an InputError saying what to do."""
+        if self.out is None:
+            raise ValueError("these records have no result folder (read them with oodbench.read_records)")
+        return _core.read_kept_scores(os.fspath(self.out), dict(record))
 
 
 def run(
@@ -54,6 +62,21 @@ def read_records(out: str | os.PathLike[str]) -> Records:
     return result
 
 
+def compare(
+    out: str | os.PathLike[str],
+    a: str,
+    b: str,
+    *,
+    metrics: tuple[str, ...] | list[str] = ("auroc", "fpr95"),
+    resamples: int = 1000,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """`oodbench compare --json`: detector A − detector B (labels as in the tables) on every dataset both ran on, per
+    OOD set and over all sets, for each metric: "diff", "ci95_low", "ci95_high" (paired bootstrap on the same
+    resampled rows) and a two-sided "p_value". Needs the folder's kept scores ("keep_scores": true)."""
+    return _core.compare(os.fspath(out), a, b, list(metrics), resamples, seed)
+
+
 def report(out: str | os.PathLike[str]) -> dict[str, Any]:
     """Writes the tables and plots of a result folder again (`oodbench report`); returns what was written."""
     return _core.report(os.fspath(out))
@@ -78,6 +101,9 @@ def to_frame(records: list[dict[str, Any]]) -> Any:
                 "params": r.get("params", {}),
                 "ood": o["name"],
                 "shift": o.get("shift"),
+                "role": o.get("role", "ood"),
+                "fit_split": r.get("fit_split"),
+                "id_accuracy": r.get("id_accuracy"),
                 "n_id": r.get("id_test", {}).get("n"),
                 "n_ood": o.get("n"),
             }

@@ -6,6 +6,7 @@
 
 #include "harness/metrics/metrics_json.h"
 #include "harness/python/bindings.h"
+#include "kernels/error.h"
 #include "harness/python/numpy_arrays.h"
 #include "kernels/device.h"
 
@@ -28,15 +29,19 @@ void bind_metrics(py::module_& m) {
   m.def(
       "evaluate",
       [](const py::array& id_scores, const std::vector<std::pair<std::string, py::array>>& ood_sets,
-         const std::string& id_name, const std::string& device) {
+         const std::string& id_name, const std::string& device, std::size_t bootstrap, std::uint64_t seed) {
+        if (bootstrap != 0 && (bootstrap < 100 || bootstrap > 100000))
+          throw InputError("bootstrap: expected 0 (no intervals) or 100..100000 resamples, got " +
+                           std::to_string(bootstrap));
         const std::vector<double> id = scores_from(id_scores, id_name);
         std::vector<std::pair<std::string, std::vector<double>>> ood;
         for (const auto& [name, scores] : ood_sets) ood.emplace_back(name, scores_from(scores, name));
         const auto backend = make_backend(parse_device_request(device));
         EngineScope engine;
-        return evaluation_json(id_name, id, ood, *backend);
+        return evaluation_json(id_name, id, ood, *backend, bootstrap, seed);
       },
-      py::arg("id_scores"), py::arg("ood_sets"), py::arg("id_name"), py::arg("device"));
+      py::arg("id_scores"), py::arg("ood_sets"), py::arg("id_name"), py::arg("device"), py::arg("bootstrap"),
+      py::arg("seed"));
 }
 
 }  // namespace oodbench::python

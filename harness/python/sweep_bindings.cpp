@@ -1,6 +1,7 @@
 // `oodbench.run`, `read_records` and `report`: the sweep commands from Python, with the progress and warnings the
 // command line prints on stderr written to Python's sys.stderr (a notebook shows them like a terminal does).
 #include <pybind11/iostream.h>
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
@@ -10,8 +11,12 @@
 #include <filesystem>
 
 #include "harness/python/bindings.h"
+#include "kernels/error.h"
 #include "harness/io/arrays.h"
+#include "harness/metrics/ood_metrics.h"
+#include "harness/report/paired_tests.h"
 #include "harness/report/sweep_report.h"
+#include "harness/sweep/kept_scores.h"
 #include "harness/sweep/json_reader.h"
 #include "harness/sweep/record_store.h"
 #include "harness/sweep/runner.h"
@@ -85,6 +90,34 @@ void bind_sweeps(py::module_& m) {
         return py::make_tuple(py::cast(records), py::cast(warnings));
       },
       py::arg("dir"));
+  m.def(
+      "read_kept_scores",
+      [](const fs::path& dir, const nlohmann::json& record) {
+        const KeptScores kept = read_kept_scores(dir, record);
+        auto array = [](const std::vector<double>& v) {
+          return py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
+        };
+        py::dict out;
+        out["id"] = array(kept.id);
+        for (std::size_t j = 0; j < kept.ood.size(); ++j)
+          out[py::str(record.at("ood")[j].at("name").get<std::string>())] = array(kept.ood[j]);
+        return out;
+      },
+      py::arg("dir"), py::arg("record"));
+  m.def(
+      "compare",
+      [](const fs::path& dir, const std::string& a, const std::string& b, const std::vector<std::string>& metrics,
+         std::size_t resamples, std::uint64_t seed) {
+        if (resamples < 100 || resamples > 100000)
+          throw InputError("resamples: expected 100..100000, got " + std::to_string(resamples));
+        for (const std::string& name : metrics) metric_field(name);  // unknown: an InputError naming the known
+        std::vector<std::string> warnings;
+        const std::vector<nlohmann::json> records = read_records(dir, &warnings);
+        if (records.empty()) throw InputError(dir.string() + ": no result records");
+        EngineScope engine;
+        return compare_detectors(dir, records, a, b, {resamples, seed, metrics});
+      },
+      py::arg("dir"), py::arg("a"), py::arg("b"), py::arg("metrics"), py::arg("resamples"), py::arg("seed"));
   m.def(
       "report",
       [](const fs::path& dir) {

@@ -1,4 +1,7 @@
-"""Sweeps from Python: run, records, pandas; a Python-defined detector in a sweep with resume; the scores detector."""
+"""Sweeps from Python: run, records, pandas; a Python-defined detector in a sweep with resume; the scores detector;
+kept scores, paired comparisons and bootstrap intervals."""
+import json
+
 import numpy as np
 import pytest
 
@@ -121,3 +124,32 @@ def test_scores_detector_puts_files_into_the_tables(tmp_path):
     config["detectors"][1]["params"]["files"] = "no_placeholder.npy"
     bad = cli("validate", write_json(tmp_path / "c2.json", config), check=False)
     assert bad.returncode == 2 and "/detectors/1/params/files" in bad.stderr and "{set}" in bad.stderr
+
+
+def test_kept_scores_compare_and_bootstrap_match_the_command_line(tmp_path):
+    config = dict(small_config(tmp_path, [{"name": "knn"}, {"name": "msp"}]), keep_scores=True)
+    out = tmp_path / "out"
+    records = oodbench.run(config, out, device="cpu", report=False)
+    knn = next(r for r in records if r["label"] == "knn")
+    scores = records.scores(knn)
+    kept = np.load(out / knn["scores"]["file"])
+    assert set(scores) == {"id"} | {o["name"] for o in knn["ood"]}
+    assert all(np.array_equal(scores[o["name"]], kept["ood/" + o["name"]]) for o in knn["ood"])
+    # the same paired comparison as `oodbench compare --json`
+    got = oodbench.compare(out, "knn", "msp", metrics=["auroc"], resamples=200, seed=3)
+    want = cli("compare", out, "knn", "msp", "--json", "--metric", "auroc", "--bootstrap", "200", "--seed", "3")
+    assert got == json.loads(want.stdout)
+    with pytest.raises(oodbench.InputError, match="no detector labelled"):
+        oodbench.compare(out, "knn", "nope")
+    # evaluate's intervals: those of `eval --bootstrap`
+    np.save(tmp_path / "id.npy", scores["id"])
+    name = knn["ood"][0]["name"]
+    np.save(tmp_path / "ood.npy", scores[name])
+    mine = oodbench.evaluate(scores["id"], {"ood": scores[name]}, device="cpu", bootstrap=100, seed=9)
+    theirs = json.loads(cli("eval", "--id", tmp_path / "id.npy", "--ood", tmp_path / "ood.npy", "--json",
+                            "--bootstrap", "100", "--seed", "9").stdout)
+    assert mine["ood"][0]["ci95"] == theirs["ood"][0]["ci95"]
+    # a folder without kept scores says what to do
+    plain = oodbench.run(small_config(tmp_path, [{"name": "msp"}]), tmp_path / "plain", device="cpu", report=False)
+    with pytest.raises(oodbench.InputError, match="keep_scores"):
+        plain.scores(plain[0])
