@@ -199,8 +199,9 @@ std::vector<std::string> mark_near_best(std::vector<ResultTable>& tables, const 
     }
     const PairedResamples resamples = resamples_for(first, t.dataset, options);
     const MetricField& field = metric_field(t.metric);
-    std::vector<std::vector<ColumnSamples>> samples;  // [row][column]
-    for (const std::string& label : t.rows) samples.push_back(resamples.samples(rows.at(label).runs, field, columns));
+    std::vector<std::vector<ColumnSamples>> samples(t.rows.size());  // [row][column]; rows are independent
+#pragma omp parallel for schedule(dynamic)
+    for (std::size_t r = 0; r < t.rows.size(); ++r) samples[r] = resamples.samples(rows.at(t.rows[r]).runs, field, columns);
     for (std::size_t c = 0; c < t.columns.size(); ++c) {
       std::optional<std::size_t> best;  // the best unrounded mean among the bold cells
       for (std::size_t r = 0; r < t.rows.size(); ++r) {
