@@ -79,8 +79,14 @@ std::vector<DatasetConfig> read_dataset(const JsonReader& r, const fs::path& dat
     for (const char* split : {"val", "test"}) {
       if (!r.has(split)) continue;
       const JsonReader s = r.at(split);
-      s.expect_object({"features"}, {"features"});
-      (split[0] == 'v' ? d.val : d.test) = arrays.array(s.at("features"));
+      const bool val = split[0] == 'v';
+      if (val) {
+        s.expect_object({"features", "labels"}, {"features"});  // val labels: for fits on labelled ID val
+      } else {
+        s.expect_object({"features"}, {"features"});
+      }
+      (val ? d.val : d.test) = arrays.array(s.at("features"));
+      if (val && s.has("labels")) d.val_labels = arrays.array(s.at("labels"));
     }
     if (r.has("head")) {
       const JsonReader head = r.at("head");

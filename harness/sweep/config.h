@@ -39,7 +39,7 @@ struct PrecomputedScores {
 struct DatasetConfig {
   std::string modality;
   std::string backbone;
-  ArrayRef train, train_labels, val, test, head_weights, head_bias;
+  ArrayRef train, train_labels, val, val_labels, test, head_weights, head_bias;  ///< val_labels: optional, with val
   std::vector<OodSet> ood;
   std::vector<PrecomputedScores> precomputed;  ///< for each `scores` detector variant of the config
   bool remap_labels = false;  ///< the config's "remap_labels": train labels mapped to 0..C-1 in sorted order
