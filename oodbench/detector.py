@@ -16,8 +16,9 @@ class OodbenchWarning(UserWarning):
 
 
 def detectors() -> list[dict[str, Any]]:
-    """Every built-in detector: name, score (one-line definition), reference, needs_labels, needs_head and params
-    (each with name, default, doc and allowed choices), as `oodbench detectors --json` prints them."""
+    """Every built-in detector: name, score (one-line definition), reference, needs_labels, needs_head,
+    needs_fit_labels (labels of ID val or of ID train, either) and params (each with name, default, doc and allowed
+    choices), as `oodbench detectors --json` prints them."""
     return _core.detectors()
 
 

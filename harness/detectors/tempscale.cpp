@@ -125,7 +125,7 @@ OODBENCH_REGISTER_DETECTOR(TempScale, {"tempscale",
                                        "s = -max_c softmax(z / T)_c, T minimising the ID val cross-entropy",
                                        "docs/methods.md \"More post-hoc baselines: logit and energy family\"; Guo et "
                                        "al., ICML 2017",
-                                       false, true, {}})
+                                       false, true, {}, /*code_version=*/"", /*needs_fit_labels=*/true})
 
 }  // namespace
 }  // namespace oodbench

@@ -285,7 +285,7 @@ SweepConfig parse_sweep_config(const nlohmann::json& document, const std::string
 
 std::vector<std::string> skip_reasons(const DatasetConfig& d, const DetectorVariant& v) {
   if (!v.skippable) return {};
-  const DataOffer offer{!d.train_labels.empty(), !d.head_weights.empty(), !d.val.empty()};
+  const DataOffer offer{!d.train_labels.empty(), !d.head_weights.empty(), !d.val.empty(), !d.val_labels.empty()};
   return unmet_needs(find_detector(v.detector).info, v.params, offer);
 }
 

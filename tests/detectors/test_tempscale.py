@@ -68,4 +68,13 @@ tally.record(run.returncode == 2 and "no finite temperature" in run.stderr, f"te
 # All three wrong: no better than uniform, T -> infinity: refused too.
 run, _ = run_hand([1, 1, 1])
 tally.record(run.returncode == 2 and "no finite temperature" in run.stderr, f"tempscale T -> inf refused: {run.stderr}")
+# Neither val labels nor train labels: refused before fitting, so `--detector all` skips it (the hand cases above
+# had val labels and no train labels, which is enough).
+case = tmp / "ts"
+run = subprocess.run([sys.argv[1], "--device", "cpu", "score", "--detector", "tempscale", "--train",
+                      str(case / "train.npy"), "--val", str(case / "val.npy"), "--head", str(case / "W.npy"), "--bias",
+                      str(case / "b.npy"), "--test", str(case / "test.npy"), "--out", str(case / "s.npy")],
+                     capture_output=True, text=True)
+tally.record(run.returncode == 2 and "needs class labels of ID val or ID train" in run.stderr,
+             f"tempscale without any labels refused: {run.stderr}")
 tally.finish()
