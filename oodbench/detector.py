@@ -16,8 +16,9 @@ class OodbenchWarning(UserWarning):
 
 
 def detectors() -> list[dict[str, Any]]:
-    """Every built-in detector: name, score (one-line definition), reference, needs_labels, needs_head and params
-    (each with name, default, doc and allowed choices), as `oodbench detectors --json` prints them."""
+    """Every built-in detector: name, score (one-line definition), reference, needs_labels, needs_head,
+    needs_fit_labels (labels of ID val or of ID train, either) and params (each with name, default, doc and allowed
+    choices), as `oodbench detectors --json` prints them."""
     return _core.detectors()
 
 
@@ -46,8 +47,8 @@ class Detector:
     ) -> "Detector":
         """Fits on the ID train features (N x D, float16/32/64). `labels`: class indices 0..C-1, for class-conditional
         detectors and the linear probe. `val`: ID validation features (early stopping, validation-split fits).
-        `val_labels`: checked against `val`, for user code; no built-in detector uses them. `head`: a supplied linear
-        head (W of shape (C, D), b of shape (C,)), which replaces the probe. Returns self."""
+        `val_labels`: class indices of the `val` rows, for fits on labelled ID val (tempscale). `head`: a supplied
+        linear head (W of shape (C, D), b of shape (C,)), which replaces the probe. Returns self."""
         weights, bias = _split_head(head)
         messages = self._core.fit(
             as_array(train, "train"),

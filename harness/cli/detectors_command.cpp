@@ -9,6 +9,7 @@ namespace {
 
 std::string needs_text(const DetectorInfo& info) {
   if (info.needs_labels) return "needs train labels";
+  if (info.needs_fit_labels) return "needs val labels (--val-labels) or train labels, and a head";
   if (info.needs_head) return "needs a head (--head/--bias, or --train-labels for the probe)";
   return "label-free";
 }

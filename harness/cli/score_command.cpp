@@ -92,7 +92,8 @@ void run_score(const ScoreOptions& opt, const GlobalOptions& global) {
   } else {
     FitContext ctx = opt.fit.load(*backend);  // outlives the scoring: a fitted detector may borrow from it
     for (const std::string& spec : opt.tests) tests.push_back(opt.fit.load_test(spec, ctx.dims()));
-    const DataOffer offer{ctx.has_labels(), ctx.has_supplied_head(), ctx.validation() != nullptr};
+    const DataOffer offer{ctx.has_labels(), ctx.has_supplied_head(), ctx.validation() != nullptr,
+                          !ctx.validation_labels().empty()};
     for (const DetectorEntry* entry : entries) {
       if (all) {
         const auto unmet = unmet_needs(entry->info, Params::resolve(entry->info, params, "--param").values(), offer);

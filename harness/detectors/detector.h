@@ -37,6 +37,9 @@ struct DetectorInfo {
   /// For detectors defined at run time (Python classes): a hash of their code, part of every cell's identity, so
   /// editing the method reruns its cells. Empty for built-ins, whose version is the binary's numbers version.
   std::string code_version = {};
+  /// Needs class labels of the rows it fits on, from ID val or ID train, either one (tempscale); checked like
+  /// needs_labels, so that `all` skips it where the data has neither.
+  bool needs_fit_labels = false;
 };
 
 /// Parameter values checked against a DetectorInfo: every key known, every value of the declared type.
@@ -127,6 +130,7 @@ struct DataOffer {
   bool labels = false;      ///< ID train class labels
   bool head = false;        ///< a supplied linear head
   bool validation = false;  ///< ID validation features
+  bool validation_labels = false;  ///< ID validation class labels
 };
 /// Why `info` with parameters `params` cannot run on `offer` (one sentence each, saying what to add); empty if it can.
 std::vector<std::string> unmet_needs(const DetectorInfo& info, const nlohmann::json& params, const DataOffer& offer);

@@ -108,6 +108,7 @@ TrainProvenance provenance_of(const FitContext& ctx) {
     inputs += "\nhead " + content_hash(head->weight) + " " + content_hash(bias);
   }
   if (const Matrix<float>* val = ctx.validation()) inputs += "\nval " + content_hash(*val);
+  if (!ctx.validation_labels().empty()) inputs += "\nval_labels " + content_hash(ctx.validation_labels());
   return {content_hash(std::string_view(inputs)), ctx.dims(), ctx.classes()};
 }
 

@@ -55,7 +55,8 @@ nlohmann::json detectors_json() {
       params.push_back({{"name", p.name}, {"default", p.default_value}, {"doc", p.doc}, {"choices", p.choices}});
     }
     out.push_back({{"name", e.info.name}, {"score", e.info.summary}, {"reference", e.info.reference},
-                   {"needs_labels", e.info.needs_labels}, {"needs_head", e.info.needs_head}, {"params", params}});
+                   {"needs_labels", e.info.needs_labels}, {"needs_head", e.info.needs_head},
+                   {"needs_fit_labels", e.info.needs_fit_labels}, {"params", params}});
   }
   return out;
 }
@@ -139,6 +140,10 @@ std::vector<std::string> unmet_needs(const DetectorInfo& info, const nlohmann::j
   const std::string who = "detector '" + info.name + "'";
   if (info.needs_labels && !offer.labels)
     out.push_back(who + " needs ID train class labels (--train-labels; in a config, train.labels)");
+  if (info.needs_fit_labels && !offer.labels && !offer.validation_labels) {
+    out.push_back(who + " needs class labels of ID val or ID train (--val with --val-labels, or --train-labels; in a "
+                        "config, val.labels or train.labels)");
+  }
   if (info.needs_head && !offer.labels && !offer.head)
     out.push_back(who + " needs a linear head: give one (--head/--bias; head.weights/bias), or train labels for the probe");
   if (info.name == kScoresDetector && params.value("files", "").empty())
@@ -157,7 +162,8 @@ std::unique_ptr<Detector> make_fitted_detector(const DetectorEntry& entry, const
                                                FitContext& ctx, const std::string& where) {
   const Params params = Params::resolve(entry.info, params_json, where);
   const auto unmet = unmet_needs(entry.info, params.values(),
-                                 {ctx.has_labels(), ctx.has_supplied_head(), ctx.validation() != nullptr});
+                                 {ctx.has_labels(), ctx.has_supplied_head(), ctx.validation() != nullptr,
+                                  !ctx.validation_labels().empty()});
   if (!unmet.empty()) throw InputError(unmet.front());
   auto detector = entry.make(params);
   try {

@@ -65,15 +65,17 @@ class FittedDetector {
       validation = features_from(*val, "val");
       check_same_width(*validation, "val", x.cols, "train");
     }
+    std::vector<std::int32_t> validation_labels;
     if (val_labels) {
       if (!val) throw InputError("val_labels: given without val");
-      check_same_rows(*validation, "val", labels_from(*val_labels, "val_labels"), "val_labels");
+      validation_labels = labels_from(*val_labels, "val_labels");
+      check_same_rows(*validation, "val", validation_labels, "val_labels");
     }
 
     EngineScope engine;
     detector_.reset();  // a refit replaces everything, the context the old detector pointed into last
     auto ctx = std::make_unique<FitContext>(*backend_, std::move(x), std::move(y), std::move(head));
-    if (validation) ctx->set_validation(std::move(*validation));
+    if (validation) ctx->set_validation(std::move(*validation), std::move(validation_labels));  // checks the classes
     detector_ = make_fitted_detector(*entry_, params_, *ctx, "params");
     provenance_ = provenance_of(*ctx);
     source_ = "train";

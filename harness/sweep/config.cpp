@@ -84,10 +84,10 @@ std::vector<DatasetConfig> read_dataset(const JsonReader& r, const fs::path& dat
       const JsonReader s = r.at(split);
       const bool test = split[0] == 't';
       if (test) s.expect_object({"features", "labels", "groups"}, {"features"});
-      else s.expect_object({"features"}, {"features"});
+      else s.expect_object({"features", "labels"}, {"features"});  // val labels: for fits on labelled ID val
       (test ? d.test : d.val) = arrays.array(s.at("features"));
       if (test && s.has("groups")) d.test_groups = arrays.array(s.at("groups"));
-      if (test && s.has("labels")) d.test_labels = arrays.array(s.at("labels"));
+      if (s.has("labels")) (test ? d.test_labels : d.val_labels) = arrays.array(s.at("labels"));
     }
     if (r.has("head")) {
       const JsonReader head = r.at("head");
@@ -341,7 +341,7 @@ SweepConfig parse_sweep_config(const nlohmann::json& document, const std::string
 
 std::vector<std::string> skip_reasons(const DatasetConfig& d, const DetectorVariant& v) {
   if (!v.skippable) return {};
-  const DataOffer offer{!d.train_labels.empty(), !d.head_weights.empty(), !d.val.empty()};
+  const DataOffer offer{!d.train_labels.empty(), !d.head_weights.empty(), !d.val.empty(), !d.val_labels.empty()};
   return unmet_needs(find_detector(v.detector).info, v.params, offer);
 }
 

@@ -47,7 +47,7 @@ struct PrecomputedScores {
 struct DatasetConfig {
   std::string modality;
   std::string backbone;
-  ArrayRef train, train_labels, val, test, head_weights, head_bias;
+  ArrayRef train, train_labels, val, val_labels, test, head_weights, head_bias;  ///< val_labels: optional, with val
   ArrayRef test_groups;  ///< optional per-row subgroup labels of the ID test set: metrics per subgroup
   ArrayRef test_labels;  ///< optional class labels of the ID test set: the head's ID accuracy and CCR@FPR
   std::vector<OodSet> ood;

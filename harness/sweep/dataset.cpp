@@ -66,6 +66,7 @@ LoadedDataset load_dataset(const DatasetConfig& config, const std::string& sourc
     return m;
   };
   std::vector<std::int32_t> labels;
+  nlohmann::json label_map;  // the train labels' remapping (null when none), which the val labels follow
   if (!config.train_labels.empty()) {
     auto load = [&](const std::string& spec) { return load_class_labels(spec, config.remap_labels); };
     if (auto l = loader.attempt(config.train_labels, load)) {
@@ -74,6 +75,7 @@ LoadedDataset load_dataset(const DatasetConfig& config, const std::string& sourc
       if (!l->map.is_null()) hash = content_hash(l->labels, l->map.dump());
       record("train_labels", config.train_labels, std::move(hash));
       if (!l->map.is_null()) inputs["train_labels"]["label_map"] = l->map;
+      label_map = l->map;
       labels = std::move(l->labels);
     }
   }
@@ -108,6 +110,19 @@ LoadedDataset load_dataset(const DatasetConfig& config, const std::string& sourc
   }
   std::optional<Matrix<float>> val;
   if (!config.val.empty()) val = features("val", config.val);
+  std::vector<std::int32_t> val_labels;  // part of the dataset's identity like the val features
+  if (!config.val_labels.empty()) {
+    auto load = [&](const std::string& spec) { return load_labels_like_train(spec, label_map); };
+    if (auto l = loader.attempt(config.val_labels, load)) {
+      record("val_labels", config.val_labels, content_hash(*l));
+      if (val && l->size() != val->rows) {
+        loader.fault(config.val_labels, config.val_labels.resolved + ": " + std::to_string(l->size()) +
+                                            " labels, but the ID val features (" + config.val.resolved + ") have " +
+                                            std::to_string(val->rows) + " rows");
+      }
+      val_labels = std::move(*l);
+    }
+  }
   // Subgroup labels: any integers or strings, one per row of their set.
   auto groups = [&](const std::string& name, const ArrayRef& ref, std::optional<std::size_t> rows) {
     std::vector<std::string> out;
@@ -125,9 +140,7 @@ LoadedDataset load_dataset(const DatasetConfig& config, const std::string& sourc
   };
   std::vector<std::int32_t> test_labels;
   if (!config.test_labels.empty()) {
-    const nlohmann::json map = inputs.contains("train_labels") ? inputs["train_labels"].value("label_map", nlohmann::json())
-                                                               : nlohmann::json();
-    auto load = [&](const std::string& spec) { return load_labels_like_train(spec, map); };
+    auto load = [&](const std::string& spec) { return load_labels_like_train(spec, label_map); };
     if (auto l = loader.attempt(config.test_labels, load)) {
       record("test_labels", config.test_labels, content_hash(*l));
       if (test && l->size() != test->rows)
@@ -166,9 +179,15 @@ LoadedDataset load_dataset(const DatasetConfig& config, const std::string& sourc
       loader.fault(config.train_labels.empty() ? config.head_weights : config.train_labels, e.what());
     }
   }
+  if (context && val) {  // the val labels are checked against the train classes
+    try {
+      context->set_validation(std::move(*val), std::move(val_labels));
+    } catch (const InputError& e) {
+      loader.fault(config.val_labels, e.what());
+    }
+  }
   if (!loader.faults().empty()) throw InputError(joined_lines(loader.faults()));
   LoadedDataset out{std::move(*context), std::move(*test), std::move(ood), std::move(inputs), std::move(precomputed)};
-  if (val) out.context.set_validation(std::move(*val));
   out.test_groups = std::move(test_groups);
   out.test_labels = std::move(test_labels);
   out.ood_groups = std::move(ood_groups);

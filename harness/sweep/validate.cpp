@@ -21,7 +21,8 @@ std::vector<nlohmann::json> validate_sweep(const SweepConfig& config, const Back
       for (std::string line; std::getline(lines, line);) faults.push_back(line);
       inputs.emplace_back();
     }
-    const DataOffer offer{!dataset.train_labels.empty(), !dataset.head_weights.empty(), !dataset.val.empty()};
+    const DataOffer offer{!dataset.train_labels.empty(), !dataset.head_weights.empty(), !dataset.val.empty(),
+                          !dataset.val_labels.empty()};
     for (const DetectorVariant& variant : config.detectors) {
       if (variant.skippable) continue;  // "detectors": "all" skips it on this dataset instead (skipped_lines)
       for (const std::string& need : unmet_needs(find_detector(variant.detector).info, variant.params, offer)) {

@@ -37,7 +37,8 @@ np.save(tmp / "W.npy", W_head.astype(np.float32))
 np.save(tmp / "b.npy", b_head.astype(np.float32))
 features = data_dir / "mobilenet_v2.npz"
 FIT = ["--train", f"{features}:{ID}_train", "--train-labels", f"{data_dir / 'labels.npz'}:{ID}_train",
-       "--val", f"{features}:{ID}_val", "--head", str(tmp / "W.npy"), "--bias", str(tmp / "b.npy")]
+       "--val", f"{features}:{ID}_val", "--val-labels", f"{data_dir / 'labels.npz'}:{ID}_val",  # tempscale fits on it
+       "--head", str(tmp / "W.npy"), "--bias", str(tmp / "b.npy")]
 
 
 def oodbench(*args):

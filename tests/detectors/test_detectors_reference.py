@@ -9,6 +9,9 @@ tested against scikit-learn's multinomial LogisticRegression (probabilities with
 Usage: test_detectors_reference.py OODBENCH_BINARY DATA_DIR (helpers: reference_common.py)
 """
 import functools
+import pathlib
+import subprocess
+import sys
 
 import numpy as np
 from scipy.special import logsumexp, softmax
@@ -60,6 +63,10 @@ def reference(name, **params):
 
 @reference("msp")
 def _(x): return -softmax(logits(x), axis=1).max(1)
+@reference("msp", temperature=2.0)
+def _(x): return -softmax(logits(x) / 2.0, axis=1).max(1)
+@reference("msp", temperature=1000.0)  # ODIN's temperature, without its input perturbation
+def _(x): return -softmax(logits(x) / 1000.0, axis=1).max(1)
 @reference("maxlogit")
 def _(x): return -logits(x).max(1)
 @reference("energy")
@@ -198,6 +205,18 @@ for name, x in tests.items():
     d_c, d_0 = maha_min(x, precision("none")), maha(x, X.mean(0), precision("global"))
     err = np.linalg.norm(got[name] - (d_c - d_0)) / (np.linalg.norm(d_c) + np.linalg.norm(d_0))
     tally.record(err <= 1e-4, f"rmds {{}} {name}: error {err:.2e} of the distances it subtracts")
+
+# MSP's temperature by hand: z = (2 ln 3, 0) at T = 2 is softmax((ln 3, 0)) = (3/4, 1/4), so s = -0.75; a
+# temperature <= 0 is refused (no scores).
+tally.hand_case("msp", (("temperature", 2.0),), train=[[1, 0], [0, 1]], test=[[2 * np.log(3), 0]], expected=[-0.75],
+                head=([[1, 0], [0, 1]], [0, 0]))
+run = subprocess.run(
+    [sys.argv[1], "--device", "cpu", "score", "--detector", "msp", "--param", "temperature=0", "--train",
+     str(pathlib.Path(sys.argv[2]) / "mobilenet_v2.npz:chestxray_train"), "--train-labels",
+     str(pathlib.Path(sys.argv[2]) / "labels.npz:chestxray_train"), "--test",
+     str(pathlib.Path(sys.argv[2]) / "mobilenet_v2.npz:chestxray_test"), "--out", "/dev/null"],
+    capture_output=True, text=True)
+tally.record(run.returncode == 2 and "temperature must be > 0" in run.stderr, f"msp temperature=0 refused: {run.stderr}")
 
 # The probe: MSP from oodbench's own probe against scikit-learn's multinomial logistic regression, converged.
 # newton-cg solves the same objective as lbfgs to a far smaller gradient; scikit-learn's lbfgs stops early here

@@ -1,4 +1,6 @@
 """Every detector through Python equals `oodbench score` bit for bit, whatever the input's type and dtype."""
+import pathlib
+
 import numpy as np
 import pytest
 
@@ -84,3 +86,18 @@ def test_arrays_named_as_in_a_config(data, tmp_path):
     np.testing.assert_array_equal(by_name.score(data.files["test"]), by_array.score(data.test))
     with pytest.raises(ValueError, match="emb.h5"):
         oodbench.load_array(f"{tmp_path}/emb.h5:/chest/nothing")
+
+
+def test_val_labels_reach_the_fit(data, tmp_path):
+    """tempscale fits T on labelled ID val when val_labels are given (as --val-labels), else on labelled train."""
+    val_labels = np.load(pathlib.Path(__file__).resolve().parents[2] / "data/medood-mini/labels.npz")["chestxray_val"]
+    np.save(tmp_path / "vl.npy", val_labels)
+    det = oodbench.Detector("tempscale", device="cpu")
+    det.fit(data.train, labels=data.labels, val=data.val, val_labels=val_labels, head=(data.W, data.b))
+    on_val = det.score(data.test)
+    cli("score", "--detector", "tempscale", *data.fit_args(), "--val-labels", tmp_path / "vl.npy", "--test",
+        data.files["test"], "--out", tmp_path / "s.npy")
+    np.testing.assert_array_equal(on_val, np.load(tmp_path / "s.npy"))
+    with pytest.warns(UserWarning, match="without labels"):
+        det.fit(data.train, labels=data.labels, val=data.val, head=(data.W, data.b))
+    assert not np.array_equal(det.score(data.test), on_val)
