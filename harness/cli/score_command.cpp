@@ -102,7 +102,15 @@ void run_score(const ScoreOptions& opt, const GlobalOptions& global) {
           continue;
         }
       }
-      const auto detector = make_fitted_detector(*entry, params, ctx, "--param");
+      std::unique_ptr<Detector> detector;
+      try {
+        detector = make_fitted_detector(*entry, params, ctx, "--param");
+      } catch (const InputError& e) {
+        if (!all) throw;
+        // One detector the data cannot fit (tempscale on perfectly separated labels) does not stop the others.
+        std::cerr << "oodbench: skipped " << entry->info.name << ": " << e.what() << '\n';
+        continue;
+      }
       results.emplace_back(entry, scores_of(*detector, tests, *backend));
     }
     for (const std::string& w : ctx.warnings()) std::cerr << "oodbench: warning: " << w << '\n';

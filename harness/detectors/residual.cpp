@@ -16,7 +16,8 @@ constexpr std::size_t kOpenOodDims = 512;
 
 class Residual final : public Detector {
  public:
-  explicit Residual(const Params& p) : principal_dims_(p.integer("principal_dims")) {}
+  explicit Residual(const Params& p)
+      : principal_dims_(p.integer("principal_dims")), train_only_(p.text("split") == "train") {}
 
   void fit(FitContext& ctx) override {
     const std::size_t d = ctx.dims();
@@ -27,14 +28,14 @@ class Residual final : public Detector {
       throw InputError("residual: principal_dims must be in 1.." + std::to_string(d - 1) + ", got " +
                        std::to_string(principal_dims_));
     }
-    const Matrix<float>* val = ctx.validation();
+    const Matrix<float>* val = train_only_ ? nullptr : ctx.validation();
     split_ = val != nullptr ? "val" : "train";
     const Matrix<float>& rows = val != nullptr ? *val : ctx.train();
     if (rows.rows < dp) {
       throw InputError("residual: the ID " + split_ + " split has " + std::to_string(rows.rows) +
                        " rows, fewer than D_p = " + std::to_string(dp) +
                        " principal dimensions, so the residual space would be arbitrary; set principal_dims to at "
-                       "most " + std::to_string(rows.rows) + (val != nullptr ? " or fit on train (no --val)" : ""));
+                       "most " + std::to_string(rows.rows) + (val != nullptr ? " or fit on train (split=train)" : ""));
     }
     origin_ = vim_origin(ctx.head(), ctx.backend());
     residual_space_ = vim_residual_space(ctx, rows, origin_, dp, "residual");
@@ -55,6 +56,7 @@ class Residual final : public Detector {
 
  private:
   std::int64_t principal_dims_;
+  bool train_only_;
   std::vector<double> origin_;
   Matrix<float> residual_space_;  // (D - D_p) x D
   std::string split_ = "train";
@@ -64,7 +66,11 @@ OODBENCH_REGISTER_DETECTOR(Residual, {"residual",
                                       "s = ||R^T (x - u)||, ViM's residual alone (fitted on ID val if given)",
                                       "docs/methods.md \"More post-hoc baselines\"; Wang et al., CVPR 2022", false,
                                       true,
-                                      {{"principal_dims", 0, "principal subspace size D_p; 0 means OpenOOD's 512 when D > 1024, else D / 2", {}}}})
+                                      {{"principal_dims", 0,
+                                        "principal subspace size D_p; 0 means OpenOOD's 512 when D > 1024, else D / 2",
+                                        {}},
+                                       {"split", "val", "ID split fitted on: val (when given, as OpenOOD; else train) "
+                                        "or train", {"val", "train"}}}})
 
 }  // namespace
 }  // namespace oodbench

@@ -3,7 +3,7 @@
 residual_postprocessor.py (u = -pinv(W) b, Σ_u of the ID val rows about u, R its D - D_p smallest-eigenvalue
 directions, s = ‖Rᵀ(x - u)‖), fitted on ID val when given, else on ID train; on the bundled data and by hand."""
 import numpy as np
-from reference_common import D, W_head, X, X_val, Tally, b_head, refused
+from reference_common import D, W_head, X, X_val, Tally, b_head, refused, tests
 
 u = -np.linalg.pinv(W_head) @ b_head  # W_head has full row rank: no singular value near the cut
 
@@ -20,7 +20,6 @@ tally.compare("residual", (("principal_dims", D // 2),), residual_reference(X, D
 got = tally.compare("residual", (("principal_dims", 300),), residual_reference(X_val, 300), val=True)
 # Able to fail: the val fit differs from the train fit.
 train_fit = residual_reference(X, 300)
-from reference_common import tests  # noqa: E402
 val_scores = got["chestxray_test"]
 diff = np.linalg.norm(val_scores - train_fit(tests["chestxray_test"])) / np.linalg.norm(val_scores)
 tally.record(diff > 1e-3, f"fitting on ID val differs from fitting on ID train: rel diff {diff:.2e}")
@@ -33,6 +32,9 @@ tally.hand_case("residual", (), train=train, test=test, expected=[3, 2], head=he
 # With val rows (1, 3), (1, -3), (2, 0), (0, 0): minus u (0, ±3), (±1, 0), Σ_u = diag(0.5, 4.5), residual e1,
 # s = |x1 - 1|: (5, 3) -> 4, (0, -2) -> 1.
 tally.hand_case("residual", (), train=train, test=test, expected=[4, 1], head=head,
+                val=[[1, 3], [1, -3], [2, 0], [0, 0]])
+# split = train ignores the val rows: the train fit's scores again.
+tally.hand_case("residual", (("split", "train"),), train=train, test=test, expected=[3, 2], head=head,
                 val=[[1, 3], [1, -3], [2, 0], [0, 0]])
 # Fewer fit rows than D_p is refused: D = 4, D_p = 2, one val row.
 message = refused("residual", (), train=[[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]], test=[[1, 1, 1, 1]],
