@@ -109,7 +109,7 @@ json compare_detectors(const fs::path& dir, const std::vector<json>& records, co
   for (const std::string& dataset : datasets_of(records)) {
     const auto ra = records_of(records, dataset, a), rb = records_of(records, dataset, b);
     if (ra.empty() || rb.empty()) {
-      out["notes"].push_back(dataset + ": only " + (ra.empty() ? b : a) + " ran on it");
+      if (!ra.empty() || !rb.empty()) out["notes"].push_back(dataset + ": only " + (ra.empty() ? b : a) + " ran on it");
       continue;
     }
     // Seeded against seeded: the seeds both ran, each A seed paired with the same B seed. A deterministic side has
@@ -161,9 +161,9 @@ json compare_detectors(const fs::path& dir, const std::vector<json>& records, co
         sets[c]["metrics"][metric] = std::move(entry);
       }
     }
-    json seeds = json::array();
-    for (const auto& s : runs_a.seeds) seeds.push_back(s ? json(*s) : json(nullptr));
-    out["datasets"].push_back({{"dataset", dataset}, {"seeds_a", seeds}, {"sets", sets}});
+    json seeds = json::array();  // the paired seeds; empty when one side is deterministic
+    for (const std::int64_t s : common) seeds.push_back(s);
+    out["datasets"].push_back({{"dataset", dataset}, {"seeds", seeds}, {"sets", sets}});
   }
   if (out["datasets"].empty())
     throw InputError(dir.string() + ": " + a + " and " + b + " never ran on the same dataset");

@@ -137,6 +137,9 @@ CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& 
       detector = make_fitted_detector(find_detector(variant.detector), cell.params, data.context,
                                       variant.pointer + "/params");
     } catch (const InputError& e) {
+      CellResult skipped;  // "detectors": "all": a detector these data cannot fit does not stop the others
+      skipped.skipped = e.what();
+      if (variant.skippable) return skipped;
       throw InputError(config.source + ": " + dataset.name() + ", detector \"" + variant.label + "\" (" +
                        variant.pointer + "): " + e.what());
     }

@@ -24,6 +24,9 @@ struct CellResult {
   std::vector<double> id_scores;                ///< the ID side: the ID test set, then any set with role "id"
   std::vector<std::string> ood_names;           ///< the sets scored against it (roles "ood" and "csid")
   std::vector<std::vector<double>> ood_scores;  ///< in that order
+  /// Why the cell has no result: a detector of "detectors": "all" that these data cannot fit (then nothing else is
+  /// set, and the cell stays unfinished).
+  std::string skipped;
 };
 
 CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& data);

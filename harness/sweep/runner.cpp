@@ -80,6 +80,12 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
     for (const Cell* cell : cells) {
       const auto start = std::chrono::steady_clock::now();
       CellResult result = run_cell(config, *cell, data);
+      if (!result.skipped.empty()) {
+        std::cerr << "oodbench: skipped " << config.detectors[cell->detector].label << " on " << dataset.name()
+                  << ": " << result.skipped << '\n';
+        progress.cell_done(dataset.name() + ": " + config.detectors[cell->detector].label + " (skipped)", 0);
+        continue;
+      }
       nlohmann::json& record = result.record;
       if (config.keep_scores)  // written before the record that names it: a record never points to nothing
         record["scores"] = write_kept_scores(options.out, cell->id, result.ood_names,

@@ -63,28 +63,31 @@ def run_score(detector, params=(), head=True, train_labels=True, val=False, val_
     return {name: np.load(tmp / f"{name}.npy") for name in TEST_SETS}
 
 
-def refused(detector, params, train, test, labels=None, head=None, val=None):
-    """Runs a tiny case that `oodbench score` must refuse as an input error; returns its stderr when it exits with
-    code 2, else None (it ran, or failed otherwise)."""
-    case = tmp / "refused"
+def run_case(folder, detector, params, train, test, labels=None, head=None, val=None, val_labels=None):
+    """Runs `oodbench score` on a tiny case written into `folder`; returns (the finished process, the scores path)."""
+    case = tmp / folder
     case.mkdir(exist_ok=True)
     np.save(case / "train.npy", np.asarray(train, dtype=np.float32))
     np.save(case / "test.npy", np.asarray(test, dtype=np.float32))
     args = [binary, "--device", "cpu", "score", "--detector", detector, "--train", str(case / "train.npy"),
             "--test", str(case / "test.npy"), "--out", str(case / "s.npy")]
-    if labels is not None:
-        np.save(case / "labels.npy", np.asarray(labels, dtype=np.int32))
-        args += ["--train-labels", str(case / "labels.npy")]
+    arrays = [("--train-labels", "labels", labels, np.int32), ("--val", "val", val, np.float32),
+              ("--val-labels", "val_labels", val_labels, np.int32)]
     if head is not None:
-        np.save(case / "W.npy", np.asarray(head[0], dtype=np.float32))
-        np.save(case / "b.npy", np.asarray(head[1], dtype=np.float32))
-        args += ["--head", str(case / "W.npy"), "--bias", str(case / "b.npy")]
-    if val is not None:
-        np.save(case / "val.npy", np.asarray(val, dtype=np.float32))
-        args += ["--val", str(case / "val.npy")]
+        arrays += [("--head", "W", head[0], np.float32), ("--bias", "b", head[1], np.float32)]
+    for option, name, values, dtype in arrays:
+        if values is not None:
+            np.save(case / f"{name}.npy", np.asarray(values, dtype=dtype))
+            args += [option, str(case / f"{name}.npy")]
     for key, value in params:
         args += ["--param", f"{key}={json.dumps(value)}"]
-    run = subprocess.run(args, capture_output=True, text=True)
+    return subprocess.run(args, capture_output=True, text=True), case / "s.npy"
+
+
+def refused(detector, params, train, test, labels=None, head=None, val=None):
+    """Runs a tiny case that `oodbench score` must refuse as an input error; returns its stderr when it exits with
+    code 2, else None (it ran, or failed otherwise)."""
+    run, _ = run_case("refused", detector, params, train, test, labels=labels, head=head, val=val)
     return run.stderr if run.returncode == 2 else None
 
 
@@ -119,29 +122,9 @@ class Tally:
                   val_labels=None):
         """Scores a tiny hand-made case (`head` = (W, b); optional ID `val` rows and `val_labels`) and checks it
         against hand-computed `expected` values."""
-        case = tmp / "hand"
-        case.mkdir(exist_ok=True)
-        np.save(case / "train.npy", np.asarray(train, dtype=np.float32))
-        np.save(case / "test.npy", np.asarray(test, dtype=np.float32))
-        args = [binary, "--device", "cpu", "score", "--detector", detector, "--train", str(case / "train.npy"),
-                "--test", str(case / "test.npy"), "--out", str(case / "s.npy")]
-        if labels is not None:
-            np.save(case / "labels.npy", np.asarray(labels, dtype=np.int32))
-            args += ["--train-labels", str(case / "labels.npy")]
-        if head is not None:
-            np.save(case / "W.npy", np.asarray(head[0], dtype=np.float32))
-            np.save(case / "b.npy", np.asarray(head[1], dtype=np.float32))
-            args += ["--head", str(case / "W.npy"), "--bias", str(case / "b.npy")]
-        if val is not None:
-            np.save(case / "val.npy", np.asarray(val, dtype=np.float32))
-            args += ["--val", str(case / "val.npy")]
-        if val_labels is not None:
-            np.save(case / "val_labels.npy", np.asarray(val_labels, dtype=np.int32))
-            args += ["--val-labels", str(case / "val_labels.npy")]
-        for key, value in params:
-            args += ["--param", f"{key}={json.dumps(value)}"]
-        run = subprocess.run(args, capture_output=True, text=True)
-        got = np.load(case / "s.npy") if run.returncode == 0 else None
+        run, scores = run_case("hand", detector, params, train, test, labels=labels, head=head, val=val,
+                               val_labels=val_labels)
+        got = np.load(scores) if run.returncode == 0 else None
         ok = got is not None and np.allclose(got, expected, rtol=tol, atol=tol)
         self.record(ok, f"{detector} {dict(params)} hand case: got {got}, expected {np.asarray(expected)} {run.stderr}")
 

@@ -61,4 +61,26 @@ for name, labels, expected in [("rows", "labels.npz:chestxray_test", "624 labels
     proc = sweep(name, bad, check=False)
     c.check(f"bad val labels ({name}) are a config error", proc.returncode == 2 and "/datasets/0/val/labels" in
             proc.stderr and expected in proc.stderr, proc.stderr)
+
+# tempscale on labels a probe separates perfectly has no finite temperature: named in a config, that is an error;
+# under "detectors": "all", that one detector is skipped with a line and the others run.
+rng = np.random.default_rng(1)
+y = np.repeat([0, 1], 40)
+x = (rng.normal(0, 0.1, (80, 6)) + 3 * y[:, None]).astype(np.float32)
+np.save(tmp / "x.npy", x)
+np.save(tmp / "y.npy", y)
+np.save(tmp / "far.npy", rng.normal(9, 1, (30, 6)).astype(np.float32))
+separated = {"name": "separated", "data_root": str(tmp), "plots": False,
+             "datasets": [{"modality": "toy", "backbone": "b", "train": {"features": "x.npy", "labels": "y.npy"},
+                           "test": {"features": "x.npy"},
+                           "ood": [{"name": "far", "shift": "far", "features": "far.npy"}]}],
+             "detectors": [{"name": "tempscale"}]}
+proc = sweep("separated", separated, check=False)
+c.check("a named tempscale that cannot fit: exit 2 naming it", proc.returncode == 2 and "tempscale" in proc.stderr,
+        proc.stderr)
+separated["detectors"] = "all"
+proc = sweep("separated_all", separated, check=False)
+ran = {r["detector"] for r in records(tmp / "separated_all")} if proc.returncode == 0 else set()
+c.check("under all: tempscale skipped with a line, the others ran", proc.returncode == 0 and "tempscale" not in ran
+        and {"msp", "knn"} <= ran and "skipped tempscale on toy/b" in proc.stderr, proc.stderr[-400:])
 c.exit()
