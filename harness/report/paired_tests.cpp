@@ -95,6 +95,57 @@ std::string known_labels(const std::vector<json>& records) {
 
 }  // namespace
 
+namespace {
+
+/// Compare's columns: every OOD set, then "all" (the sets of the tables' overall average) when there are several.
+struct CompareColumns {
+  std::vector<SetColumn> sets;
+  json entries = json::array();  ///< per column: {"name", "shift", "metrics": {}}
+};
+
+CompareColumns compare_columns(const json& record) {
+  CompareColumns out;
+  SetColumn averaged;
+  const json& ood = record.at("ood");
+  for (std::size_t j = 0; j < ood.size(); ++j) {
+    out.sets.push_back({j});
+    out.entries.push_back({{"name", ood[j].at("name")}, {"shift", ood[j].at("shift")}, {"metrics", json::object()}});
+    if (in_overall_average(ood[j])) averaged.push_back(j);
+  }
+  if (averaged.size() > 1) {
+    out.sets.push_back(averaged);
+    out.entries.push_back({{"name", "all"}, {"shift", "all"}, {"metrics", json::object()}});
+  }
+  return out;
+}
+
+/// A − B on each paired seed (the same seeds, in the same order, on both sides), on the rows as they are.
+json per_seed_differences(const RowRuns& a, const RowRuns& b, const SetColumn& column, const MetricField& field) {
+  json out = json::array();
+  for (std::size_t k = 0; k < a.runs.size(); ++k) {
+    double diff = 0;
+    for (std::size_t j : column) diff += a.runs[k][j].metrics().*field.value - b.runs[k][j].metrics().*field.value;
+    out.push_back({{"seed", *a.seeds[k]}, {"diff", diff / static_cast<double>(column.size())}});
+  }
+  return out;
+}
+
+/// Seeded against seeded: the seeds both ran (each A seed paired with the same B seed); empty when a side is
+/// deterministic (its one run is paired with every seed of the other). A note when some seeds are left out.
+std::set<std::int64_t> paired_seeds(const std::vector<const json*>& ra, const std::vector<const json*>& rb,
+                                    const std::string& where, json& notes) {
+  const std::set<std::int64_t> sa = seeds_in(ra), sb = seeds_in(rb);
+  std::set<std::int64_t> common;
+  if (sa.empty() || sb.empty()) return common;
+  std::set_intersection(sa.begin(), sa.end(), sb.begin(), sb.end(), std::inserter(common, common.end()));
+  if (common.empty()) throw InputError(where + ": the two detectors share no seed to pair");
+  if (common != sa || common != sb)
+    notes.push_back(where + ": compared on the " + std::to_string(common.size()) + " seeds both ran");
+  return common;
+}
+
+}  // namespace
+
 json compare_detectors(const fs::path& dir, const std::vector<json>& records, const std::string& a,
                        const std::string& b, const PairedTestOptions& options) {
   for (const std::string& label : {a, b}) {
@@ -112,58 +163,21 @@ json compare_detectors(const fs::path& dir, const std::vector<json>& records, co
       if (!ra.empty() || !rb.empty()) out["notes"].push_back(dataset + ": only " + (ra.empty() ? b : a) + " ran on it");
       continue;
     }
-    // Seeded against seeded: the seeds both ran, each A seed paired with the same B seed. A deterministic side has
-    // one run, paired with every seed of the other.
-    const std::set<std::int64_t> sa = seeds_in(ra), sb = seeds_in(rb);
-    std::set<std::int64_t> common;
-    if (!sa.empty() && !sb.empty()) {
-      std::set_intersection(sa.begin(), sa.end(), sb.begin(), sb.end(), std::inserter(common, common.end()));
-      if (common.empty())
-        throw InputError(dir.string() + ": " + dataset + ": " + a + " and " + b + " share no seed to pair");
-      if (common != sa || common != sb)
-        out["notes"].push_back(dataset + ": compared on the " + std::to_string(common.size()) + " seeds both ran");
-    }
-    const RowRuns runs_a = load_row(dir, ra, common, *backend), runs_b = load_row(dir, rb, common, *backend);
-    const json& first = *ra.front();
-    const PairedResamples resamples = resamples_for(first, dataset, options);
-    std::vector<SetColumn> columns;
-    SetColumn averaged;  // the "all" column: every set but covariate-shifted ID ones shown apart
-    for (std::size_t j = 0; j < first.at("ood").size(); ++j) {
-      columns.push_back({j});
-      if (in_overall_average(first.at("ood")[j])) averaged.push_back(j);
-    }
-    const bool has_all = averaged.size() > 1;
-    if (has_all) columns.push_back(averaged);
-    json sets = json::array();
-    for (std::size_t c = 0; c < columns.size(); ++c) {
-      const bool all = has_all && c == columns.size() - 1;
-      const json& o = first.at("ood")[columns[c].front()];
-      sets.push_back({{"name", all ? "all" : o.at("name").get<std::string>()},
-                      {"shift", all ? "all" : o.at("shift").get<std::string>()},
-                      {"metrics", json::object()}});
-    }
-    const bool per_seed = !common.empty();
+    const std::set<std::int64_t> seeds = paired_seeds(ra, rb, dir.string() + ": " + dataset, out["notes"]);
+    const RowRuns runs_a = load_row(dir, ra, seeds, *backend), runs_b = load_row(dir, rb, seeds, *backend);
+    const PairedResamples resamples = resamples_for(*ra.front(), dataset, options);
+    CompareColumns columns = compare_columns(*ra.front());
     for (const std::string& metric : options.metrics) {
       const MetricField& field = metric_field(metric);
-      const auto xa = resamples.samples(runs_a.runs, field, columns), xb = resamples.samples(runs_b.runs, field, columns);
-      for (std::size_t c = 0; c < columns.size(); ++c) {
+      const auto xa = resamples.samples(runs_a.runs, field, columns.sets);
+      const auto xb = resamples.samples(runs_b.runs, field, columns.sets);
+      for (std::size_t c = 0; c < columns.sets.size(); ++c) {
         json entry = difference_json(paired_difference(xa[c], xb[c]), xa[c].observed, xb[c].observed);
-        if (per_seed) {
-          entry["per_seed"] = json::array();
-          for (std::size_t k = 0; k < runs_a.runs.size(); ++k) {
-            double va = 0, vb = 0;
-            for (std::size_t j : columns[c]) va += runs_a.runs[k][j].metrics().*field.value,
-                                             vb += runs_b.runs[k][j].metrics().*field.value;
-            entry["per_seed"].push_back({{"seed", *runs_a.seeds[k]},
-                                         {"diff", (va - vb) / static_cast<double>(columns[c].size())}});
-          }
-        }
-        sets[c]["metrics"][metric] = std::move(entry);
+        if (!seeds.empty()) entry["per_seed"] = per_seed_differences(runs_a, runs_b, columns.sets[c], field);
+        columns.entries[c]["metrics"][metric] = std::move(entry);
       }
     }
-    json seeds = json::array();  // the paired seeds; empty when one side is deterministic
-    for (const std::int64_t s : common) seeds.push_back(s);
-    out["datasets"].push_back({{"dataset", dataset}, {"seeds", seeds}, {"sets", sets}});
+    out["datasets"].push_back({{"dataset", dataset}, {"seeds", seeds}, {"sets", std::move(columns.entries)}});
   }
   if (out["datasets"].empty())
     throw InputError(dir.string() + ": " + a + " and " + b + " never ran on the same dataset");

@@ -187,6 +187,27 @@ with tempfile.TemporaryDirectory() as t:
     r = run("compare", str(out), records[0]["label"], "B" if records[0]["label"] != "B" else "A")
     record(r.returncode == 2 and "does not hold the scores" in r.stderr, f"tampered scores: {r.stderr}")
 
+    # Over seeds: seeded detectors are paired seed by seed; each seed's difference is that seed's metric difference on
+    # the rows as they are, and the seed-averaged difference is their mean.
+    seeded = dict(config, name="seeded", seeds=[0, 1], keep_scores=True, detectors=[
+        {"name": name, "params": {"epochs": 2, "hidden": 32, "bottleneck": 8}} for name in ("ae_l2", "mars")])
+    (tmp / "seeded.json").write_text(json.dumps(seeded))
+    r = run("run", str(tmp / "seeded.json"), "--out", str(tmp / "seeded"))
+    record(r.returncode == 0, f"seeded sweep runs: {r.stderr[-300:]}")
+    r = run("compare", str(tmp / "seeded"), "mars", "ae_l2", "--json", "--bootstrap", "100", "--metric", "auroc")
+    record(r.returncode == 0, f"compare seeded: {r.stderr}")
+    d = json.loads(r.stdout)["datasets"][0]
+    kept = {(rec["label"], rec["seed"]): np.load(tmp / "seeded" / rec["scores"]["file"])
+            for rec in (json.loads(line) for line in (tmp / "seeded" / "records.jsonl").read_text().splitlines())}
+    record(d["seeds"] == [0, 1], f"paired seeds {d['seeds']}")
+    for s in d["sets"][:-1]:
+        e = s["metrics"]["auroc"]
+        want = [metric("auroc", kept["mars", k]["id"], kept["mars", k]["ood/" + s["name"]]) -
+                metric("auroc", kept["ae_l2", k]["id"], kept["ae_l2", k]["ood/" + s["name"]]) for k in (0, 1)]
+        got = [x["diff"] for x in e["per_seed"]]
+        record(np.allclose(got, want, atol=1e-12) and abs(e["diff"] - np.mean(want)) < 1e-12,
+               f"{s['name']}: per-seed differences {got} vs {want}, mean {e['diff']}")
+
     # eval --bootstrap: the same percentile bootstrap as the tables (one stream: ID draws, then OOD draws).
     s_id, s_ood = scores["A"][0], scores["A"][1][1]
     np.save(tmp / "id.npy", s_id)
