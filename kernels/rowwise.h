@@ -27,6 +27,13 @@ OODBENCH_HD inline double row_max(const double* z, std::size_t n) {
   return m;
 }
 
+/// The index of the first maximum of z (as NumPy's and torch's argmax): the predicted class of a row of logits.
+OODBENCH_HD inline std::size_t argmax(const double* z, std::size_t n) {
+  std::size_t top = 0;
+  for (std::size_t j = 1; j < n; ++j) top = z[j] > z[top] ? j : top;
+  return top;
+}
+
 /// log Σ exp(z_j / t) · t computed stably (max subtracted first).
 OODBENCH_HD inline double logsumexp(const double* z, std::size_t n, double temperature = 1.0) {
   const double m = row_max(z, n) / temperature;

@@ -6,6 +6,7 @@
 #include "harness/detectors/detector.h"
 #include "harness/detectors/detector_state.h"
 #include "kernels/error.h"
+#include "kernels/rowwise.h"
 
 namespace oodbench {
 namespace {
@@ -42,8 +43,7 @@ class Fdbd final : public Detector {
     const std::size_t c = z.cols;
     std::vector<float> out(x.rows);
     for (std::size_t i = 0; i < x.rows; ++i) {
-      std::size_t top = 0;
-      for (std::size_t k = 1; k < c; ++k) top = z(i, k) > z(i, top) ? k : top;
+      const std::size_t top = argmax(z.row(i), c);
       double boundary = 0;
       for (std::size_t k = 0; k < c; ++k) {
         if (k != top) boundary += std::fabs(z(i, top) - z(i, k)) / weight_gap_(top, k);

@@ -32,8 +32,7 @@ class KlMatching final : public LogitDetector {
     std::vector<double> p(c);
     for (std::size_t i = 0; i < z.rows; ++i) {
       softmax(z.row(i), p.data(), c);
-      std::size_t top = 0;
-      for (std::size_t k = 1; k < c; ++k) top = z(i, k) > z(i, top) ? k : top;  // the first maximum, as argmax
+      const std::size_t top = argmax(z.row(i), c);
       ++count[top];
       for (std::size_t j = 0; j < c; ++j) typical_(top, j) += p[j];
     }

@@ -33,8 +33,7 @@ class Nci final : public Detector {
     const Matrix<double> z = head_.logits(x, backend);
     std::vector<float> out(x.rows);
     for (std::size_t i = 0; i < x.rows; ++i) {
-      std::size_t top = 0;
-      for (std::size_t c = 1; c < z.cols; ++c) top = z(i, c) > z(i, top) ? c : top;
+      const std::size_t top = argmax(z.row(i), z.cols);
       const float* w = head_.weight.row(top);
       double projection = 0, dist_sq = 0, l1 = 0;
       for (std::size_t j = 0; j < x.cols; ++j) {

@@ -10,6 +10,7 @@
 #include "harness/detectors/detector.h"
 #include "harness/detectors/detector_state.h"
 #include "kernels/error.h"
+#include "kernels/rowwise.h"
 
 namespace oodbench {
 namespace {
@@ -20,10 +21,6 @@ SheMetric parse_metric(const std::string& name) {
   if (name == "euclidean") return SheMetric::euclidean;
   if (name == "cosine") return SheMetric::cosine;
   return SheMetric::inner_product;
-}
-
-std::size_t argmax(const double* z, std::size_t n) {
-  return static_cast<std::size_t>(std::max_element(z, z + n) - z);  // the first maximum, as torch's argmax
 }
 
 class She final : public Detector {

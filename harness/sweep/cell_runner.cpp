@@ -9,6 +9,7 @@
 #include "harness/detectors/detector.h"
 #include "harness/metrics/metrics_json.h"
 #include "kernels/error.h"
+#include "kernels/rowwise.h"
 
 namespace oodbench {
 namespace {
@@ -162,7 +163,7 @@ CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& 
                          ": row " + std::to_string(i) + " has class " + std::to_string(label) + ", but the head has " +
                          std::to_string(z.cols) + " classes");
       const double* row = z.row(i);
-      correct[i] = static_cast<std::size_t>(std::max_element(row, row + z.cols) - row) == label;
+      correct[i] = argmax(row, z.cols) == label;
     }
     data.test_correct = std::move(correct);
   }

@@ -98,7 +98,10 @@ std::vector<DatasetConfig> read_dataset(const JsonReader& r, const fs::path& dat
     std::set<std::string> names;
     for (const JsonReader& o : r.at("ood").elements()) {
       o.expect_object({"name", "shift", "features", "role", "groups"}, {"name", "shift", "features"});
-      OodSet set{o.at("name").text(), o.at("shift").text(), arrays.array(o.at("features"))};
+      OodSet set;
+      set.name = o.at("name").text();
+      set.shift = o.at("shift").text();
+      set.features = arrays.array(o.at("features"));
       if (o.has("groups")) set.groups = arrays.array(o.at("groups"));
       if (o.has("role")) {
         set.role = o.at("role").text();

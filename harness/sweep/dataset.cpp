@@ -187,11 +187,9 @@ LoadedDataset load_dataset(const DatasetConfig& config, const std::string& sourc
     }
   }
   if (!loader.faults().empty()) throw InputError(joined_lines(loader.faults()));
-  LoadedDataset out{std::move(*context), std::move(*test), std::move(ood), std::move(inputs), std::move(precomputed)};
-  out.test_groups = std::move(test_groups);
-  out.test_labels = std::move(test_labels);
-  out.ood_groups = std::move(ood_groups);
-  return out;
+  return {std::move(*context),     std::move(*test),       std::move(ood),         std::move(inputs),
+          std::move(precomputed),  std::move(test_groups), std::move(ood_groups), std::move(test_labels),
+          std::nullopt};
 }
 
 }  // namespace oodbench
