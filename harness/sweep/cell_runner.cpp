@@ -116,6 +116,21 @@ nlohmann::json subgroup_metrics(const std::vector<double>& id, const std::vector
   return {{"by_group", by_group}, {"worst", worst}, {"skipped", skipped}};
 }
 
+/// Which ID test rows the head (supplied, else the probe) classifies correctly: the ID accuracy and CCR@FPR.
+std::vector<bool> test_correctness(const SweepConfig& config, const DatasetConfig& dataset, LoadedDataset& data) {
+  const Matrix<double> z = data.context.head().logits(data.test, data.context.backend());
+  std::vector<bool> correct(z.rows);
+  for (std::size_t i = 0; i < z.rows; ++i) {
+    const auto label = static_cast<std::size_t>(data.test_labels[i]);
+    if (label >= z.cols)
+      throw InputError(config.source + ": " + dataset.test_labels.pointer + ": " + dataset.test_labels.resolved +
+                       ": row " + std::to_string(i) + " has class " + std::to_string(label) + ", but the head has " +
+                       std::to_string(z.cols) + " classes");
+    correct[i] = argmax(z.row(i), z.cols) == label;
+  }
+  return correct;
+}
+
 }  // namespace
 
 CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& data) {
@@ -152,38 +167,24 @@ CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& 
   }
 
   start = Clock::now();
-  // The head's ID test accuracy, once per dataset, and which rows it gets right (for CCR@FPR).
-  if (!data.test_labels.empty() && !data.test_correct) {
-    const Matrix<double> z = data.context.head().logits(data.test, backend);
-    std::vector<bool> correct(z.rows);
-    for (std::size_t i = 0; i < z.rows; ++i) {
-      const auto label = static_cast<std::size_t>(data.test_labels[i]);
-      if (label >= z.cols)
-        throw InputError(config.source + ": " + dataset.test_labels.pointer + ": " + dataset.test_labels.resolved +
-                         ": row " + std::to_string(i) + " has class " + std::to_string(label) + ", but the head has " +
-                         std::to_string(z.cols) + " classes");
-      const double* row = z.row(i);
-      correct[i] = argmax(row, z.cols) == label;
-    }
-    data.test_correct = std::move(correct);
-  }
+  if (!data.test_labels.empty() && !data.test_correct) data.test_correct = test_correctness(config, dataset, data);
   // Full-spectrum protocol: sets with role "id" join the ID test set on the ID side of every metric.
   nlohmann::json id_parts = {"test"};
   std::vector<std::string> id_groups = data.test_groups;  // subgroups of the ID side's rows ("" = none)
   std::vector<std::size_t> detected;  // the sets scored against the ID side
-  for (std::size_t j = 0; j < ood.size(); ++j) {
-    if (dataset.ood[j].role == kRoleId) {
-      id.insert(id.end(), ood[j].begin(), ood[j].end());
-      id_parts.push_back(dataset.ood[j].name);
-      const std::vector<std::string>& g = data.ood_groups[j];
-      if (g.empty()) id_groups.resize(id.size(), "");
-      else id_groups.insert(id_groups.end(), g.begin(), g.end());
-    } else {
-      detected.push_back(j);
-    }
-  }
   std::vector<std::vector<double>> detected_scores;
-  for (std::size_t j : detected) detected_scores.push_back(std::move(ood[j]));
+  for (std::size_t j = 0; j < ood.size(); ++j) {
+    if (dataset.ood[j].role != kRoleId) {
+      detected.push_back(j);
+      detected_scores.push_back(std::move(ood[j]));
+      continue;
+    }
+    id.insert(id.end(), ood[j].begin(), ood[j].end());
+    id_parts.push_back(dataset.ood[j].name);
+    const std::vector<std::string>& g = data.ood_groups[j];
+    if (g.empty()) id_groups.resize(id.size(), "");
+    else id_groups.insert(id_groups.end(), g.begin(), g.end());
+  }
   const HistogramAxis axis = histogram_axis(id, detected_scores);
   nlohmann::json sets = nlohmann::json::array();
   CellResult result;
