@@ -55,52 +55,76 @@ void check_finite(std::span<const double> scores, const std::string& name) {
   }
 }
 
-/// Every metric from tie groups in ascending score order. Groups may be empty (bootstrap resamples).
-OodMetrics metrics_from_groups(const std::vector<TieGroup>& groups) {
-  OodMetrics m;
-  for (const TieGroup& g : groups) m.n_id += g.id, m.n_ood += g.ood;
+/// The passes over the tie groups, each computing some metrics: a paired bootstrap needs one metric, so one pass.
+enum MetricPass : unsigned { kAurocPass = 1, kIdCurvePass = 2, kOodCurvePass = 4, kDetectionErrorPass = 8, kAllPasses = 15 };
 
-  // Mann-Whitney in integers: 2 * #{(in, out): s_out > s_in} + #{ties}, exact for any realistic n.
-  __extension__ typedef unsigned __int128 uint128;  // GCC/Clang; exact for any n that fits in memory
+unsigned pass_of(const MetricField& f) {
+  if (f.value == &OodMetrics::auroc) return kAurocPass;
+  if (f.value == &OodMetrics::detection_error) return kDetectionErrorPass;
+  if (f.value == &OodMetrics::fpr95 || f.value == &OodMetrics::aupr_in || f.value == &OodMetrics::aupr_in_trapz)
+    return kIdCurvePass;
+  return kOodCurvePass;
+}
+
+/// P(s_out > s_in) + 1/2 P(s_out = s_in) by Mann-Whitney in integers: 2 * #{(in, out): s_out > s_in} + #{ties},
+/// exact for any n that fits in memory.
+double auroc_of(const std::vector<TieGroup>& groups, std::uint64_t n_id, std::uint64_t n_ood) {
+  __extension__ typedef unsigned __int128 uint128;  // GCC/Clang
   uint128 twice_wins = 0;
   std::uint64_t id_below = 0;
   for (const TieGroup& g : groups) {
     twice_wins += static_cast<uint128>(g.ood) * (2 * id_below + g.id);
     id_below += g.id;
   }
-  m.auroc = static_cast<double>(twice_wins) / (2.0 * static_cast<double>(m.n_id) * static_cast<double>(m.n_ood));
+  return static_cast<double>(twice_wins) / (2.0 * static_cast<double>(n_id) * static_cast<double>(n_ood));
+}
 
+/// FPR@95 and the AUPRs of the ID-positive and/or the OOD-positive curve (`passes`).
+void add_curve_metrics(const std::vector<TieGroup>& groups, unsigned passes, OodMetrics& m) {
   auto id_of = [](const TieGroup& g) { return g.id; };
   auto ood_of = [](const TieGroup& g) { return g.ood; };
-  // OOD positive: thresholds from the highest score down.
-  struct Reversed {
-    const std::vector<TieGroup>& v;
-    auto begin() const { return v.rbegin(); }
-    auto end() const { return v.rend(); }
-  };
-  const CurveSummary ood_positive = summarise_curve(Reversed{groups}, ood_of, id_of, m.n_ood, m.n_id);
-  // ID positive, ranked by -s: thresholds from the lowest score up.
-  const CurveSummary id_positive = summarise_curve(groups, id_of, ood_of, m.n_id, m.n_ood);
+  if (passes & kOodCurvePass) {  // OOD positive: thresholds from the highest score down
+    struct Reversed {
+      const std::vector<TieGroup>& v;
+      auto begin() const { return v.rbegin(); }
+      auto end() const { return v.rend(); }
+    };
+    const CurveSummary c = summarise_curve(Reversed{groups}, ood_of, id_of, m.n_ood, m.n_id);
+    m.fpr95_ood_positive = c.fpr_at_95_tpr;
+    m.aupr_out = c.average_precision;
+    m.aupr_out_trapz = c.trapezoid_aupr;
+  }
+  if (passes & kIdCurvePass) {  // ID positive, ranked by -s: thresholds from the lowest score up
+    const CurveSummary c = summarise_curve(groups, id_of, ood_of, m.n_id, m.n_ood);
+    m.fpr95 = c.fpr_at_95_tpr;
+    m.aupr_in = c.average_precision;
+    m.aupr_in_trapz = c.trapezoid_aupr;
+  }
+}
 
-  m.fpr95 = id_positive.fpr_at_95_tpr;
-  m.fpr95_ood_positive = ood_positive.fpr_at_95_tpr;
-  m.aupr_in = id_positive.average_precision;
-  m.aupr_out = ood_positive.average_precision;
-  m.aupr_in_trapz = id_positive.trapezoid_aupr;
-  m.aupr_out_trapz = ood_positive.trapezoid_aupr;
-
-  // Detection error: thresholds from the highest score down (flag everything above), plus "flag nothing" (0.5).
-  m.detection_error = 0.5;
-  double flagged_id = 0, flagged_ood = 0;
-  for (auto g = groups.rbegin(); g != groups.rend(); ++g) {
+/// min over thresholds of 1/2 (1 - TPR) + 1/2 FPR, OOD positive, flagging nothing (0.5) included.
+double detection_error_of(const std::vector<TieGroup>& groups, std::uint64_t n_id, std::uint64_t n_ood) {
+  double best = 0.5, flagged_id = 0, flagged_ood = 0;
+  for (auto g = groups.rbegin(); g != groups.rend(); ++g) {  // flag everything above each threshold
     flagged_id += static_cast<double>(g->id);
     flagged_ood += static_cast<double>(g->ood);
-    const double error = 0.5 * (1 - flagged_ood / static_cast<double>(m.n_ood)) +
-                         0.5 * (flagged_id / static_cast<double>(m.n_id));
-    m.detection_error = std::min(m.detection_error, error);
+    best = std::min(best, 0.5 * (1 - flagged_ood / static_cast<double>(n_ood)) +
+                              0.5 * (flagged_id / static_cast<double>(n_id)));
   }
+  return best;
+}
+
+/// Every metric (or those of `passes`) from tie groups in ascending score order. Groups may be empty (bootstrap
+/// resamples).
+OodMetrics metrics_from_groups(const std::vector<TieGroup>& groups, unsigned passes = kAllPasses) {
+  OodMetrics m;
+  for (const TieGroup& g : groups) m.n_id += g.id, m.n_ood += g.ood;
+  if (passes & kAurocPass) m.auroc = auroc_of(groups, m.n_id, m.n_ood);
+  if (passes & (kIdCurvePass | kOodCurvePass)) add_curve_metrics(groups, passes, m);
+  if (passes & kDetectionErrorPass) m.detection_error = detection_error_of(groups, m.n_id, m.n_ood);
   return m;
 }
+
 
 
 }  // namespace
@@ -180,13 +204,19 @@ double ccr_at_fpr(std::span<const double> id_scores, const std::vector<bool>& id
   return static_cast<double>(hits) / static_cast<double>(id_scores.size());
 }
 
-OodMetrics RankedScores::metrics(const ResampleCounts& counts) const {
+std::vector<RankedScores::TieGroup> RankedScores::resampled_groups(const ResampleCounts& counts) const {
   if (counts.id.size() != n_id_ || counts.ood.size() != n_ood_)
-    throw std::logic_error("RankedScores::metrics: resample counts do not match the scores");
+    throw std::logic_error("RankedScores: resample counts do not match the scores");
   std::vector<TieGroup> groups(groups_.size());
   for (std::size_t i = 0; i < n_id_; ++i) groups[group_of_[i]].id += counts.id[i];
   for (std::size_t i = 0; i < n_ood_; ++i) groups[group_of_[n_id_ + i]].ood += counts.ood[i];
-  return metrics_from_groups(groups);
+  return groups;
+}
+
+OodMetrics RankedScores::metrics(const ResampleCounts& counts) const { return metrics_from_groups(resampled_groups(counts)); }
+
+double RankedScores::metric(const ResampleCounts& counts, const MetricField& field) const {
+  return metrics_from_groups(resampled_groups(counts), pass_of(field)).*field.value;
 }
 
 MetricIntervals RankedScores::bootstrap(std::size_t resamples, std::uint64_t seed) const {

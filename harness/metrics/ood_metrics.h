@@ -74,6 +74,8 @@ class RankedScores {
   /// The metrics of one resample given as row counts (paired bootstraps draw them once for several detectors):
   /// O(n), no sort.
   OodMetrics metrics(const ResampleCounts& counts) const;
+  /// One metric of one resample: only the pass over the tie groups that computes it.
+  double metric(const ResampleCounts& counts, const MetricField& field) const;
   std::size_t id_rows() const { return n_id_; }
   std::size_t ood_rows() const { return n_ood_; }
 
@@ -81,6 +83,8 @@ class RankedScores {
   std::size_t n_id_ = 0, n_ood_ = 0;
   std::vector<TieGroup> groups_;          ///< ascending score order
   std::vector<std::uint32_t> group_of_;   ///< the group of each input score, ID scores first
+
+  std::vector<TieGroup> resampled_groups(const ResampleCounts& counts) const;
 };
 
 /// OpenOOD's CCR@FPR (correct classification rate): with the threshold t at the ⌈fpr · n_ood⌉-th lowest OOD score,

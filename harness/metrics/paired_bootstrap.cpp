@@ -64,7 +64,7 @@ std::vector<ColumnSamples> PairedResamples::samples(const DetectorRuns& detector
     for (std::size_t n : ood_rows_) ood_counts.push_back(draw(rng, n));
     for (std::size_t j = 0; j < ood_rows_.size(); ++j) {
       counts.ood = std::move(ood_counts[j]);
-      for (std::size_t k = 0; k < detector.size(); ++k) values[k][j] = detector[k][j].metrics(counts).*metric.value;
+      for (std::size_t k = 0; k < detector.size(); ++k) values[k][j] = detector[k][j].metric(counts, metric);
       ood_counts[j] = std::move(counts.ood);
     }
     const std::vector<double> replicate = column_values(values);
