@@ -71,7 +71,7 @@ AxisRange shown_range(const std::optional<AxisRange>& asked, const std::vector<C
 void style_series(ChartSeries& s, std::size_t k) {
   // Okabe & Ito (2008), yellow last: it is the faintest on white.
   static const char* colors[] = {"#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442"};
-  static const char* dashes[] = {"", "9 4", "2 3", "9 3 2 3", "4 3", "9 3 2 3 2 3", "16 4", "1 1.5"};
+  static const char* dashes[] = {"", "9 4", "2 3", "9 3 2 3", "4 3", "9 3 2 3 2 3", "1 1.5", "16 4"};  // yellow: most ink
   s.color = colors[k % 8];
   s.dash = dashes[(k % 8 + k / 8) % 8];
 }
@@ -82,8 +82,9 @@ std::string LineChart::render() const {
   for (const auto& s : series) longest_name = std::max(longest_name, s.name.size());
   const double legend = 60.0 + 7.0 * static_cast<double>(longest_name);
   const double left = 70, top = 40, bottom = height - 50.0;
-  const double right = square ? left + (bottom - top) : width - legend;
-  const double full_width = square ? right + legend : width;
+  const double title_width = 40.0 + 8.0 * static_cast<double>(title.size());  // about 8 px a character at 15 px
+  const double right = square ? left + (bottom - top) : std::max<double>(width, title_width) - legend;
+  const double full_width = std::max(right + legend, title_width);
   auto px = [&](double x) { return left + (x - xr.low) / (xr.high - xr.low) * (right - left); };
   auto py = [&](double y) { return bottom - (y - yr.low) / (yr.high - yr.low) * (bottom - top); };
 
