@@ -22,7 +22,8 @@ c = Checks()
 with tempfile.TemporaryDirectory() as t:
     tmp = pathlib.Path(t)
     config = {"name": "tex", "data_root": "data", "datasets": [toy_data(tmp / "data", dims=12)], "plots": False,
-              "detectors": [{"name": "knn", "params": {"k": [1, 10]}}, {"name": "mahalanobis"}],
+              "seeds": [0, 1], "detectors": [{"name": "knn", "params": {"k": [1, 10]}}, {"name": "mahalanobis"},
+                                             {"name": "ae_l2", "params": {"epochs": 2, "hidden": 16, "bottleneck": 4}}],
               "tables": {"formats": ["tex"], "bootstrap": 100}}
     (tmp / "tex.json").write_text(json.dumps(config))
     out = tmp / "out"
@@ -37,7 +38,8 @@ with tempfile.TemporaryDirectory() as t:
                        "".join(f"\\input{{{p}}}\n" for p in tables) + "\\end{document}\n")
         proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", doc.name],
                               cwd=tmp, capture_output=True, text=True)
-        c.check(f"{mode}: {len(tables)} tables compile with pdflatex",
-                proc.returncode == 0 and (tmp / f"{mode}.pdf").exists() and any(p.name.endswith("_ci.tex") for p in tables),
-                proc.stdout[-600:])
+        if mode == "mean_std":
+            c.check("the tables show a std to typeset", any("$\\pm$" in p.read_text() for p in tables))
+        ok = proc.returncode == 0 and (tmp / f"{mode}.pdf").exists() and any(p.name.endswith("_ci.tex") for p in tables)
+        c.check(f"{mode}: {len(tables)} tables compile with pdflatex", ok, "" if ok else proc.stdout[-600:])
 c.exit()
