@@ -105,7 +105,7 @@ std::string histogram(const std::string& dataset, const std::string& label, cons
 
 /// MaRS's residual spectrum of one record: log10 OOD/ID energy per eigen-direction group 1..G.
 std::string spectrum(const std::string& dataset, const std::string& label, const json& r) {
-  LineChart chart_ = chart("Residual spectrum of " + label + ", " + dataset,
+  LineChart plot = chart("Residual spectrum of " + label + ", " + dataset,
                            "eigen-direction group of the ID residual covariance (largest variance first)",
                            "log10 OOD / ID residual energy", r["ood"].size());
   std::size_t groups = 1;
@@ -117,10 +117,10 @@ std::string spectrum(const std::string& dataset, const std::string& label, const
       y.push_back(std::log10(std::max(ratio[b], 1e-12)));
     }
     groups = std::max(groups, ratio.size());
-    add_series(chart_, o["name"].get<std::string>(), x, y);
+    add_series(plot, o["name"].get<std::string>(), x, y);
   }
-  chart_.x_range = AxisRange{1, static_cast<double>(std::max<std::size_t>(groups, 2))};
-  return chart_.render();
+  plot.x_range = AxisRange{1, static_cast<double>(std::max<std::size_t>(groups, 2))};
+  return plot.render();
 }
 
 }  // namespace
