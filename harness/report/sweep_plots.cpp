@@ -106,8 +106,8 @@ std::string histogram(const std::string& dataset, const std::string& label, cons
 /// MaRS's residual spectrum of one record: log10 OOD/ID energy per eigen-direction group 1..G.
 std::string spectrum(const std::string& dataset, const std::string& label, const json& r) {
   LineChart plot = chart("Residual spectrum of " + label + ", " + dataset,
-                           "eigen-direction group of the ID residual covariance (largest variance first)",
-                           "log10 OOD / ID residual energy", r["ood"].size());
+                         "eigen-direction group of the ID residual covariance (largest variance first)",
+                         "log10 OOD / ID residual energy", r["ood"].size());
   std::size_t groups = 1;
   for (const json& o : r["ood"]) {
     std::vector<double> x, y;
