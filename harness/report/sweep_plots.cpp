@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 
 #include "harness/report/file_names.h"
@@ -11,13 +12,9 @@ namespace oodbench {
 namespace {
 
 using nlohmann::json;
-
-const char* color(std::size_t k) {
-  static const char* palette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-                                  "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896",
-                                  "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5"};
-  return palette[k % (sizeof palette / sizeof *palette)];
-}
+using Plots = std::vector<std::pair<std::string, std::string>>;
+/// One dataset's plotted records: (plan rank, label) -> the record of its lowest seed.
+using ByLabel = std::map<std::pair<std::size_t, std::string>, const json*>;
 
 /// A chart tall enough for its legend.
 LineChart chart(std::string title, std::string x_label, std::string y_label, std::size_t series) {
@@ -26,8 +23,14 @@ LineChart chart(std::string title, std::string x_label, std::string y_label, std
   c.x_label = std::move(x_label);
   c.y_label = std::move(y_label);
   c.width = 980;
-  c.height = std::max(420, 90 + 18 * static_cast<int>(series));
+  c.height = std::max(420, 110 + 18 * static_cast<int>(series));
   return c;
+}
+
+void add_series(LineChart& c, std::string name, std::vector<double> x, std::vector<double> y) {
+  ChartSeries s{std::move(name), std::move(x), std::move(y)};
+  style_series(s, c.series.size());
+  c.series.push_back(std::move(s));
 }
 
 std::vector<double> fractions(const json& counts) {
@@ -38,69 +41,110 @@ std::vector<double> fractions(const json& counts) {
   return out;
 }
 
+std::string percent(double v) {
+  char out[32];
+  std::snprintf(out, sizeof out, "%.1f", v * 100);
+  return out;
+}
+
+/// The ROC panels of OOD set j: curves sorted by AUROC, cut into near-equal panels of at most kCurvesPerPanel.
+void roc_panels(Plots& plots, const std::string& dataset, const ByLabel& by_label, std::size_t j) {
+  std::vector<std::pair<std::string, const json*>> curves;  // (label, its entry for set j), plan order
+  for (const auto& [label_key, r] : by_label)
+    if (j < (*r)["ood"].size()) curves.emplace_back(label_key.second, &(*r)["ood"][j]);
+  if (curves.empty()) return;
+  std::stable_sort(curves.begin(), curves.end(), [](const auto& a, const auto& b) {
+    return (*a.second)["metrics"]["auroc"].template get<double>() > (*b.second)["metrics"]["auroc"].template get<double>();
+  });
+  const json& set = *curves.front().second;
+  const std::size_t points = set["roc_tpr"].size();
+  std::vector<double> grid;
+  for (std::size_t k = 0; k < points; ++k) grid.push_back(static_cast<double>(k) / static_cast<double>(points - 1));
+
+  const std::size_t panels = (curves.size() + kCurvesPerPanel - 1) / kCurvesPerPanel;
+  const std::size_t per_panel = (curves.size() + panels - 1) / panels;
+  for (std::size_t p = 0; p < panels; ++p) {
+    const std::size_t first = p * per_panel, last = std::min(curves.size(), first + per_panel);
+    std::string title = "ROC, " + dataset + " ID vs " + set["name"].get<std::string>() + " (" +
+                        set["shift"].get<std::string>() + " shift), OOD positive";
+    if (panels > 1)
+      title += "; panel " + std::to_string(p + 1) + "/" + std::to_string(panels) + ", AUROC ranks " +
+               std::to_string(first + 1) + "-" + std::to_string(last);
+    LineChart roc = chart(title, "false positive rate (ID flagged)", "true positive rate (OOD flagged)", 0);
+    roc.height = 560;
+    roc.square = roc.diagonal = true;
+    roc.x_range = roc.y_range = AxisRange{0, 1};
+    roc.legend_title = "detector (AUROC %)";
+    for (std::size_t k = first; k < last; ++k)
+      add_series(roc, curves[k].first + " (" + percent((*curves[k].second)["metrics"]["auroc"].get<double>()) + ")",
+                 grid, (*curves[k].second)["roc_tpr"].get<std::vector<double>>());
+    plots.emplace_back("roc_" + file_name_part(dataset) + "_" + file_name_part(set["name"].get<std::string>()) +
+                           "_p" + std::to_string(p + 1) + ".svg",
+                       roc.render());
+  }
+}
+
+/// ID vs OOD score histograms of one record, on the axis its histogram_axis gives.
+std::string histogram(const std::string& dataset, const std::string& label, const json& r) {
+  const json& axis = r["histogram_axis"];
+  const double low = axis["low"].get<double>(), high = axis["high"].get<double>();
+  const std::size_t bins = r["id_test"]["histogram"].size();
+  std::vector<double> centers;
+  for (std::size_t b = 0; b < bins; ++b)
+    centers.push_back(low + (static_cast<double>(b) + 0.5) * (high - low) / static_cast<double>(bins));
+  const bool log10 = axis["scale"] == "log10";
+  LineChart hist = chart("Scores of " + label + ", " + dataset + " (end bins hold the 1 % extremes)",
+                         log10 ? "log10(score), one axis for all sets (higher = more OOD)"
+                               : "score, one axis for all sets (higher = more OOD)",
+                         "fraction of the set", 1 + r["ood"].size());
+  if (high > low) hist.x_range = AxisRange{low, high};
+  add_series(hist, "ID test", centers, fractions(r["id_test"]["histogram"]));
+  for (const json& o : r["ood"]) add_series(hist, o["name"].get<std::string>(), centers, fractions(o["histogram"]));
+  return hist.render();
+}
+
+/// MaRS's residual spectrum of one record: log10 OOD/ID energy per eigen-direction group 1..G.
+std::string spectrum(const std::string& dataset, const std::string& label, const json& r) {
+  LineChart plot = chart("Residual spectrum of " + label + ", " + dataset,
+                         "eigen-direction group of the ID residual covariance (largest variance first)",
+                         "log10 OOD / ID residual energy", r["ood"].size());
+  std::size_t groups = 1;
+  for (const json& o : r["ood"]) {
+    std::vector<double> x, y;
+    const auto ratio = o["spectrum"]["energy_ratio"].get<std::vector<double>>();
+    for (std::size_t b = 0; b < ratio.size(); ++b) {
+      x.push_back(static_cast<double>(b + 1));
+      y.push_back(std::log10(std::max(ratio[b], 1e-12)));
+    }
+    groups = std::max(groups, ratio.size());
+    add_series(plot, o["name"].get<std::string>(), x, y);
+  }
+  plot.x_range = AxisRange{1, static_cast<double>(std::max<std::size_t>(groups, 2))};
+  return plot.render();
+}
+
 }  // namespace
 
-std::vector<std::pair<std::string, std::string>> sweep_plots(const std::vector<json>& records) {
+Plots sweep_plots(const std::vector<json>& records) {
   // Per dataset, per label: the record of the lowest seed, in plan order.
-  std::map<std::pair<std::size_t, std::string>, std::map<std::pair<std::size_t, std::string>, const json*>> chosen;
+  std::map<std::pair<std::size_t, std::string>, ByLabel> chosen;
   for (const json& r : records) {
     auto& slot = chosen[{r["rank"]["dataset"].get<std::size_t>(), r["dataset"]["name"].get<std::string>()}]
                        [{r["rank"]["detector"].get<std::size_t>(), r["label"].get<std::string>()}];
     const long seed = r["seed"].is_null() ? -1 : r["seed"].get<long>();
     if (!slot || seed < ((*slot)["seed"].is_null() ? -1 : (*slot)["seed"].get<long>())) slot = &r;
   }
-  std::vector<std::pair<std::string, std::string>> plots;
+  Plots plots;
   for (const auto& [dataset_key, by_label] : chosen) {
     const std::string& dataset = dataset_key.second;
-    const json& any = *by_label.begin()->second;
-    std::vector<double> grid;
-    for (std::size_t k = 0; k < any["ood"][0]["roc_tpr"].size(); ++k)
-      grid.push_back(static_cast<double>(k) / static_cast<double>(any["ood"][0]["roc_tpr"].size() - 1));
-
-    for (std::size_t j = 0; j < any["ood"].size(); ++j) {
-      const std::string set = any["ood"][j]["name"].get<std::string>();
-      LineChart roc = chart("ROC, " + dataset + " ID vs " + set + " (" + any["ood"][j]["shift"].get<std::string>() +
-                                " shift), OOD positive",
-                            "false positive rate (ID flagged)", "true positive rate (OOD flagged)", by_label.size());
-      for (const auto& [label_key, r] : by_label) {
-        if (j >= (*r)["ood"].size()) continue;
-        roc.series.push_back({label_key.second, grid, (*r)["ood"][j]["roc_tpr"].get<std::vector<double>>(),
-                              color(roc.series.size())});
-      }
-      plots.emplace_back("roc_" + file_name_part(dataset) + "_" + file_name_part(set) + ".svg", roc.render());
-    }
+    std::size_t sets = 0;
+    for (const auto& [label_key, r] : by_label) sets = std::max(sets, (*r)["ood"].size());
+    for (std::size_t j = 0; j < sets; ++j) roc_panels(plots, dataset, by_label, j);
 
     for (const auto& [label_key, r] : by_label) {
-      const json& axis = (*r)["histogram_axis"];
-      const double low = axis["low"].get<double>(), high = axis["high"].get<double>();
-      const std::size_t bins = (*r)["id_test"]["histogram"].size();
-      std::vector<double> centers;
-      for (std::size_t b = 0; b < bins; ++b)
-        centers.push_back(low + (static_cast<double>(b) + 0.5) * (high - low) / static_cast<double>(bins));
-      const bool log10 = axis["scale"] == "log10";
-      LineChart hist = chart("Scores of " + label_key.second + ", " + dataset + " (end bins hold the 1 % extremes)",
-                             log10 ? "log10 score (higher = more OOD)" : "score (higher = more OOD)",
-                             "fraction of the set", 1 + (*r)["ood"].size());
-      hist.series.push_back({"ID test", centers, fractions((*r)["id_test"]["histogram"]), "#000000"});
-      for (const json& o : (*r)["ood"])
-        hist.series.push_back({o["name"].get<std::string>(), centers, fractions(o["histogram"]), color(hist.series.size() - 1)});
-      plots.emplace_back("hist_" + file_name_part(dataset) + "_" + file_name_part(label_key.second) + ".svg", hist.render());
-
-      if (!(*r)["ood"][0].contains("spectrum")) continue;
-      LineChart spectrum = chart("Residual spectrum of " + label_key.second + ", " + dataset,
-                                 "eigen-direction group of the ID residual covariance (largest variance first)",
-                                 "log10 OOD / ID residual energy", (*r)["ood"].size());
-      for (const json& o : (*r)["ood"]) {
-        std::vector<double> x, y;
-        const auto ratio = o["spectrum"]["energy_ratio"].get<std::vector<double>>();
-        for (std::size_t b = 0; b < ratio.size(); ++b) {
-          x.push_back(static_cast<double>(b + 1));
-          y.push_back(std::log10(std::max(ratio[b], 1e-12)));
-        }
-        spectrum.series.push_back({o["name"].get<std::string>(), x, y, color(spectrum.series.size())});
-      }
-      plots.emplace_back("spectrum_" + file_name_part(dataset) + "_" + file_name_part(label_key.second) + ".svg",
-                         spectrum.render());
+      const std::string stem = file_name_part(dataset) + "_" + file_name_part(label_key.second) + ".svg";
+      plots.emplace_back("hist_" + stem, histogram(dataset, label_key.second, *r));
+      if ((*r)["ood"][0].contains("spectrum")) plots.emplace_back("spectrum_" + stem, spectrum(dataset, label_key.second, *r));
     }
   }
   return plots;

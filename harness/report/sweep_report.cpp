@@ -1,5 +1,6 @@
 #include "harness/report/sweep_report.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -84,8 +85,12 @@ ReportSummary write_report(const fs::path& dir) {
   if (!unmarked.empty())
     markdown += "Without per-sample scores, the tables cannot mark which detectors are not significantly worse than "
                 "the best (add `\"keep_scores\": true` to the config and run it again).\n\n";
+  const LatexCells latex = latex_cells(settings.latex);
+  const bool tex = std::find(settings.formats.begin(), settings.formats.end(), "tex") != settings.formats.end();
   for (const ResultTable& t : tables) {
-    for (const std::string& format : settings.formats) table_files.emplace_back(t.slug + "." + format, render_table(t, format));
+    for (const std::string& format : settings.formats)
+      table_files.emplace_back(t.slug + "." + format, render_table(t, format, latex));
+    if (tex && has_intervals(t)) table_files.emplace_back(t.slug + "_ci.tex", table_latex_intervals(t));
     markdown += table_markdown(t) + "\n";
   }
   std::map<std::string, nlohmann::json> label_maps;  // dataset -> mapping of its remapped train labels

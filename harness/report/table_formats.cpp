@@ -19,12 +19,20 @@ std::string full(double v) {
   return out;
 }
 
-/// "95.6 ± 0.3 [94.1, 96.9]" with `pm` and the interval separators as the format spells them.
-std::string cell_text(const TableCell& c, const std::string& pm) {
+std::string interval_text(const std::pair<double, double>& ci) {
+  std::string text = "[";  // appended piece by piece: GCC 12 warns (-Wrestrict, falsely) on "[" + temporary
+  text += pct(ci.first);
+  text += ", ";
+  text += pct(ci.second);
+  return text + "]";
+}
+
+/// "95.6 ± 0.3 [94.1, 96.9]" with `pm` as the format spells it; the std and the interval where asked and present.
+std::string cell_text(const TableCell& c, const std::string& pm, bool with_std = true, bool with_ci = true) {
   if (!c.present) return "–";
   std::string text = pct(c.mean);
-  if (c.std) text += pm + pct(*c.std);
-  if (c.ci95) text += " [" + pct(c.ci95->first) + ", " + pct(c.ci95->second) + "]";
+  if (with_std && c.std) text += pm + pct(*c.std);
+  if (with_ci && c.ci95) text.append(" ").append(interval_text(*c.ci95));
   return text;
 }
 
@@ -62,6 +70,27 @@ std::vector<std::tuple<std::string, std::size_t, std::size_t>> group_spans(const
     else spans.emplace_back(t.columns[c].group, c, 1);
   }
   return spans;
+}
+
+/// A booktabs table of `t`'s rows and grouped columns, each cell spelt (already LaTeX) by `cell`.
+template <class Cell>
+std::string latex_table(const ResultTable& t, const std::string& caption, const std::string& label, Cell cell) {
+  std::string out = "% " + t.note + "\n\\begin{table}[t]\n\\centering\n\\caption{" + caption + "}\n\\label{tab:" +
+                    label + "}\n\\begin{tabular}{l" + std::string(t.columns.size(), 'r') + "}\n\\toprule\n";
+  std::string rules;
+  for (const auto& [group, first, count] : group_spans(t)) {
+    out += " & \\multicolumn{" + std::to_string(count) + "}{c}{" + latex_escape(group) + "}";
+    rules += "\\cmidrule(lr){" + std::to_string(first + 2) + "-" + std::to_string(first + count + 1) + "}";
+  }
+  out += " \\\\\n" + rules + "\ndetector";
+  for (const TableColumn& c : t.columns) out += " & " + latex_escape(c.name);
+  out += " \\\\\n\\midrule\n";
+  for (std::size_t r = 0; r < t.rows.size(); ++r) {
+    out += latex_escape(t.rows[r]);
+    for (const TableCell& c : t.cells[r]) out += " & " + cell(c);
+    out += " \\\\\n";
+  }
+  return out + "\\bottomrule\n\\end{tabular}\n\\end{table}\n";
 }
 
 }  // namespace
@@ -127,34 +156,41 @@ std::string table_json(const ResultTable& t) {
              .dump(2) + "\n";
 }
 
-std::string table_latex(const ResultTable& t) {
-  std::string out = "% " + t.note + "\n\\begin{table}[t]\n\\centering\n\\caption{" + latex_escape(t.title) +
-                    "}\n\\label{tab:" + t.slug + "}\n\\begin{tabular}{l" + std::string(t.columns.size(), 'r') +
-                    "}\n\\toprule\n";
-  std::string rules;
-  for (const auto& [group, first, count] : group_spans(t)) {
-    out += " & \\multicolumn{" + std::to_string(count) + "}{c}{" + latex_escape(group) + "}";
-    rules += "\\cmidrule(lr){" + std::to_string(first + 2) + "-" + std::to_string(first + count + 1) + "}";
-  }
-  out += " \\\\\n" + rules + "\ndetector";
-  for (const TableColumn& c : t.columns) out += " & " + latex_escape(c.name);
-  out += " \\\\\n\\midrule\n";
-  for (std::size_t r = 0; r < t.rows.size(); ++r) {
-    out += latex_escape(t.rows[r]);
-    for (const TableCell& c : t.cells[r]) {
-      const std::string text = latex_escape(cell_text(c, " ± "));
-      out += " & " + (c.best ? "\\textbf{" + text + "}" : c.near_best ? text + "$^\\dagger$" : text);
-    }
-    out += " \\\\\n";
-  }
-  return out + "\\bottomrule\n\\end{tabular}\n\\end{table}\n";
+LatexCells latex_cells(const std::string& name) {
+  if (name == "mean") return LatexCells::mean;
+  if (name == "mean_ci") return LatexCells::mean_ci;
+  return LatexCells::mean_std;
 }
 
-std::string render_table(const ResultTable& t, const std::string& format) {
+bool has_intervals(const ResultTable& t) {
+  for (const auto& row : t.cells)
+    for (const TableCell& c : row)
+      if (c.present && c.ci95) return true;
+  return false;
+}
+
+std::string table_latex(const ResultTable& t, LatexCells cells) {
+  std::string caption = latex_escape(t.title);
+  if (cells != LatexCells::mean_ci && has_intervals(t))
+    caption += "; bootstrap 95~\\% intervals in Table~\\ref{tab:" + t.slug + "_ci}";
+  return latex_table(t, caption, t.slug, [&](const TableCell& c) {
+    const std::string text =
+        latex_escape(cell_text(c, " ± ", cells == LatexCells::mean_std, cells == LatexCells::mean_ci));
+    return c.best ? "\\textbf{" + text + "}" : c.near_best ? text + "$^\\dagger$" : text;
+  });
+}
+
+std::string table_latex_intervals(const ResultTable& t) {
+  return latex_table(t, latex_escape(t.title) + ": bootstrap 95~\\% intervals", t.slug + "_ci", [](const TableCell& c) {
+    return c.present && c.ci95 ? interval_text(*c.ci95) : std::string("--");
+  });
+}
+
+std::string render_table(const ResultTable& t, const std::string& format, LatexCells cells) {
   if (format == "md") return table_markdown(t);
   if (format == "csv") return table_csv(t);
   if (format == "json") return table_json(t);
-  return table_latex(t);
+  return table_latex(t, cells);
 }
 
 }  // namespace oodbench

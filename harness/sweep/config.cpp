@@ -191,15 +191,21 @@ std::vector<DetectorVariant> read_detector(const JsonReader& r) {
   return out;
 }
 
+/// A string that must be one of `allowed`.
+std::string read_choice(const JsonReader& e, const std::vector<std::string>& allowed) {
+  const std::string v = e.text();
+  if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+    std::string list;
+    for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    e.fail("expected one of " + list + ", got \"" + v + "\"");
+  }
+  return v;
+}
+
 std::vector<std::string> read_choices(const JsonReader& r, const std::vector<std::string>& allowed) {
   std::vector<std::string> out;
   for (const JsonReader& e : r.elements()) {
-    const std::string v = e.text();
-    if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
-      std::string list;
-      for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      e.fail("expected one of " + list + ", got \"" + v + "\"");
-    }
+    const std::string v = read_choice(e, allowed);
     if (std::find(out.begin(), out.end(), v) != out.end()) e.fail("\"" + v + "\" is listed twice");
     out.push_back(v);
   }
@@ -226,8 +232,9 @@ ReportSettings parse_report_settings(const nlohmann::json& document, const std::
   if (root.has("metrics")) s.metrics = read_choices(root.at("metrics"), known_metrics());
   if (root.has("tables")) {
     const JsonReader tables = root.at("tables");
-    tables.expect_object({"formats", "bootstrap"});
+    tables.expect_object({"formats", "bootstrap", "latex"});
     if (tables.has("formats")) s.formats = read_choices(tables.at("formats"), {"md", "csv", "json", "tex"});
+    if (tables.has("latex")) s.latex = read_choice(tables.at("latex"), {"mean", "mean_std", "mean_ci"});
     if (tables.has("bootstrap")) {
       const std::int64_t b = tables.at("bootstrap").integer();
       if (b != 0 && (b < 100 || b > 100000))

@@ -81,6 +81,9 @@ struct ReportSettings {
   std::vector<std::string> metrics = {"auroc", "fpr95"};        ///< one table per metric
   std::vector<std::string> formats = {"md", "csv", "json", "tex"};
   std::size_t bootstrap = 0;                                    ///< resamples for 95 % intervals; 0 = none
+  /// LaTeX cells: "mean", "mean_std" (± sample std over seeds) or "mean_ci" (the bootstrap interval); with
+  /// intervals, <table>_ci.tex holds them alone, so the main table fits a paper column.
+  std::string latex = "mean_std";
   bool plots = true;
   std::optional<Selection> select;
 };

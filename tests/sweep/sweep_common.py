@@ -42,3 +42,28 @@ class Checks:
     def exit(self):
         print(f"{self.passed} passed, {self.failed} failed")
         raise SystemExit(1 if self.failed else 0)
+
+
+def toy_data(folder, dims=40, seed=3):
+    """A small labelled toy dataset (3 classes) with a near, a mid and a far OOD set, as .npy files in `folder`;
+    returns its "datasets" entry. The far set's distances span decades, so distance detectors get a log10 axis."""
+    import numpy as np
+    folder = pathlib.Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    centers = rng.standard_normal((3, dims)) * 2
+
+    def sample(n, shift=0.0):
+        labels = np.arange(n) % 3
+        return (centers[labels] + rng.standard_normal((n, dims)) + shift).astype(np.float32), labels.astype(np.int32)
+
+    train, labels = sample(300)
+    np.save(folder / "train.npy", train)
+    np.save(folder / "labels.npy", labels)
+    np.save(folder / "test.npy", sample(90)[0])
+    for name, shift in (("near", 0.4), ("mid", 1.0), ("far", 300.0)):
+        np.save(folder / f"{name}.npy", sample(60, shift)[0])
+    return {"modality": "toy", "backbone": "b",
+            "train": {"features": "train.npy", "labels": "labels.npy"}, "test": {"features": "test.npy"},
+            "ood": [{"name": n, "shift": s, "features": f"{n}.npy"}
+                    for n, s in (("near", "near"), ("mid", "near"), ("far", "far"))]}

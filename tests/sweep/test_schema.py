@@ -33,6 +33,7 @@ edits = {
     "unknown metric": lambda g: g.update(metrics=["accuracy"]),
     "unknown table format": lambda g: g["tables"].update(formats=["html"]),
     "too few bootstrap resamples": lambda g: g["tables"].update(bootstrap=10),
+    "unknown LaTeX cell style": lambda g: g["tables"].update(latex="mean_sem"),
     "empty grid": lambda g: g["detectors"][1]["params"].update(k=[]),
     "plots not a boolean": lambda g: g.update(plots="yes"),
 }

@@ -92,7 +92,7 @@ with tempfile.TemporaryDirectory() as t:
     tex = (out / "tables" / "chestxray_mobilenet_v2_auroc.tex").read_text()
     c.check("Markdown and LaTeX tables written", "**" in md and "\\toprule" in tex and "\\textbf{" in tex)
     plots = sorted(p.name for p in (out / "plots").iterdir())
-    c.check("ROC, histogram and MaRS spectrum plots", "roc_chestxray_mobilenet_v2_blur.svg" in plots and
+    c.check("ROC, histogram and MaRS spectrum plots", "roc_chestxray_mobilenet_v2_blur_p1.svg" in plots and
             "hist_chestxray_mobilenet_v2_knn__k_1_.svg" in plots and "spectrum_chestxray_mobilenet_v2_mars.svg" in plots,
             f"{len(plots)} plots")
 
