@@ -9,9 +9,9 @@ import sys
 
 import numpy as np
 from scipy.optimize import brentq
-from scipy.special import logsumexp, rel_entr, softmax
+from scipy.special import rel_entr, softmax
 
-from reference_common import Tally, data_dir, features, labels, tmp
+from reference_common import Tally, features, labels, tmp
 
 fashion, fashion_y = features["fashion_far"].astype(np.float64), labels["fashion_far"]
 X, y = fashion[:600], fashion_y[:600]

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 from scipy.special import logsumexp
-from reference_common import N, X, Tally, logits, seeded_permutation
+from reference_common import X, Tally, logits, seeded_permutation
 
 
 def nnguide_reference(k=100, alpha=0.01, bank_seed=-1, train=X, head=(None, None)):

@@ -4,7 +4,7 @@
 bundled data and by hand. The reference's Weibull is solved from the likelihood equation and checked against
 scipy.stats.weibull_min.fit(floc=0) and exponweib.fit(floc=0, f0=1) (pytorch-ood's LibNotMR)."""
 import numpy as np
-from reference_common import C, X, Tally, logits, run_score, tests, y
+from reference_common import X, Tally, logits, tests, y
 from scipy.optimize import brentq
 from scipy.stats import exponweib, weibull_min
 

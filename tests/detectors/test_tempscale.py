@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 from scipy.optimize import brentq
-from scipy.special import logsumexp, softmax
+from scipy.special import softmax
 
 from reference_common import Tally, W_head, X, X_val, b_head, logits, tmp, y, y_val
 
