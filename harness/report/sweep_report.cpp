@@ -10,6 +10,7 @@
 #include "harness/report/paired_tests.h"
 #include "harness/report/results_table.h"
 #include "harness/report/selection.h"
+#include "harness/report/plot_render.h"
 #include "harness/report/sweep_plots.h"
 #include "harness/report/table_formats.h"
 #include "harness/sweep/config.h"
@@ -108,8 +109,14 @@ ReportSummary write_report(const fs::path& dir) {
 
   std::vector<std::pair<std::string, std::string>> plots;
   if (settings.plots) plots = sweep_plots(records);
-  replace_folder(dir / "plots", plots);
-  summary.plots = plots.size();
+  std::vector<std::pair<std::string, std::string>> plot_files = plots;
+  for (const std::string& format : settings.plot_formats) {
+    if (format == "svg") continue;
+    for (const auto& [name, svg] : plots)
+      plot_files.emplace_back(name.substr(0, name.size() - 3) + format, render_svg(svg, format));
+  }
+  replace_folder(dir / "plots", plot_files);
+  summary.plots = plot_files.size();
   if (!plots.empty()) {
     markdown += "## Plots\n\n";
     for (const auto& [name, svg] : plots) markdown += "- [" + name + "](plots/" + name + ")\n";

@@ -242,7 +242,17 @@ ReportSettings parse_report_settings(const nlohmann::json& document, const std::
       s.bootstrap = static_cast<std::size_t>(b);
     }
   }
-  if (root.has("plots")) s.plots = root.at("plots").flag();
+  if (root.has("plots")) {  // true, false, or {"formats": [...]} (plots on, in these formats)
+    const JsonReader plots = root.at("plots");
+    if (plots.value().is_object()) {
+      plots.expect_object({"formats"});
+      if (plots.has("formats")) s.plot_formats = read_choices(plots.at("formats"), {"svg", "png", "pdf"});
+      if (std::find(s.plot_formats.begin(), s.plot_formats.end(), "svg") == s.plot_formats.end())
+        s.plot_formats.insert(s.plot_formats.begin(), "svg");  // the source of the others, and what report.md links
+    } else {
+      s.plots = plots.flag();
+    }
+  }
   if (root.has("select")) {
     const JsonReader select = root.at("select");
     select.expect_object({"metric", "on"}, {"on"});

@@ -85,6 +85,7 @@ struct ReportSettings {
   /// intervals, <table>_ci.tex holds them alone, so the main table fits a paper column.
   std::string latex = "mean_std";
   bool plots = true;
+  std::vector<std::string> plot_formats = {"svg"};  ///< /plots/formats: svg always, png and pdf rendered from it
   std::optional<Selection> select;
 };
 
