@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages oodbench needs to build and test, skipping those already present.
+# Installs the Debian packages oodbench needs to build and test, skipping those already present. --browser-and-tex
+# adds what only two tests need, a browser for report.html and TeX for the LaTeX tables (scripts/test.sh passes it).
 set -euo pipefail
 packages=(cmake g++ make pkg-config
           nlohmann-json3-dev libcli11-dev libopenblas-dev liblapacke-dev libzip-dev liblbfgs-dev libxxhash-dev libgtest-dev libbenchmark-dev
           libhdf5-dev librsvg2-dev libcairo2-dev pybind11-dev pybind11-json-dev python3-dev python3-pytest mypy
           python3-numpy python3-sklearn python3-scipy python3-faiss python3-torch python3-jsonschema python3-h5py python3-pandas python3-pil)
+[ "${1:-}" = --browser-and-tex ] && packages+=(chromium texlive-latex-base texlive-latex-recommended)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -10,6 +10,7 @@
 #include "harness/report/paired_tests.h"
 #include "harness/report/results_table.h"
 #include "harness/report/selection.h"
+#include "harness/report/html_report.h"
 #include "harness/report/plot_render.h"
 #include "harness/report/sweep_plots.h"
 #include "harness/report/table_formats.h"
@@ -122,6 +123,7 @@ ReportSummary write_report(const fs::path& dir) {
     for (const auto& [name, svg] : plots) markdown += "- [" + name + "](plots/" + name + ")\n";
   }
   write_text_atomic((dir / "report.md").string(), markdown);
+  write_text_atomic((dir / "report.html").string(), html_report(test_records, tables, plots));
   return summary;
 }
 

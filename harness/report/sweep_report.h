@@ -1,5 +1,5 @@
 // `oodbench report`: everything a paper needs from a result folder's records alone: tables/<name>.{md,csv,json,tex},
-// plots/*.svg and report.md (all Markdown tables with links to the plots). Settings (metrics, formats, plots) come
+// plots/*.svg, report.md (all Markdown tables with links to the plots) and report.html (one self-contained page). Settings (metrics, formats, plots) come
 // from the folder's config.json, written by `run`. Every file is written atomically; files of an earlier report that
 // this one no longer makes are removed.
 #pragma once

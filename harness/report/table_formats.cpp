@@ -27,14 +27,6 @@ std::string interval_text(const std::pair<double, double>& ci) {
   return text + "]";
 }
 
-/// "95.6 ± 0.3 [94.1, 96.9]" with `pm` as the format spells it; the std and the interval where asked and present.
-std::string cell_text(const TableCell& c, const std::string& pm, bool with_std = true, bool with_ci = true) {
-  if (!c.present) return "–";
-  std::string text = pct(c.mean);
-  if (with_std && c.std) text += pm + pct(*c.std);
-  if (with_ci && c.ci95) text.append(" ").append(interval_text(*c.ci95));
-  return text;
-}
 
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
@@ -94,6 +86,15 @@ std::string latex_table(const ResultTable& t, const std::string& caption, const 
 }
 
 }  // namespace
+
+/// "95.6 ± 0.3 [94.1, 96.9]" with `pm` as the format spells it; the std and the interval where asked and present.
+std::string cell_text(const TableCell& c, const std::string& pm, bool with_std, bool with_ci) {
+  if (!c.present) return "–";
+  std::string text = pct(c.mean);
+  if (with_std && c.std) text += pm + pct(*c.std);
+  if (with_ci && c.ci95) text.append(" ").append(interval_text(*c.ci95));
+  return text;
+}
 
 std::string table_markdown(const ResultTable& t) {
   std::string out = "### " + t.title + "\n\n| detector |";

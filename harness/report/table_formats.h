@@ -8,6 +8,10 @@
 
 namespace oodbench {
 
+/// One cell as tables show it: "95.6 ± 0.3 [94.1, 96.9]" with `pm` as the format spells ±, the std and the interval
+/// where asked and present; "–" for an empty cell.
+std::string cell_text(const TableCell& c, const std::string& pm, bool with_std = true, bool with_ci = true);
+
 std::string table_markdown(const ResultTable& t);
 /// Long format, one line per cell: table,detector,shift,column,mean,std,n,ci95_low,ci95_high,best.
 std::string table_csv(const ResultTable& t);

@@ -1,0 +1,20 @@
+// report.html: one self-contained page a researcher opens first (inline SVG, CSS and a little JavaScript; nothing
+// fetched from a network): the run's summary, every table behind a metric switch with sortable columns, and every
+// plot, the long lists folded.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/report/results_table.h"
+
+namespace oodbench {
+
+/// The page for `records`, their `tables` (as `report` builds them) and `plots` ((file name, SVG) pairs).
+std::string html_report(const std::vector<nlohmann::json>& records, const std::vector<ResultTable>& tables,
+                        const std::vector<std::pair<std::string, std::string>>& plots);
+
+}  // namespace oodbench
