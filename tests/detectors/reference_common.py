@@ -13,6 +13,9 @@ import tempfile
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from seeded_random import SeededRandom  # noqa: E402
+
 binary, data_dir = sys.argv[1], pathlib.Path(sys.argv[2])
 features = np.load(data_dir / "mobilenet_v2.npz")
 labels = np.load(data_dir / "labels.npz")
@@ -134,21 +137,17 @@ class Tally:
 
 
 def seeded_permutation(seed, n):
-    """harness/fit/seeded_random.h's SeededRandom(seed).permutation(n): splitmix64 and Fisher-Yates (index
-    next() % i), for references that subsample the train rows as a seeded detector does."""
-    mask = (1 << 64) - 1
-    state = seed & mask
+    """harness/fit/seeded_random.h's SeededRandom(seed).permutation(n), for references that subsample the train rows
+    as a seeded detector does."""
+    return SeededRandom(seed).permutation(n)
 
-    def next_u64():
-        nonlocal state
-        state = (state + 0x9E3779B97F4A7C15) & mask
-        z = state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
-        return z ^ (z >> 31)
 
-    p = list(range(n))
-    for i in range(n, 1, -1):
-        j = next_u64() % i
-        p[i - 1], p[j] = p[j], p[i - 1]
-    return np.array(p)
+def multi_tile_case(seed):
+    """A synthetic head (3 classes, D = 8) with 4500 train and 1100 test rows, float32 values in float64: more than
+    one tile on both sides (row_tiles.h: 1024 queries x 4096 train rows), which the bundled data never reach."""
+    rng = np.random.default_rng(seed)
+    W = rng.normal(size=(3, 8)).astype(np.float32).astype(np.float64)
+    b = rng.normal(size=3).astype(np.float32).astype(np.float64)
+    train = rng.normal(size=(4500, 8)).astype(np.float32).astype(np.float64)
+    test = rng.normal(size=(1100, 8)).astype(np.float32).astype(np.float64)
+    return W, b, train, test

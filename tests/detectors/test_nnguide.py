@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 from scipy.special import logsumexp
-from reference_common import X, Tally, logits, seeded_permutation
+from reference_common import Tally, X, logits, multi_tile_case, seeded_permutation
 
 
 def nnguide_reference(k=100, alpha=0.01, bank_seed=-1, train=X, head=(None, None)):
@@ -34,11 +34,7 @@ tally.compare("nnguide", (("k", 1000), ("alpha", 0.02)), nnguide_reference(k=100
 tally.compare("nnguide", (("bank_seed", 3), ("alpha", 0.03)), nnguide_reference(alpha=0.03, bank_seed=3))
 
 # More than one tile on both sides (1100 queries > 1024, 4500 bank rows > 4096): the kept top-K merge across tiles.
-rng = np.random.default_rng(7)
-W_syn = rng.normal(size=(3, 8)).astype(np.float32).astype(np.float64)
-b_syn = rng.normal(size=3).astype(np.float32).astype(np.float64)
-train_syn = rng.normal(size=(4500, 8)).astype(np.float32).astype(np.float64)
-test_syn = rng.normal(size=(1100, 8)).astype(np.float32).astype(np.float64)
+W_syn, b_syn, train_syn, test_syn = multi_tile_case(7)
 tally.hand_case("nnguide", (("k", 300), ("alpha", 1.0)), train=train_syn, test=test_syn,
                 expected=nnguide_reference(300, 1.0, train=train_syn, head=(W_syn, b_syn))(test_syn),
                 head=(W_syn, b_syn), tol=1e-4)

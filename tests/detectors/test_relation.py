@@ -3,7 +3,7 @@
 larger than one tile, and by hand."""
 import numpy as np
 from scipy.special import softmax
-from reference_common import X, Tally, logits
+from reference_common import Tally, X, logits, multi_tile_case
 
 
 def relation_reference(pow=1.0, threshold=0.03, train=X, lg=logits):
@@ -26,11 +26,7 @@ tally.compare("relation", (("pow", 2.0),), relation_reference(pow=2.0))
 tally.compare("relation", (("pow", 8), ("threshold", 0.2)), relation_reference(pow=8, threshold=0.2))
 
 # More than one tile on both sides (1100 queries > 1024, 4500 train rows > 4096): sums accumulate across tiles.
-rng = np.random.default_rng(11)
-W_syn = rng.normal(size=(3, 8)).astype(np.float32).astype(np.float64)
-b_syn = rng.normal(size=3).astype(np.float32).astype(np.float64)
-train_syn = rng.normal(size=(4500, 8)).astype(np.float32).astype(np.float64)
-test_syn = rng.normal(size=(1100, 8)).astype(np.float32).astype(np.float64)
+W_syn, b_syn, train_syn, test_syn = multi_tile_case(11)
 tally.hand_case("relation", (), train=train_syn, test=test_syn,
                 expected=relation_reference(train=train_syn, lg=lambda v: v @ W_syn.T + b_syn)(test_syn),
                 head=(W_syn, b_syn), tol=1e-4)

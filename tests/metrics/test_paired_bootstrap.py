@@ -2,8 +2,8 @@
 """Paired comparisons (`oodbench compare`), kept scores and `eval --bootstrap` against an independent NumPy and
 scikit-learn implementation of docs/methods.md "Paired comparisons".
 
-The reference re-implements only the resampling generator (splitmix64, Lemire's mapping), so that it draws the same
-rows; every metric is recomputed by scikit-learn with the draws as sample weights. Usage: SCRIPT OODBENCH DATA_DIR
+The reference shares only the resampling generator with oodbench (tests/seeded_random.py, a port of splitmix64), so
+that it draws the same rows; every metric is recomputed by scikit-learn with the draws as sample weights. Usage: SCRIPT OODBENCH DATA_DIR
 """
 import json
 import pathlib
@@ -14,8 +14,10 @@ import tempfile
 import numpy as np
 from sklearn.metrics import roc_auc_score, roc_curve
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from seeded_random import M64, SeededRandom, replicate_seed  # noqa: E402
+
 binary, data_dir = sys.argv[1], pathlib.Path(sys.argv[2]).resolve()
-M64 = (1 << 64) - 1
 passed = failed = 0
 
 
@@ -24,31 +26,6 @@ def record(ok, message):
     passed += bool(ok)
     failed += not ok
     print(("ok   " if ok else "FAIL ") + message)
-
-
-class SplitMix:
-    def __init__(self, seed):
-        self.state = seed & M64
-
-    def next(self):
-        self.state = (self.state + 0x9E3779B97F4A7C15) & M64
-        z = self.state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
-        return z ^ (z >> 31)
-
-    def counts(self, n):
-        c = np.zeros(n, dtype=np.int64)
-        for _ in range(n):
-            c[(self.next() * n) >> 64] += 1
-        return c
-
-
-def replicate_seed(seed, r):  # splitmix64's finaliser of seed + golden * (r + 1)
-    z = (seed + 0x9E3779B97F4A7C15 * (r + 1)) & M64
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
-    return z ^ (z >> 31)
 
 
 def fnv1a64(text):
@@ -77,7 +54,7 @@ def paired_reference(a, b, metric_name, resamples, seed):
     diff = np.subtract(columns(observed(a)), columns(observed(b)))
     d = []
     for r in range(resamples):
-        rng = SplitMix(replicate_seed(seed, r))
+        rng = SeededRandom(replicate_seed(seed, r))
         w_id = rng.counts(len(a[0]))
         w = [(w_id, rng.counts(len(o))) for o in a[1]]
         d.append(np.subtract(columns(observed(a, w)), columns(observed(b, w))))
@@ -215,7 +192,7 @@ with tempfile.TemporaryDirectory() as t:
     r = run("eval", "--id", str(tmp / "id.npy"), "--ood", str(tmp / "ood.npy"), "--json", "--bootstrap", "100",
             "--seed", "5")
     ci = json.loads(r.stdout)["ood"][0]["ci95"]
-    gen = SplitMix(5)
+    gen = SeededRandom(5)
     values = {"auroc": [], "fpr95": []}
     for _ in range(100):
         w_id, w_ood = gen.counts(len(s_id)), gen.counts(len(s_ood))
