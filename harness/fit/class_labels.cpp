@@ -119,16 +119,18 @@ std::vector<std::int32_t> load_labels_like_train(const std::string& spec, const 
   const NpyArray array = load_array(spec);
   if (train_map.is_null()) return to_labels(array);
   const RawLabels raw = to_raw_labels(array);
+  std::map<nlohmann::json, std::int32_t> class_of;  // original label -> class, one lookup per row
+  for (std::size_t c = 0; c < train_map.size(); ++c) class_of.emplace(train_map[c], static_cast<std::int32_t>(c));
   std::vector<std::int32_t> out(raw.size());
   for (std::size_t r = 0; r < raw.size(); ++r) {
     const nlohmann::json value = raw.text ? nlohmann::json(raw.words[r]) : nlohmann::json(raw.values[r]);
-    const auto it = std::find(train_map.begin(), train_map.end(), value);
-    if (it == train_map.end()) {
+    const auto it = class_of.find(value);
+    if (it == class_of.end()) {
       throw InputError(spec + ": row " + std::to_string(r) + " has label " + value.dump() +
                        ", which the train labels do not have (" + ClassLabels::map_text(train_map) +
                        "); every class must be a train class");
     }
-    out[r] = static_cast<std::int32_t>(it - train_map.begin());
+    out[r] = it->second;
   }
   return out;
 }
