@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "harness/io/file_map.h"
+#include "harness/io/hdf5_module.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -326,3 +327,11 @@ NpyArray load_hdf5(const std::string& path, const std::string& name) {
 }
 
 }  // namespace oodbench
+
+namespace oodbench {
+namespace {
+constexpr Hdf5Module kModule{kHdf5ModuleVersion, hdf5_datasets, load_hdf5, check_hdf5_dataset};
+}  // namespace
+}  // namespace oodbench
+
+OODBENCH_MODULE_ENTRY const oodbench::Hdf5Module* oodbench_hdf5_module() { return &oodbench::kModule; }

@@ -1,4 +1,5 @@
 #include "harness/report/plot_render.h"
+#include "harness/report/plot_render_module.h"
 
 #include <cairo-pdf.h>
 #include <cairo.h>
@@ -74,3 +75,11 @@ std::string render_svg(const std::string& svg, const std::string& format) {
 }
 
 }  // namespace oodbench
+
+namespace oodbench {
+namespace {
+constexpr RenderModule kModule{kRenderModuleVersion, render_svg};
+}  // namespace
+}  // namespace oodbench
+
+OODBENCH_MODULE_ENTRY const oodbench::RenderModule* oodbench_render_module() { return &oodbench::kModule; }

@@ -5,13 +5,13 @@
 
 #include <type_traits>
 
-#include "kernels/cuda/cuda_backend.h"
+#include "kernels/cuda/cuda_module.h"
 #include "kernels/cuda/cuda_backend_impl.cuh"
 #include "kernels/cuda/cuda_check.cuh"
 #include "kernels/error.h"
 
 // CudaBackend's construction, matrix products, eigensolver and sort; the other primitives are in knn.cu, rows.cu and
-// autoencoder_cuda.cu.
+// autoencoder_cuda.cu; and the module's entry point (cuda_module.h).
 namespace oodbench::cuda {
 namespace {
 
@@ -101,9 +101,10 @@ std::vector<std::uint32_t> CudaBackend::argsort(std::span<const double> keys) co
 
 }  // namespace oodbench::cuda
 
-namespace oodbench {
+namespace oodbench::cuda {
+namespace {
 
-bool cuda_usable(std::string* why) {
+bool device_usable(std::string* why) {
   int count = 0;
   const cudaError_t status = cudaGetDeviceCount(&count);
   if (status != cudaSuccess) {
@@ -118,10 +119,15 @@ bool cuda_usable(std::string* why) {
   return true;
 }
 
-std::unique_ptr<Backend> make_cuda_backend(bool tf32) {
+Backend* make_backend(bool tf32) {
   std::string why;
-  if (!cuda_usable(&why)) throw DeviceError(why);
-  return std::make_unique<cuda::CudaBackend>(tf32);
+  if (!device_usable(&why)) throw DeviceError(why);
+  return new CudaBackend(tf32);
 }
 
-}  // namespace oodbench
+constexpr CudaModule kModule{kCudaModuleVersion, device_usable, make_backend};
+
+}  // namespace
+}  // namespace oodbench::cuda
+
+OODBENCH_MODULE_ENTRY const oodbench::CudaModule* oodbench_cuda_module() { return &oodbench::cuda::kModule; }

@@ -1,5 +1,5 @@
-// The CUDA backend (cuBLAS, cuSOLVER, Thrust/CUB and our kernels). Built only where nvcc is found; without it the
-// functions below come from cuda_unavailable.cpp and report that this binary has no CUDA support.
+// The CUDA backend as the rest of the code sees it. kernels/cuda_loader.cpp implements these by opening the CUDA
+// module (kernels/cuda/cuda_module.h) on first use; in a build without nvcc there is no module and they say so.
 #pragma once
 
 #include <memory>
@@ -9,7 +9,8 @@
 
 namespace oodbench {
 
-/// True when this binary has the CUDA backend and a GPU is usable; otherwise false with the reason in `why`.
+/// True when this build has the CUDA backend and a GPU is usable; otherwise false with the reason in `why`. Without
+/// an NVIDIA driver device (/dev/nvidiactl) this answers without loading any CUDA library.
 bool cuda_usable(std::string* why);
 
 /// The CUDA backend on device 0; `tf32` lets its float32 products use TF32 tensor cores. Throws DeviceError when

@@ -1,0 +1,27 @@
+// The entry point of the CUDA backend module, liboodbench_cuda.so. The module holds everything that links the CUDA
+// libraries (cudart, cuBLAS, cuSOLVER: ~85 ms of a process's start-up to load), and kernels/cuda_loader.cpp opens it
+// (kernels/module_loader.h) only when a GPU may be used, so a CPU run never loads them.
+#pragma once
+
+#include <string>
+
+#include "kernels/backend.h"
+#include "kernels/module_loader.h"
+
+namespace oodbench {
+
+inline constexpr const char* kCudaModuleFile = "liboodbench_cuda.so";
+/// Bumped whenever this struct or the Backend interface changes, so a module from another build is refused.
+inline constexpr int kCudaModuleVersion = 1;
+
+struct CudaModule {
+  int version;
+  /// True when a GPU is usable; otherwise false with CUDA's reason in `why`.
+  bool (*usable)(std::string* why);
+  /// A new CUDA backend on device 0, owned by the caller; throws DeviceError when no GPU is usable.
+  Backend* (*make_backend)(bool tf32);
+};
+
+}  // namespace oodbench
+
+OODBENCH_MODULE_ENTRY const oodbench::CudaModule* oodbench_cuda_module();
