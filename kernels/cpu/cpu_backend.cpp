@@ -110,7 +110,8 @@ std::vector<float> CpuBackend::kth_smallest_sqdist(const Matrix<float>& database
   const std::vector<float> db_norms = row_sqnorms(database);
   const std::vector<float> q_norms = row_sqnorms(queries);
   std::vector<float> heaps(queries.rows * k, INFINITY);
-  std::vector<float> tile(kKnnQueryTile * kKnnDatabaseTile);
+  // No bigger than the inputs: a 16 MB tile costs a small run more in page faults than its whole kNN.
+  std::vector<float> tile(std::min(kKnnQueryTile, queries.rows) * std::min(kKnnDatabaseTile, database.rows));
   const int dim = as_int(queries.cols);
   for (std::size_t q0 = 0; q0 < queries.rows; q0 += kKnnQueryTile) {
     const std::size_t nq = std::min(kKnnQueryTile, queries.rows - q0);
