@@ -6,8 +6,10 @@ daemons run in the foreground as children of this process, as the current user, 
 127.0.0.1 only (CommunicationParameters=NoCtldInAddrAny,NoInAddrAny). There is no slurmdbd, so `sacct` has nothing
 to say: jobs are waited for with `squeue` until they leave the queue, and their final states are read from the
 job-completion log (JobCompType=jobcomp/filetxt), one line per job or array task.
-Stopping cancels every job, stops the daemons (SIGTERM, then SIGKILL) and checks that none is left behind.
+Stopping cancels every job, stops the daemons (SIGTERM, then SIGKILL) and checks that none is left behind; should the
+test itself be killed, the kernel stops them (PR_SET_PDEATHSIG).
 """
+import ctypes
 import getpass
 import os
 import pathlib
@@ -24,6 +26,11 @@ PROGRAMS = ("munged", "slurmctld", "slurmd", "sbatch", "squeue", "scancel", "sin
 def missing_programs():
     search = os.environ.get("PATH", "") + ":/usr/sbin:/sbin"
     return [p for p in PROGRAMS if shutil.which(p, path=search) is None]
+
+
+def die_with_parent():
+    """In a daemon's child process before exec: SIGTERM when this test dies, even by SIGKILL (a ctest timeout)."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG; kept across exec
 
 
 def free_ports(count):
@@ -61,7 +68,7 @@ class SlurmCluster:
     def _spawn(self, name, *args):
         log = open(self.dir / f"{name}.out", "w")
         self.daemons[name] = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=self.env,
-                                              start_new_session=True)
+                                              start_new_session=True, preexec_fn=die_with_parent)
         log.close()
 
     def _start(self):

@@ -7,6 +7,7 @@ jobs start in / (--chdir=/), so a path the script leaves relative or an environm
  2. A shard that fails (an injected failure of shard 1) makes the merge job not run (Slurm cancels it: its
     dependency can never be satisfied), and the sweep's log and `--status` name the shard and its log.
  3. Resubmitting the same command runs only the missing cells (shard 1's), then merges: tables equal again.
+ 4. A resubmission while the previous array is queued is refused; a previous merge job still waiting is cancelled.
 Exits 77 (ctest: skipped) when Slurm's or munge's programs are not installed (scripts/install_deps.sh --optional).
 Usage: test_slurm_cluster.py OODBENCH_BINARY DATA_DIR
 """
@@ -125,6 +126,26 @@ exec '{binary}' "$@"
     c.check("no record duplicated", [len(records(out / f"shard-{i}")) for i in range(3)] == [3, 3, 2])
     c.check("merged records and tables equal the unsharded run's",
             by_cell(out) == by_cell(tmp / "full") and table_files(out) == table_files(tmp / "full"))
+
+    # 4. A previous submission still in the queue: refused while its array is there; its merge job, held here as
+    #    one a site without --kill-on-invalid-dep would leave waiting, is cancelled by the next submission.
+    args = [script, config, out, "3", "--", "--chdir=/"]
+    held = cluster.run(args + ["--hold"], env=env, cwd=submit_dir)
+    found = re.search(r"array job (\d+) .* merge job (\d+)", held.stdout)
+    c.check("a held submission is queued", held.returncode == 0 and found, held.stdout + held.stderr)
+    array, merge = found.groups() if found else ("0", "0")  # the checks below then fail, with details
+    again = cluster.run(args, env=env, cwd=submit_dir)
+    c.check("a submission while the previous array is queued is refused (exit 2)",
+            again.returncode == 2 and f"array job {array} of the previous submission" in again.stderr, again.stderr)
+    cluster.run(["scontrol", "release", array])
+    cluster.wait_gone([array])
+    c.check("the held merge job still waits", cluster.queue(merge) is not None, str(cluster.queue(merge)))
+    new_array, new_merge, _ = submit_and_wait(cluster, out, env)
+    jobs = cluster.finished_jobs()
+    c.check("the next submission cancelled it and merged",
+            jobs.get(merge, {}).get("JobState") == "CANCELLED" and jobs.get(new_merge, {}).get("JobState") ==
+            "COMPLETED" and f"cancelled merge job {merge} of the previous submission" in
+            (out / "logs" / "sweep.log").read_text(), f"{jobs.get(merge)} {jobs.get(new_merge)}")
 
     cluster.stop()
     left = cluster.leftovers()
