@@ -12,7 +12,7 @@
 set -euo pipefail
 
 die() { echo "multi_gpu_sweep: $*" >&2; exit 2; }
-[ $# -ge 2 ] && [ $# -le 3 ] || { sed -n '2,10p' "$0"; exit 2; }
+if [ $# -lt 2 ] || [ $# -gt 3 ]; then sed -n '2,11p' "$0"; exit 2; fi
 [ $# -eq 2 ] || [ "$3" = --dry-run ] || die "unknown option '$3' (expected --dry-run)"
 [ -f "$1" ] || die "$1: no such config file"
 config=$(realpath "$1") out=$(realpath -m "$2") dry_run=${3:-}

@@ -53,7 +53,7 @@ if [ "${1:-}" = "--merge" ]; then  # --merge OUT N: only when every shard says d
   shards=()
   for ((i = 0; i < n; i++)); do
     state=$(cat "$out/logs/shard-$i.status" 2>/dev/null || echo "not run")
-    if [ "${state%% *}" != done ]; then
+    if [ "${state%% *}" != "done" ]; then
       note "not merging: shard $i/$n is $state: see $out/logs/shard-$i.log"
       echo "slurm_sweep: not merging: shard $i/$n is $state: see $out/logs/shard-$i.log" >&2
       exit 1
@@ -76,7 +76,7 @@ if [ "${1:-}" = "--status" ]; then  # --status OUT
   finished=1
   for ((i = 0; i < n; i++)); do
     state=$(cat "$out/logs/shard-$i.status" 2>/dev/null || echo "not started")
-    [ "${state%% *}" = done ] || finished=0
+    [ "${state%% *}" = "done" ] || finished=0
     echo "shard $i/$n: $state; log $out/logs/shard-$i.log"
   done
   if [ -f "$out/logs/merge.status" ] && [ "$finished" = 1 ]; then
@@ -94,7 +94,7 @@ if [ "${1:-}" = "--status" ]; then  # --status OUT
   exit
 fi
 
-[ $# -ge 3 ] || { sed -n '2,16p' "$0"; exit 2; }
+[ $# -ge 3 ] || { sed -n '2,15p' "$0"; exit 2; }
 [ -f "$1" ] || die "$1: no such config file"
 config=$(realpath "$1") out=$(realpath -m "$2") n=$3
 [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "N: expected a positive number of shards, got '$n'"
@@ -117,6 +117,7 @@ remember() {  # remember ARRAY_JOB MERGE_JOB RESUME_COMMAND: what --status and t
 if [ $local_run -eq 1 ]; then
   remember "" "" "OODBENCH=$binary $(printf '%q ' "$self" "$config" "$out" "$n" --local)"
   note "running $n shards of $config here"
+  echo "slurm_sweep: running $n shards here; logs in $out/logs/"
   pids=()
   for ((i = 0; i < n; i++)); do
     "$self" --task "$config" "$out" "$n" "$i" >>"$out/logs/shard-$i.log" 2>&1 &
