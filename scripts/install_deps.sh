@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Installs the Debian packages oodbench needs to build and test, skipping those already present. --browser-and-tex
-# adds what only two tests need, a browser for report.html and TeX for the LaTeX tables (scripts/test.sh passes it).
+# Installs the Debian packages oodbench needs to build and test, skipping those already present. --optional adds what
+# only a few tests need (scripts/test.sh passes it): a browser for report.html, TeX for the LaTeX tables, and Slurm
+# with munge for the one-node cluster that scripts/slurm_sweep.sh is tested on (no service is configured or started:
+# the test runs its own daemons). --browser-and-tex is its older name.
 set -euo pipefail
 packages=(cmake g++ make pkg-config
           nlohmann-json3-dev libcli11-dev libopenblas-dev liblapacke-dev libzip-dev liblbfgs-dev libxxhash-dev libgtest-dev libbenchmark-dev
           libhdf5-dev librsvg2-dev libcairo2-dev pybind11-dev pybind11-json-dev python3-dev python3-pytest mypy
           python3-numpy python3-sklearn python3-scipy python3-faiss python3-torch python3-jsonschema python3-h5py python3-pandas python3-pil)
-[ "${1:-}" = --browser-and-tex ] && packages+=(chromium texlive-latex-base texlive-latex-recommended)
+case "${1:-}" in
+  --optional | --browser-and-tex)
+    packages+=(chromium texlive-latex-base texlive-latex-recommended slurmctld slurmd slurm-client munge) ;;
+esac
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -4,7 +4,7 @@
 # OODBENCH_SKIP_SANITIZERS=1 runs the release pass only (quicker, for local iterations).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install_deps.sh --browser-and-tex
+scripts/install_deps.sh --optional
 scripts/build.sh "$@"
 (cd build && ctest --output-on-failure -j "$(nproc)")
 if [ "${OODBENCH_SKIP_SANITIZERS:-0}" != 1 ]; then

@@ -12,6 +12,7 @@ namespace oodbench {
 
 struct GlobalOptions {
   std::string device = "auto";  ///< --device auto|cpu|cuda
+  std::string gpu;               ///< --gpu G: one GPU by index (empty: CUDA's default choice)
   bool verbose = false;          ///< --verbose
 
   /// The backend for --device; for `auto` (or with --verbose), says on stderr which one it picked. `tf32`: a config

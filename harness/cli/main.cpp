@@ -1,7 +1,9 @@
 // The `oodbench` command line. Results go to stdout; errors to stderr with exit code 2 (bad input) or 1 (a bug).
+#include <cstdlib>
 #include <iostream>
 
 #include "harness/cli/command.h"
+#include "harness/cli/gpu_choice.h"
 #include "harness/version.h"
 #include "kernels/cpu/openblas_core.h"
 #include "kernels/device.h"
@@ -10,13 +12,23 @@
 namespace oodbench {
 
 std::unique_ptr<Backend> GlobalOptions::backend(bool tf32) const {
-  const DeviceRequest request = parse_device_request(device);
+  DeviceRequest request = parse_device_request(device);
+  if (!gpu.empty()) request = restrict_to_gpu(gpu, request);  // before make_backend: CUDA reads it at its first init
   std::string no_gpu_reason;
-  auto result = make_backend(request, &no_gpu_reason, tf32);
-  // One line saying what `auto` picked. Why no GPU is usable (the driver's words) is noise on a CPU-only machine,
-  // so it is said only on --verbose; `--device cuda` puts it in its error.
-  if (request == DeviceRequest::automatic || verbose) {
+  std::unique_ptr<Backend> result;
+  try {
+    result = make_backend(request, &no_gpu_reason, tf32);
+  } catch (const DeviceError& e) {
+    if (gpu.empty()) throw;
+    throw DeviceError("--gpu " + gpu + " (CUDA_VISIBLE_DEVICES=" + std::getenv("CUDA_VISIBLE_DEVICES") + "): " +
+                      e.what());
+  }
+  // One line saying what `auto` or `--gpu` picked. Why no GPU is usable (the driver's words) is noise on a CPU-only
+  // machine, so it is said only on --verbose; `--device cuda` puts it in its error.
+  if (device == "auto" || verbose || !gpu.empty()) {
     std::cerr << "oodbench: device: " << result->description();
+    if (!gpu.empty())
+      std::cerr << " (--gpu " << gpu << ": CUDA_VISIBLE_DEVICES=" << std::getenv("CUDA_VISIBLE_DEVICES") << ")";
     if (verbose && !no_gpu_reason.empty()) std::cerr << " (no usable GPU: " << no_gpu_reason << ")";
     std::cerr << '\n';
   }
@@ -36,6 +48,9 @@ int main(int argc, char** argv) {
   app.add_option("--device", global.device, "auto (GPU when usable, else CPU), cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->capture_default_str();
+  app.add_option("--gpu", global.gpu,
+                 "Run on this GPU only (index; among CUDA_VISIBLE_DEVICES' GPUs when that is set); implies --device "
+                 "cuda");
   app.add_flag("--verbose", global.verbose, "Say more on stderr (e.g. why --device auto found no usable GPU)");
   add_eval_command(app, global);
   add_score_command(app, global);

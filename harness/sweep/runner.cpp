@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
 #include <map>
@@ -65,10 +66,13 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
   }
 
   Progress progress(summary.planned - summary.skipped, options.quiet);
-  const nlohmann::json run_info = {{"device", backend.description()},
-                                   {"version", version_string()},
-                                   {"git_commit", git_commit()},
-                                   {"host", host_name()}};
+  nlohmann::json run_info = {{"device", backend.description()},
+                             {"version", version_string()},
+                             {"git_commit", git_commit()},
+                             {"host", host_name()}};
+  // Which of the machine's GPUs "cuda:0" was: `--gpu`, a launcher or Slurm narrow CUDA_VISIBLE_DEVICES to it.
+  if (const char* visible = std::getenv("CUDA_VISIBLE_DEVICES"); visible && backend.kind() == DeviceKind::cuda)
+    run_info["cuda_visible_devices"] = visible;
   for (const auto& [d, cells] : todo) {
     const DatasetConfig& dataset = config.datasets[d];
     const auto load_start = std::chrono::steady_clock::now();
