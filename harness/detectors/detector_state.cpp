@@ -90,7 +90,8 @@ void StateIO::matrix_field(const std::string& name, Matrix<T>& m, DType dtype) {
     const NpyArray a = get(name, dtype, 2);
     m.rows = a.shape[0];
     m.cols = a.shape[1];
-    m.data = values_of<T>(a);
+    const std::vector<T> values = values_of<T>(a);
+    m.data.assign(values.begin(), values.end());
     return;
   }
   const std::size_t shape[2] = {m.rows, m.cols};

@@ -40,7 +40,7 @@ class Mars final : public Detector {
       for (std::size_t j = 0; j < d; ++j) mean(0, j) += r(i, j);
     for (double& m : mean.data) m /= static_cast<double>(r.rows);
     center_.assign(d, 0.0);
-    if (centering_) center_ = mean.data;
+    if (centering_) center_.assign(mean.data.begin(), mean.data.end());
     const CovarianceFit cov = fit_covariance(backend, r, mean, {});
     spectrum_ = cov.eigen;
     id_energy_ = energies(subtract_row(r, center_), backend);

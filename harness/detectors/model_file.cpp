@@ -104,7 +104,7 @@ TrainProvenance provenance_of(const FitContext& ctx) {
   if (ctx.has_labels()) inputs += "\nlabels " + content_hash(ctx.labels());
   if (const LinearHead* head = ctx.supplied_head()) {
     Matrix<float> bias(1, head->bias.size());
-    bias.data = head->bias;
+    bias.data.assign(head->bias.begin(), head->bias.end());
     inputs += "\nhead " + content_hash(head->weight) + " " + content_hash(bias);
   }
   if (const Matrix<float>* val = ctx.validation()) inputs += "\nval " + content_hash(*val);

@@ -54,7 +54,7 @@ class Nero final : public Detector {
       for (std::size_t j = 0; j < d; ++j) relevance_mean_[j] += r(i, j);
     for (double& m : relevance_mean_) m /= static_cast<double>(r.rows);
     Matrix<double> center(1, d);
-    center.data = relevance_mean_;
+    center.data.assign(relevance_mean_.begin(), relevance_mean_.end());
     const SymmetricEigen eig = fit_covariance(backend, r_features, center, {}).eigen;
     // As in ViM: components beyond the rank are null directions picked by rounding, and the L1 distance is not
     // rotation-invariant, so d_rel then differs between devices. The official code does the same; said, not refused.

@@ -17,7 +17,7 @@ class ReAct final : public Detector {
   }
   void fit(FitContext& ctx) override {
     head_ = ctx.head();
-    std::vector<float> values = ctx.train().data;
+    std::vector<float> values(ctx.train().data.begin(), ctx.train().data.end());
     threshold_ = static_cast<float>(percentile(values, percentile_));
   }
   void state(StateIO& io) override {

@@ -25,7 +25,8 @@ class Vra final : public Detector {
     head_ = ctx.head();
     const Matrix<float>* val = ctx.validation();
     split_ = val ? "val" : "train";
-    std::vector<float> values = val ? val->data : ctx.train().data;
+    const auto& source = val ? val->data : ctx.train().data;
+    std::vector<float> values(source.begin(), source.end());
     threshold_low_ = static_cast<float>(percentile(values, low_));
     threshold_high_ = static_cast<float>(percentile(values, high_));
   }

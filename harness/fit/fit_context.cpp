@@ -121,7 +121,7 @@ const CovarianceFit& FitContext::global_covariance() {
   if (!global_covariance_) {
     const auto& mean = train_mean();
     Matrix<double> center(1, dims());
-    center.data = mean;
+    center.data.assign(mean.begin(), mean.end());
     global_covariance_ = fit_covariance(*backend_, train_, center, {});
     warn_if_singular(*global_covariance_, "the global covariance");
   }

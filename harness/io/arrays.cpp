@@ -18,6 +18,7 @@
 #include <set>
 
 #include "harness/io/csv_reader.h"
+#include "harness/io/feature_reader.h"
 #include "harness/io/file_map.h"
 #include "harness/io/half.h"
 #include "harness/io/hdf5_reader.h"
@@ -277,25 +278,24 @@ Matrix<float> to_features(const NpyArray& a) {
                      dtype_name(a.dtype) + " of shape " + shape_text(a));
   }
   if (a.rows() == 0 || a.cols() == 0) throw InputError(a.source + ": empty feature array, shape " + shape_text(a));
-  Matrix<float> m(a.rows(), a.cols());
-  const std::size_t width = dtype_size(a.dtype);
-  std::size_t released = 0;  // bytes of a mapped file already converted and handed back
-  for (std::size_t i = 0; i < m.rows; ++i) {
-    if (a.dtype == DType::float32) {  // the common case at memory speed: copy the row, then check it
-      std::memcpy(m.row(i), a.data().data() + i * m.cols * sizeof(float), m.cols * sizeof(float));
-      for (std::size_t j = 0; j < m.cols; ++j)
-        if (!std::isfinite(m(i, j))) non_finite(a, m(i, j), i, j, true);
-    } else {
-      for (std::size_t j = 0; j < m.cols; ++j) {
-        const double v = float_element(a, i * m.cols + j);
-        if (!std::isfinite(v)) non_finite(a, v, i, j, true);
-        m(i, j) = static_cast<float>(v);
-      }
-    }
-    if (a.file_map && a.owner && ((i + 1) * m.cols * width - released >= (std::size_t{1} << 24) || i + 1 == m.rows))
-      released = release_mapped(a, released, (i + 1) * m.cols * width);
+  std::size_t offset = 0, released = 0;  // bytes read, and bytes of a mapped file handed back
+  return read_features(a.source, a.dtype, a.rows(), a.cols(), [&](std::byte* out, std::size_t bytes) {
+    std::memcpy(out, a.data().data() + offset, bytes);
+    offset += bytes;
+    if (a.file_map && a.owner && (offset - released >= (std::size_t{1} << 24) || offset == a.data().size()))
+      released = release_mapped(a, released, offset);
+  });
+}
+
+Matrix<float> load_features(const std::string& spec) {
+  const ArraySpec parts = split_array_spec(spec);
+  if (!parts.glob && parts.format == ArrayFormat::npy) {
+    if (std::optional<Matrix<float>> m = read_npy_features(parts.path)) return std::move(*m);
   }
-  return m;
+  if (!parts.glob && parts.format == ArrayFormat::npz) {
+    if (std::optional<Matrix<float>> m = read_npz_features(parts.path, parts.key)) return std::move(*m);
+  }
+  return to_features(load_array(spec));
 }
 
 RawLabels to_raw_labels(const NpyArray& a) {

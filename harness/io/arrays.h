@@ -68,7 +68,8 @@ RawLabels to_raw_labels(const NpyArray& array);
 /// A 1-D float array as scores (float64), rejecting NaN or Inf with its row. An (n, 1) column is accepted too.
 std::vector<double> to_scores(const NpyArray& array);
 
-inline Matrix<float> load_features(const std::string& spec) { return to_features(load_array(spec)); }
+/// to_features(load_array(spec)), with plain .npy files and .npz members read straight into the matrix.
+Matrix<float> load_features(const std::string& spec);
 inline std::vector<std::int32_t> load_labels(const std::string& spec) { return to_labels(load_array(spec)); }
 inline std::vector<double> load_scores(const std::string& spec) { return to_scores(load_array(spec)); }
 

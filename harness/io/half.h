@@ -2,6 +2,7 @@
 #pragma once
 
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 
 namespace oodbench {
@@ -30,5 +31,14 @@ inline float half_to_float(std::uint16_t h) {
 
 /// bfloat16 (the top half of a binary32: sign, 8 exponent bits, 7 mantissa bits) -> binary32, exact.
 inline float bfloat16_to_float(std::uint16_t b) { return std::bit_cast<float>(static_cast<std::uint32_t>(b) << 16); }
+
+}  // namespace oodbench
+
+namespace oodbench {
+
+/// `n` binary16 values -> binary32, exact: with the F16C instructions where the CPU has them (8 per instruction),
+/// else half_to_float one by one.
+/// `in` may be unaligned (a view of a file).
+void half_to_float_block(const void* in, float* out, std::size_t n);
 
 }  // namespace oodbench

@@ -219,10 +219,36 @@ std::size_t NpyArray::size() const {
 }
 
 namespace {
+NpyHeader parse_header(std::span<const std::byte> file, const std::string& source);
 NpyArray parse(std::span<const std::byte> file, std::shared_ptr<const void> owner, const std::string& source);
 }  // namespace
 
 NpyArray parse_npy(std::span<const std::byte> file, const std::string& source) { return parse(file, nullptr, source); }
+
+NpyHeader parse_npy_header(std::span<const std::byte> file, const std::string& source) {
+  return parse_header(file, source);
+}
+
+NpyHeader read_npy_header(const ByteSource& next, const std::string& source) {
+  std::vector<std::byte> prefix(kMagicLen + 4);  // magic, version, and the shortest length field (version 1.0)
+  next(prefix.data(), prefix.size());
+  if (std::memcmp(prefix.data(), kMagic, kMagicLen) != 0)
+    throw InputError(source + ": not a .npy file (bad magic; expected \\x93NUMPY)");
+  const auto major = static_cast<unsigned>(prefix[6]), minor = static_cast<unsigned>(prefix[7]);
+  if (major < 1 || major > 3 || minor != 0) parse_header(prefix, source);  // throws its "unsupported version" error
+  const bool long_length = major >= 2;
+  if (long_length) {
+    prefix.resize(prefix.size() + 2);
+    next(prefix.data() + kMagicLen + 4, 2);
+  }
+  std::size_t header_len = 0;
+  for (std::size_t i = prefix.size(); i-- > kMagicLen + 2;) header_len = header_len << 8 | std::to_integer<std::size_t>(prefix[i]);
+  if (header_len > (std::size_t{1} << 24)) throw InputError(source + ": malformed .npy header (longer than 16 MB)");
+  const std::size_t start = prefix.size();
+  prefix.resize(start + header_len);
+  next(prefix.data() + start, header_len);
+  return parse_header(prefix, source);
+}
 
 NpyArray parse_npy_in_place(std::span<const std::byte> file, std::shared_ptr<const void> owner,
                             const std::string& source) {
@@ -231,7 +257,7 @@ NpyArray parse_npy_in_place(std::span<const std::byte> file, std::shared_ptr<con
 
 namespace {
 
-NpyArray parse(std::span<const std::byte> file, std::shared_ptr<const void> owner, const std::string& source) {
+NpyHeader parse_header(std::span<const std::byte> file, const std::string& source) {
   if (file.size() < kMagicLen + 2 || std::memcmp(file.data(), kMagic, kMagicLen) != 0) {
     throw InputError(source + ": not a .npy file (bad magic; expected \\x93NUMPY)");
   }
@@ -253,8 +279,8 @@ NpyArray parse(std::span<const std::byte> file, std::shared_ptr<const void> owne
                      " (expected 1.0, 2.0 or 3.0)");
   }
   if (file.size() < prefix + header_len) throw InputError(source + ": truncated .npy header");
-  const std::string_view header(reinterpret_cast<const char*>(file.data() + prefix), header_len);
-  auto fields = HeaderParser(header, source).parse();
+  const std::string_view text(reinterpret_cast<const char*>(file.data() + prefix), header_len);
+  auto fields = HeaderParser(text, source).parse();
 
   const auto descr = fields.find("descr");
   const auto fortran = fields.find("fortran_order");
@@ -263,46 +289,60 @@ NpyArray parse(std::span<const std::byte> file, std::shared_ptr<const void> owne
       !shape->second.tuple || descr->second.text.empty()) {
     throw InputError(source + ": malformed .npy header (needs 'descr', 'fortran_order' and 'shape')");
   }
-  NpyArray array;
-  array.source = source;
-  bool swap = false;
-  std::size_t width = 0;
+  NpyHeader header;
+  bool& swap = header.byte_swapped;
+  std::size_t& width = header.width;
   const std::string& d = descr->second.text;
   if (d.size() >= 3 && (d[0] == '<' || d[0] == '>' || d[0] == '=') && d[1] == 'U' &&
       d.find_first_not_of("0123456789", 2) == std::string::npos && d.size() <= 8) {
-    array.dtype = DType::text;  // unicode labels: UTF-32, d[2..] characters per element
+    header.dtype = DType::text;  // unicode labels: UTF-32, d[2..] characters per element
     swap = d[0] == '>';
     width = 4 * std::stoul(d.substr(2));
     if (width == 0) throw InputError(source + ": unsupported dtype '" + d + "' (empty strings)");
   } else {
-    std::tie(array.dtype, swap) = parse_descr(d, source);
-    width = dtype_size(array.dtype);
+    std::tie(header.dtype, swap) = parse_descr(d, source);
+    width = dtype_size(header.dtype);
   }
-  array.shape = *shape->second.tuple;
-  if (array.shape.empty() || array.shape.size() > 8) {
+  header.shape = *shape->second.tuple;
+  if (header.shape.empty() || header.shape.size() > 8) {
     std::string dims;
-    for (std::size_t e : array.shape) dims += (dims.empty() ? "" : ", ") + std::to_string(e);
+    for (std::size_t e : header.shape) dims += (dims.empty() ? "" : ", ") + std::to_string(e);
     throw InputError(source + ": expected an array of 1 to 8 dimensions (samples first), got shape (" + dims + ")");
   }
   // The product of the extents can overflow (found by fuzz_npy: a shape of (2**32, 2**32) "needed" 0 bytes).
   std::size_t expected = width;
-  for (std::size_t extent : array.shape) {
+  for (std::size_t extent : header.shape) {
     if (__builtin_mul_overflow(expected, extent, &expected)) throw InputError(source + ": shape too large for memory");
   }
-  const std::size_t available = file.size() - prefix - header_len;
+  header.fortran_order = *fortran->second.flag;
+  header.data_offset = prefix + header_len;
+  header.data_bytes = expected;
+  return header;
+}
+
+
+NpyArray parse(std::span<const std::byte> file, std::shared_ptr<const void> owner, const std::string& source) {
+  const NpyHeader header = parse_header(file, source);
+  NpyArray array;
+  array.source = source;
+  array.dtype = header.dtype;
+  array.shape = header.shape;
+  const bool swap = header.byte_swapped;
+  const std::size_t width = header.width, expected = header.data_bytes;
+  const std::size_t available = file.size() - header.data_offset;
   if (available < expected) {
     throw InputError(source + ": truncated data (expected " + std::to_string(expected) + " bytes for shape, found " +
                      std::to_string(available) + ")");
   }
-  const std::byte* data = file.data() + prefix + header_len;
-  const bool fortran_nd = *fortran->second.flag && array.shape.size() >= 2;
+  const std::byte* data = file.data() + header.data_offset;
+  const bool fortran_nd = header.fortran_order && array.shape.size() >= 2;
   if (owner && !swap && !fortran_nd && array.dtype != DType::text) {  // usable as it lies in the file
     array.owner = std::move(owner);
     array.view = std::span(data, expected);
     return array;
   }
   array.bytes.assign(data, data + expected);
-  if (*fortran->second.flag) array.bytes = fortran_to_c(array.bytes, array.shape, width);
+  if (header.fortran_order) array.bytes = fortran_to_c(array.bytes, array.shape, width);
   if (array.dtype == DType::text) {
     array.strings = decode_unicode(array.bytes, expected / width, width / 4, swap);
     array.bytes.clear();

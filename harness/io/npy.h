@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -40,6 +41,24 @@ struct NpyArray {
   std::size_t rows() const { return shape.empty() ? 0 : shape[0]; }
   std::size_t cols() const { return shape.size() == 2 ? shape[1] : 1; }
 };
+
+/// What a .npy header says of its data, checked (dtype supported, 1 to 8 extents, size not overflowing).
+struct NpyHeader {
+  DType dtype = DType::float32;
+  std::vector<std::size_t> shape;
+  bool fortran_order = false;
+  bool byte_swapped = false;   ///< big-endian data on this little-endian machine
+  std::size_t width = 0;       ///< bytes per element
+  std::size_t data_offset = 0; ///< where the data starts in the file
+  std::size_t data_bytes = 0;  ///< the data's size by its shape
+};
+/// The header of `file`, which needs to hold only the header; the same InputErrors as parse_npy.
+NpyHeader parse_npy_header(std::span<const std::byte> file, const std::string& source);
+
+/// Fills `out` with the next `bytes` bytes of a stream (a file, an archive member), or throws an InputError.
+using ByteSource = std::function<void(std::byte* out, std::size_t bytes)>;
+/// Reads a .npy header from the start of a stream, leaving it at the data.
+NpyHeader read_npy_header(const ByteSource& next, const std::string& source);
 
 /// Decodes a whole .npy file. Fortran-order arrays are converted to C order; big-endian data is byte-swapped.
 /// Unicode ('<U') arrays decode to text. Every fault (bad magic, unknown version, malformed header, unsupported

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "harness/io/feature_reader.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -52,9 +53,11 @@ std::string join(const std::vector<std::string>& items) {
 
 std::vector<std::string> npz_keys(const std::string& path) { return keys_of(open_archive(path).get()); }
 
-NpyArray load_npz_member(const std::string& path, const std::string& key) {
-  ZipHandle z = open_archive(path);
-  const auto keys = keys_of(z.get());
+namespace {
+
+/// The member `key` names (the only one when `key` is empty): its name and size. InputErrors name the keys present.
+std::pair<std::string, zip_uint64_t> find_member(zip_t* z, const std::string& path, const std::string& key) {
+  const auto keys = keys_of(z);
   std::string chosen = key;
   if (chosen.empty()) {
     if (keys.size() != 1) {
@@ -63,22 +66,64 @@ NpyArray load_npz_member(const std::string& path, const std::string& key) {
     }
     chosen = keys.front();
   }
-  const std::string member = chosen + ".npy";
   zip_stat_t st;
   zip_stat_init(&st);
-  if (zip_stat(z.get(), member.c_str(), 0, &st) != 0) {
+  if (zip_stat(z, (chosen + ".npy").c_str(), 0, &st) != 0) {
     throw InputError(path + ": no array '" + chosen + "' (arrays present: " + join(keys) + ")");
   }
-  std::vector<std::byte> bytes(st.size);
-  zip_file_t* f = zip_fopen(z.get(), member.c_str(), 0);
-  if (!f) throw InputError(path + ":" + chosen + ": cannot read member (" + zip_strerror(z.get()) + ")");
-  const zip_int64_t got = zip_fread(f, bytes.data(), st.size);
-  const int close_status = zip_fclose(f);
-  if (got < 0 || static_cast<zip_uint64_t>(got) != st.size || close_status != 0) {
-    throw InputError(path + ":" + chosen + ": corrupt archive member (read " + std::to_string(got) + " of " +
-                     std::to_string(st.size) + " bytes)");
+  return {chosen, st.size};
+}
+
+struct MemberCloser {
+  void operator()(zip_file_t* f) const { zip_fclose(f); }
+};
+
+std::unique_ptr<zip_file_t, MemberCloser> open_member(zip_t* z, const std::string& path, const std::string& chosen) {
+  zip_file_t* f = zip_fopen(z, (chosen + ".npy").c_str(), 0);
+  if (!f) throw InputError(path + ":" + chosen + ": cannot read member (" + zip_strerror(z) + ")");
+  return std::unique_ptr<zip_file_t, MemberCloser>(f);
+}
+
+/// Reads exactly `bytes` bytes of the member, or throws naming it.
+void read_member(zip_file_t* f, const std::string& source, std::byte* out, zip_uint64_t bytes, zip_uint64_t size) {
+  const zip_int64_t got = zip_fread(f, out, bytes);
+  if (got < 0 || static_cast<zip_uint64_t>(got) != bytes) {
+    throw InputError(source + ": corrupt archive member (read " + std::to_string(got) + " of " +
+                     std::to_string(bytes) + " bytes; the member holds " + std::to_string(size) + ")");
   }
+}
+
+}  // namespace
+
+NpyArray load_npz_member(const std::string& path, const std::string& key) {
+  ZipHandle z = open_archive(path);
+  const auto [chosen, size] = find_member(z.get(), path, key);
+  std::vector<std::byte> bytes(size);
+  read_member(open_member(z.get(), path, chosen).get(), path + ":" + chosen, bytes.data(), size, size);
   return parse_npy(bytes, path + ":" + chosen);
+}
+
+std::optional<Matrix<float>> read_npz_features(const std::string& path, const std::string& key) {
+  ZipHandle z = open_archive(path);
+  const auto [chosen, size] = find_member(z.get(), path, key);
+  const std::string source = path + ":" + chosen;
+  const auto member = open_member(z.get(), path, chosen);
+  zip_uint64_t consumed = 0;
+  const ByteSource next = [&](std::byte* out, std::size_t bytes) {
+    read_member(member.get(), source, out, bytes, size);
+    consumed += bytes;
+  };
+  NpyHeader header;
+  try {
+    header = read_npy_header(next, source);
+  } catch (const InputError&) {
+    return std::nullopt;  // the general reader says what is wrong
+  }
+  const bool plain = is_float_dtype(header.dtype) && header.shape.size() == 2 && header.shape[0] > 0 &&
+                     header.shape[1] > 0 && !header.fortran_order && !header.byte_swapped &&
+                     size - consumed >= header.data_bytes;
+  if (!plain) return std::nullopt;
+  return read_features(source, header.dtype, header.shape[0], header.shape[1], next);
 }
 
 void write_npz(const std::string& path, const std::vector<std::pair<std::string, std::vector<std::byte>>>& members,

@@ -91,7 +91,7 @@ LoadedDataset load_dataset(const DatasetConfig& config, const std::string& sourc
       });
       if (bias) {
         Matrix<float> as_row(1, bias->size());
-        as_row.data = *bias;
+        as_row.data.assign(bias->begin(), bias->end());
         record("head_bias", config.head_bias, content_hash(as_row));
         head = LinearHead{std::move(*weights), std::move(*bias)};
       }

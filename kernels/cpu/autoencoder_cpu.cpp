@@ -10,7 +10,7 @@
 namespace oodbench {
 namespace {
 
-void adam_step(std::vector<float>& param, const std::vector<float>& grad, std::vector<float>& m, std::vector<float>& v,
+void adam_step(std::span<float> param, std::span<const float> grad, std::span<float> m, std::span<float> v,
                const AdamSettings& a, float bc1, float bc2_sqrt) {
   for (std::size_t i = 0; i < param.size(); ++i) {
     adam_update(param[i], grad[i], m[i], v[i], static_cast<float>(a.lr), static_cast<float>(a.beta1),

@@ -82,7 +82,7 @@ DeviceBuffer<T> to_device(const std::vector<T>& host, cudaStream_t stream = null
 
 template <class T>
 DeviceBuffer<T> to_device(const Matrix<T>& host, cudaStream_t stream = nullptr) {
-  return to_device(host.data, stream);
+  return to_device(std::span<const T>(host.data), stream);
 }
 
 template <class T>

@@ -44,8 +44,8 @@ Matrix<float> integer_matrix(std::size_t rows, std::size_t cols, unsigned seed, 
   return m;
 }
 
-template <class T, class U>
-double relative_difference(const std::vector<T>& a, const std::vector<U>& b) {
+template <class A, class B>
+double relative_difference(const A& a, const B& b) {  // any two vectors of numbers
   double diff = 0, norm = 0;
   for (std::size_t i = 0; i < a.size(); ++i) {
     diff += (static_cast<double>(a[i]) - static_cast<double>(b[i])) * (static_cast<double>(a[i]) - static_cast<double>(b[i]));

@@ -1,0 +1,24 @@
+// Float features (float16, float32 or float64, C order, native byte order) read into the engine's float32 matrix a
+// block at a time: each block is converted and checked for NaN/Inf while it is in cache, float32 data is read
+// straight into its place, so an input costs one pass over memory and one copy, as numpy.load does.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include "harness/io/npy.h"
+#include "kernels/matrix.h"
+
+namespace oodbench {
+
+/// `rows` x `cols` values of `dtype` from `next`. A NaN or Inf, or a float64 beyond float32's range, is an
+/// InputError naming `source`, the row and the column.
+Matrix<float> read_features(const std::string& source, DType dtype, std::size_t rows, std::size_t cols,
+                            const ByteSource& next);
+
+/// A plain .npy file of 2-D float features, read with pread() straight into the matrix (no memory map, whose page
+/// faults cost more than the copy); nullopt when the file holds anything else (the general reader then explains).
+std::optional<Matrix<float>> read_npy_features(const std::string& path);
+
+}  // namespace oodbench
