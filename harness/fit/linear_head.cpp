@@ -166,7 +166,7 @@ LinearHead train_linear_probe(const Matrix<float>& features, const std::vector<s
     std::vector<double> count(classes);
     for (std::int32_t y : labels) count[static_cast<std::size_t>(y)] += 1;
     double mean_log = 0;
-    for (double& c : count) mean_log += (c = std::log(c)) / static_cast<double>(classes);
+    for (double& c : count) mean_log += (c = std::log(std::max(c, 1.0))) / static_cast<double>(classes);
     for (std::size_t k = 0; k < classes; ++k) params[classes * d + k] = count[k] - mean_log;
   }
   lbfgs_parameter_t settings;
