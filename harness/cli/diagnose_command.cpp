@@ -25,7 +25,7 @@ void run_diagnose(const DiagnoseOptions& opt, const GlobalOptions& global) {
   const Matrix<float> ood = opt.fit.load_test(opt.ood, ctx.dims());
   const auto detector = make_fitted_detector(entry, params, ctx, "--param");
   nlohmann::json result = detector->diagnose(ood, *backend);
-  for (const std::string& w : ctx.warnings()) std::cerr << "oodbench: warning: " << w << '\n';
+  FitInputs::print_notes(ctx);
   result["ood"] = opt.ood;
   const std::string text = result.dump(2) + "\n";
   if (!opt.out.empty()) {

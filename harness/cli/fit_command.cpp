@@ -26,7 +26,7 @@ void run_fit(const FitOptions& opt, const GlobalOptions& global) {
   const auto backend = global.backend();
   FitContext ctx = opt.fit.load(*backend);
   const auto detector = make_fitted_detector(entry, params, ctx, "--param");
-  for (const std::string& w : ctx.warnings()) std::cerr << "oodbench: warning: " << w << '\n';
+  FitInputs::print_notes(ctx);
   save_model(opt.save, entry, params, *detector, provenance_of(ctx));
   std::cout << opt.save << ": " << entry.info.name << " fitted on " << opt.fit.train << " (" << ctx.train().rows
             << " x " << ctx.dims() << ")\n";

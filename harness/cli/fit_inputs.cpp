@@ -1,5 +1,7 @@
 #include "harness/cli/fit_inputs.h"
 
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "harness/detectors/detector.h"
@@ -9,6 +11,20 @@
 #include "kernels/error.h"
 
 namespace oodbench {
+namespace {
+
+/// Where `score`, `fit`, `explain` and `diagnose` keep the probe: $OODBENCH_CACHE_DIR (set but empty: nowhere), else
+/// $XDG_CACHE_HOME/oodbench, else ~/.cache/oodbench.
+std::string probe_cache_dir() {
+  if (const char* dir = std::getenv("OODBENCH_CACHE_DIR")) return dir;
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  if (xdg && std::filesystem::path(xdg).is_absolute()) return (std::filesystem::path(xdg) / "oodbench").string();
+  const char* home = std::getenv("HOME");
+  if (home && *home) return (std::filesystem::path(home) / ".cache" / "oodbench").string();
+  return "";
+}
+
+}  // namespace
 
 void FitInputs::add_options(CLI::App* cmd, bool required) {
   cmd->add_option("--detector", detector, "Detector name (see `oodbench detectors`); `score` also takes all")
@@ -28,6 +44,9 @@ void FitInputs::add_options(CLI::App* cmd, bool required) {
                   "ID validation features (early stopping, residual_split=val, and detectors whose reference fits on "
                   "ID val)");
   cmd->add_option("--val-labels", validation_labels, "ID validation labels, mapped like --train-labels (tempscale)");
+  cmd->add_flag("--no-cache", no_cache,
+                "Train the linear probe even when the probe cache ($OODBENCH_CACHE_DIR, else ~/.cache/oodbench; "
+                "OODBENCH_CACHE_DIR= turns it off) has it, and do not store it there");
 }
 
 std::vector<std::string> FitInputs::given() const {
@@ -67,6 +86,7 @@ FitContext FitInputs::load(const Backend& backend) const {
   }
   const std::size_t dims = x.cols;
   FitContext ctx(backend, std::move(x), std::move(labels), std::move(linear_head));
+  if (!no_cache) ctx.set_probe_cache(probe_cache_dir());
   if (!validation.empty()) {
     Matrix<float> val = load_test(validation, dims);
     std::vector<std::int32_t> val_labels;
@@ -81,6 +101,12 @@ FitContext FitInputs::load(const Backend& backend) const {
     }
   }
   return ctx;
+}
+
+void FitInputs::print_notes(const FitContext& ctx) {
+  for (const std::string& w : ctx.warnings()) std::cerr << "oodbench: warning: " << w << '\n';
+  if (!ctx.probe_read_from().empty())
+    std::cerr << "oodbench: linear probe read from the cache " << ctx.probe_read_from() << " (--no-cache trains it)\n";
 }
 
 Matrix<float> FitInputs::load_test(const std::string& spec, std::size_t train_cols) const {

@@ -16,8 +16,10 @@ struct FitInputs {
   std::vector<std::string> params;  ///< key=value
   std::string train, train_labels, head, bias, validation, validation_labels;
   bool remap_labels = false;
+  bool no_cache = false;  ///< --no-cache: train the probe even when the probe cache has it
 
-  /// Adds --detector, --param, --train, --train-labels, --remap-labels, --head, --bias, --val, --val-labels to `cmd`. `required`:
+  /// Adds --detector, --param, --train, --train-labels, --remap-labels, --head, --bias, --val, --val-labels,
+  /// --no-cache to `cmd`. `required`:
   /// --detector and --train must be given (`score` checks them itself, as --model replaces them).
   void add_options(CLI::App* cmd, bool required = true);
   /// The options given (for `score --model`, which takes none of them), e.g. {"--detector", "--train"}.
@@ -26,6 +28,8 @@ struct FitInputs {
   nlohmann::json params_json() const;
   /// Loads and checks train features, labels (remapped with a note on stderr) and head, and builds the context.
   FitContext load(const Backend& backend) const;
+  /// Prints the context's warnings on stderr, and where the probe came from when it was read from the cache.
+  static void print_notes(const FitContext& ctx);
   /// Loads test features, checking their width against the train features'.
   Matrix<float> load_test(const std::string& spec, std::size_t train_cols) const;
 };

@@ -113,7 +113,7 @@ void run_score(const ScoreOptions& opt, const GlobalOptions& global) {
       }
       results.emplace_back(entry, scores_of(*detector, tests, *backend));
     }
-    for (const std::string& w : ctx.warnings()) std::cerr << "oodbench: warning: " << w << '\n';
+    FitInputs::print_notes(ctx);
   }
 
   for (const auto& [entry, scores] : results) {  // written only once every detector has scored

@@ -55,8 +55,11 @@ void FitContext::set_validation(Matrix<float> validation, std::vector<std::int32
 const LinearHead& FitContext::head() {
   if (!head_) {
     if (classes_ < 2) throw InputError("the linear probe needs at least 2 classes in the train labels");
-    ProbeReport report;
-    head_ = train_linear_probe(train_, labels_, classes_, probe_options_, &report);
+    CachedProbe probe = cached_linear_probe(probe_cache_dir_, train_, labels_, classes_, probe_options_);
+    head_ = std::move(probe.head);
+    const ProbeReport& report = probe.report;
+    if (!probe.trained) probe_read_from_ = probe.file;
+    if (!probe.write_error.empty()) warn("the linear probe could not be cached: " + probe.write_error);
     if (!report.converged) {
       warn("linear probe stopped after " + std::to_string(report.iterations) + " L-BFGS iterations with gradient norm " +
            std::to_string(report.gradient_norm) + " (tolerance " + std::to_string(probe_options_.gradient_tolerance) +

@@ -12,6 +12,7 @@
 
 #include "harness/fit/covariance.h"
 #include "harness/fit/linear_head.h"
+#include "harness/fit/probe_cache.h"
 #include "kernels/backend.h"
 
 namespace oodbench {
@@ -33,8 +34,12 @@ class FitContext {
   const std::vector<std::int32_t>& labels() const { return labels_; }
   std::size_t classes() const { return classes_; }
 
-  /// The supplied head, or the probe trained on the labels (once).
+  /// The supplied head, or the probe trained on the labels (once), or read from the probe cache when one is set.
   const LinearHead& head();
+  /// Keep the probe in `dir` (probe_cache.h), e.g. a sweep's OUT/cache; empty: train it without a cache.
+  void set_probe_cache(std::string dir) { probe_cache_dir_ = std::move(dir); }
+  /// Set once head() has read the probe from the cache: the file it came from.
+  const std::string& probe_read_from() const { return probe_read_from_; }
   /// Logits of the ID train features under head().
   const Matrix<double>& train_logits();
   /// Mean of the ID train features (D).
@@ -77,6 +82,8 @@ class FitContext {
   std::size_t classes_ = 0;
   bool supplied_head_ = false;
   ProbeOptions probe_options_;
+  std::string probe_cache_dir_;
+  std::string probe_read_from_;
   std::optional<LinearHead> head_;
   std::optional<Matrix<double>> train_logits_;
   std::optional<std::vector<double>> train_mean_;

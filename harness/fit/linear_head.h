@@ -18,10 +18,17 @@ struct LinearHead {
   Matrix<double> logits(const Matrix<float>& features, const Backend& backend) const;
 };
 
+/// How L-BFGS walks to the (unique) optimum. `preconditioned` moves the feature mean into the bias and runs in
+/// coordinates V = W L with L Lᵀ = X_cᵀ X_c / (C N) + I / (C_reg N), the Hessian at W = 0 up to the class coupling
+/// (when D <= max(N, 4096)): the same objective and minimiser, 3 to 15 times fewer iterations on the bundled
+/// embeddings. `plain` is the original solver (from zero over [W, b]), kept as the benchmark's peer.
+enum class ProbeSolver { preconditioned, plain };
+
 struct ProbeOptions {
   double c_reg = 1.0;            ///< inverse regularisation strength, scikit-learn's C
   int max_iterations = 1000;     ///< L-BFGS iterations
   double gradient_tolerance = 1e-6;  ///< stop when the gradient norm falls below this
+  ProbeSolver solver = ProbeSolver::preconditioned;
 };
 
 struct ProbeReport {
@@ -31,8 +38,10 @@ struct ProbeReport {
   bool converged = false;
 };
 
-/// Minimises mean cross-entropy + ‖W‖² / (2 C_reg N) (bias not penalised) with L-BFGS from zero, in float64: the
-/// objective of scikit-learn's LogisticRegression(C=C_reg, multi_class="multinomial"). Labels are 0..classes-1.
+/// Minimises mean cross-entropy + ‖W‖² / (2 C_reg N) (bias not penalised) with L-BFGS in float64 until the gradient
+/// over [W, b] is below the tolerance: the objective of scikit-learn's LogisticRegression(C=C_reg,
+/// multi_class="multinomial"), with the bias normalised to sum to zero over the classes. Labels are 0..classes-1.
+/// Runs on the CPU: the head is then a function of the inputs alone, whichever backend scores with it.
 LinearHead train_linear_probe(const Matrix<float>& features, const std::vector<std::int32_t>& labels,
                               std::size_t classes, const ProbeOptions& options, ProbeReport* report = nullptr);
 

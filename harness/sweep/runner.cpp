@@ -80,6 +80,7 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
     if (data.inputs != inputs[d])
       throw InputError(config.source + ": " + dataset.pointer + ": the data of " + dataset.name() +
                        " changed while the sweep ran; run it again");
+    data.context.set_probe_cache((options.out / "cache").string());  // a later run (more cells) reads the probe
     double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
     for (const Cell* cell : cells) {
       const auto start = std::chrono::steady_clock::now();
@@ -108,6 +109,9 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
       const std::string seed = cell->seed ? ", seed " + std::to_string(*cell->seed) : "";
       progress.cell_done(dataset.name() + ": " + config.detectors[cell->detector].label + seed, seconds);
     }
+    if (!options.quiet && !data.context.probe_read_from().empty())
+      std::cerr << "oodbench: " << dataset.name() << ": linear probe read from the cache "
+                << data.context.probe_read_from() << '\n';
   }
   progress.finish();
   return summary;
