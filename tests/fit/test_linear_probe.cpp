@@ -168,7 +168,7 @@ TEST_F(ProbeCache, OtherInputsOrOptionsTrainAgain) {
 TEST_F(ProbeCache, CorruptOrForeignFileIsTrainedAgainAndReplaced) {
   const Labelled data = toy(200, 12, 3);
   const CachedProbe first = cached_linear_probe(dir(), data.x, data.y, data.classes, {});
-  for (const std::string garbage : {std::string(), std::string("not a zip"), std::string(40, '\0')}) {
+  for (const std::string& garbage : {std::string(), std::string("not a zip"), std::string(40, '\0')}) {
     std::ofstream(first.file, std::ios::binary | std::ios::trunc) << garbage;
     const CachedProbe again = cached_linear_probe(dir(), data.x, data.y, data.classes, {});
     EXPECT_TRUE(again.trained);
