@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "harness/detectors/logit_detector.h"
+#include "kernels/cpu/cpu_threads.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -32,7 +33,7 @@ class Ash final : public Detector {
   std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {
     const std::size_t k = kept_count(x.cols, percentile_);
     Matrix<float> shaped(x.rows, x.cols);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_threads(x.rows * x.cols))
     for (std::size_t i = 0; i < x.rows; ++i) {
       const float* row = x.row(i);
       std::vector<std::uint32_t> order(x.cols);

@@ -13,6 +13,7 @@
 #include <numeric>
 
 #include "harness/detectors/detector.h"
+#include "kernels/cpu/cpu_threads.h"
 #include "harness/detectors/detector_state.h"
 #include "kernels/error.h"
 
@@ -121,7 +122,7 @@ class OpenMax final : public Detector {
     const std::size_t c = z.cols;
     const std::size_t alpha = std::min(static_cast<std::size_t>(alpha_), c);
     std::vector<float> out(x.rows);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_threads(x.rows * x.cols))
     for (std::size_t i = 0; i < x.rows; ++i) {
       const double* zi = z.row(i);
       std::vector<std::size_t> order(c);

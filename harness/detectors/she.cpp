@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "harness/detectors/detector.h"
+#include "kernels/cpu/cpu_threads.h"
 #include "harness/detectors/detector_state.h"
 #include "kernels/error.h"
 #include "kernels/rowwise.h"
@@ -59,7 +60,7 @@ class She final : public Detector {
   std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {
     const Matrix<double> z = head_.logits(x, backend);
     std::vector<float> out(x.rows);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_threads(x.rows * x.cols))
     for (std::size_t i = 0; i < x.rows; ++i) {
       const double* m = patterns_.row(argmax(z.row(i), z.cols));
       const float* v = x.row(i);

@@ -1,4 +1,5 @@
 #include "harness/fit/fit_context.h"
+#include "kernels/cpu/cpu_threads.h"
 
 #include <algorithm>
 #include <cmath>
@@ -138,7 +139,7 @@ const Matrix<float>& FitContext::normalized_train() {
 
 Matrix<float> normalize_rows(const Matrix<float>& x) {
   Matrix<float> out(x.rows, x.cols);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_threads(x.rows * x.cols))
   for (std::size_t i = 0; i < x.rows; ++i) {
     const double norm = std::max(std::sqrt(static_cast<double>(squared_norm(x.row(i), x.cols))), 1e-12);
     for (std::size_t j = 0; j < x.cols; ++j) out(i, j) = static_cast<float>(x(i, j) / norm);

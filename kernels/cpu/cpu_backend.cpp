@@ -1,4 +1,5 @@
 #include "kernels/cpu/cpu_backend.h"
+#include "kernels/cpu/cpu_threads.h"
 
 #include <cblas.h>
 #include <lapacke.h>
@@ -26,7 +27,7 @@ int as_int(std::size_t n) {
 
 std::vector<float> row_sqnorms(const Matrix<float>& m) {
   std::vector<float> out(m.rows);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_threads(m.rows * m.cols))
   for (std::size_t i = 0; i < m.rows; ++i) out[i] = squared_norm(m.row(i), m.cols);
   return out;
 }
@@ -120,7 +121,7 @@ std::vector<float> CpuBackend::kth_smallest_sqdist(const Matrix<float>& database
       // tile = -2 q xᵀ; the norms are added during selection, so the tile is read once.
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, as_int(nq), as_int(nb), dim, -2.0f, queries.row(q0), dim,
                   database.row(b0), dim, 0.0f, tile.data(), as_int(nb));
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_threads(nq * nb))
       for (std::size_t q = 0; q < nq; ++q) {
         float* heap = heaps.data() + (q0 + q) * k;
         const float* t = tile.data() + q * nb;
@@ -137,7 +138,7 @@ std::vector<float> CpuBackend::kth_smallest_sqdist(const Matrix<float>& database
 Matrix<std::int32_t> CpuBackend::k_smallest_per_row(const Matrix<float>& values, std::size_t k) const {
   if (k == 0 || k > values.cols) throw std::invalid_argument("k_smallest_per_row: k out of range");
   Matrix<std::int32_t> out(values.rows, k);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_threads(values.rows * values.cols))
   for (std::size_t i = 0; i < values.rows; ++i) {
     std::vector<std::int32_t> idx(values.cols);
     std::iota(idx.begin(), idx.end(), 0);
@@ -152,7 +153,7 @@ Matrix<std::int32_t> CpuBackend::k_smallest_per_row(const Matrix<float>& values,
 NearestCentroid CpuBackend::nearest_centroid(const Matrix<float>& queries, const Matrix<float>& centroids,
                                              CentroidMetric metric) const {
   NearestCentroid out{std::vector<float>(queries.rows), std::vector<std::int32_t>(queries.rows)};
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_threads(queries.rows * centroids.data.size()))
   for (std::size_t i = 0; i < queries.rows; ++i) {
     const auto best = nearest_centroid_row(queries.row(i), centroids.data.data(), centroids.rows, queries.cols,
                                            metric == CentroidMetric::l1);

@@ -1,7 +1,14 @@
 // The CPU backend's thread counts, OpenMP's (its own loops) and OpenBLAS's (its products), held for a scope.
 #pragma once
 
+#include <cstddef>
+
 namespace oodbench {
+
+/// Whether a loop of about `work` element operations is worth OpenMP's threads: waking and joining a team costs tens
+/// of microseconds, and on a busy machine a scheduler tick, more than a small input's whole loop. Row loops only: a
+/// row's result does not depend on the thread that computes it.
+inline bool worth_threads(std::size_t work) { return work >= (std::size_t{1} << 18); }
 
 /// The thread count a process of its own starts with: OMP_NUM_THREADS, else one per CPU.
 int default_cpu_threads();
