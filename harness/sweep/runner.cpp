@@ -77,6 +77,7 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
       throw InputError(config.source + ": " + dataset.pointer + ": the data of " + dataset.name() +
                        " changed while the sweep ran; run it again");
     double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
+    announce_autoencoders(config, cells, data);  // this dataset's seeds train together, in its first such cell
     for (const Cell* cell : cells) {
       const auto start = std::chrono::steady_clock::now();
       CellResult result = run_cell(config, *cell, data);
