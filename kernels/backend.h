@@ -55,6 +55,36 @@ class AutoencoderTrainer {
   virtual AutoencoderParams<float> params() const = 0;
 };
 
+/// Several autoencoders of the same shape over the same rows, trained together (a sweep's seeds): a backend may run
+/// them concurrently or as batched products, but each member's results are those of its own AutoencoderTrainer.
+class AutoencoderTrainers {
+ public:
+  virtual ~AutoencoderTrainers() = default;
+  /// One epoch of every member i whose `orders[i]` is not empty, as AutoencoderTrainer::epoch; a member given an
+  /// empty order (one that stopped early) is left as it is. Returns each member's step losses (empty if skipped).
+  virtual std::vector<std::vector<double>> epoch(std::span<const std::vector<std::uint32_t>> orders) = 0;
+  /// Member i's current parameters.
+  virtual AutoencoderParams<float> params(std::size_t member) const = 0;
+};
+
+/// AutoencoderTrainers as one AutoencoderTrainer per member, advanced one after the other: what a backend without a
+/// batched trainer gets.
+class SequentialAutoencoderTrainers final : public AutoencoderTrainers {
+ public:
+  explicit SequentialAutoencoderTrainers(std::vector<std::unique_ptr<AutoencoderTrainer>> members)
+      : members_(std::move(members)) {}
+  std::vector<std::vector<double>> epoch(std::span<const std::vector<std::uint32_t>> orders) override {
+    std::vector<std::vector<double>> losses(members_.size());
+    for (std::size_t i = 0; i < members_.size(); ++i)
+      if (!orders[i].empty()) losses[i] = members_[i]->epoch(orders[i]);
+    return losses;
+  }
+  AutoencoderParams<float> params(std::size_t member) const override { return members_[member]->params(); }
+
+ private:
+  std::vector<std::unique_ptr<AutoencoderTrainer>> members_;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -90,6 +120,17 @@ class Backend {
   virtual std::unique_ptr<AutoencoderTrainer> autoencoder_trainer(const AutoencoderParams<float>& initial,
                                                                   const Matrix<float>& x, std::size_t batch,
                                                                   const AdamSettings& adam) const = 0;
+
+  /// Trainers for one autoencoder per element of `initial` (all of the same shape), over the same rows `x` with the
+  /// same `batch` and `adam`: member i trains exactly as autoencoder_trainer(initial[i], x, batch, adam) would.
+  /// The default advances one single trainer per member in turn.
+  virtual std::unique_ptr<AutoencoderTrainers> autoencoder_trainers(std::span<const AutoencoderParams<float>> initial,
+                                                                    const Matrix<float>& x, std::size_t batch,
+                                                                    const AdamSettings& adam) const {
+    std::vector<std::unique_ptr<AutoencoderTrainer>> members;
+    for (const AutoencoderParams<float>& p : initial) members.push_back(autoencoder_trainer(p, x, batch, adam));
+    return std::make_unique<SequentialAutoencoderTrainers>(std::move(members));
+  }
 
   /// The autoencoder's reconstruction of every row of `x`.
   virtual Matrix<float> autoencoder_reconstruct(const AutoencoderParams<float>& params, const Matrix<float>& x) const = 0;

@@ -26,7 +26,8 @@ class AeL2 final : public Detector {
 };
 
 OODBENCH_REGISTER_DETECTOR(AeL2, {"ae_l2", "s = ||x - g(f(x))||^2, the MaRS autoencoder's residual norm",
-                                  "docs/methods.md#ae_l2", false, false, autoencoder_params()})
+                                  "docs/methods.md#ae_l2", false, false, autoencoder_params(), /*code_version=*/"",
+                                  /*needs_fit_labels=*/false, autoencoder_config})
 
 }  // namespace
 }  // namespace oodbench

@@ -22,8 +22,8 @@ inline std::vector<ParamSpec> autoencoder_params() {
           {"weights_out", "", "if set, write the trained weights (w0..w3, b0..b3) to this .npz", {}}};
 }
 
-/// The autoencoder these parameters describe, trained once per FitContext and shared between detectors.
-inline const Autoencoder& fitted_autoencoder(FitContext& ctx, const Params& p) {
+/// The autoencoder config these parameters describe (InputError for a negative width, count or seed).
+inline AutoencoderConfig autoencoder_config(const Params& p) {
   AutoencoderConfig config;
   auto non_negative = [&](const char* name) {
     const std::int64_t v = p.integer(name);
@@ -42,9 +42,12 @@ inline const Autoencoder& fitted_autoencoder(FitContext& ctx, const Params& p) {
   config.preprocessing = prep == "standardize" ? Preprocessing::standardize
                          : prep == "l2"        ? Preprocessing::l2
                                                : Preprocessing::raw;
-  const Autoencoder& ae = ctx.shared<Autoencoder>("autoencoder " + config.key(), [&] {
-    return train_autoencoder(ctx.train(), ctx.validation(), config, ctx.backend());
-  });
+  return config;
+}
+
+/// The autoencoder these parameters describe, trained once per FitContext and shared between detectors.
+inline const Autoencoder& fitted_autoencoder(FitContext& ctx, const Params& p) {
+  const Autoencoder& ae = ctx.autoencoder(autoencoder_config(p));
   if (!p.text("weights_out").empty()) write_npz(p.text("weights_out"), encode_params(ae.params));
   return ae;
 }

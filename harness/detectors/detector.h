@@ -27,6 +27,8 @@ struct ParamSpec {
   std::vector<std::string> choices;  ///< for string parameters; empty = any string
 };
 
+class Params;
+
 struct DetectorInfo {
   std::string name;        ///< registry key, e.g. "knn"
   std::string summary;     ///< the score in one line
@@ -40,6 +42,9 @@ struct DetectorInfo {
   /// Needs class labels of the rows it fits on, from ID val or ID train, either one (tempscale); checked like
   /// needs_labels, so that `all` skips it where the data has neither.
   bool needs_fit_labels = false;
+  /// For detectors fitted on the shared autoencoder (FitContext::autoencoder): the config given parameters train,
+  /// so that a sweep can announce every seed's before the first fit and have them trained together.
+  std::function<AutoencoderConfig(const Params&)> autoencoder = {};
 };
 
 /// Parameter values checked against a DetectorInfo: every key known, every value of the declared type.

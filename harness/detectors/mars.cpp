@@ -127,7 +127,8 @@ class Mars final : public Detector {
 };
 
 OODBENCH_REGISTER_DETECTOR(Mars, {"mars", "s = r^T pinv(Sigma_r) r, r = x - g(f(x)) the autoencoder residual",
-                                  "docs/methods.md#mars", false, false, mars_params()})
+                                  "docs/methods.md#mars", false, false, mars_params(), /*code_version=*/"",
+                                  /*needs_fit_labels=*/false, autoencoder_config})
 
 }  // namespace
 }  // namespace oodbench

@@ -57,8 +57,14 @@ double mean_squared_error(const Autoencoder& ae, const Matrix<float>& x, const B
 
 }  // namespace
 
-Autoencoder train_autoencoder(const Matrix<float>& train, const Matrix<float>* validation,
-                              const AutoencoderConfig& config, const Backend& backend, TrainingTrace* trace) {
+namespace {
+
+struct Shape {
+  std::size_t d, h, b;
+};
+
+/// The widths `config` asks for on `train`, after checking what training needs.
+Shape checked_shape(const Matrix<float>& train, const Matrix<float>* validation, const AutoencoderConfig& config) {
   const std::size_t d = train.cols;
   const std::size_t h = config.hidden ? config.hidden : std::max<std::size_t>(1, d / 2);
   const std::size_t b = config.bottleneck ? config.bottleneck : std::max<std::size_t>(1, std::min<std::size_t>(128, d / 4));
@@ -66,49 +72,160 @@ Autoencoder train_autoencoder(const Matrix<float>& train, const Matrix<float>* v
   if (config.patience > 0 && !validation) {
     throw InputError("autoencoder: early stopping (patience > 0) needs ID validation features (--val)");
   }
+  return {d, h, b};
+}
+
+/// One autoencoder's training outside its trainer: the seed's generator (initial weights, then one permutation per
+/// epoch), the epoch losses and early stopping. train_autoencoder and train_autoencoders both drive it, so a seed
+/// trained in a batch is trained exactly as alone.
+class SeedRun {
+ public:
+  SeedRun(const AutoencoderConfig& config, const Shape& shape, const Autoencoder& prepared)
+      : config_(config), rng_(config.seed), ae_(prepared) {
+    ae_.params = initial_params(shape.d, shape.h, shape.b, rng_);
+    best_params_ = ae_.params;
+  }
+
+  const AutoencoderParams<float>& initial() const { return ae_.params; }
+  bool stopped() const { return stopped_; }
+
+  /// This epoch's row order; empty once stopped.
+  std::vector<std::uint32_t> next_order(std::size_t rows) {
+    return stopped_ ? std::vector<std::uint32_t>{} : rng_.permutation(rows);
+  }
+
+  /// Records an epoch's step losses; with early stopping, takes the parameters to validate from `params()`.
+  template <class Params>
+  void finish_epoch(std::size_t epoch, const std::vector<double>& losses, const Params& params,
+                    const Matrix<float>* validation, const Backend& backend) {
+    double mean_loss = 0;
+    for (double l : losses) mean_loss += l;
+    ae_.epoch_losses.push_back(mean_loss / static_cast<double>(losses.size()));
+    if (config_.patience == 0) return;
+    ae_.params = params();
+    const double val = mean_squared_error(ae_, *validation, backend);
+    if (val < best_) {
+      best_ = val;
+      best_params_ = ae_.params;
+      ae_.best_epoch = epoch;
+      since_best_ = 0;
+    } else if (++since_best_ >= config_.patience) {
+      stopped_ = true;
+    }
+  }
+
+  /// The trained autoencoder: the best validated parameters with early stopping, else the last ones.
+  Autoencoder finish(AutoencoderParams<float> last) {
+    if (config_.patience > 0) {
+      ae_.params = std::move(best_params_);
+    } else {
+      ae_.params = std::move(last);
+      ae_.best_epoch = config_.epochs ? config_.epochs - 1 : 0;
+    }
+    return std::move(ae_);
+  }
+
+ private:
+  AutoencoderConfig config_;
+  SeededRandom rng_;
+  Autoencoder ae_;
+  double best_ = std::numeric_limits<double>::infinity();
+  AutoencoderParams<float> best_params_;
+  std::size_t since_best_ = 0;
+  bool stopped_ = false;
+};
+
+/// An autoencoder with `config`'s preprocessing fitted on `train` and no parameters yet.
+Autoencoder prepared(const Matrix<float>& train, const AutoencoderConfig& config) {
   Autoencoder ae;
   ae.preprocessing = config.preprocessing;
   if (config.preprocessing == Preprocessing::standardize) ae.standardization = Standardization::fit(train);
-  const Matrix<float> x = ae.prepare(train);
-  SeededRandom rng(config.seed);
-  ae.params = initial_params(d, h, b, rng);
-  if (trace) trace->initial = ae.params;
-  const std::unique_ptr<AutoencoderTrainer> trainer = backend.autoencoder_trainer(ae.params, x, config.batch,
-                                                                                  config.adam);
+  return ae;
+}
 
-  double best = std::numeric_limits<double>::infinity();
-  AutoencoderParams<float> best_params = ae.params;
-  std::size_t since_best = 0;
+/// Trains configs that differ in their seed only, as one AutoencoderTrainers.
+std::vector<Autoencoder> train_group(const Matrix<float>& train, const Matrix<float>* validation,
+                                     const std::vector<AutoencoderConfig>& configs, const Backend& backend) {
+  const AutoencoderConfig& config = configs.front();
+  const Shape shape = checked_shape(train, validation, config);
+  const Autoencoder base = prepared(train, config);
+  const Matrix<float> x = base.prepare(train);
+  std::vector<SeedRun> runs;
+  std::vector<AutoencoderParams<float>> initial;
+  for (const AutoencoderConfig& c : configs) {
+    runs.emplace_back(c, shape, base);
+    initial.push_back(runs.back().initial());
+  }
+  const std::unique_ptr<AutoencoderTrainers> trainers = backend.autoencoder_trainers(initial, x, config.batch,
+                                                                                     config.adam);
+  initial.clear();
   for (std::size_t epoch = 0; epoch < config.epochs; ++epoch) {
-    const std::vector<std::uint32_t> order = rng.permutation(x.rows);
+    std::vector<std::vector<std::uint32_t>> orders;
+    std::vector<bool> running;
+    for (SeedRun& run : runs) {
+      running.push_back(!run.stopped());
+      orders.push_back(run.next_order(x.rows));
+    }
+    if (std::find(running.begin(), running.end(), true) == running.end()) break;
+    const std::vector<std::vector<double>> losses = trainers->epoch(orders);
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      if (!running[i]) continue;
+      runs[i].finish_epoch(epoch, losses[i], [&] { return trainers->params(i); }, validation, backend);
+    }
+  }
+  std::vector<Autoencoder> out;
+  for (std::size_t i = 0; i < runs.size(); ++i) out.push_back(runs[i].finish(trainers->params(i)));
+  return out;
+}
+
+}  // namespace
+
+AutoencoderConfig AutoencoderConfig::seedless() const {
+  AutoencoderConfig c = *this;
+  c.seed = 0;
+  return c;
+}
+
+Autoencoder train_autoencoder(const Matrix<float>& train, const Matrix<float>* validation,
+                              const AutoencoderConfig& config, const Backend& backend, TrainingTrace* trace) {
+  const Shape shape = checked_shape(train, validation, config);
+  const Autoencoder base = prepared(train, config);
+  const Matrix<float> x = base.prepare(train);
+  SeedRun run(config, shape, base);
+  if (trace) trace->initial = run.initial();
+  const std::unique_ptr<AutoencoderTrainer> trainer = backend.autoencoder_trainer(run.initial(), x, config.batch,
+                                                                                  config.adam);
+  for (std::size_t epoch = 0; epoch < config.epochs && !run.stopped(); ++epoch) {
+    const std::vector<std::uint32_t> order = run.next_order(x.rows);
     const std::vector<double> losses = trainer->epoch(order);
     if (trace) {
       trace->order.insert(trace->order.end(), order.begin(), order.end());
       trace->losses.insert(trace->losses.end(), losses.begin(), losses.end());
     }
-    double mean_loss = 0;
-    for (double l : losses) mean_loss += l;
-    ae.epoch_losses.push_back(mean_loss / static_cast<double>(losses.size()));
-    if (config.patience > 0) {
-      ae.params = trainer->params();
-      const double val = mean_squared_error(ae, *validation, backend);
-      if (val < best) {
-        best = val;
-        best_params = ae.params;
-        ae.best_epoch = epoch;
-        since_best = 0;
-      } else if (++since_best >= config.patience) {
-        break;
-      }
+    run.finish_epoch(epoch, losses, [&] { return trainer->params(); }, validation, backend);
+  }
+  return run.finish(trainer->params());
+}
+
+std::vector<Autoencoder> train_autoencoders(const Matrix<float>& train, const Matrix<float>* validation,
+                                            std::span<const AutoencoderConfig> configs, const Backend& backend) {
+  std::vector<Autoencoder> out(configs.size());
+  std::vector<bool> trained(configs.size(), false);
+  for (std::size_t i = 0; i < configs.size(); ++i) {
+    if (trained[i]) continue;
+    const std::string group = configs[i].seedless().key();
+    std::vector<std::size_t> members;
+    std::vector<AutoencoderConfig> group_configs;
+    for (std::size_t j = i; j < configs.size(); ++j) {
+      if (trained[j] || configs[j].seedless().key() != group) continue;
+      members.push_back(j);
+      group_configs.push_back(configs[j]);
+      trained[j] = true;
     }
+    std::vector<Autoencoder> aes = train_group(train, validation, group_configs, backend);
+    for (std::size_t k = 0; k < members.size(); ++k) out[members[k]] = std::move(aes[k]);
   }
-  if (config.patience > 0) {
-    ae.params = best_params;
-  } else {
-    ae.params = trainer->params();
-    ae.best_epoch = config.epochs ? config.epochs - 1 : 0;
-  }
-  return ae;
+  return out;
 }
 
 std::vector<std::pair<std::string, std::vector<std::byte>>> encode_params(const AutoencoderParams<float>& p) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -28,6 +29,8 @@ struct AutoencoderConfig {
 
   /// A stable description, used to share one trained autoencoder between detectors asking for the same one.
   std::string key() const;
+  /// This config with seed 0: configs with the same seedless().key() train together in train_autoencoders.
+  AutoencoderConfig seedless() const;
 };
 
 /// A trained autoencoder together with the input preprocessing it was trained on.
@@ -54,6 +57,12 @@ struct TrainingTrace {
 /// Trains on `train` (rows = samples); `validation` is needed for early stopping.
 Autoencoder train_autoencoder(const Matrix<float>& train, const Matrix<float>* validation,
                               const AutoencoderConfig& config, const Backend& backend, TrainingTrace* trace = nullptr);
+
+/// One autoencoder per config, each identical to train_autoencoder(train, validation, config, backend) (bit for bit
+/// on the CPU): configs that differ in their seed only train together through Backend::autoencoder_trainers (one
+/// epoch of every seed at a time; a seed that stops early drops out).
+std::vector<Autoencoder> train_autoencoders(const Matrix<float>& train, const Matrix<float>* validation,
+                                            std::span<const AutoencoderConfig> configs, const Backend& backend);
 
 /// All parameters as named .npy members ("w0".."w3", "b0".."b3"), for write_npz.
 std::vector<std::pair<std::string, std::vector<std::byte>>> encode_params(const AutoencoderParams<float>& p);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "harness/fit/class_labels.h"
 #include "kernels/error.h"
@@ -145,6 +146,38 @@ Matrix<float> normalize_rows(const Matrix<float>& x) {
     for (std::size_t j = 0; j < x.cols; ++j) out(i, j) = static_cast<float>(x(i, j) / norm);
   }
   return out;
+}
+
+namespace {
+std::string autoencoder_key(const AutoencoderConfig& config) { return "autoencoder " + config.key(); }
+}  // namespace
+
+const Autoencoder& FitContext::autoencoder(const AutoencoderConfig& config) {
+  const std::string key = autoencoder_key(config);
+  if (auto it = shared_.find(key); it != shared_.end()) return *static_cast<const Autoencoder*>(it->second.get());
+  std::vector<AutoencoderConfig> batch = {config};
+  std::set<std::string> keys = {key};
+  const std::string group = config.seedless().key();
+  std::vector<AutoencoderConfig> later;
+  for (const AutoencoderConfig& c : expected_autoencoders_) {
+    const std::string k = autoencoder_key(c);
+    if (shared_.count(k) || keys.count(k)) continue;  // trained already, or already in this batch
+    if (c.seedless().key() == group) {
+      batch.push_back(c);
+      keys.insert(k);
+    } else {
+      later.push_back(c);
+    }
+  }
+  std::vector<Autoencoder> trained = train_autoencoders(train_, validation(), batch, *backend_);
+  expected_autoencoders_ = std::move(later);
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    shared_.emplace(autoencoder_key(batch[i]), std::make_shared<const Autoencoder>(std::move(trained[i])));
+  return *static_cast<const Autoencoder*>(shared_.at(key).get());
+}
+
+void FitContext::expect_autoencoders(std::span<const AutoencoderConfig> configs) {
+  expected_autoencoders_.insert(expected_autoencoders_.end(), configs.begin(), configs.end());
 }
 
 }  // namespace oodbench

@@ -7,9 +7,11 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "harness/fit/autoencoder_fit.h"
 #include "harness/fit/covariance.h"
 #include "harness/fit/linear_head.h"
 #include "harness/fit/probe_cache.h"
@@ -69,6 +71,13 @@ class FitContext {
     return *static_cast<const T*>(it->second.get());
   }
 
+  /// The autoencoder `config` describes, trained once and shared by every detector asking for it. Training it also
+  /// trains every announced config (expect_autoencoders) that differs from it in the seed only, in one batch.
+  const Autoencoder& autoencoder(const AutoencoderConfig& config);
+  /// Announces autoencoders that detectors fitted from this context will ask for (a sweep's seeds of one dataset),
+  /// so that the first request trains them all together; a detector needs to know nothing of the others.
+  void expect_autoencoders(std::span<const AutoencoderConfig> configs);
+
   /// Warnings for the user (singular covariance, probe not converged); the CLI prints them on stderr.
   void warn(std::string message) { warnings_.push_back(std::move(message)); }
   const std::vector<std::string>& warnings() const { return warnings_; }
@@ -94,6 +103,7 @@ class FitContext {
   std::optional<Matrix<float>> validation_;
   std::vector<std::int32_t> validation_labels_;
   std::map<std::string, std::shared_ptr<const void>> shared_;
+  std::vector<AutoencoderConfig> expected_autoencoders_;
   std::vector<std::string> warnings_;
 };
 

@@ -250,4 +250,24 @@ CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& 
   return result;
 }
 
+void announce_autoencoders(const SweepConfig& config, const std::vector<const Cell*>& cells, LoadedDataset& data) {
+  FitContext& ctx = data.context;
+  const DataOffer offer{ctx.has_labels(), ctx.has_supplied_head(), ctx.validation() != nullptr,
+                        !ctx.validation_labels().empty()};
+  std::vector<AutoencoderConfig> configs;
+  for (const Cell* cell : cells) {
+    const DetectorVariant& variant = config.detectors[cell->detector];
+    if (variant.detector == kScoresDetector) continue;
+    try {
+      const DetectorEntry& entry = find_detector(variant.detector);
+      if (!entry.info.autoencoder) continue;
+      const Params params = Params::resolve(entry.info, cell->params, variant.pointer + "/params");
+      if (!unmet_needs(entry.info, params.values(), offer).empty()) continue;
+      configs.push_back(entry.info.autoencoder(params));
+    } catch (const InputError&) {
+    }
+  }
+  ctx.expect_autoencoders(configs);
+}
+
 }  // namespace oodbench

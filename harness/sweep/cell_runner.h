@@ -31,4 +31,9 @@ struct CellResult {
 
 CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& data);
 
+/// Tells the dataset's fit context which autoencoders `cells` (all of one dataset) will train, so that the first
+/// cell needing one trains every seed's together. Cells whose parameters are faulty are left out: their errors are
+/// theirs to report when they run.
+void announce_autoencoders(const SweepConfig& config, const std::vector<const Cell*>& cells, LoadedDataset& data);
+
 }  // namespace oodbench

@@ -82,6 +82,7 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
                        " changed while the sweep ran; run it again");
     data.context.set_probe_cache((options.out / "cache").string());  // a later run (more cells) reads the probe
     double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
+    announce_autoencoders(config, cells, data);  // this dataset's seeds train together, in its first such cell
     for (const Cell* cell : cells) {
       const auto start = std::chrono::steady_clock::now();
       CellResult result = run_cell(config, *cell, data);

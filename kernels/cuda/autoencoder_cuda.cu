@@ -1,10 +1,13 @@
 // The MaRS autoencoder on the GPU: cuBLAS GEMMs for the four layers and their gradients, and our kernels for the
 // element-wise steps (bias + ReLU, the MSE gradient with a deterministic loss reduction, the ReLU backward mask, one
 // Adam step over all parameters at once). The training data, weights, gradients and Adam moments stay on the device
-// for the trainer's life; an epoch uploads its batch order once and downloads its losses once.
+// for the trainer's life; an epoch uploads its batch order once and downloads its losses once. Several autoencoders
+// (a sweep's seeds) train as one problem: each step is one batched GEMM per product for all of them and one launch
+// per element-wise kernel, so the small per-seed products of batch 256 fill the GPU together.
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <map>
 
 #include "kernels/adam.h"
 #include "kernels/cuda/cuda_backend_impl.cuh"
@@ -64,6 +67,81 @@ __global__ void adam_kernel(float* param, const float* grad, float* m, float* v,
                             float beta2, float eps, float weight_decay, float bc1, float bc2_sqrt) {
   const std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i < n) adam_update(param[i], grad[i], m[i], v[i], lr, beta1, beta2, eps, weight_decay, bc1, bc2_sqrt);
+}
+
+// The same element-wise steps for several members at once: blockIdx.y is the member's position in the batch, whose
+// scratch (activations, deltas) lies at position x stride, and whose parameters lie at slots[position] x total.
+
+__global__ void batched_gather_rows_kernel(const float* x, const std::uint32_t* orders, std::size_t order_stride,
+                                           std::size_t rows, std::size_t cols, float* out, std::size_t out_stride) {
+  const std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  const std::size_t p = blockIdx.y;
+  if (i < rows * cols) out[p * out_stride + i] = x[static_cast<std::size_t>(orders[p * order_stride + i / cols]) * cols + i % cols];
+}
+
+__global__ void batched_bias_activation_kernel(float* out, std::size_t out_stride, const float* params,
+                                               std::size_t param_stride, std::size_t bias_offset,
+                                               const std::uint32_t* slots, std::size_t rows, std::size_t cols,
+                                               bool relu) {
+  const std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  const std::size_t p = blockIdx.y;
+  if (i >= rows * cols) return;
+  const float* bias = params + static_cast<std::size_t>(slots[p]) * param_stride + bias_offset;
+  out[p * out_stride + i] = biased_activation(out[p * out_stride + i], bias[i % cols], relu);
+}
+
+/// As mse_gradient_kernel, per position: partial[p * gridDim.x + block].
+__global__ void batched_mse_gradient_kernel(const float* output, const float* input, std::size_t io_stride,
+                                            std::size_t n, float scale, float* delta, std::size_t delta_stride,
+                                            double* partial) {
+  __shared__ double sums[kThreads];
+  const std::size_t p = blockIdx.y;
+  output += p * io_stride;
+  input += p * io_stride;
+  delta += p * delta_stride;
+  double s = 0;
+  for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+       i += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
+    const float r = output[i] - input[i];
+    s += static_cast<double>(r) * r;
+    delta[i] = mse_gradient(r, scale);
+  }
+  sums[threadIdx.x] = s;
+  __syncthreads();
+  for (unsigned half = blockDim.x / 2; half > 0; half /= 2) {
+    if (threadIdx.x < half) sums[threadIdx.x] += sums[threadIdx.x + half];
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) partial[p * gridDim.x + blockIdx.x] = sums[0];
+}
+
+/// losses[p * loss_stride] = Σ partial of position p / n (one block per position).
+__global__ void batched_finish_loss_kernel(const double* partial, unsigned count, double n, double* losses,
+                                           std::size_t loss_stride) {
+  const std::size_t p = blockIdx.x;
+  double s = 0;
+  for (unsigned b = 0; b < count; ++b) s += partial[p * count + b];
+  losses[p * loss_stride] = s / n;
+}
+
+__global__ void batched_relu_backward_kernel(float* grad, std::size_t grad_stride, const float* output,
+                                             std::size_t output_stride, std::size_t n) {
+  const std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  const std::size_t p = blockIdx.y;
+  if (i < n) grad[p * grad_stride + i] = relu_backward(grad[p * grad_stride + i], output[p * output_stride + i]);
+}
+
+/// Adam for every position's member; `corrections` holds each position's bias_correction1 and
+/// bias_correction2_sqrt (members that sat out epochs are at other step counts).
+__global__ void batched_adam_kernel(float* param, const float* grad, float* m, float* v, std::size_t total,
+                                    const std::uint32_t* slots, const float* corrections, float lr, float beta1,
+                                    float beta2, float eps, float weight_decay) {
+  const std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  const std::size_t p = blockIdx.y;
+  if (i >= total) return;
+  const std::size_t at = static_cast<std::size_t>(slots[p]) * total + i;
+  adam_update(param[at], grad[at], m[at], v[at], lr, beta1, beta2, eps, weight_decay, corrections[2 * p],
+              corrections[2 * p + 1]);
 }
 
 /// Where each layer's weight and bias sit in one flat parameter array (so one Adam launch updates everything).
@@ -224,6 +302,186 @@ class CudaAutoencoderTrainer final : public AutoencoderTrainer {
   std::int64_t step_ = 0;
 };
 
+/// Several autoencoders of one shape over the same rows: the data once on the device, every member's parameters,
+/// gradients and Adam moments side by side (slot i at i x total), and per step one batched GEMM per product and one
+/// launch per element-wise kernel for all members that train in this epoch. Members given orders of different
+/// lengths train as separate batches, one per length.
+class CudaAutoencoderTrainers final : public AutoencoderTrainers {
+ public:
+  CudaAutoencoderTrainers(cublasHandle_t cublas, std::span<const AutoencoderParams<float>> initial,
+                          const Matrix<float>& x, std::size_t batch, const AdamSettings& adam)
+      : cublas_(cublas), layout_(initial.front()), members_(initial.size()), batch_(std::min(batch, x.rows)),
+        adam_(adam), x_(to_device(x)), params_(members_ * layout_.total), grad_(members_ * layout_.total),
+        m_(members_ * layout_.total), v_(members_ * layout_.total), delta_(members_ * batch_ * widest()),
+        next_(members_ * batch_ * widest()), ones_(to_device(std::vector<float>(batch_, 1.0f))),
+        partial_(members_ * kLossBlocks), steps_(members_, 0), cols_(x.cols) {
+    for (std::size_t i = 0; i < members_; ++i) {
+      const std::vector<float> flat = ParamLayout(initial[i]).flatten(initial[i]);
+      if (flat.size() != layout_.total) throw std::invalid_argument("autoencoder_trainers: members differ in shape");
+      check(cudaMemcpy(params_.data() + i * layout_.total, flat.data(), flat.size() * sizeof(float),
+                       cudaMemcpyHostToDevice),
+            "autoencoder_trainers upload");
+    }
+    check(cudaMemset(m_.data(), 0, members_ * layout_.total * sizeof(float)), "cudaMemset");
+    check(cudaMemset(v_.data(), 0, members_ * layout_.total * sizeof(float)), "cudaMemset");
+    act_[0] = DeviceBuffer<float>(members_ * batch_ * layout_.in[0]);
+    for (std::size_t k = 0; k < kLayers; ++k) act_[k + 1] = DeviceBuffer<float>(members_ * batch_ * layout_.out[k]);
+  }
+
+  std::vector<std::vector<double>> epoch(std::span<const std::vector<std::uint32_t>> orders) override {
+    std::vector<std::vector<double>> losses(members_);
+    std::map<std::size_t, std::vector<std::size_t>> by_length;
+    for (std::size_t i = 0; i < members_; ++i)
+      if (!orders[i].empty()) by_length[orders[i].size()].push_back(i);
+    for (const auto& [length, members] : by_length) train_together(members, orders, length, losses);
+    return losses;
+  }
+
+  AutoencoderParams<float> params(std::size_t member) const override {
+    std::vector<float> flat(layout_.total);
+    to_host(params_.data() + member * layout_.total, std::span<float>(flat));
+    return layout_.unflatten(flat);
+  }
+
+ private:
+  std::size_t widest() const { return *std::max_element(layout_.in.begin(), layout_.in.end()); }
+
+  /// Strides of one position's scratch: act[k] holds batch x width(k) floats, delta and next batch x widest.
+  std::size_t act_stride(std::size_t k) const { return batch_ * (k == 0 ? layout_.in[0] : layout_.out[k - 1]); }
+
+  /// The batched GEMMs' operand pointers for the members at `slots`: per layer, per product (forward, weight
+  /// gradient, bias gradient, backward), A, B and C for every position.
+  enum Product { kForward, kWeightGrad, kBiasGrad, kBackward, kProducts };
+  std::size_t pointer_index(std::size_t k, Product g, std::size_t operand, std::size_t a) const {
+    return ((k * kProducts + g) * 3 + operand) * a;
+  }
+  DeviceBuffer<float*> operand_pointers(const std::vector<std::uint32_t>& slots) {
+    const std::size_t a = slots.size();
+    std::vector<float*> ptr(kLayers * kProducts * 3 * a);
+    for (std::size_t k = 0; k < kLayers; ++k) {
+      // The backward pass swaps delta and next after every layer, starting from delta at the top layer.
+      float* delta_base = (kLayers - 1 - k) % 2 == 0 ? delta_.data() : next_.data();
+      float* next_base = (kLayers - 1 - k) % 2 == 0 ? next_.data() : delta_.data();
+      for (std::size_t p = 0; p < a; ++p) {
+        float* params = params_.data() + slots[p] * layout_.total;
+        float* grad = grad_.data() + slots[p] * layout_.total;
+        float* below = act_[k].data() + p * act_stride(k);
+        float* above = act_[k + 1].data() + p * act_stride(k + 1);
+        float* delta = delta_base + p * batch_ * widest();
+        float* next = next_base + p * batch_ * widest();
+        const std::array<std::array<float*, 3>, kProducts> operands = {{
+            {params + layout_.weight[k], below, above},
+            {below, delta, grad + layout_.weight[k]},
+            {delta, ones_.data(), grad + layout_.bias[k]},
+            {params + layout_.weight[k], delta, next},
+        }};
+        for (std::size_t g = 0; g < kProducts; ++g)
+          for (std::size_t o = 0; o < 3; ++o) ptr[pointer_index(k, static_cast<Product>(g), o, a) + p] = operands[g][o];
+      }
+    }
+    return to_device(ptr);
+  }
+
+  void gemm(cublasOperation_t ta, cublasOperation_t tb, std::size_t m, std::size_t n, std::size_t k,
+            float* const* pointers, std::size_t lda, std::size_t ldb, std::size_t ldc, std::size_t a,
+            const char* what) {
+    const float one = 1.0f, zero = 0.0f;
+    check(cublasSgemmBatched(cublas_, ta, tb, as_int(m), as_int(n), as_int(k), &one, pointers, as_int(lda),
+                             pointers + a, as_int(ldb), &zero, pointers + 2 * a, as_int(ldc), as_int(a)),
+          what);
+  }
+
+  void train_together(const std::vector<std::size_t>& members, std::span<const std::vector<std::uint32_t>> orders,
+                      std::size_t length, std::vector<std::vector<double>>& losses) {
+    const std::size_t a = members.size(), steps = (length + batch_ - 1) / batch_;
+    std::vector<std::uint32_t> slots(members.begin(), members.end()), all_orders;
+    std::vector<float> corrections(steps * a * 2);
+    for (std::size_t p = 0; p < a; ++p) {
+      all_orders.insert(all_orders.end(), orders[members[p]].begin(), orders[members[p]].end());
+      for (std::size_t s = 0; s < steps; ++s) {
+        const auto t = static_cast<double>(steps_[members[p]] + static_cast<std::int64_t>(s) + 1);
+        corrections[(s * a + p) * 2] = static_cast<float>(1.0 - std::pow(adam_.beta1, t));
+        corrections[(s * a + p) * 2 + 1] = static_cast<float>(std::sqrt(1.0 - std::pow(adam_.beta2, t)));
+      }
+    }
+    const auto d_slots = to_device(slots);
+    const auto d_orders = to_device(all_orders);
+    const auto d_corrections = to_device(corrections);
+    const auto pointers = operand_pointers(slots);
+    DeviceBuffer<double> d_losses(a * steps);
+    for (std::size_t s = 0; s < steps; ++s) {
+      const std::size_t start = s * batch_, rows = std::min(batch_, length - start);
+      step(a, rows, d_orders.data() + start, length, d_slots.data(), pointers.data(), d_corrections.data() + s * a * 2,
+           d_losses.data() + s, steps);
+    }
+    std::vector<double> host(a * steps);
+    to_host(d_losses.data(), std::span<double>(host));
+    for (std::size_t p = 0; p < a; ++p) {
+      losses[members[p]].assign(host.begin() + static_cast<std::ptrdiff_t>(p * steps),
+                                host.begin() + static_cast<std::ptrdiff_t>((p + 1) * steps));
+      steps_[members[p]] += static_cast<std::int64_t>(steps);
+    }
+  }
+
+  /// One mini-batch of `rows` rows for the `a` members at `slots`. Nothing here waits for the device.
+  void step(std::size_t a, std::size_t rows, const std::uint32_t* orders, std::size_t order_stride,
+            const std::uint32_t* slots, float* const* pointers, const float* corrections, double* losses,
+            std::size_t loss_stride) {
+    const auto a_blocks = static_cast<unsigned>(a);
+    batched_gather_rows_kernel<<<dim3(grid_size(rows * cols_, kThreads), a_blocks), kThreads>>>(
+        x_.data(), orders, order_stride, rows, cols_, act_[0].data(), act_stride(0));
+    check_launch("batched_gather_rows_kernel");
+    for (std::size_t k = 0; k < kLayers; ++k) {
+      gemm(CUBLAS_OP_T, CUBLAS_OP_N, layout_.out[k], rows, layout_.in[k], pointers + pointer_index(k, kForward, 0, a),
+           layout_.in[k], layout_.in[k], layout_.out[k], a, "batched autoencoder forward GEMM");
+      batched_bias_activation_kernel<<<dim3(grid_size(rows * layout_.out[k], kThreads), a_blocks), kThreads>>>(
+          act_[k + 1].data(), act_stride(k + 1), params_.data(), layout_.total, layout_.bias[k], slots, rows,
+          layout_.out[k], AutoencoderParams<float>::relu_after(k));
+      check_launch("batched_bias_activation_kernel");
+    }
+    const std::size_t n = rows * cols_;
+    batched_mse_gradient_kernel<<<dim3(kLossBlocks, a_blocks), kThreads>>>(
+        act_[kLayers].data(), act_[0].data(), act_stride(0), n, 2.0f / static_cast<float>(n), delta_.data(),
+        batch_ * widest(), partial_.data());
+    check_launch("batched_mse_gradient_kernel");
+    batched_finish_loss_kernel<<<a_blocks, 1>>>(partial_.data(), kLossBlocks, static_cast<double>(n), losses,
+                                                 loss_stride);
+    check_launch("batched_finish_loss_kernel");
+    for (std::size_t k = kLayers; k-- > 0;) {
+      const std::size_t in = layout_.in[k], out = layout_.out[k];
+      gemm(CUBLAS_OP_N, CUBLAS_OP_T, in, out, rows, pointers + pointer_index(k, kWeightGrad, 0, a), in, out, in, a,
+           "batched autoencoder weight-gradient GEMM");
+      gemm(CUBLAS_OP_N, CUBLAS_OP_N, out, 1, rows, pointers + pointer_index(k, kBiasGrad, 0, a), out, rows, out, a,
+           "batched autoencoder bias-gradient GEMM");
+      if (k == 0) break;
+      gemm(CUBLAS_OP_N, CUBLAS_OP_N, in, rows, out, pointers + pointer_index(k, kBackward, 0, a), in, out, in, a,
+           "batched autoencoder backward GEMM");
+      if (AutoencoderParams<float>::relu_after(k - 1)) {
+        float* next = (kLayers - 1 - k) % 2 == 0 ? next_.data() : delta_.data();
+        batched_relu_backward_kernel<<<dim3(grid_size(rows * in, kThreads), a_blocks), kThreads>>>(
+            next, batch_ * widest(), act_[k].data(), act_stride(k), rows * in);
+        check_launch("batched_relu_backward_kernel");
+      }
+    }
+    batched_adam_kernel<<<dim3(grid_size(layout_.total, kThreads), a_blocks), kThreads>>>(
+        params_.data(), grad_.data(), m_.data(), v_.data(), layout_.total, slots, corrections,
+        static_cast<float>(adam_.lr), static_cast<float>(adam_.beta1), static_cast<float>(adam_.beta2),
+        static_cast<float>(adam_.eps), static_cast<float>(adam_.weight_decay));
+    check_launch("batched_adam_kernel");
+  }
+
+  cublasHandle_t cublas_;
+  ParamLayout layout_;
+  std::size_t members_, batch_;
+  AdamSettings adam_;
+  DeviceBuffer<float> x_, params_, grad_, m_, v_;
+  std::array<DeviceBuffer<float>, kLayers + 1> act_;
+  DeviceBuffer<float> delta_, next_, ones_;
+  DeviceBuffer<double> partial_;
+  std::vector<std::int64_t> steps_;  ///< Adam steps each member has taken
+  std::size_t cols_;
+};
+
 }  // namespace
 
 std::unique_ptr<AutoencoderTrainer> CudaBackend::autoencoder_trainer(const AutoencoderParams<float>& initial,
@@ -231,6 +489,14 @@ std::unique_ptr<AutoencoderTrainer> CudaBackend::autoencoder_trainer(const Autoe
                                                                      const AdamSettings& adam) const {
   if (batch == 0) throw std::invalid_argument("autoencoder_trainer: batch must be >= 1");
   return std::make_unique<CudaAutoencoderTrainer>(cublas_, initial, x, batch, adam);
+}
+
+std::unique_ptr<AutoencoderTrainers> CudaBackend::autoencoder_trainers(
+    std::span<const AutoencoderParams<float>> initial, const Matrix<float>& x, std::size_t batch,
+    const AdamSettings& adam) const {
+  if (batch == 0) throw std::invalid_argument("autoencoder_trainers: batch must be >= 1");
+  if (initial.empty() || x.rows == 0) return Backend::autoencoder_trainers(initial, x, batch, adam);
+  return std::make_unique<CudaAutoencoderTrainers>(cublas_, initial, x, batch, adam);
 }
 
 Matrix<float> CudaBackend::autoencoder_reconstruct(const AutoencoderParams<float>& params, const Matrix<float>& x) const {

@@ -37,6 +37,9 @@ class CudaBackend final : public CpuBackend {
   std::unique_ptr<AutoencoderTrainer> autoencoder_trainer(const AutoencoderParams<float>& initial,
                                                           const Matrix<float>& x, std::size_t batch,
                                                           const AdamSettings& adam) const override;
+  std::unique_ptr<AutoencoderTrainers> autoencoder_trainers(std::span<const AutoencoderParams<float>> initial,
+                                                            const Matrix<float>& x, std::size_t batch,
+                                                            const AdamSettings& adam) const override;
   Matrix<float> autoencoder_reconstruct(const AutoencoderParams<float>& params, const Matrix<float>& x) const override;
   Matrix<std::int32_t> k_smallest_per_row(const Matrix<float>& values, std::size_t k) const override;
   NearestCentroid nearest_centroid(const Matrix<float>& queries, const Matrix<float>& centroids,

@@ -251,5 +251,45 @@ TEST_F(CudaVsCpu, AutoencoderTrainingIsDeterministic) {
   EXPECT_EQ(run(), run());
 }
 
+TEST_F(CudaVsCpu, BatchedAutoencoderTrainersMatchEachMemberTrainedAlone) {
+  // Batched GEMMs may sum in another order than single ones: within the training tolerance of docs/methods.md.
+  const auto x = random_matrix<float>(1000, 96, 33);
+  const std::vector<AutoencoderParams<float>> initial = {small_autoencoder(96, 48, 24, 34),
+                                                         small_autoencoder(96, 48, 24, 35),
+                                                         small_autoencoder(96, 48, 24, 36)};
+  const AdamSettings adam;
+  auto batched = gpu_->autoencoder_trainers(initial, x, 128, adam);  // 8 steps per full epoch, the last one short
+  std::vector<std::unique_ptr<AutoencoderTrainer>> alone;
+  for (const auto& p : initial) alone.push_back(gpu_->autoencoder_trainer(p, x, 128, adam));
+  for (int epoch = 0; epoch < 3; ++epoch) {
+    std::vector<std::vector<std::uint32_t>> orders(initial.size());
+    for (std::size_t m = 0; m < orders.size(); ++m) {
+      const std::size_t rows = epoch == 1 && m == 1 ? 700 : x.rows;  // one member alone in a shorter epoch
+      for (std::size_t i = 0; i < rows; ++i)
+        orders[m].push_back(static_cast<std::uint32_t>((i * (7919 + 2 * m + epoch)) % x.rows));
+    }
+    if (epoch == 2) orders[2].clear();  // member 2 stopped early: it sits this epoch out
+    const auto losses = batched->epoch(orders);
+    for (std::size_t m = 0; m < orders.size(); ++m) {
+      if (orders[m].empty()) {
+        EXPECT_TRUE(losses[m].empty());
+        continue;
+      }
+      const auto expected = alone[m]->epoch(orders[m]);
+      ASSERT_EQ(losses[m].size(), expected.size()) << "member " << m << ", epoch " << epoch;
+      EXPECT_LT(relative_difference(losses[m], expected), 1e-4) << "member " << m << ", epoch " << epoch;
+    }
+  }
+  for (std::size_t m = 0; m < initial.size(); ++m) {
+    const auto b = batched->params(m), a = alone[m]->params();
+    for (std::size_t k = 0; k < AutoencoderParams<float>::kLayers; ++k) {
+      EXPECT_LT(relative_difference(b.weight[k].data, a.weight[k].data), 1e-3) << "member " << m << ", layer " << k;
+      EXPECT_LT(relative_difference(b.bias[k], a.bias[k]), 1e-3) << "member " << m << ", layer " << k;
+    }
+  }
+  EXPECT_GT(relative_difference(batched->params(0).weight[0].data, batched->params(1).weight[0].data), 1e-2)
+      << "members must not share parameters";
+}
+
 }  // namespace
 }  // namespace oodbench
