@@ -31,9 +31,10 @@ __global__ void bias_activation_kernel(float* out, const float* bias, std::size_
   if (i < rows * cols) out[i] = biased_activation(out[i], bias[i % cols], relu);
 }
 
-/// delta = 2 (output - input) / n, and each block's partial Σ (output - input)² in float64.
-__global__ void mse_gradient_kernel(const float* output, const float* input, std::size_t n, float scale, float* delta,
-                                    double* partial) {
+/// One block's share of the MSE step: delta = 2 (output - input) / n, and the block's partial Σ (output - input)² in
+/// float64 (returned by thread 0), for the single and the batched trainer alike.
+__device__ double mse_gradient_block(const float* output, const float* input, std::size_t n, float scale,
+                                     float* delta) {
   __shared__ double sums[kThreads];
   double s = 0;
   for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
@@ -48,7 +49,14 @@ __global__ void mse_gradient_kernel(const float* output, const float* input, std
     if (threadIdx.x < half) sums[threadIdx.x] += sums[threadIdx.x + half];
     __syncthreads();
   }
-  if (threadIdx.x == 0) partial[blockIdx.x] = sums[0];
+  return sums[0];
+}
+
+/// delta = 2 (output - input) / n, and each block's partial Σ (output - input)² in float64.
+__global__ void mse_gradient_kernel(const float* output, const float* input, std::size_t n, float scale, float* delta,
+                                    double* partial) {
+  const double sum = mse_gradient_block(output, input, n, scale, delta);
+  if (threadIdx.x == 0) partial[blockIdx.x] = sum;
 }
 
 /// loss[step] = Σ partial / n, summed in a fixed order.
@@ -94,25 +102,10 @@ __global__ void batched_bias_activation_kernel(float* out, std::size_t out_strid
 __global__ void batched_mse_gradient_kernel(const float* output, const float* input, std::size_t io_stride,
                                             std::size_t n, float scale, float* delta, std::size_t delta_stride,
                                             double* partial) {
-  __shared__ double sums[kThreads];
   const std::size_t p = blockIdx.y;
-  output += p * io_stride;
-  input += p * io_stride;
-  delta += p * delta_stride;
-  double s = 0;
-  for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
-       i += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
-    const float r = output[i] - input[i];
-    s += static_cast<double>(r) * r;
-    delta[i] = mse_gradient(r, scale);
-  }
-  sums[threadIdx.x] = s;
-  __syncthreads();
-  for (unsigned half = blockDim.x / 2; half > 0; half /= 2) {
-    if (threadIdx.x < half) sums[threadIdx.x] += sums[threadIdx.x + half];
-    __syncthreads();
-  }
-  if (threadIdx.x == 0) partial[p * gridDim.x + blockIdx.x] = sums[0];
+  const double sum = mse_gradient_block(output + p * io_stride, input + p * io_stride, n, scale,
+                                        delta + p * delta_stride);
+  if (threadIdx.x == 0) partial[p * gridDim.x + blockIdx.x] = sum;
 }
 
 /// losses[p * loss_stride] = Σ partial of position p / n (one block per position).
