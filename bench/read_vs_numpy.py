@@ -8,7 +8,6 @@ Usage: bench/read_vs_numpy.py [--rows N] [--dim D] [--repeats R] [--binary build
 """
 import argparse
 import json
-import resource
 import statistics
 import subprocess
 import tempfile

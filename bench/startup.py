@@ -11,7 +11,6 @@ Usage: bench/startup.py [--binary build/harness/oodbench] [--runs 200]
 import argparse
 import json
 import re
-import re
 import os
 import statistics
 import subprocess
@@ -50,7 +49,7 @@ with tempfile.TemporaryDirectory() as tmp:
                              if "file=" in line and re.search(CUDA_LIBRARY, line)})
 
 base_min, base_median = rows["no-op (/bin/true)"]
-print(f"| process | min ms | median ms | over no-op (min) ms |\n| --- | ---: | ---: | ---: |")
+print("| process | min ms | median ms | over no-op (min) ms |\n| --- | ---: | ---: | ---: |")
 for name, (low, median) in rows.items():
     print(f"| {name} | {low * 1e3:.1f} | {median * 1e3:.1f} | {(low - base_min) * 1e3:.1f} |")
 print(f"CUDA libraries loaded by the score process: {', '.join(cuda_libraries) or 'none'}")

@@ -18,7 +18,6 @@ Usage: bench/whole_process.py [--binary build/harness/oodbench] [--repeats 3] [-
 import native_blas  # noqa: F401  (before NumPy: the same OpenBLAS as oodbench)
 import argparse
 import math
-import os
 import pathlib
 import statistics
 import subprocess

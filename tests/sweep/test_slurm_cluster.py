@@ -14,7 +14,6 @@ Usage: test_slurm_cluster.py OODBENCH_BINARY DATA_DIR
 import os
 import pathlib
 import re
-import subprocess
 import sys
 import tempfile
 
@@ -106,7 +105,7 @@ exec '{binary}' "$@"
             str(jobs.get(merge)))
     sweep_log = (out / "logs" / "sweep.log").read_text()
     c.check("the sweep's log names the failed shard and its log",
-            f"shard 1/3 failed (exit 3)" in sweep_log and str(out / "logs" / "shard-1.log") in sweep_log, sweep_log)
+            "shard 1/3 failed (exit 3)" in sweep_log and str(out / "logs" / "shard-1.log") in sweep_log, sweep_log)
     c.check("the shard's log holds its error", "injected failure" in last_section(out / "logs" / "shard-1.log"))
     status = cluster.run([script, "--status", out])
     c.check("--status names the failed shard and how to resume (exit 1)",
