@@ -6,7 +6,6 @@
 // cut. Tested against a NumPy top-k reference in tests/detectors/test_ash.py.
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 
 #include "harness/detectors/logit_detector.h"
 #include "kernels/cpu/cpu_threads.h"
@@ -33,18 +32,28 @@ class Ash final : public Detector {
   std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {
     const std::size_t k = kept_count(x.cols, percentile_);
     Matrix<float> shaped(x.rows, x.cols);
+    if (k == 0) return energy_scores(head_, shaped, backend);
 #pragma omp parallel for schedule(static) if (worth_threads(x.rows * x.cols))
     for (std::size_t i = 0; i < x.rows; ++i) {
+      // The k-th largest value t, selected on a copy of the values (an index selection reads the row indirectly, at
+      // twice the cost); then every value above t is kept, and of those equal to t the first by index.
       const float* row = x.row(i);
-      std::vector<std::uint32_t> order(x.cols);
-      std::iota(order.begin(), order.end(), 0u);
-      const auto larger = [row](std::uint32_t a, std::uint32_t b) { return row[a] > row[b] || (row[a] == row[b] && a < b); };
-      std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(), larger);
+      std::vector<float> values(row, row + x.cols);
+      std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(k - 1), values.end(),
+                       std::greater<float>());
+      const float t = values[k - 1];
+      std::size_t above = 0;
+      for (std::size_t j = 0; j < x.cols; ++j) above += row[j] > t ? 1 : 0;
+      const auto kept_values = [&](auto&& visit) {  // row j kept: above t, or equal to t and among the first ties
+        std::size_t ties = k - above;
+        for (std::size_t j = 0; j < x.cols; ++j)
+          if (row[j] > t || (row[j] == t && ties > 0 && ties-- > 0)) visit(j);
+      };
       double total = 0, kept = 0;
       for (std::size_t j = 0; j < x.cols; ++j) total += row[j];
-      for (std::size_t r = 0; r < k; ++r) kept += row[order[r]];
+      kept_values([&](std::size_t j) { kept += row[j]; });
       const double scale = kept != 0 ? std::exp(total / kept) : 0.0;
-      for (std::size_t r = 0; r < k; ++r) shaped(i, order[r]) = static_cast<float>(row[order[r]] * scale);
+      kept_values([&](std::size_t j) { shaped(i, j) = static_cast<float>(row[j] * scale); });
     }
     return energy_scores(head_, shaped, backend);
   }
