@@ -82,6 +82,21 @@ Matrix<float> read_features(const std::string& source, DType dtype, std::size_t 
   return m;
 }
 
+std::optional<Matrix<float>> read_plain_npy_features(const ByteSource& next, std::size_t size,
+                                                     const std::string& source) {
+  NpyHeader header;
+  try {
+    header = read_npy_header(next, source);
+  } catch (const InputError&) {
+    return std::nullopt;
+  }
+  const bool plain = is_float_dtype(header.dtype) && header.shape.size() == 2 && header.shape[0] > 0 &&
+                     header.shape[1] > 0 && !header.fortran_order && !header.byte_swapped &&
+                     size - header.data_offset >= header.data_bytes;
+  if (!plain) return std::nullopt;
+  return read_features(source, header.dtype, header.shape[0], header.shape[1], next);
+}
+
 std::optional<Matrix<float>> read_npy_features(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
@@ -97,18 +112,8 @@ std::optional<Matrix<float>> read_npy_features(const std::string& path) {
       out += got, offset += static_cast<std::size_t>(got), bytes -= static_cast<std::size_t>(got);
     }
   };
-  NpyHeader header;
-  try {
-    header = read_npy_header(next, path);
-  } catch (const InputError&) {
-    return std::nullopt;  // the general reader says what is wrong
-  }
-  const bool plain = is_float_dtype(header.dtype) && header.shape.size() == 2 && header.shape[0] > 0 &&
-                     header.shape[1] > 0 && !header.fortran_order && !header.byte_swapped &&
-                     static_cast<std::size_t>(st.st_size) - header.data_offset >= header.data_bytes;
-  if (!plain) return std::nullopt;
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  return read_features(path, header.dtype, header.shape[0], header.shape[1], next);
+  return read_plain_npy_features(next, static_cast<std::size_t>(st.st_size), path);
 }
 
 }  // namespace oodbench

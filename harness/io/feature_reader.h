@@ -17,6 +17,12 @@ namespace oodbench {
 Matrix<float> read_features(const std::string& source, DType dtype, std::size_t rows, std::size_t cols,
                             const ByteSource& next);
 
+/// .npy data of `size` bytes from the start of a stream (a file, an archive member): when it holds plain 2-D float
+/// features (C order, native byte order, not truncated) they are read straight into the matrix; otherwise, or when
+/// its header is faulty, nullopt after reading only the header (the general reader then says what is wrong).
+std::optional<Matrix<float>> read_plain_npy_features(const ByteSource& next, std::size_t size,
+                                                     const std::string& source);
+
 /// A plain .npy file of 2-D float features, read with pread() straight into the matrix (no memory map, whose page
 /// faults cost more than the copy); nullopt when the file holds anything else (the general reader then explains).
 std::optional<Matrix<float>> read_npy_features(const std::string& path);

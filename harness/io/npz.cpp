@@ -108,22 +108,10 @@ std::optional<Matrix<float>> read_npz_features(const std::string& path, const st
   const auto [chosen, size] = find_member(z.get(), path, key);
   const std::string source = path + ":" + chosen;
   const auto member = open_member(z.get(), path, chosen);
-  zip_uint64_t consumed = 0;
   const ByteSource next = [&](std::byte* out, std::size_t bytes) {
     read_member(member.get(), source, out, bytes, size);
-    consumed += bytes;
   };
-  NpyHeader header;
-  try {
-    header = read_npy_header(next, source);
-  } catch (const InputError&) {
-    return std::nullopt;  // the general reader says what is wrong
-  }
-  const bool plain = is_float_dtype(header.dtype) && header.shape.size() == 2 && header.shape[0] > 0 &&
-                     header.shape[1] > 0 && !header.fortran_order && !header.byte_swapped &&
-                     size - consumed >= header.data_bytes;
-  if (!plain) return std::nullopt;
-  return read_features(source, header.dtype, header.shape[0], header.shape[1], next);
+  return read_plain_npy_features(next, size, source);
 }
 
 void write_npz(const std::string& path, const std::vector<std::pair<std::string, std::vector<std::byte>>>& members,
