@@ -7,6 +7,7 @@
 #include "harness/detectors/detector.h"
 #include "harness/fit/class_labels.h"
 #include "harness/io/arrays.h"
+#include "harness/io/feature_reader.h"
 #include "harness/io/head_arrays.h"
 #include "kernels/error.h"
 
@@ -66,26 +67,36 @@ FitContext FitInputs::load(const Backend& backend) const {
   if (head.empty() != bias.empty()) throw InputError("--head and --bias go together");
   if (remap_labels && train_labels.empty()) throw InputError("--remap-labels needs --train-labels");
   if (!validation_labels.empty() && validation.empty()) throw InputError("--val-labels needs --val");
-  Matrix<float> x = load_features(train);
+  // With a supplied head, a .npy train file is read only when the detector uses it (MSP, Energy... use only the
+  // head): its shape comes from the header. Everything else is read now.
+  std::optional<std::pair<std::size_t, std::size_t>> deferred_shape;
+  if (const ArraySpec parts = split_array_spec(train); !head.empty() && !parts.glob && parts.format == ArrayFormat::npy)
+    deferred_shape = npy_features_shape(parts.path);
+  Matrix<float> x;
+  if (!deferred_shape) x = load_features(train);
+  const auto [rows, dims] = deferred_shape ? *deferred_shape : std::pair{x.rows, x.cols};
   std::vector<std::int32_t> labels;
   nlohmann::json label_map;
   if (!train_labels.empty()) {
     ClassLabels loaded = load_class_labels(train_labels, remap_labels);
     labels = std::move(loaded.labels);
     label_map = std::move(loaded.map);
-    check_same_rows(x, train, labels, train_labels);
+    check_same_rows(rows, train, labels, train_labels);
     if (!label_map.is_null())
       std::cerr << "oodbench: train labels remapped to 0.." << label_map.size() - 1 << ": "
                 << ClassLabels::map_text(label_map) << '\n';
   }
   std::optional<LinearHead> linear_head;
   if (!head.empty()) {
-    Matrix<float> weights = load_head_weights(head, x.cols);
+    Matrix<float> weights = load_head_weights(head, dims);
     std::vector<float> b = load_head_bias(bias, weights.rows, head);
     linear_head = LinearHead{std::move(weights), std::move(b)};
   }
-  const std::size_t dims = x.cols;
-  FitContext ctx(backend, std::move(x), std::move(labels), std::move(linear_head));
+  FitContext ctx = deferred_shape ? FitContext(backend, DeferredFeatures{rows, dims, [spec = train] {
+                                                 return load_features(spec);
+                                               }},
+                                               std::move(labels), std::move(linear_head))
+                                  : FitContext(backend, std::move(x), std::move(labels), std::move(linear_head));
   if (!no_cache) ctx.set_probe_cache(probe_cache_dir());
   if (!validation.empty()) {
     Matrix<float> val = load_test(validation, dims);

@@ -13,11 +13,24 @@ namespace oodbench {
 
 FitContext::FitContext(const Backend& backend, Matrix<float> train, std::vector<std::int32_t> labels,
                        std::optional<LinearHead> head, ProbeOptions probe_options)
-    : backend_(&backend), train_(std::move(train)), labels_(std::move(labels)), probe_options_(probe_options) {
+    : backend_(&backend), train_rows_(train.rows), train_cols_(train.cols), labels_(std::move(labels)),
+      probe_options_(probe_options) {
+  train_ = std::move(train);
+  check_inputs(std::move(head));
+}
+
+FitContext::FitContext(const Backend& backend, DeferredFeatures train, std::vector<std::int32_t> labels,
+                       std::optional<LinearHead> head, ProbeOptions probe_options)
+    : backend_(&backend), deferred_train_(std::move(train)), train_rows_(deferred_train_.rows),
+      train_cols_(deferred_train_.cols), labels_(std::move(labels)), probe_options_(probe_options) {
+  check_inputs(std::move(head));
+}
+
+void FitContext::check_inputs(std::optional<LinearHead> head) {
   if (head) {
-    if (head->weight.cols != train_.cols) {
+    if (head->weight.cols != train_cols_) {
       throw InputError("head has " + std::to_string(head->weight.cols) + " columns but the train features have " +
-                       std::to_string(train_.cols));
+                       std::to_string(train_cols_));
     }
     if (head->bias.size() != head->weight.rows) {
       throw InputError("bias has " + std::to_string(head->bias.size()) + " entries but the head has " +
@@ -28,11 +41,24 @@ FitContext::FitContext(const Backend& backend, Matrix<float> train, std::vector<
     head_ = std::move(head);
   }
   if (labels_.empty()) return;
-  if (labels_.size() != train_.rows) {
+  if (labels_.size() != train_rows_) {
     throw InputError("train labels: " + std::to_string(labels_.size()) + " labels for " +
-                     std::to_string(train_.rows) + " train rows");
+                     std::to_string(train_rows_) + " train rows");
   }
   classes_ = check_class_labels(labels_, supplied_head_ ? classes_ : 0);
+}
+
+const Matrix<float>& FitContext::train() const {
+  if (!train_) {
+    Matrix<float> read = deferred_train_.read();
+    if (read.rows != train_rows_ || read.cols != train_cols_) {  // the file changed since its header was read
+      throw InputError("train features: read " + std::to_string(read.rows) + " x " + std::to_string(read.cols) +
+                       " values where the header said " + std::to_string(train_rows_) + " x " +
+                       std::to_string(train_cols_) + "; was the file replaced while oodbench ran?");
+    }
+    train_ = std::move(read);
+  }
+  return *train_;
 }
 
 void FitContext::set_validation(Matrix<float> validation, std::vector<std::int32_t> labels) {
@@ -57,7 +83,7 @@ void FitContext::set_validation(Matrix<float> validation, std::vector<std::int32
 const LinearHead& FitContext::head() {
   if (!head_) {
     if (classes_ < 2) throw InputError("the linear probe needs at least 2 classes in the train labels");
-    CachedProbe probe = cached_linear_probe(probe_cache_dir_, train_, labels_, classes_, probe_options_);
+    CachedProbe probe = cached_linear_probe(probe_cache_dir_, train(), labels_, classes_, probe_options_);
     head_ = std::move(probe.head);
     const ProbeReport& report = probe.report;
     if (!probe.trained) probe_read_from_ = probe.file;
@@ -72,16 +98,17 @@ const LinearHead& FitContext::head() {
 }
 
 const Matrix<double>& FitContext::train_logits() {
-  if (!train_logits_) train_logits_ = head().logits(train_, *backend_);
+  if (!train_logits_) train_logits_ = head().logits(train(), *backend_);
   return *train_logits_;
 }
 
 const std::vector<double>& FitContext::train_mean() {
   if (!train_mean_) {
     std::vector<double> mean(dims());
-    for (std::size_t i = 0; i < train_.rows; ++i)
-      for (std::size_t j = 0; j < dims(); ++j) mean[j] += train_(i, j);
-    for (double& m : mean) m /= static_cast<double>(train_.rows);
+    const Matrix<float>& x = train();
+    for (std::size_t i = 0; i < x.rows; ++i)
+      for (std::size_t j = 0; j < dims(); ++j) mean[j] += x(i, j);
+    for (double& m : mean) m /= static_cast<double>(x.rows);
     train_mean_ = std::move(mean);
   }
   return *train_mean_;
@@ -95,10 +122,11 @@ const Matrix<double>& FitContext::class_means() {
     }
     Matrix<double> means(classes_, dims());
     std::vector<double> counts(classes_);
-    for (std::size_t i = 0; i < train_.rows; ++i) {
+    const Matrix<float>& x = train();
+    for (std::size_t i = 0; i < x.rows; ++i) {
       const auto c = static_cast<std::size_t>(labels_[i]);
       counts[c] += 1;
-      for (std::size_t j = 0; j < dims(); ++j) means(c, j) += train_(i, j);
+      for (std::size_t j = 0; j < dims(); ++j) means(c, j) += x(i, j);
     }
     for (std::size_t c = 0; c < classes_; ++c)
       for (std::size_t j = 0; j < dims(); ++j) means(c, j) /= counts[c];
@@ -116,7 +144,7 @@ void FitContext::warn_if_singular(const CovarianceFit& fit, const char* what) {
 
 const CovarianceFit& FitContext::class_covariance() {
   if (!class_covariance_) {
-    class_covariance_ = fit_covariance(*backend_, train_, class_means(), labels_);
+    class_covariance_ = fit_covariance(*backend_, train(), class_means(), labels_);
     warn_if_singular(*class_covariance_, "the class covariance");
   }
   return *class_covariance_;
@@ -127,14 +155,14 @@ const CovarianceFit& FitContext::global_covariance() {
     const auto& mean = train_mean();
     Matrix<double> center(1, dims());
     center.data.assign(mean.begin(), mean.end());
-    global_covariance_ = fit_covariance(*backend_, train_, center, {});
+    global_covariance_ = fit_covariance(*backend_, train(), center, {});
     warn_if_singular(*global_covariance_, "the global covariance");
   }
   return *global_covariance_;
 }
 
 const Matrix<float>& FitContext::normalized_train() {
-  if (!normalized_train_) normalized_train_ = normalize_rows(train_);
+  if (!normalized_train_) normalized_train_ = normalize_rows(train());
   return *normalized_train_;
 }
 
@@ -169,7 +197,7 @@ const Autoencoder& FitContext::autoencoder(const AutoencoderConfig& config) {
       later.push_back(c);
     }
   }
-  std::vector<Autoencoder> trained = train_autoencoders(train_, validation(), batch, *backend_);
+  std::vector<Autoencoder> trained = train_autoencoders(train(), validation(), batch, *backend_);
   expected_autoencoders_ = std::move(later);
   for (std::size_t i = 0; i < batch.size(); ++i)
     shared_.emplace(autoencoder_key(batch[i]), std::make_shared<const Autoencoder>(std::move(trained[i])));

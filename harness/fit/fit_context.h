@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -19,16 +20,27 @@
 
 namespace oodbench {
 
+/// ID train features read only when a fit first needs them, their shape known up front (from a .npy header): a
+/// detector that uses only a supplied head never reads them.
+struct DeferredFeatures {
+  std::size_t rows = 0, cols = 0;
+  std::function<Matrix<float>()> read;  ///< must return rows x cols
+};
+
 class FitContext {
  public:
   /// `labels` may be empty (label-free detectors only). Labels must be 0..C-1 with every class present, where C is
   /// the supplied head's class count or max(label) + 1; anything else is an InputError (no silent remapping).
   FitContext(const Backend& backend, Matrix<float> train, std::vector<std::int32_t> labels,
              std::optional<LinearHead> head = std::nullopt, ProbeOptions probe_options = {});
+  /// The same with train features read on first use.
+  FitContext(const Backend& backend, DeferredFeatures train, std::vector<std::int32_t> labels,
+             std::optional<LinearHead> head = std::nullopt, ProbeOptions probe_options = {});
 
   const Backend& backend() const { return *backend_; }
-  const Matrix<float>& train() const { return train_; }
-  std::size_t dims() const { return train_.cols; }
+  /// The train features, read now if they were deferred and this is the first use.
+  const Matrix<float>& train() const;
+  std::size_t dims() const { return train_cols_; }
   bool has_labels() const { return !labels_.empty(); }
   bool has_supplied_head() const { return supplied_head_; }
   /// The supplied head, or nullptr (never trains the probe, unlike head()).
@@ -84,9 +96,12 @@ class FitContext {
 
  private:
   void warn_if_singular(const CovarianceFit& fit, const char* what);
+  void check_inputs(std::optional<LinearHead> head);
 
   const Backend* backend_;
-  Matrix<float> train_;
+  mutable std::optional<Matrix<float>> train_;
+  DeferredFeatures deferred_train_;
+  std::size_t train_rows_ = 0, train_cols_ = 0;
   std::vector<std::int32_t> labels_;
   std::size_t classes_ = 0;
   bool supplied_head_ = false;

@@ -365,11 +365,11 @@ std::vector<double> to_scores(const NpyArray& a) {
   return scores;
 }
 
-void check_same_rows(const Matrix<float>& features, const std::string& features_name,
+void check_same_rows(std::size_t feature_rows, const std::string& features_name,
                      const std::vector<std::int32_t>& labels, const std::string& labels_name) {
-  if (features.rows != labels.size()) {
+  if (feature_rows != labels.size()) {
     throw InputError(labels_name + ": " + std::to_string(labels.size()) + " labels but " + features_name + " has " +
-                     std::to_string(features.rows) + " rows");
+                     std::to_string(feature_rows) + " rows");
   }
 }
 

@@ -73,9 +73,13 @@ Matrix<float> load_features(const std::string& spec);
 inline std::vector<std::int32_t> load_labels(const std::string& spec) { return to_labels(load_array(spec)); }
 inline std::vector<double> load_scores(const std::string& spec) { return to_scores(load_array(spec)); }
 
-/// Checks that features and labels describe the same samples.
-void check_same_rows(const Matrix<float>& features, const std::string& features_name,
+/// Checks that features (of `feature_rows` rows) and labels describe the same samples.
+void check_same_rows(std::size_t feature_rows, const std::string& features_name,
                      const std::vector<std::int32_t>& labels, const std::string& labels_name);
+inline void check_same_rows(const Matrix<float>& features, const std::string& features_name,
+                            const std::vector<std::int32_t>& labels, const std::string& labels_name) {
+  check_same_rows(features.rows, features_name, labels, labels_name);
+}
 
 /// Checks that `features` (named `features_name`) have the width of the train features (`train_name`), which a
 /// detector fitted on those scores.

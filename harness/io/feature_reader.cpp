@@ -82,8 +82,11 @@ Matrix<float> read_features(const std::string& source, DType dtype, std::size_t 
   return m;
 }
 
-std::optional<Matrix<float>> read_plain_npy_features(const ByteSource& next, std::size_t size,
-                                                     const std::string& source) {
+namespace {
+
+/// The header of a stream of `size` bytes when it starts plain 2-D float features (C order, native byte order, not
+/// truncated); nullopt otherwise, or when the header is faulty.
+std::optional<NpyHeader> plain_features_header(const ByteSource& next, std::size_t size, const std::string& source) {
   NpyHeader header;
   try {
     header = read_npy_header(next, source);
@@ -94,10 +97,12 @@ std::optional<Matrix<float>> read_plain_npy_features(const ByteSource& next, std
                      header.shape[1] > 0 && !header.fortran_order && !header.byte_swapped &&
                      size - header.data_offset >= header.data_bytes;
   if (!plain) return std::nullopt;
-  return read_features(source, header.dtype, header.shape[0], header.shape[1], next);
+  return header;
 }
 
-std::optional<Matrix<float>> read_npy_features(const std::string& path) {
+/// Calls `use(next, size)` with a pread() source over the regular file `path`; nullopt when it cannot be opened.
+template <class Use>
+auto with_file_source(const std::string& path, Use use) -> decltype(use(ByteSource{}, std::size_t{})) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
   const FileCloser closer{fd};
@@ -113,7 +118,31 @@ std::optional<Matrix<float>> read_npy_features(const std::string& path) {
     }
   };
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  return read_plain_npy_features(next, static_cast<std::size_t>(st.st_size), path);
+  return use(next, static_cast<std::size_t>(st.st_size));
+}
+
+}  // namespace
+
+std::optional<Matrix<float>> read_plain_npy_features(const ByteSource& next, std::size_t size,
+                                                     const std::string& source) {
+  const std::optional<NpyHeader> header = plain_features_header(next, size, source);
+  if (!header) return std::nullopt;
+  return read_features(source, header->dtype, header->shape[0], header->shape[1], next);
+}
+
+std::optional<Matrix<float>> read_npy_features(const std::string& path) {
+  return with_file_source(path, [&](const ByteSource& next, std::size_t size) {
+    return read_plain_npy_features(next, size, path);
+  });
+}
+
+std::optional<std::pair<std::size_t, std::size_t>> npy_features_shape(const std::string& path) {
+  return with_file_source(path, [&](const ByteSource& next, std::size_t size)
+                                    -> std::optional<std::pair<std::size_t, std::size_t>> {
+    const std::optional<NpyHeader> header = plain_features_header(next, size, path);
+    if (!header) return std::nullopt;
+    return std::pair{header->shape[0], header->shape[1]};
+  });
 }
 
 }  // namespace oodbench

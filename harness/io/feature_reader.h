@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "harness/io/npy.h"
 #include "kernels/matrix.h"
@@ -26,5 +27,9 @@ std::optional<Matrix<float>> read_plain_npy_features(const ByteSource& next, std
 /// A plain .npy file of 2-D float features, read with pread() straight into the matrix (no memory map, whose page
 /// faults cost more than the copy); nullopt when the file holds anything else (the general reader then explains).
 std::optional<Matrix<float>> read_npy_features(const std::string& path);
+
+/// The shape (rows, cols) of a plain .npy file of 2-D float features, from its header alone; nullopt when the file
+/// holds anything else or cannot be read (read_npy_features and the general reader then say what is wrong).
+std::optional<std::pair<std::size_t, std::size_t>> npy_features_shape(const std::string& path);
 
 }  // namespace oodbench
