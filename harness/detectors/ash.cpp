@@ -4,9 +4,11 @@
 // scale is then undefined, and irrelevant). Follows the authors' ash_s (also OpenOOD's ash_postprocessor.py and
 // pytorch-ood's ASH), which keep the top k rather than a percentile threshold: the two differ when values tie at the
 // cut. Tested against a NumPy top-k reference in tests/detectors/test_ash.py.
-#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <vector>
 
+#include "harness/detectors/kth_largest.h"
 #include "harness/detectors/logit_detector.h"
 #include "kernels/cpu/cpu_threads.h"
 #include "kernels/error.h"
@@ -33,27 +35,27 @@ class Ash final : public Detector {
     const std::size_t k = kept_count(x.cols, percentile_);
     Matrix<float> shaped(x.rows, x.cols);
     if (k == 0) return energy_scores(head_, shaped, backend);
-#pragma omp parallel for schedule(static) if (worth_threads(x.rows * x.cols))
-    for (std::size_t i = 0; i < x.rows; ++i) {
-      // The k-th largest value t, selected on a copy of the values (an index selection reads the row indirectly, at
-      // twice the cost); then every value above t is kept, and of those equal to t the first by index.
-      const float* row = x.row(i);
-      std::vector<float> values(row, row + x.cols);
-      std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(k - 1), values.end(),
-                       std::greater<float>());
-      const float t = values[k - 1];
-      std::size_t above = 0;
-      for (std::size_t j = 0; j < x.cols; ++j) above += row[j] > t ? 1 : 0;
-      const auto kept_values = [&](auto&& visit) {  // row j kept: above t, or equal to t and among the first ties
-        std::size_t ties = k - above;
-        for (std::size_t j = 0; j < x.cols; ++j)
-          if (row[j] > t || (row[j] == t && ties > 0 && ties-- > 0)) visit(j);
-      };
-      double total = 0, kept = 0;
-      for (std::size_t j = 0; j < x.cols; ++j) total += row[j];
-      kept_values([&](std::size_t j) { kept += row[j]; });
-      const double scale = kept != 0 ? std::exp(total / kept) : 0.0;
-      kept_values([&](std::size_t j) { shaped(i, j) = static_cast<float>(row[j] * scale); });
+#pragma omp parallel if (worth_threads(x.rows * x.cols))
+    {
+      std::vector<std::uint32_t> scratch;
+#pragma omp for schedule(static)
+      for (std::size_t i = 0; i < x.rows; ++i) {
+        // Every value above the k-th largest t is kept, and of those equal to t the first by index.
+        const float* row = x.row(i);
+        const float t = kth_largest({row, x.cols}, k, scratch);
+        std::size_t above = 0;
+        for (std::size_t j = 0; j < x.cols; ++j) above += row[j] > t ? 1 : 0;
+        const auto kept_values = [&](auto&& visit) {  // row j kept: above t, or equal to t and among the first ties
+          std::size_t ties = k - above;
+          for (std::size_t j = 0; j < x.cols; ++j)
+            if (row[j] > t || (row[j] == t && ties > 0 && ties-- > 0)) visit(j);
+        };
+        double total = 0, kept = 0;
+        for (std::size_t j = 0; j < x.cols; ++j) total += row[j];
+        kept_values([&](std::size_t j) { kept += row[j]; });
+        const double scale = kept != 0 ? std::exp(total / kept) : 0.0;
+        kept_values([&](std::size_t j) { shaped(i, j) = static_cast<float>(row[j] * scale); });
+      }
     }
     return energy_scores(head_, shaped, backend);
   }
