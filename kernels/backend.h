@@ -5,7 +5,8 @@
 // Cheap per-row work (softmax, log-sum-exp on n x C logits) is not a primitive: it lives in kernels/rowwise.h as
 // __host__ __device__ functions that both backends share.
 // To add a primitive: declare it here, implement it in cpu/cpu_backend.cpp and in a .cu file of kernels/cuda/ (declared
-// in cuda/cuda_backend_impl.cuh; until then the CUDA backend inherits the CPU version), and add a GPU-vs-CPU test to
+// in cuda/cuda_backend_impl.cuh; until then the CUDA backend inherits the CPU version; read float matrix inputs through
+// CudaBackend::device_input, so that resident ones are not uploaded again), and add a GPU-vs-CPU test to
 // tests/kernels/test_cuda_backend.cpp.
 #pragma once
 
@@ -17,6 +18,7 @@
 
 #include "kernels/autoencoder.h"
 #include "kernels/matrix.h"
+#include "kernels/residency.h"
 
 namespace oodbench {
 
@@ -92,6 +94,21 @@ class Backend {
   virtual DeviceKind kind() const = 0;
   /// One line for logs and result records, e.g. "cpu (OpenBLAS, 2 threads)" or "cuda:0 NVIDIA H100 80GB HBM3".
   virtual std::string description() const = 0;
+
+  /// Keeps a device copy of `x` for as long as the returned handle lives, so that every primitive given this very
+  /// matrix (same storage and shape) reads that copy instead of uploading `x` again: a dataset's arrays cross the
+  /// bus once, not once per detector and call. Only for data that stays unchanged and alive while the handle lives:
+  /// a matrix written to, resized or freed meanwhile would be read stale (or its storage mistaken for another's).
+  /// Keeping the same matrix twice shares one copy. The result never differs from an uncalled keep_resident: where
+  /// nothing is gained or the copy would not fit the device's memory budget, the handle is empty and every call
+  /// uploads as before. The CPU backend keeps nothing.
+  virtual ResidentHandle keep_resident(const Matrix<float>& x) const {
+    (void)x;
+    return {};
+  }
+  /// Bytes copied from host to device memory so far, by every primitive and keep_resident of this backend's kind in
+  /// this process (0 on the CPU): what crossed the bus, for tests and benchmarks to compare before and after.
+  virtual std::uint64_t upload_bytes() const { return 0; }
 
   /// Stable ascending argsort: the permutation that sorts `keys`, ties kept in input order. Keys must be finite.
   virtual std::vector<std::uint32_t> argsort(std::span<const double> keys) const = 0;

@@ -30,7 +30,7 @@ summary="$logs/summary.txt"
 note() { echo "$*" | tee -a "$summary"; }
 build=build-gpu
 tests="$build/tests/oodbench_tests"
-gpu_filter='CudaVsCpu.*:*DetectorOnGpu*:*OnGpu*'
+gpu_filter='CudaVsCpu.*:CudaResidency.*:*DetectorOnGpu*:*OnGpu*'
 
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv | tee "$logs/device.txt"
 

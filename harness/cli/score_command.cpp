@@ -92,6 +92,12 @@ void run_score(const ScoreOptions& opt, const GlobalOptions& global) {
   } else {
     FitContext ctx = opt.fit.load(*backend);  // outlives the scoring: a fitted detector may borrow from it
     for (const std::string& spec : opt.tests) tests.push_back(opt.fit.load_test(spec, ctx.dims()));
+    // On a GPU the inputs cross the bus once, not once per detector; declared after `tests`, so they go first.
+    std::vector<ResidentHandle> resident;
+    if (backend->kind() == DeviceKind::cuda) {
+      ctx.keep_resident();
+      for (const Matrix<float>& test : tests) resident.push_back(backend->keep_resident(test));
+    }
     const DataOffer offer{ctx.has_labels(), ctx.has_supplied_head(), ctx.validation() != nullptr,
                           !ctx.validation_labels().empty()};
     for (const DetectorEntry* entry : entries) {

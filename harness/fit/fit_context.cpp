@@ -57,6 +57,7 @@ const Matrix<float>& FitContext::train() const {
                        std::to_string(train_cols_) + "; was the file replaced while oodbench ran?");
     }
     train_ = std::move(read);
+    if (keep_resident_) train_resident_ = backend_->keep_resident(*train_);
   }
   return *train_;
 }
@@ -76,8 +77,18 @@ void FitContext::set_validation(Matrix<float> validation, std::vector<std::int32
       }
     }
   }
+  validation_resident_.reset();  // before the rows it keeps go
   validation_ = std::move(validation);
   validation_labels_ = std::move(labels);
+  if (keep_resident_) validation_resident_ = backend_->keep_resident(*validation_);
+}
+
+void FitContext::keep_resident() {
+  keep_resident_ = true;
+  if (train_ && !train_resident_.active()) train_resident_ = backend_->keep_resident(*train_);  // else once read
+  if (validation_ && !validation_resident_.active()) validation_resident_ = backend_->keep_resident(*validation_);
+  if (normalized_train_ && !normalized_train_resident_.active())
+    normalized_train_resident_ = backend_->keep_resident(*normalized_train_);
 }
 
 const LinearHead& FitContext::head() {
@@ -162,7 +173,10 @@ const CovarianceFit& FitContext::global_covariance() {
 }
 
 const Matrix<float>& FitContext::normalized_train() {
-  if (!normalized_train_) normalized_train_ = normalize_rows(train());
+  if (!normalized_train_) {
+    normalized_train_ = normalize_rows(train());
+    if (keep_resident_) normalized_train_resident_ = backend_->keep_resident(*normalized_train_);
+  }
   return *normalized_train_;
 }
 

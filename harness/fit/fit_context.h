@@ -67,6 +67,12 @@ class FitContext {
   /// Train rows scaled to unit L2 norm (norm floored at 1e-12).
   const Matrix<float>& normalized_train();
 
+  /// Keeps the train rows (once read, where deferred), the validation rows and, once made, normalized_train() on the
+  /// backend's device for as long as this context lives (Backend::keep_resident), so that every detector fitted or
+  /// scored from it reads them there instead of uploading them again. A CPU backend keeps nothing; the results are
+  /// the same either way.
+  void keep_resident();
+
   /// ID validation features (optional; early stopping and validation-split fits need them) and, optionally, their
   /// class labels (0..C-1 of the train classes; checked against the rows and the class count).
   void set_validation(Matrix<float> validation, std::vector<std::int32_t> labels = {});
@@ -120,6 +126,10 @@ class FitContext {
   std::map<std::string, std::shared_ptr<const void>> shared_;
   std::vector<AutoencoderConfig> expected_autoencoders_;
   std::vector<std::string> warnings_;
+  // Last, so that they go before the arrays they keep on the device (Backend::keep_resident's promise).
+  bool keep_resident_ = false;
+  mutable ResidentHandle train_resident_;  // set by train() when it reads deferred rows
+  ResidentHandle validation_resident_, normalized_train_resident_;
 };
 
 /// Rows of `x` scaled to unit L2 norm (norm floored at 1e-12), as the kNN detector needs for train and test alike.

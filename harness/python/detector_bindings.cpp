@@ -76,6 +76,7 @@ class FittedDetector {
     detector_.reset();  // a refit replaces everything, the context the old detector pointed into last
     auto ctx = std::make_unique<FitContext>(*backend_, std::move(x), std::move(y), std::move(head));
     if (validation) ctx->set_validation(std::move(*validation), std::move(validation_labels));  // checks the classes
+    if (backend_->kind() == DeviceKind::cuda) ctx->keep_resident();  // train crosses the bus once, not per score()
     detector_ = make_fitted_detector(*entry_, params_, *ctx, "params");
     provenance_ = provenance_of(*ctx);
     source_ = "train";

@@ -189,7 +189,14 @@ LoadedDataset load_dataset(const DatasetConfig& config, const std::string& sourc
   if (!loader.faults().empty()) throw InputError(joined_lines(loader.faults()));
   return {std::move(*context),     std::move(*test),       std::move(ood),         std::move(inputs),
           std::move(precomputed),  std::move(test_groups), std::move(ood_groups), std::move(test_labels),
-          std::nullopt};
+          std::nullopt,            {}};
+}
+
+void keep_dataset_resident(LoadedDataset& data) {
+  data.context.keep_resident();
+  const Backend& backend = data.context.backend();
+  data.resident.push_back(backend.keep_resident(data.test));
+  for (const Matrix<float>& o : data.ood) data.resident.push_back(backend.keep_resident(o));
 }
 
 }  // namespace oodbench

@@ -30,6 +30,9 @@ struct LoadedDataset {
   /// the head classifies each row correctly.
   std::vector<std::int32_t> test_labels;
   std::optional<std::vector<bool>> test_correct;
+  /// The device copies of `test` and of every OOD set while the dataset is in memory (keep_dataset_resident); last,
+  /// so that they go before the arrays they copy.
+  std::vector<ResidentHandle> resident;
 };
 
 /// Inputs named "scores/<label>/<set>" are the files of the `scores` variant labelled `label`: that variant's inputs,
@@ -43,5 +46,10 @@ inline std::string precomputed_input_prefix(const std::string& label) {
 /// identical to the ID test set). Every fault found is reported at once: one InputError whose lines each name the
 /// config file, the JSON Pointer of the array and what is wrong.
 LoadedDataset load_dataset(const DatasetConfig& config, const std::string& config_source, const Backend& backend);
+
+/// Keeps the dataset's arrays on the backend's device for as long as `data` lives, so that each crosses the bus once
+/// and not once per detector: the fit context's (FitContext::keep_resident) and the ID test and OOD sets. Each array
+/// that does not fit the device's memory budget is uploaded per call instead, as without this; the CPU keeps nothing.
+void keep_dataset_resident(LoadedDataset& data);
 
 }  // namespace oodbench

@@ -81,6 +81,7 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
       throw InputError(config.source + ": " + dataset.pointer + ": the data of " + dataset.name() +
                        " changed while the sweep ran; run it again");
     data.context.set_probe_cache((options.out / "cache").string());  // a later run (more cells) reads the probe
+    if (backend.kind() == DeviceKind::cuda) keep_dataset_resident(data);  // uploaded once, not once per cell
     double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
     announce_autoencoders(config, cells, data);  // this dataset's seeds train together, in its first such cell
     for (const Cell* cell : cells) {

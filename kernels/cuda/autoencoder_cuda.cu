@@ -204,10 +204,11 @@ struct Activations {
 
 class CudaAutoencoderTrainer final : public AutoencoderTrainer {
  public:
+  /// `x_device` is `x` on the device (CudaBackend::device_input).
   CudaAutoencoderTrainer(cublasHandle_t cublas, const AutoencoderParams<float>& initial, const Matrix<float>& x,
-                         std::size_t batch, const AdamSettings& adam)
+                         DeviceInput x_device, std::size_t batch, const AdamSettings& adam)
       : cublas_(cublas), layout_(initial), batch_(std::min(batch, x.rows)), adam_(adam),
-        x_(to_device(x)), params_(to_device(layout_.flatten(initial))),
+        x_(std::move(x_device)), params_(to_device(layout_.flatten(initial))),
         grad_(layout_.total), m_(layout_.total), v_(layout_.total), act_(layout_, batch_),
         delta_(batch_ * widest()), next_(batch_ * widest()), ones_(to_device(std::vector<float>(batch_, 1.0f))),
         partial_(kLossBlocks), cols_(x.cols) {
@@ -240,7 +241,7 @@ class CudaAutoencoderTrainer final : public AutoencoderTrainer {
   /// One mini-batch: forward, loss, backward, Adam. Nothing here waits for the device.
   void step(const std::uint32_t* order, std::size_t rows, double* loss) {
     auto act = act_.pointers();
-    gather_rows_kernel<<<grid_size(rows * cols_, kThreads), kThreads>>>(x_.data(), order, rows, cols_, act[0]);
+    gather_rows_kernel<<<grid_size(rows * cols_, kThreads), kThreads>>>(x_.data, order, rows, cols_, act[0]);
     check_launch("gather_rows_kernel");
     forward(cublas_, layout_, params_.data(), act, rows);
     const std::size_t n = rows * cols_;
@@ -287,7 +288,8 @@ class CudaAutoencoderTrainer final : public AutoencoderTrainer {
   ParamLayout layout_;
   std::size_t batch_;
   AdamSettings adam_;
-  DeviceBuffer<float> x_, params_, grad_, m_, v_;
+  DeviceInput x_;
+  DeviceBuffer<float> params_, grad_, m_, v_;
   Activations act_;
   DeviceBuffer<float> delta_, next_, ones_;
   DeviceBuffer<double> partial_;
@@ -301,16 +303,18 @@ class CudaAutoencoderTrainer final : public AutoencoderTrainer {
 /// lengths train as separate batches, one per length.
 class CudaAutoencoderTrainers final : public AutoencoderTrainers {
  public:
+  /// `x_device` is `x` on the device (CudaBackend::device_input).
   CudaAutoencoderTrainers(cublasHandle_t cublas, std::span<const AutoencoderParams<float>> initial,
-                          const Matrix<float>& x, std::size_t batch, const AdamSettings& adam)
+                          const Matrix<float>& x, DeviceInput x_device, std::size_t batch, const AdamSettings& adam)
       : cublas_(cublas), layout_(initial.front()), members_(initial.size()), batch_(std::min(batch, x.rows)),
-        adam_(adam), x_(to_device(x)), params_(members_ * layout_.total), grad_(members_ * layout_.total),
+        adam_(adam), x_(std::move(x_device)), params_(members_ * layout_.total), grad_(members_ * layout_.total),
         m_(members_ * layout_.total), v_(members_ * layout_.total), delta_(members_ * batch_ * widest()),
         next_(members_ * batch_ * widest()), ones_(to_device(std::vector<float>(batch_, 1.0f))),
         partial_(members_ * kLossBlocks), steps_(members_, 0), cols_(x.cols) {
     for (std::size_t i = 0; i < members_; ++i) {
       const std::vector<float> flat = ParamLayout(initial[i]).flatten(initial[i]);
       if (flat.size() != layout_.total) throw std::invalid_argument("autoencoder_trainers: members differ in shape");
+      note_upload(flat.size() * sizeof(float));
       check(cudaMemcpy(params_.data() + i * layout_.total, flat.data(), flat.size() * sizeof(float),
                        cudaMemcpyHostToDevice),
             "autoencoder_trainers upload");
@@ -422,7 +426,7 @@ class CudaAutoencoderTrainers final : public AutoencoderTrainers {
             std::size_t loss_stride) {
     const auto a_blocks = static_cast<unsigned>(a);
     batched_gather_rows_kernel<<<dim3(grid_size(rows * cols_, kThreads), a_blocks), kThreads>>>(
-        x_.data(), orders, order_stride, rows, cols_, act_[0].data(), act_stride(0));
+        x_.data, orders, order_stride, rows, cols_, act_[0].data(), act_stride(0));
     check_launch("batched_gather_rows_kernel");
     for (std::size_t k = 0; k < kLayers; ++k) {
       gemm(CUBLAS_OP_T, CUBLAS_OP_N, layout_.out[k], rows, layout_.in[k], pointers + pointer_index(k, kForward, 0, a),
@@ -467,7 +471,8 @@ class CudaAutoencoderTrainers final : public AutoencoderTrainers {
   ParamLayout layout_;
   std::size_t members_, batch_;
   AdamSettings adam_;
-  DeviceBuffer<float> x_, params_, grad_, m_, v_;
+  DeviceInput x_;
+  DeviceBuffer<float> params_, grad_, m_, v_;
   std::array<DeviceBuffer<float>, kLayers + 1> act_;
   DeviceBuffer<float> delta_, next_, ones_;
   DeviceBuffer<double> partial_;
@@ -481,7 +486,7 @@ std::unique_ptr<AutoencoderTrainer> CudaBackend::autoencoder_trainer(const Autoe
                                                                      const Matrix<float>& x, std::size_t batch,
                                                                      const AdamSettings& adam) const {
   if (batch == 0) throw std::invalid_argument("autoencoder_trainer: batch must be >= 1");
-  return std::make_unique<CudaAutoencoderTrainer>(cublas_, initial, x, batch, adam);
+  return std::make_unique<CudaAutoencoderTrainer>(cublas_, initial, x, device_input(x), batch, adam);
 }
 
 std::unique_ptr<AutoencoderTrainers> CudaBackend::autoencoder_trainers(
@@ -489,7 +494,7 @@ std::unique_ptr<AutoencoderTrainers> CudaBackend::autoencoder_trainers(
     const AdamSettings& adam) const {
   if (batch == 0) throw std::invalid_argument("autoencoder_trainers: batch must be >= 1");
   if (initial.empty() || x.rows == 0) return Backend::autoencoder_trainers(initial, x, batch, adam);
-  return std::make_unique<CudaAutoencoderTrainers>(cublas_, initial, x, batch, adam);
+  return std::make_unique<CudaAutoencoderTrainers>(cublas_, initial, x, device_input(x), batch, adam);
 }
 
 Matrix<float> CudaBackend::autoencoder_reconstruct(const AutoencoderParams<float>& params, const Matrix<float>& x) const {
@@ -498,12 +503,20 @@ Matrix<float> CudaBackend::autoencoder_reconstruct(const AutoencoderParams<float
   if (x.rows == 0) return out;
   const ParamLayout layout(params);
   const auto d_params = to_device(layout.flatten(params));
+  const ResidentCopy copy = resident_->find(x);
+  const float* resident = copy.device;
   const std::size_t block_rows = std::min(kBlock, x.rows);
   Activations act(layout, block_rows);
   for (std::size_t start = 0; start < x.rows; start += block_rows) {
     const std::size_t rows = std::min(block_rows, x.rows - start);
-    check(cudaMemcpy(act.buffers[0].data(), x.row(start), rows * x.cols * sizeof(float), cudaMemcpyHostToDevice),
-          "reconstruct upload");
+    const std::size_t bytes = rows * x.cols * sizeof(float);
+    if (resident) {
+      check(cudaMemcpy(act.buffers[0].data(), resident + start * x.cols, bytes, cudaMemcpyDeviceToDevice),
+            "reconstruct copy");
+    } else {
+      note_upload(bytes);
+      check(cudaMemcpy(act.buffers[0].data(), x.row(start), bytes, cudaMemcpyHostToDevice), "reconstruct upload");
+    }
     forward(cublas_, layout, d_params.data(), act.pointers(), rows);
     to_host(act.buffers[kLayers].data(), std::span<float>(out.row(start), rows * x.cols));
   }

@@ -8,34 +8,36 @@
 #include "kernels/cuda/cuda_module.h"
 #include "kernels/cuda/cuda_backend_impl.cuh"
 #include "kernels/cuda/cuda_check.cuh"
+#include "kernels/cuda/device_memory.cuh"
 #include "kernels/error.h"
 
 // CudaBackend's construction, matrix products, eigensolver and sort; the other primitives are in knn.cu, rows.cu and
-// autoencoder_cuda.cu; and the module's entry point (cuda_module.h).
+// autoencoder_cuda.cu, residency in residency.cu; and the module's entry point (cuda_module.h).
 namespace oodbench::cuda {
 namespace {
 
-/// C = A Bᵀ for row-major A (m x k) and B (n x k). cuBLAS is column-major, where row-major C is Cᵀ = B Aᵀ:
-/// one GEMM with B transposed, A as is, and the dimensions swapped.
+/// C = A Bᵀ for row-major A (m x k) and B (n x k), both on the device. cuBLAS is column-major, where row-major C is
+/// Cᵀ = B Aᵀ: one GEMM with B transposed, A as is, and the dimensions swapped.
 template <class T>
-Matrix<T> product_nt(cublasHandle_t handle, const Matrix<T>& a, const Matrix<T>& b) {
-  if (a.cols != b.cols) throw std::invalid_argument("matmul_nt: inner dimensions differ");
-  Matrix<T> c(a.rows, b.rows);
+Matrix<T> product_nt(cublasHandle_t handle, const T* da, const T* db, std::size_t m, std::size_t n, std::size_t k) {
+  Matrix<T> c(m, n);
   if (c.data.empty()) return c;
-  thrust::device_vector<T> da(a.data.begin(), a.data.end()), db(b.data.begin(), b.data.end()), dc(c.data.size());
+  DeviceBuffer<T> dc(c.data.size());
   const T one = 1, zero = 0;
-  const int m = static_cast<int>(a.rows), n = static_cast<int>(b.rows), k = static_cast<int>(a.cols);
+  const int mi = static_cast<int>(m), ni = static_cast<int>(n), ki = static_cast<int>(k);
   if constexpr (std::is_same_v<T, float>) {
-    OODBENCH_CUDA_CHECK(cublasSgemm(handle, CUBLAS_OP_T, CUBLAS_OP_N, n, m, k, &one, thrust::raw_pointer_cast(db.data()),
-                                    k, thrust::raw_pointer_cast(da.data()), k, &zero,
-                                    thrust::raw_pointer_cast(dc.data()), n));
+    OODBENCH_CUDA_CHECK(cublasSgemm(handle, CUBLAS_OP_T, CUBLAS_OP_N, ni, mi, ki, &one, db, ki, da, ki, &zero,
+                                    dc.data(), ni));
   } else {
-    OODBENCH_CUDA_CHECK(cublasDgemm(handle, CUBLAS_OP_T, CUBLAS_OP_N, n, m, k, &one, thrust::raw_pointer_cast(db.data()),
-                                    k, thrust::raw_pointer_cast(da.data()), k, &zero,
-                                    thrust::raw_pointer_cast(dc.data()), n));
+    OODBENCH_CUDA_CHECK(cublasDgemm(handle, CUBLAS_OP_T, CUBLAS_OP_N, ni, mi, ki, &one, db, ki, da, ki, &zero,
+                                    dc.data(), ni));
   }
-  thrust::copy(dc.begin(), dc.end(), c.data.begin());
+  to_host(dc.data(), std::span<T>(c.data));
   return c;
+}
+
+void check_inner(std::size_t a_cols, std::size_t b_cols) {
+  if (a_cols != b_cols) throw std::invalid_argument("matmul_nt: inner dimensions differ");
 }
 
 }  // namespace
@@ -58,16 +60,23 @@ CudaBackend::~CudaBackend() {
 }
 
 Matrix<float> CudaBackend::matmul_nt(const Matrix<float>& a, const Matrix<float>& b) const {
-  return product_nt(cublas_, a, b);
+  check_inner(a.cols, b.cols);
+  if (a.rows == 0 || b.rows == 0) return Matrix<float>(a.rows, b.rows);
+  const DeviceInput da = device_input(a), db = device_input(b);
+  return product_nt(cublas_, da.data, db.data, a.rows, b.rows, a.cols);
 }
 Matrix<double> CudaBackend::matmul_nt(const Matrix<double>& a, const Matrix<double>& b) const {
-  return product_nt(cublas_, a, b);
+  check_inner(a.cols, b.cols);
+  if (a.rows == 0 || b.rows == 0) return Matrix<double>(a.rows, b.rows);
+  const auto da = to_device(a), db = to_device(b);
+  return product_nt(cublas_, da.data(), db.data(), a.rows, b.rows, a.cols);
 }
 
 /// cuSOLVER dsyevd in float64. A symmetric matrix is its own transpose, so the row-major input needs no change;
 /// the eigenvectors come back as columns in column-major order and are transposed into row-major.
 SymmetricEigen CudaBackend::eigh(const Matrix<double>& symmetric) const {
   const int n = static_cast<int>(symmetric.rows);
+  note_upload(symmetric.data.size() * sizeof(double));
   thrust::device_vector<double> da(symmetric.data.begin(), symmetric.data.end()), dw(symmetric.rows);
   thrust::device_vector<int> info(1);
   int lwork = 0;
@@ -90,6 +99,7 @@ SymmetricEigen CudaBackend::eigh(const Matrix<double>& symmetric) const {
 }
 
 std::vector<std::uint32_t> CudaBackend::argsort(std::span<const double> keys) const {
+  note_upload(keys.size_bytes());
   thrust::device_vector<double> d_keys(keys.begin(), keys.end());
   thrust::device_vector<std::uint32_t> d_order(keys.size());
   thrust::sequence(d_order.begin(), d_order.end());

@@ -1,14 +1,18 @@
 // The CUDA backend's class, shared by the .cu files that implement its primitives (one family per file):
 // cuda_backend.cu (products, eigensolver, sort), knn.cu (fused tiled kNN), rows.cu (nearest centroid, k smallest,
-// NERO's fused row terms, scatter), autoencoder_cuda.cu (training and reconstruction).
+// NERO's fused row terms, scatter), autoencoder_cuda.cu (training and reconstruction), residency.cu (device-resident
+// copies of host matrices, Backend::keep_resident).
 #pragma once
 
 #include <cublas_v2.h>
 #include <cusolverDn.h>
 
+#include <memory>
 #include <string>
 
 #include "kernels/cpu/cpu_backend.h"
+#include "kernels/cuda/device_memory.cuh"
+#include "kernels/residency.h"
 
 namespace oodbench::cuda {
 
@@ -25,6 +29,9 @@ class CudaBackend final : public CpuBackend {
 
   DeviceKind kind() const override { return DeviceKind::cuda; }
   std::string description() const override { return "cuda:0 " + name_; }
+
+  ResidentHandle keep_resident(const Matrix<float>& x) const override;
+  std::uint64_t upload_bytes() const override;
 
   std::vector<std::uint32_t> argsort(std::span<const double> keys) const override;
   Matrix<float> matmul_nt(const Matrix<float>& a, const Matrix<float>& b) const override;
@@ -52,9 +59,14 @@ class CudaBackend final : public CpuBackend {
   std::vector<float> kth_smallest_sqdist_within(std::size_t budget, const Matrix<float>& database,
                                                 const Matrix<float>& queries, std::size_t k) const;
 
+  /// `host` on the device: its resident copy when one is kept, else uploaded now. Every primitive reads its float
+  /// matrix inputs through this.
+  DeviceInput device_input(const Matrix<float>& host) const;
+
   std::string name_;
   cublasHandle_t cublas_ = nullptr;  // full FP32 unless constructed with tf32
   cusolverDnHandle_t cusolver_ = nullptr;
+  std::shared_ptr<ResidencyRegistry> resident_ = std::make_shared<ResidencyRegistry>();  // handles hold it weakly
 };
 
 }  // namespace oodbench::cuda

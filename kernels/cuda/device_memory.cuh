@@ -1,11 +1,14 @@
-// Device memory for the CUDA backend: an owning buffer, host<->device copies, the memory budget that tiled
-// primitives size their tiles from (shrunk and retried when an allocation fails), and launch checks.
+// Device memory for the CUDA backend: an owning buffer, host<->device copies (each upload counted), the memory budget
+// that tiled primitives size their tiles from (shrunk and retried when an allocation fails), and launch checks.
 #pragma once
 
 #include <cuda_runtime.h>
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
+#include <memory>
 #include <new>
 #include <span>
 #include <stdexcept>
@@ -66,10 +69,15 @@ class DeviceBuffer {
   std::size_t size_ = 0;
 };
 
+/// Host-to-device bytes of this module so far (Backend::upload_bytes); every upload adds to it through note_upload.
+inline std::atomic<std::uint64_t> uploaded_bytes{0};
+inline void note_upload(std::size_t bytes) { uploaded_bytes.fetch_add(bytes, std::memory_order_relaxed); }
+
 template <class T>
 DeviceBuffer<T> to_device(std::span<const T> host, cudaStream_t stream = nullptr) {
   DeviceBuffer<T> d(host.size());
   if (!host.empty()) {
+    note_upload(host.size_bytes());
     check(cudaMemcpyAsync(d.data(), host.data(), host.size_bytes(), cudaMemcpyHostToDevice, stream), "to_device");
   }
   return d;
@@ -85,12 +93,37 @@ DeviceBuffer<T> to_device(const Matrix<T>& host, cudaStream_t stream = nullptr) 
   return to_device(std::span<const T>(host.data), stream);
 }
 
+/// A primitive's float input on the device: the resident copy of the host matrix when one is kept
+/// (Backend::keep_resident), else a copy uploaded for this call and owned here.
+struct DeviceInput {
+  const float* data = nullptr;
+  DeviceBuffer<float> owned;
+  std::shared_ptr<void> resident;  ///< keeps a resident copy alive while this input is in use
+};
+
 template <class T>
 void to_host(const T* device, std::span<T> host, cudaStream_t stream = nullptr) {
   if (host.empty()) return;
   check(cudaMemcpyAsync(host.data(), device, host.size_bytes(), cudaMemcpyDeviceToHost, stream), "to_host");
   check(cudaStreamSynchronize(stream), "to_host (synchronize)");
 }
+
+/// A non-blocking stream and a timing-free event, destroyed with their scope.
+struct Stream {
+  cudaStream_t handle = nullptr;
+  Stream() { check(cudaStreamCreateWithFlags(&handle, cudaStreamNonBlocking), "cudaStreamCreate"); }
+  ~Stream() { cudaStreamDestroy(handle); }
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+};
+
+struct Event {
+  cudaEvent_t handle = nullptr;
+  Event() { check(cudaEventCreateWithFlags(&handle, cudaEventDisableTiming), "cudaEventCreate"); }
+  ~Event() { cudaEventDestroy(handle); }
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+};
 
 /// Checks the launch just made (configuration errors surface here; faults at the next synchronising call).
 inline void check_launch(const char* kernel) { check(cudaGetLastError(), kernel); }

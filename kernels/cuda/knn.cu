@@ -76,18 +76,6 @@ __global__ void __launch_bounds__(kRowThreads) merge_tile_kernel(const float* ti
   if (threadIdx.x == 0) kth[q] = kth_value;
 }
 
-struct Stream {
-  cudaStream_t handle = nullptr;
-  Stream() { check(cudaStreamCreateWithFlags(&handle, cudaStreamNonBlocking), "cudaStreamCreate"); }
-  ~Stream() { cudaStreamDestroy(handle); }
-};
-
-struct Event {
-  cudaEvent_t handle = nullptr;
-  Event() { check(cudaEventCreateWithFlags(&handle, cudaEventDisableTiming), "cudaEventCreate"); }
-  ~Event() { cudaEventDestroy(handle); }
-};
-
 /// Restores the cuBLAS handle's stream when a primitive that moved it to its own stream returns or throws.
 struct CublasStreamScope {
   cublasHandle_t handle;
@@ -108,8 +96,14 @@ std::vector<float> CudaBackend::kth_smallest_sqdist(const Matrix<float>& databas
   });
 }
 
+/// The tiles and chunks are planned the same whether or not the database or the queries are resident (Backend::
+/// keep_resident), so that the GEMMs have the same shapes and the results are the same bits; a resident database
+/// is read in place (its tiles are not uploaded), and a resident query chunk is copied on the device.
 std::vector<float> CudaBackend::kth_smallest_sqdist_within(std::size_t budget, const Matrix<float>& database,
                                                            const Matrix<float>& queries, std::size_t k) const {
+  const ResidentCopy database_copy = resident_->find(database), queries_copy = resident_->find(queries);
+  const float* resident_database = database_copy.device;
+  const float* resident_queries = queries_copy.device;
   const std::size_t dim = database.cols, db_tile = std::min(kDatabaseTile, database.rows);
   // Plan: two database tiles with norms, one distance tile, and per resident query its row, norm, k best and k-th.
   const std::size_t fixed = 2 * db_tile * (dim + 1) * sizeof(float);
@@ -119,7 +113,8 @@ std::vector<float> CudaBackend::kth_smallest_sqdist_within(std::size_t budget, c
   if (fixed + query_tile * (per_tile_row + per_query) > budget) throw OutOfDeviceMemory();
   const std::size_t chunk = std::min(queries.rows, (budget - fixed - query_tile * per_tile_row) / per_query);
 
-  std::array<DeviceBuffer<float>, 2> db{DeviceBuffer<float>(db_tile * dim), DeviceBuffer<float>(db_tile * dim)};
+  const std::size_t staged_tile = resident_database ? 0 : db_tile;  // rows of each upload buffer
+  std::array<DeviceBuffer<float>, 2> db{DeviceBuffer<float>(staged_tile * dim), DeviceBuffer<float>(staged_tile * dim)};
   std::array<DeviceBuffer<float>, 2> db_norms{DeviceBuffer<float>(db_tile), DeviceBuffer<float>(db_tile)};
   DeviceBuffer<float> tile(query_tile * db_tile), q(chunk * dim), q_norms(chunk), best(chunk * k), kth(chunk);
   const std::size_t pool_bytes = (k + db_tile) * sizeof(float);
@@ -131,19 +126,32 @@ std::vector<float> CudaBackend::kth_smallest_sqdist_within(std::size_t budget, c
   CublasStreamScope scope(cublas_, compute.handle);
   const std::size_t tiles = (database.rows + db_tile - 1) / db_tile;
   auto upload_tile = [&](std::size_t t) {
+    if (resident_database) return;
     const std::size_t rows = std::min(db_tile, database.rows - t * db_tile);
     if (t >= 2) check(cudaStreamWaitEvent(copy.handle, used[t % 2].handle), "cudaStreamWaitEvent");
+    note_upload(rows * dim * sizeof(float));
     check(cudaMemcpyAsync(db[t % 2].data(), database.row(t * db_tile), rows * dim * sizeof(float),
                           cudaMemcpyHostToDevice, copy.handle),
           "kNN database upload");
     check(cudaEventRecord(uploaded[t % 2].handle, copy.handle), "cudaEventRecord");
   };
+  auto tile_data = [&](std::size_t t) -> const float* {
+    return resident_database ? resident_database + t * db_tile * dim : db[t % 2].data();
+  };
 
   std::vector<float> out(queries.rows);
   for (std::size_t c0 = 0; c0 < queries.rows; c0 += chunk) {
     const std::size_t nc = std::min(chunk, queries.rows - c0);
-    check(cudaMemcpyAsync(q.data(), queries.row(c0), nc * dim * sizeof(float), cudaMemcpyHostToDevice, compute.handle),
-          "kNN query upload");
+    if (resident_queries) {
+      check(cudaMemcpyAsync(q.data(), resident_queries + c0 * dim, nc * dim * sizeof(float), cudaMemcpyDeviceToDevice,
+                            compute.handle),
+            "kNN query copy");
+    } else {
+      note_upload(nc * dim * sizeof(float));
+      check(cudaMemcpyAsync(q.data(), queries.row(c0), nc * dim * sizeof(float), cudaMemcpyHostToDevice,
+                            compute.handle),
+            "kNN query upload");
+    }
     row_sqnorms_kernel<<<grid_size(nc * 32, 256), 256, 0, compute.handle>>>(q.data(), nc, dim, q_norms.data());
     fill_kernel<<<grid_size(nc * k, 256), 256, 0, compute.handle>>>(best.data(), nc * k, INFINITY);
     fill_kernel<<<grid_size(nc, 256), 256, 0, compute.handle>>>(kth.data(), nc, INFINITY);
@@ -151,8 +159,9 @@ std::vector<float> CudaBackend::kth_smallest_sqdist_within(std::size_t budget, c
     upload_tile(0);
     for (std::size_t t = 0; t < tiles; ++t) {
       const std::size_t rows = std::min(db_tile, database.rows - t * db_tile);
-      float* x = db[t % 2].data();
-      check(cudaStreamWaitEvent(compute.handle, uploaded[t % 2].handle), "cudaStreamWaitEvent");
+      const float* x = tile_data(t);
+      if (!resident_database)
+        check(cudaStreamWaitEvent(compute.handle, uploaded[t % 2].handle), "cudaStreamWaitEvent");
       row_sqnorms_kernel<<<grid_size(rows * 32, 256), 256, 0, compute.handle>>>(x, rows, dim, db_norms[t % 2].data());
       check_launch("row_sqnorms_kernel");
       for (std::size_t q0 = 0; q0 < nc; q0 += query_tile) {

@@ -84,11 +84,11 @@ NearestCentroid CudaBackend::nearest_centroid(const Matrix<float>& queries, cons
                                               CentroidMetric metric) const {
   NearestCentroid out{std::vector<float>(queries.rows), std::vector<std::int32_t>(queries.rows)};
   if (queries.rows == 0) return out;
-  const auto q = to_device(queries), c = to_device(centroids);
+  const auto q = device_input(queries), c = device_input(centroids);
   DeviceBuffer<float> distance(queries.rows);
   DeviceBuffer<std::int32_t> index(queries.rows);
   nearest_centroid_kernel<<<static_cast<unsigned>(queries.rows), kRowThreads>>>(
-      q.data(), c.data(), static_cast<int>(centroids.rows), static_cast<int>(queries.cols),
+      q.data, c.data, static_cast<int>(centroids.rows), static_cast<int>(queries.cols),
       metric == CentroidMetric::l1, distance.data(), index.data());
   check_launch("nearest_centroid_kernel");
   to_host(distance.data(), std::span<float>(out.distance));
@@ -100,9 +100,9 @@ Matrix<std::int32_t> CudaBackend::k_smallest_per_row(const Matrix<float>& values
   if (k == 0 || k > values.cols) throw std::invalid_argument("k_smallest_per_row: k out of range");
   Matrix<std::int32_t> out(values.rows, k);
   if (values.rows == 0) return out;
-  const auto v = to_device(values);
+  const auto v = device_input(values);
   DeviceBuffer<std::int32_t> idx(out.data.size());
-  k_smallest_kernel<<<static_cast<unsigned>(values.rows), kRowThreads>>>(v.data(), static_cast<int>(values.cols),
+  k_smallest_kernel<<<static_cast<unsigned>(values.rows), kRowThreads>>>(v.data, static_cast<int>(values.cols),
                                                                          static_cast<int>(k), idx.data());
   check_launch("k_smallest_kernel");
   to_host(idx.data(), std::span<std::int32_t>(out.data));
@@ -116,12 +116,13 @@ NeroRowTerms CudaBackend::nero_row_terms(const Matrix<float>& projected, const M
   const std::size_t n = features.rows;
   NeroRowTerms out{{std::vector<float>(n), std::vector<std::int32_t>(n)}, std::vector<double>(n)};
   if (n == 0) return out;
-  const auto p = to_device(projected), c = to_device(centroids), r = to_device(relevance), x = to_device(features);
+  const auto p = device_input(projected), c = device_input(centroids), r = device_input(relevance),
+             x = device_input(features);
   DeviceBuffer<float> distance(n);
   DeviceBuffer<std::int32_t> index(n);
   DeviceBuffer<double> rho(n);
   nero_row_terms_kernel<<<static_cast<unsigned>(n), kRowThreads>>>(
-      p.data(), c.data(), static_cast<int>(centroids.rows), static_cast<int>(projected.cols), r.data(), x.data(),
+      p.data, c.data, static_cast<int>(centroids.rows), static_cast<int>(projected.cols), r.data, x.data,
       static_cast<int>(features.cols), static_cast<int>(k), distance.data(), index.data(), rho.data());
   check_launch("nero_row_terms_kernel");
   to_host(distance.data(), std::span<float>(out.nearest.distance));
@@ -135,14 +136,14 @@ Matrix<double> CudaBackend::scatter(const Matrix<float>& x, const Matrix<double>
   constexpr std::size_t kBlockRows = 4096;
   const std::size_t d = x.cols;
   Matrix<double> s(d, d);
-  const auto dx = to_device(x);
+  const auto dx = device_input(x);
   const auto dc = to_device(centers);
   const auto dg = to_device(group);
   DeviceBuffer<double> block(kBlockRows * d), row_sq(x.rows), ds(d * d);
   check(cudaMemset(ds.data(), 0, d * d * sizeof(double)), "cudaMemset");
   for (std::size_t start = 0; start < x.rows; start += kBlockRows) {
     const std::size_t rows = std::min(kBlockRows, x.rows - start);
-    center_rows_kernel<<<static_cast<unsigned>(rows), kRowThreads>>>(dx.data(), start, static_cast<int>(d), dc.data(),
+    center_rows_kernel<<<static_cast<unsigned>(rows), kRowThreads>>>(dx.data, start, static_cast<int>(d), dc.data(),
                                                                      group.empty() ? nullptr : dg.data(), block.data(),
                                                                      row_sq.data());
     check_launch("center_rows_kernel");
