@@ -163,7 +163,8 @@ class Backend {
 
   /// The softmax-regression data term over the rows of `x` (N x D, which must outlive it) with `labels` in
   /// 0..classes-1. `block_rows` (0: all) is how many rows the CPU pushes through both products at a time, which
-  /// decides its rounding (a cache blocking, kept so the CPU probe stays the same bits); the GPU ignores it.
+  /// decides its rounding (a cache blocking, kept so the CPU probe stays the same bits); the GPU ignores it, unless X
+  /// does not fit its memory budget: then it returns the CPU's terms.
   virtual std::unique_ptr<SoftmaxRegressionTerms> softmax_regression_terms(const Matrix<double>& x,
                                                                            std::span<const std::int32_t> labels,
                                                                            std::size_t classes,

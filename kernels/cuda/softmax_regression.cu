@@ -84,10 +84,19 @@ std::unique_ptr<SoftmaxRegressionTerms> CudaBackend::softmax_regression_terms(co
                                                                               std::span<const std::int32_t> labels,
                                                                               std::size_t classes,
                                                                               std::size_t block_rows) const {
-  (void)block_rows;  // a CPU cache blocking; cuBLAS tiles on its own
   if (labels.size() != x.rows) throw std::invalid_argument("softmax_regression_terms: one label per row of x");
   if (classes == 0 || x.rows == 0) throw std::invalid_argument("softmax_regression_terms: no rows or no classes");
-  return std::make_unique<CudaSoftmaxRegressionTerms>(cublas_, x, labels, classes);
+  // X, Z with its loss column, the ones, labels, and W, b and grad W: where they do not fit the device's budget
+  // (or the allocation fails), the CPU computes the same terms, within the same tolerance of the GPU's.
+  const std::size_t bytes = sizeof(double) * (x.rows * (x.cols + classes + 2) + 2 * classes * x.cols + 2 * classes + 1) +
+                            sizeof(std::int32_t) * x.rows;
+  if (bytes <= memory_budget()) {
+    try {
+      return std::make_unique<CudaSoftmaxRegressionTerms>(cublas_, x, labels, classes);
+    } catch (const OutOfDeviceMemory&) {
+    }
+  }
+  return CpuBackend::softmax_regression_terms(x, labels, classes, block_rows);  // block_rows: the CPU's blocking
 }
 
 }  // namespace oodbench::cuda

@@ -319,5 +319,26 @@ TEST_F(CudaVsCpu, SoftmaxRegressionTermsMatch) {
   }
 }
 
+// Beyond the device's budget, or when an allocation fails, the session is the CPU's: the same bits as the CPU's own.
+TEST_F(CudaVsCpu, SoftmaxRegressionTermsFallBackToTheCpu) {
+  const Matrix<double> x = random_matrix<double>(500, 40, 12);
+  std::vector<std::int32_t> labels(x.rows);
+  for (std::size_t i = 0; i < x.rows; ++i) labels[i] = static_cast<std::int32_t>(i % 4);
+  const Matrix<double> w = random_matrix<double>(4, 40, 13), b = random_matrix<double>(1, 4, 14);
+  std::vector<double> gw_cpu(w.data.size()), gb_cpu(4);
+  const double loss_cpu = cpu_->softmax_regression_terms(x, labels, 4, 16)->evaluate(
+      w.data.data(), b.data.data(), gw_cpu.data(), gb_cpu.data());
+  for (const char* variable : {"OODBENCH_GPU_MEMORY_BYTES", "OODBENCH_GPU_FAIL_ALLOCATIONS_ABOVE"}) {
+    SCOPED_TRACE(variable);
+    setenv(variable, "1024", 1);
+    const auto session = gpu_->softmax_regression_terms(x, labels, 4, 16);
+    unsetenv(variable);
+    std::vector<double> gw(w.data.size()), gb(4);
+    EXPECT_EQ(session->evaluate(w.data.data(), b.data.data(), gw.data(), gb.data()), loss_cpu);
+    EXPECT_EQ(gw, gw_cpu);
+    EXPECT_EQ(gb, gb_cpu);
+  }
+}
+
 }  // namespace
 }  // namespace oodbench
