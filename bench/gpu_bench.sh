@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU benchmarks in one go (scripts/gpu_check.sh's `bench` step runs this on the lent GPU machine): oodbench's
 # primitives beside the hardware ceilings (gpu_bench), then the PyTorch peers on the same shapes (gpu_peers.py),
-# then the ratios. Usage: bench/gpu_bench.sh BUILD_DIR [--quick] [--tf32] (--tf32: the kNN with TF32 on both sides)
+# then the linear probe on the CPU and on the GPU (probe_bench), then the ratios.
+# Usage: bench/gpu_bench.sh BUILD_DIR [--quick] [--tf32] (--tf32: the kNN with TF32 on both sides)
 set -euo pipefail
 build=$1
 shift
@@ -10,6 +11,15 @@ out=${OUT:-/tmp}
 "$build/bench/gpu_bench" --json "$out/gpu_bench.jsonl" "$@"
 echo
 python3 bench/gpu_peers.py "$@" | tee "$out/gpu_peers.jsonl"
+echo
+# The linear probe with its loss and gradient on each device, same run (seconds, iterations, and how far the GPU's
+# head lies from the CPU's).
+: >"$out/probe_bench.jsonl"
+for device in cpu cuda; do
+  "$build/bench/probe_bench" --train data/medood-mini/mobilenet_v2.npz:chestxray_train \
+    --train-labels data/medood-mini/labels.npz:chestxray_train --device "$device" \
+    --cache-dir "/tmp/oodbench-probe-bench-$device" | tee -a "$out/probe_bench.jsonl"
+done
 echo
 python3 - "$out/gpu_bench.jsonl" "$out/gpu_peers.jsonl" <<'PY'
 import json, sys

@@ -87,6 +87,18 @@ class SequentialAutoencoderTrainers final : public AutoencoderTrainers {
   std::vector<std::unique_ptr<AutoencoderTrainer>> members_;
 };
 
+/// The data term of multinomial logistic regression (the linear probe's objective, docs/methods.md) over fixed rows,
+/// kept where the backend computes: on the GPU the rows and labels are uploaded once per solve, and each evaluation
+/// moves only the parameters and the gradient.
+class SoftmaxRegressionTerms {
+ public:
+  virtual ~SoftmaxRegressionTerms() = default;
+  /// At weights `w` (C x D, row-major) and bias `b` (C): returns Σ_i (logsumexp(z_i) - z_i,y_i) / N with
+  /// z_i = W x_i + b; adds (P - Y)ᵀ X / N to `grad_w` (C x D: accumulated into, so a caller's regularisation
+  /// gradient there stays) and writes the column sums of (P - Y) / N to `grad_b` (C).
+  virtual double evaluate(const double* w, const double* b, double* grad_w, double* grad_b) = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -148,6 +160,15 @@ class Backend {
     for (const AutoencoderParams<float>& p : initial) members.push_back(autoencoder_trainer(p, x, batch, adam));
     return std::make_unique<SequentialAutoencoderTrainers>(std::move(members));
   }
+
+  /// The softmax-regression data term over the rows of `x` (N x D, which must outlive it) with `labels` in
+  /// 0..classes-1. `block_rows` (0: all) is how many rows the CPU pushes through both products at a time, which
+  /// decides its rounding (a cache blocking, kept so the CPU probe stays the same bits); the GPU ignores it, unless X
+  /// does not fit its memory budget: then it returns the CPU's terms.
+  virtual std::unique_ptr<SoftmaxRegressionTerms> softmax_regression_terms(const Matrix<double>& x,
+                                                                           std::span<const std::int32_t> labels,
+                                                                           std::size_t classes,
+                                                                           std::size_t block_rows) const = 0;
 
   /// The autoencoder's reconstruction of every row of `x`.
   virtual Matrix<float> autoencoder_reconstruct(const AutoencoderParams<float>& params, const Matrix<float>& x) const = 0;

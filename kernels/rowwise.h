@@ -48,6 +48,19 @@ OODBENCH_HD inline void softmax(const double* z, double* p, std::size_t n) {
   for (std::size_t j = 0; j < n; ++j) p[j] = exp(z[j] - lse);
 }
 
+/// One row of the softmax-regression gradient (SoftmaxRegressionTerms): `z` holds the row's W x and becomes
+/// (softmax(z + b) - onehot(y)) / n, the derivative of the mean loss over n rows; returns the row's loss
+/// logsumexp(z + b) - (z + b)_y.
+OODBENCH_HD inline double softmax_regression_row(double* z, const double* b, std::size_t classes, std::size_t y,
+                                                 double n) {
+  for (std::size_t k = 0; k < classes; ++k) z[k] += b[k];
+  const double loss = logsumexp(z, classes) - z[y];
+  softmax(z, z, classes);
+  z[y] -= 1.0;
+  for (std::size_t k = 0; k < classes; ++k) z[k] /= n;
+  return loss;
+}
+
 /// One coordinate's contribution to a centroid distance: |diff| for L1, diff² for squared L2.
 OODBENCH_HD inline double centroid_distance_term(double diff, bool l1) { return l1 ? fabs(diff) : diff * diff; }
 

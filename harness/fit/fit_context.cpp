@@ -94,7 +94,7 @@ void FitContext::keep_resident() {
 const LinearHead& FitContext::head() {
   if (!head_) {
     if (classes_ < 2) throw InputError("the linear probe needs at least 2 classes in the train labels");
-    CachedProbe probe = cached_linear_probe(probe_cache_dir_, train(), labels_, classes_, probe_options_);
+    CachedProbe probe = cached_linear_probe(probe_cache_dir_, train(), labels_, classes_, probe_options_, *backend_);
     head_ = std::move(probe.head);
     const ProbeReport& report = probe.report;
     if (!probe.trained) probe_read_from_ = probe.file;

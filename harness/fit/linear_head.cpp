@@ -6,11 +6,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
-#include "kernels/cpu/blas.h"
-#include "kernels/rowwise.h"
 
 namespace oodbench {
 
@@ -35,11 +34,10 @@ struct ProbeProblem {
   const std::vector<std::int32_t>* labels;
   std::size_t classes;
   double l2;                         // 1 / (C_reg N)
-  Matrix<double> z;                  // N x C scratch: logits, then p - y
   std::vector<double> w;             // C x D scratch: W
+  std::unique_ptr<SoftmaxRegressionTerms> data_term;  // over x, made once x is final
   double gradient_norm = 0;          // of the objective over [W, b], at the last point evaluated
   int iterations = 0;
-  std::size_t block_rows = 0;        // rows per pass of the two products (N: one product after the other)
 
   bool preconditioned() const { return factor.rows > 0; }
 
@@ -53,38 +51,18 @@ struct ProbeProblem {
   }
 
   double evaluate(const double* params, double* grad) {
-    const std::size_t n = x.rows, d = x.cols, c = classes;
+    const std::size_t d = x.cols, c = classes;
     weights(params);
     const double* b = params + c * d;
     double w_sq = 0;
     for (std::size_t j = 0; j < c * d; ++j) w_sq += w[j] * w[j];
     // grad W = (P - Y)ᵀ X / N + l2 W ; grad b = column sums of (P - Y) / N
     for (std::size_t j = 0; j < c * d; ++j) grad[j] = l2 * w[j];
-    double loss = 0;
-    // Both products block by block, so the second reads the rows of X the first has just brought into the cache.
-    for (std::size_t r0 = 0; r0 < n; r0 += block_rows) {
-      const std::size_t rows = std::min(block_rows, n - r0);
-      const double* xb = x.row(r0);
-      double* zb = z.row(r0);
-      cpu::gemm(false, true, rows, c, d, 1.0, xb, d, w.data(), d, 0.0, zb, c);
-      for (std::size_t i = r0; i < r0 + rows; ++i) {
-        double* zi = z.row(i);
-        for (std::size_t k = 0; k < c; ++k) zi[k] += b[k];
-        const std::size_t y = static_cast<std::size_t>((*labels)[i]);
-        loss += logsumexp(zi, c) - zi[y];
-        softmax(zi, zi, c);
-        zi[y] -= 1.0;
-        for (std::size_t k = 0; k < c; ++k) zi[k] /= static_cast<double>(n);  // dLoss/dz of the mean
-      }
-      cpu::gemm(true, false, c, d, rows, 1.0, zb, c, xb, d, 1.0, grad, d);
-    }
-    loss /= static_cast<double>(n);
+    double loss = data_term->evaluate(w.data(), b, grad, grad + c * d);
     loss += 0.5 * l2 * w_sq;
     double norm_sq = 0;
     for (std::size_t k = 0; k < c; ++k) {
-      double s = 0;
-      for (std::size_t i = 0; i < n; ++i) s += z(i, k);
-      grad[c * d + k] = s;
+      const double s = grad[c * d + k];
       norm_sq += s * s;
       // Over [W, b] the W gradient is grad W' + grad b x̄ᵀ (b' = b + W x̄).
       for (std::size_t j = 0; j < d; ++j) {
@@ -141,22 +119,23 @@ int progress_cb(void* instance, const lbfgsfloatval_t*, const lbfgsfloatval_t*, 
 }  // namespace
 
 LinearHead train_linear_probe(const Matrix<float>& features, const std::vector<std::int32_t>& labels,
-                              std::size_t classes, const ProbeOptions& options, ProbeReport* report) {
+                              std::size_t classes, const ProbeOptions& options, const Backend& backend,
+                              ProbeReport* report) {
   const std::size_t n = features.rows, d = features.cols;
   ProbeProblem problem{Matrix<double>(n, d), std::vector<double>(d), Matrix<double>(), &labels, classes,
-                       1.0 / (options.c_reg * static_cast<double>(n)), Matrix<double>(n, classes),
-                       std::vector<double>(classes * d)};
+                       1.0 / (options.c_reg * static_cast<double>(n)), std::vector<double>(classes * d), nullptr};
   for (std::size_t i = 0; i < features.data.size(); ++i) problem.x.data[i] = features.data[i];
   // Past D = max(N, 4096) the D x D factor would cost more than it saves.
   const bool preconditioned = options.solver == ProbeSolver::preconditioned && (d <= n || d <= 4096);
-  problem.block_rows = n;
+  std::size_t block_rows = 0;  // the plain solver: one product after the other over all rows
   if (preconditioned) {
     precondition(problem);
     // With few classes both products are skinny and memory-bound; in blocks of 16 rows each block is still in the
     // cache for the second product and OpenBLAS runs them without threading overhead: about twice as fast on the
     // quickstart (bench/probe_bench.cpp). With many classes the blocks grow so that packing W stays amortised.
-    problem.block_rows = std::max<std::size_t>(16, classes);
+    block_rows = std::max<std::size_t>(16, classes);
   }
+  problem.data_term = backend.softmax_regression_terms(problem.x, labels, classes, block_rows);
 
   const int dim = static_cast<int>(classes * (d + 1));
   lbfgsfloatval_t* params = lbfgs_malloc(dim);

@@ -41,8 +41,11 @@ struct ProbeReport {
 /// Minimises mean cross-entropy + ‖W‖² / (2 C_reg N) (bias not penalised) with L-BFGS in float64 until the gradient
 /// over [W, b] is below the tolerance: the objective of scikit-learn's LogisticRegression(C=C_reg,
 /// multi_class="multinomial"), with the bias normalised to sum to zero over the classes. Labels are 0..classes-1.
-/// Runs on the CPU: the head is then a function of the inputs alone, whichever backend scores with it.
+/// The loss and gradient's products run on `backend` (SoftmaxRegressionTerms), the solver on the CPU: on the CPU
+/// backend the head is the same bits every run; on the GPU it is the same optimum to the gradient tolerance, not
+/// the same bits (docs/methods.md).
 LinearHead train_linear_probe(const Matrix<float>& features, const std::vector<std::int32_t>& labels,
-                              std::size_t classes, const ProbeOptions& options, ProbeReport* report = nullptr);
+                              std::size_t classes, const ProbeOptions& options, const Backend& backend,
+                              ProbeReport* report = nullptr);
 
 }  // namespace oodbench

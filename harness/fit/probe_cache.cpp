@@ -12,16 +12,18 @@
 namespace oodbench {
 namespace {
 
-/// Everything the head depends on, as text: stored in the file and compared on reading.
+/// Everything the head depends on, as text: stored in the file and compared on reading. A head trained on the GPU
+/// is the same optimum as the CPU's but not the same bits, so it gets keys of its own ("device cuda"); the CPU's keys
+/// are those of before the probe could run on a GPU, so their files still hit.
 std::string cache_key(const Matrix<float>& features, const std::vector<std::int32_t>& labels, std::size_t classes,
-                      const ProbeOptions& options) {
+                      const ProbeOptions& options, DeviceKind device) {
   char numbers[160];
   std::snprintf(numbers, sizeof numbers, "classes %zu\nc_reg %a\ngradient_tolerance %a\nmax_iterations %d\n", classes,
                 options.c_reg, options.gradient_tolerance, options.max_iterations);
   return "oodbench linear probe\nsolver " +
          std::string(options.solver == ProbeSolver::plain ? "plain" : "preconditioned") + " " +
          std::to_string(kProbeSolverVersion) + "\nfeatures " + content_hash(features) + "\nlabels " +
-         content_hash(labels) + "\n" + numbers;
+         content_hash(labels) + "\n" + numbers + (device == DeviceKind::cuda ? "device cuda\n" : "");
 }
 
 template <class T>
@@ -78,21 +80,21 @@ void write_cached(const std::string& dir, const std::string& path, const std::st
 
 CachedProbe cached_linear_probe(const std::string& dir, const Matrix<float>& features,
                                 const std::vector<std::int32_t>& labels, std::size_t classes,
-                                const ProbeOptions& options) {
+                                const ProbeOptions& options, const Backend& backend) {
   CachedProbe out;
   if (dir.empty()) {
-    out.head = train_linear_probe(features, labels, classes, options, &out.report);
+    out.head = train_linear_probe(features, labels, classes, options, backend, &out.report);
     out.trained = true;
     return out;
   }
-  const std::string key = cache_key(features, labels, classes, options);
+  const std::string key = cache_key(features, labels, classes, options, backend.kind());
   out.file = (std::filesystem::path(dir) / ("probe-" + content_hash(std::string_view(key)).substr(5) + ".npz")).string();
   if (auto cached = read_cached(out.file, key, classes, features.cols)) {
     out.head = std::move(cached->first);
     out.report = cached->second;
     return out;
   }
-  out.head = train_linear_probe(features, labels, classes, options, &out.report);
+  out.head = train_linear_probe(features, labels, classes, options, backend, &out.report);
   out.trained = true;
   try {
     write_cached(dir, out.file, key, out.head, out.report);

@@ -1,8 +1,9 @@
 // The linear probe kept in files, so that a second run on the same train data reads the head instead of training it
 // again. A file is named by a content hash of everything the head depends on (train features and labels, class
-// count, the probe's options, the solver's version) and holds that key in full, the float32 head exactly as trained
-// and its report; a hit is therefore bit-identical to training. A file that cannot be read, or that belongs to other
-// inputs, is ignored and replaced: the cache never changes a result, it only skips work.
+// count, the probe's options, the solver's version, and the device when it is a GPU) and holds that key in full, the
+// float32 head exactly as trained and its report; a hit is therefore bit-identical to training on that device. A file
+// that cannot be read, or that belongs to other inputs, is ignored and replaced: the cache never changes a result, it
+// only skips work.
 #pragma once
 
 #include <string>
@@ -24,9 +25,11 @@ struct CachedProbe {
 };
 
 /// The probe of train_linear_probe, read from `dir`/probe-<hash>.npz when a valid file for exactly these inputs is
-/// there, else trained and written there atomically (creating `dir`). An empty `dir` only trains.
+/// there, else trained on `backend` and written there atomically (creating `dir`). An empty `dir` only trains. The
+/// CPU and the GPU keep separate files (a GPU-trained head is not the CPU's bits), so a hit is always the bits this
+/// backend would train.
 CachedProbe cached_linear_probe(const std::string& dir, const Matrix<float>& features,
                                 const std::vector<std::int32_t>& labels, std::size_t classes,
-                                const ProbeOptions& options);
+                                const ProbeOptions& options, const Backend& backend);
 
 }  // namespace oodbench

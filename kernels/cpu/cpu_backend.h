@@ -22,6 +22,10 @@ class CpuBackend : public Backend {
   std::unique_ptr<AutoencoderTrainer> autoencoder_trainer(const AutoencoderParams<float>& initial,
                                                           const Matrix<float>& x, std::size_t batch,
                                                           const AdamSettings& adam) const override;
+  std::unique_ptr<SoftmaxRegressionTerms> softmax_regression_terms(const Matrix<double>& x,
+                                                                   std::span<const std::int32_t> labels,
+                                                                   std::size_t classes,
+                                                                   std::size_t block_rows) const override;
   Matrix<float> autoencoder_reconstruct(const AutoencoderParams<float>& params, const Matrix<float>& x) const override;
   Matrix<std::int32_t> k_smallest_per_row(const Matrix<float>& values, std::size_t k) const override;
   NearestCentroid nearest_centroid(const Matrix<float>& queries, const Matrix<float>& centroids,

@@ -1,7 +1,7 @@
 // The CUDA backend's class, shared by the .cu files that implement its primitives (one family per file):
 // cuda_backend.cu (products, eigensolver, sort), knn.cu (fused tiled kNN), rows.cu (nearest centroid, k smallest,
-// NERO's fused row terms, scatter), autoencoder_cuda.cu (training and reconstruction), residency.cu (device-resident
-// copies of host matrices, Backend::keep_resident).
+// NERO's fused row terms, scatter), autoencoder_cuda.cu (training and reconstruction), softmax_regression.cu (the
+// linear probe's loss and gradient), residency.cu (device-resident copies of host matrices, Backend::keep_resident).
 #pragma once
 
 #include <cublas_v2.h>
@@ -48,6 +48,10 @@ class CudaBackend final : public CpuBackend {
                                                             const Matrix<float>& x, std::size_t batch,
                                                             const AdamSettings& adam) const override;
   Matrix<float> autoencoder_reconstruct(const AutoencoderParams<float>& params, const Matrix<float>& x) const override;
+  std::unique_ptr<SoftmaxRegressionTerms> softmax_regression_terms(const Matrix<double>& x,
+                                                                   std::span<const std::int32_t> labels,
+                                                                   std::size_t classes,
+                                                                   std::size_t block_rows) const override;
   Matrix<std::int32_t> k_smallest_per_row(const Matrix<float>& values, std::size_t k) const override;
   NearestCentroid nearest_centroid(const Matrix<float>& queries, const Matrix<float>& centroids,
                                    CentroidMetric metric) const override;

@@ -12,7 +12,7 @@ namespace oodbench {
 
 inline constexpr const char* kCudaModuleFile = "liboodbench_cuda.so";
 /// Bumped whenever this struct or the Backend interface changes, so a module from another build is refused.
-inline constexpr int kCudaModuleVersion = 2;
+inline constexpr int kCudaModuleVersion = 3;
 
 struct CudaModule {
   int version;

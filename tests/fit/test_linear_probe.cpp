@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -13,12 +14,19 @@
 
 #include "harness/fit/fit_context.h"
 #include "harness/fit/probe_cache.h"
+#include "harness/io/content_hash.h"
 #include "kernels/cpu/cpu_backend.h"
+#include "kernels/cuda/cuda_backend.h"
 
 namespace oodbench {
 namespace {
 
 namespace fs = std::filesystem;
+
+const Backend& cpu() {
+  static const std::unique_ptr<Backend> backend = make_cpu_backend();
+  return *backend;
+}
 
 struct Labelled {
   Matrix<float> x;
@@ -68,8 +76,8 @@ void expect_same_optimum(const Labelled& data) {
   ProbeOptions plain = tight;
   plain.solver = ProbeSolver::plain;
   ProbeReport r_new, r_old;
-  const LinearHead h_new = train_linear_probe(data.x, data.y, data.classes, tight, &r_new);
-  const LinearHead h_old = train_linear_probe(data.x, data.y, data.classes, plain, &r_old);
+  const LinearHead h_new = train_linear_probe(data.x, data.y, data.classes, tight, cpu(), &r_new);
+  const LinearHead h_old = train_linear_probe(data.x, data.y, data.classes, plain, cpu(), &r_old);
   ASSERT_TRUE(r_new.converged) << r_new.gradient_norm << " after " << r_new.iterations;
   ASSERT_TRUE(r_old.converged) << r_old.gradient_norm << " after " << r_old.iterations;
   EXPECT_LT(r_new.gradient_norm, 1e-7);
@@ -98,10 +106,10 @@ TEST(LinearProbe, PreconditionedReachesThePlainOptimumWiderThanTall) { expect_sa
 TEST(LinearProbe, ConvergesWhereThePlainSolverStruggles) {
   for (const Labelled& data : {toy(300, 16, 5), toy(40, 90, 3), toy(500, 32, 2)}) {
     ProbeReport r_new, r_old;
-    const LinearHead head = train_linear_probe(data.x, data.y, data.classes, {}, &r_new);
+    const LinearHead head = train_linear_probe(data.x, data.y, data.classes, {}, cpu(), &r_new);
     ProbeOptions plain;
     plain.solver = ProbeSolver::plain;
-    train_linear_probe(data.x, data.y, data.classes, plain, &r_old);
+    train_linear_probe(data.x, data.y, data.classes, plain, cpu(), &r_old);
     EXPECT_TRUE(r_new.converged) << r_new.gradient_norm << " after " << r_new.iterations;
     EXPECT_LT(r_new.gradient_norm, 1e-6);
     EXPECT_LE(r_new.loss, r_old.loss + 1e-10);
@@ -133,15 +141,15 @@ void expect_bit_identical(const CachedProbe& a, const CachedProbe& b) {
 
 TEST_F(ProbeCache, HitIsBitIdenticalAndTrainsNothing) {
   const Labelled data = toy(200, 12, 3);
-  const CachedProbe first = cached_linear_probe(dir(), data.x, data.y, data.classes, {});
+  const CachedProbe first = cached_linear_probe(dir(), data.x, data.y, data.classes, {}, cpu());
   EXPECT_TRUE(first.trained);
   EXPECT_TRUE(first.write_error.empty()) << first.write_error;
   EXPECT_TRUE(fs::is_regular_file(first.file)) << first.file;
-  const CachedProbe second = cached_linear_probe(dir(), data.x, data.y, data.classes, {});
+  const CachedProbe second = cached_linear_probe(dir(), data.x, data.y, data.classes, {}, cpu());
   EXPECT_FALSE(second.trained);
   EXPECT_EQ(second.file, first.file);
   expect_bit_identical(first, second);
-  const CachedProbe uncached = cached_linear_probe("", data.x, data.y, data.classes, {});
+  const CachedProbe uncached = cached_linear_probe("", data.x, data.y, data.classes, {}, cpu());
   EXPECT_TRUE(uncached.trained);
   EXPECT_TRUE(uncached.file.empty());
   expect_bit_identical(first, uncached);
@@ -149,41 +157,41 @@ TEST_F(ProbeCache, HitIsBitIdenticalAndTrainsNothing) {
 
 TEST_F(ProbeCache, OtherInputsOrOptionsTrainAgain) {
   Labelled data = toy(200, 12, 3);
-  const CachedProbe first = cached_linear_probe(dir(), data.x, data.y, data.classes, {});
+  const CachedProbe first = cached_linear_probe(dir(), data.x, data.y, data.classes, {}, cpu());
   ProbeOptions other;
   other.c_reg = 0.5;
-  EXPECT_TRUE(cached_linear_probe(dir(), data.x, data.y, data.classes, other).trained);
+  EXPECT_TRUE(cached_linear_probe(dir(), data.x, data.y, data.classes, other, cpu()).trained);
   other = {};
   other.solver = ProbeSolver::plain;
-  EXPECT_TRUE(cached_linear_probe(dir(), data.x, data.y, data.classes, other).trained);
+  EXPECT_TRUE(cached_linear_probe(dir(), data.x, data.y, data.classes, other, cpu()).trained);
   std::swap(data.y[0], data.y[1]);
-  const CachedProbe relabelled = cached_linear_probe(dir(), data.x, data.y, data.classes, {});
+  const CachedProbe relabelled = cached_linear_probe(dir(), data.x, data.y, data.classes, {}, cpu());
   EXPECT_TRUE(relabelled.trained);
   EXPECT_NE(relabelled.file, first.file);
   std::swap(data.y[0], data.y[1]);
   data.x(3, 4) += 1;
-  EXPECT_TRUE(cached_linear_probe(dir(), data.x, data.y, data.classes, {}).trained);
+  EXPECT_TRUE(cached_linear_probe(dir(), data.x, data.y, data.classes, {}, cpu()).trained);
 }
 
 TEST_F(ProbeCache, CorruptOrForeignFileIsTrainedAgainAndReplaced) {
   const Labelled data = toy(200, 12, 3);
-  const CachedProbe first = cached_linear_probe(dir(), data.x, data.y, data.classes, {});
+  const CachedProbe first = cached_linear_probe(dir(), data.x, data.y, data.classes, {}, cpu());
   for (const std::string& garbage : {std::string(), std::string("not a zip"), std::string(40, '\0')}) {
     std::ofstream(first.file, std::ios::binary | std::ios::trunc) << garbage;
-    const CachedProbe again = cached_linear_probe(dir(), data.x, data.y, data.classes, {});
+    const CachedProbe again = cached_linear_probe(dir(), data.x, data.y, data.classes, {}, cpu());
     EXPECT_TRUE(again.trained);
     expect_bit_identical(first, again);
-    EXPECT_FALSE(cached_linear_probe(dir(), data.x, data.y, data.classes, {}).trained);  // replaced
+    EXPECT_FALSE(cached_linear_probe(dir(), data.x, data.y, data.classes, {}, cpu()).trained);  // replaced
   }
   // Truncated: the first half of a valid file.
   const auto size = fs::file_size(first.file);
   fs::resize_file(first.file, size / 2);
-  expect_bit_identical(first, cached_linear_probe(dir(), data.x, data.y, data.classes, {}));
+  expect_bit_identical(first, cached_linear_probe(dir(), data.x, data.y, data.classes, {}, cpu()));
   // A valid cache file of other inputs under this name: its key does not match, so it is not read.
   Labelled other = toy(200, 12, 3, 99);
-  const CachedProbe foreign = cached_linear_probe(dir(), other.x, other.y, other.classes, {});
+  const CachedProbe foreign = cached_linear_probe(dir(), other.x, other.y, other.classes, {}, cpu());
   fs::copy_file(foreign.file, first.file, fs::copy_options::overwrite_existing);
-  const CachedProbe after = cached_linear_probe(dir(), data.x, data.y, data.classes, {});
+  const CachedProbe after = cached_linear_probe(dir(), data.x, data.y, data.classes, {}, cpu());
   EXPECT_TRUE(after.trained);
   expect_bit_identical(first, after);
 }
@@ -192,10 +200,11 @@ TEST_F(ProbeCache, UnwritableFolderStillGivesTheHead) {
   const Labelled data = toy(120, 8, 2);
   fs::create_directories(dir_);
   std::ofstream(dir_ / "file") << "x";
-  const CachedProbe probe = cached_linear_probe((dir_ / "file" / "cache").string(), data.x, data.y, data.classes, {});
+  const CachedProbe probe =
+      cached_linear_probe((dir_ / "file" / "cache").string(), data.x, data.y, data.classes, {}, cpu());
   EXPECT_TRUE(probe.trained);
   EXPECT_FALSE(probe.write_error.empty());
-  expect_bit_identical(probe, cached_linear_probe("", data.x, data.y, data.classes, {}));
+  expect_bit_identical(probe, cached_linear_probe("", data.x, data.y, data.classes, {}, cpu()));
 }
 
 TEST_F(ProbeCache, FitContextReadsTheProbeOfAnEarlierContext) {
@@ -211,6 +220,64 @@ TEST_F(ProbeCache, FitContextReadsTheProbeOfAnEarlierContext) {
   EXPECT_FALSE(second.probe_read_from().empty());
   EXPECT_EQ(0, std::memcmp(read.weight.data.data(), trained.weight.data.data(), trained.weight.data.size() * 4));
   EXPECT_EQ(0, std::memcmp(read.bias.data(), trained.bias.data(), trained.bias.size() * 4));
+}
+
+// The CPU's files are named as before the probe could train on a GPU, so caches written then still hit.
+TEST_F(ProbeCache, CpuFileNameIsUnchanged) {
+  const Labelled data = toy(60, 6, 2);
+  const ProbeOptions options;
+  const CachedProbe probe = cached_linear_probe(dir(), data.x, data.y, data.classes, options, cpu());
+  char numbers[160];
+  std::snprintf(numbers, sizeof numbers, "classes %zu\nc_reg %a\ngradient_tolerance %a\nmax_iterations %d\n",
+                data.classes, options.c_reg, options.gradient_tolerance, options.max_iterations);
+  const std::string key = "oodbench linear probe\nsolver preconditioned " + std::to_string(kProbeSolverVersion) +
+                          "\nfeatures " + content_hash(data.x) + "\nlabels " + content_hash(data.y) + "\n" + numbers;
+  EXPECT_EQ(fs::path(probe.file).filename().string(), "probe-" + content_hash(std::string_view(key)).substr(5) + ".npz");
+}
+
+/// The CPU backend under the GPU's kind: what the probe cache sees of a GPU, on a machine without one.
+class CpuCalledCuda final : public CpuBackend {
+ public:
+  DeviceKind kind() const override { return DeviceKind::cuda; }
+};
+
+// A head trained on the GPU is not the CPU's bits: each device reads only the files it wrote.
+TEST_F(ProbeCache, GpuAndCpuHeadsKeepFilesOfTheirOwn) {
+  const Labelled data = toy(120, 8, 3);
+  const CpuCalledCuda gpu;
+  const CachedProbe on_gpu = cached_linear_probe(dir(), data.x, data.y, data.classes, {}, gpu);
+  const CachedProbe on_cpu = cached_linear_probe(dir(), data.x, data.y, data.classes, {}, cpu());
+  EXPECT_TRUE(on_gpu.trained);
+  EXPECT_TRUE(on_cpu.trained);
+  EXPECT_NE(on_gpu.file, on_cpu.file);
+  EXPECT_FALSE(cached_linear_probe(dir(), data.x, data.y, data.classes, {}, gpu).trained);
+  EXPECT_FALSE(cached_linear_probe(dir(), data.x, data.y, data.classes, {}, cpu()).trained);
+}
+
+// On the GPU the loss and gradient are summed in another order, so L-BFGS takes a slightly different path to the
+// same strictly convex optimum: held to the bounds that the two solvers are held to above (both to 1e-7), since the
+// gradient tolerance, not the path, decides how far from the optimum a head may lie.
+TEST(LinearProbeOnGpu, ReachesTheCpuOptimum) {
+  std::string why;
+  if (!cuda_usable(&why)) GTEST_SKIP() << "no usable GPU: " << why;
+  const std::unique_ptr<Backend> gpu = make_cuda_backend();
+  ProbeOptions tight;
+  tight.gradient_tolerance = 1e-7;
+  for (const Labelled& data : {toy(4000, 64, 10), toy(300, 16, 5), toy(40, 90, 3)}) {
+    ProbeReport r_gpu, r_cpu;
+    const LinearHead h_gpu = train_linear_probe(data.x, data.y, data.classes, tight, *gpu, &r_gpu);
+    const LinearHead h_cpu = train_linear_probe(data.x, data.y, data.classes, tight, cpu(), &r_cpu);
+    ASSERT_TRUE(r_gpu.converged) << r_gpu.gradient_norm << " after " << r_gpu.iterations;
+    ASSERT_TRUE(r_cpu.converged) << r_cpu.gradient_norm << " after " << r_cpu.iterations;
+    EXPECT_NEAR(r_gpu.loss, r_cpu.loss, 1e-12);
+    EXPECT_NEAR(objective(data, h_gpu), r_gpu.loss, 1e-6);
+    double scale = 0;
+    for (float w : h_cpu.weight.data) scale = std::max(scale, std::abs(static_cast<double>(w)));
+    for (std::size_t j = 0; j < h_cpu.weight.data.size(); ++j)
+      ASSERT_NEAR(h_gpu.weight.data[j], h_cpu.weight.data[j], 1e-5 * scale) << "weight " << j;
+    for (std::size_t k = 0; k < data.classes; ++k)
+      EXPECT_NEAR(h_gpu.bias[k], h_cpu.bias[k], 1e-4 * (1 + std::abs(h_cpu.bias[k]))) << "bias " << k;
+  }
 }
 
 }  // namespace

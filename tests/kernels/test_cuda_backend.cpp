@@ -291,5 +291,54 @@ TEST_F(CudaVsCpu, BatchedAutoencoderTrainersMatchEachMemberTrainedAlone) {
       << "members must not share parameters";
 }
 
+// The linear probe's loss and gradient: the same products in float64 and the same per-row math (rowwise.h), summed
+// in another order, so within 1e-10 relative; a second evaluation checks that the session's buffers carry nothing
+// over, and a non-zero grad W on entry that it is accumulated into.
+TEST_F(CudaVsCpu, SoftmaxRegressionTermsMatch) {
+  struct Shape {
+    std::size_t n, d, c;
+  };
+  for (const Shape s : {Shape{20000, 256, 10}, Shape{3000, 64, 200}, Shape{7, 5, 2}}) {
+    SCOPED_TRACE(std::to_string(s.n) + " x " + std::to_string(s.d) + ", " + std::to_string(s.c) + " classes");
+    const Matrix<double> x = random_matrix<double>(s.n, s.d, 11);
+    std::vector<std::int32_t> labels(s.n);
+    for (std::size_t i = 0; i < s.n; ++i) labels[i] = static_cast<std::int32_t>((i * 7 + i / 3) % s.c);
+    const auto on_gpu = gpu_->softmax_regression_terms(x, labels, s.c, 16);
+    const auto on_cpu = cpu_->softmax_regression_terms(x, labels, s.c, 16);
+    for (unsigned round = 0; round < 2; ++round) {
+      Matrix<double> w = random_matrix<double>(s.c, s.d, 20 + round);
+      for (double& v : w.data) v *= 0.2;
+      const Matrix<double> b = random_matrix<double>(1, s.c, 30 + round);
+      std::vector<double> gw_gpu(s.c * s.d, 0.5), gw_cpu(s.c * s.d, 0.5), gb_gpu(s.c), gb_cpu(s.c);
+      const double loss_gpu = on_gpu->evaluate(w.data.data(), b.data.data(), gw_gpu.data(), gb_gpu.data());
+      const double loss_cpu = on_cpu->evaluate(w.data.data(), b.data.data(), gw_cpu.data(), gb_cpu.data());
+      EXPECT_NEAR(loss_gpu, loss_cpu, 1e-10 * std::abs(loss_cpu)) << "round " << round;
+      EXPECT_LT(relative_difference(gw_gpu, gw_cpu), 1e-10) << "round " << round;
+      EXPECT_LT(relative_difference(gb_gpu, gb_cpu), 1e-10) << "round " << round;
+    }
+  }
+}
+
+// Beyond the device's budget, or when an allocation fails, the session is the CPU's: the same bits as the CPU's own.
+TEST_F(CudaVsCpu, SoftmaxRegressionTermsFallBackToTheCpu) {
+  const Matrix<double> x = random_matrix<double>(500, 40, 12);
+  std::vector<std::int32_t> labels(x.rows);
+  for (std::size_t i = 0; i < x.rows; ++i) labels[i] = static_cast<std::int32_t>(i % 4);
+  const Matrix<double> w = random_matrix<double>(4, 40, 13), b = random_matrix<double>(1, 4, 14);
+  std::vector<double> gw_cpu(w.data.size()), gb_cpu(4);
+  const double loss_cpu = cpu_->softmax_regression_terms(x, labels, 4, 16)->evaluate(
+      w.data.data(), b.data.data(), gw_cpu.data(), gb_cpu.data());
+  for (const char* variable : {"OODBENCH_GPU_MEMORY_BYTES", "OODBENCH_GPU_FAIL_ALLOCATIONS_ABOVE"}) {
+    SCOPED_TRACE(variable);
+    setenv(variable, "1024", 1);
+    const auto session = gpu_->softmax_regression_terms(x, labels, 4, 16);
+    unsetenv(variable);
+    std::vector<double> gw(w.data.size()), gb(4);
+    EXPECT_EQ(session->evaluate(w.data.data(), b.data.data(), gw.data(), gb.data()), loss_cpu);
+    EXPECT_EQ(gw, gw_cpu);
+    EXPECT_EQ(gb, gb_cpu);
+  }
+}
+
 }  // namespace
 }  // namespace oodbench
