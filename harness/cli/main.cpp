@@ -6,6 +6,7 @@
 #include "harness/cli/gpu_choice.h"
 #include "harness/version.h"
 #include "kernels/cpu/openblas_core.h"
+#include "kernels/cpu/openblas_workers.h"
 #include "kernels/device.h"
 #include "kernels/error.h"
 
@@ -40,6 +41,7 @@ std::unique_ptr<Backend> GlobalOptions::backend(bool tf32) const {
 int main(int argc, char** argv) {
   using namespace oodbench;
   reexec_with_native_openblas_core(argv);
+  quiet_idle_openblas_workers();
   CLI::App app{"oodbench: post-hoc OOD detection benchmarks on frozen embeddings (CPU and CUDA)", "oodbench"};
   app.set_version_flag("--version", version_string());
   app.require_subcommand(1);
