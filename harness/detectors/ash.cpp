@@ -5,12 +5,9 @@
 // pytorch-ood's ASH), which keep the top k rather than a percentile threshold: the two differ when values tie at the
 // cut. Tested against a NumPy top-k reference in tests/detectors/test_ash.py.
 #include <cmath>
-#include <cstdint>
-#include <vector>
 
 #include "harness/detectors/kth_largest.h"
 #include "harness/detectors/logit_detector.h"
-#include "kernels/cpu/cpu_threads.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -35,28 +32,21 @@ class Ash final : public Detector {
     const std::size_t k = kept_count(x.cols, percentile_);
     Matrix<float> shaped(x.rows, x.cols);
     if (k == 0) return energy_scores(head_, shaped, backend);
-#pragma omp parallel if (worth_threads(x.rows * x.cols))
-    {
-      std::vector<std::uint32_t> scratch;
-#pragma omp for schedule(static)
-      for (std::size_t i = 0; i < x.rows; ++i) {
-        // Every value above the k-th largest t is kept, and of those equal to t the first by index.
-        const float* row = x.row(i);
-        const float t = kth_largest({row, x.cols}, k, scratch);
-        std::size_t above = 0;
-        for (std::size_t j = 0; j < x.cols; ++j) above += row[j] > t ? 1 : 0;
-        const auto kept_values = [&](auto&& visit) {  // row j kept: above t, or equal to t and among the first ties
-          std::size_t ties = k - above;
-          for (std::size_t j = 0; j < x.cols; ++j)
-            if (row[j] > t || (row[j] == t && ties > 0 && ties-- > 0)) visit(j);
-        };
-        double total = 0, kept = 0;
-        for (std::size_t j = 0; j < x.cols; ++j) total += row[j];
-        kept_values([&](std::size_t j) { kept += row[j]; });
-        const double scale = kept != 0 ? std::exp(total / kept) : 0.0;
-        kept_values([&](std::size_t j) { shaped(i, j) = static_cast<float>(row[j] * scale); });
-      }
-    }
+    // Every value above the row's k-th largest t is kept, and of those equal to t the first by index.
+    for_each_row_kth_largest(x, k, [&](std::size_t i, const float* row, float t) {
+      std::size_t above = 0;
+      for (std::size_t j = 0; j < x.cols; ++j) above += row[j] > t ? 1 : 0;
+      const auto kept_values = [&](auto&& visit) {  // row j kept: above t, or equal to t and among the first ties
+        std::size_t ties = k - above;
+        for (std::size_t j = 0; j < x.cols; ++j)
+          if (row[j] > t || (row[j] == t && ties > 0 && ties-- > 0)) visit(j);
+      };
+      double total = 0, kept = 0;
+      for (std::size_t j = 0; j < x.cols; ++j) total += row[j];
+      kept_values([&](std::size_t j) { kept += row[j]; });
+      const double scale = kept != 0 ? std::exp(total / kept) : 0.0;
+      kept_values([&](std::size_t j) { shaped(i, j) = static_cast<float>(row[j] * scale); });
+    });
     return energy_scores(head_, shaped, backend);
   }
 

@@ -10,6 +10,9 @@
 #include <span>
 #include <vector>
 
+#include "kernels/cpu/cpu_threads.h"
+#include "kernels/matrix.h"
+
 namespace oodbench {
 
 /// Order-preserving map of a finite float to an unsigned key: a < b (as floats) implies key(a) < key(b); -0 maps just
@@ -65,6 +68,21 @@ inline float kth_largest(std::span<const float> values, std::size_t k, std::vect
     candidates = kept;
   }
   return float_from_order_key(prefix);
+}
+
+/// Calls visit(i, row, t) for every row i of `x`, t being the row's k-th largest value: rows in parallel where the
+/// work is worth threads, each thread with its own scratch.
+template <class Visit>
+void for_each_row_kth_largest(const Matrix<float>& x, std::size_t k, Visit visit) {
+#pragma omp parallel if (worth_threads(x.rows * x.cols))
+  {
+    std::vector<std::uint32_t> scratch;
+#pragma omp for schedule(static)
+    for (std::size_t i = 0; i < x.rows; ++i) {
+      const float* row = x.row(i);
+      visit(i, row, kth_largest({row, x.cols}, k, scratch));
+    }
+  }
 }
 
 }  // namespace oodbench

@@ -4,12 +4,9 @@
 // Reference: OpenOOD openood/networks/scale_net.py (scale()) with postprocessors/scale_postprocessor.py.
 // Tested against a float64 NumPy reference in tests/detectors/test_scale.py.
 #include <cmath>
-#include <cstdint>
-#include <vector>
 
 #include "harness/detectors/kth_largest.h"
 #include "harness/detectors/logit_detector.h"
-#include "kernels/cpu/cpu_threads.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -34,27 +31,20 @@ class Scale final : public Detector {
   std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {
     const std::size_t k = kept(x.cols);
     Matrix<float> scaled = Matrix<float>::uninitialized(x.rows, x.cols);
-#pragma omp parallel if (worth_threads(x.rows * x.cols))
-    {
-      std::vector<std::uint32_t> scratch;
-#pragma omp for schedule(static)
-      for (std::size_t i = 0; i < x.rows; ++i) {
-        const float* row = x.row(i);
-        // The sum of the k largest: those above the k-th largest t, and as many values equal to t as make k.
-        const float t = kth_largest({row, x.cols}, k, scratch);
-        double total = 0, top = 0;
-        std::size_t above = 0;
-        for (std::size_t j = 0; j < x.cols; ++j) {
-          total += row[j];
-          if (row[j] > t) top += row[j], ++above;
-        }
-        top += static_cast<double>(k - above) * t;
-        // A zero top-k sum makes the reference's ratio inf or NaN; the factor is 1 then (documented).
-        const double factor = top != 0 ? std::exp(total / top) : 1.0;
-        float* out = scaled.row(i);
-        for (std::size_t j = 0; j < x.cols; ++j) out[j] = static_cast<float>(row[j] * factor);
+    // The sum of the k largest: those above the row's k-th largest t, and as many values equal to t as make k.
+    for_each_row_kth_largest(x, k, [&](std::size_t i, const float* row, float t) {
+      double total = 0, top = 0;
+      std::size_t above = 0;
+      for (std::size_t j = 0; j < x.cols; ++j) {
+        total += row[j];
+        if (row[j] > t) top += row[j], ++above;
       }
-    }
+      top += static_cast<double>(k - above) * t;
+      // A zero top-k sum makes the reference's ratio inf or NaN; the factor is 1 then (documented).
+      const double factor = top != 0 ? std::exp(total / top) : 1.0;
+      float* out = scaled.row(i);
+      for (std::size_t j = 0; j < x.cols; ++j) out[j] = static_cast<float>(row[j] * factor);
+    });
     return energy_scores(head_, scaled, backend);
   }
 

@@ -10,6 +10,7 @@
 #include "harness/detectors/detector.h"
 #include "harness/sweep/dataset.h"
 #include "kernels/cpu/cpu_backend.h"
+#include "tests/kernels/test_inputs.h"
 
 namespace oodbench {
 namespace {
@@ -32,13 +33,7 @@ class RecordingBackend final : public CpuBackend {
   mutable std::uint64_t uploaded = 0;
 };
 
-Matrix<float> gaussian(std::size_t rows, std::size_t cols, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal;
-  Matrix<float> m(rows, cols);
-  for (float& v : m.data) v = normal(rng);
-  return m;
-}
+using test::gaussian;
 
 bool kept(const RecordingBackend& backend, const Matrix<float>& m) { return backend.registry->find(m).device != nullptr; }
 

@@ -10,6 +10,7 @@
 
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/cuda/cuda_backend.h"
+#include "tests/kernels/test_inputs.h"
 
 namespace oodbench {
 namespace {
@@ -24,13 +25,7 @@ class CudaResidency : public ::testing::Test {
   std::unique_ptr<Backend> gpu_;
 };
 
-Matrix<float> gaussian(std::size_t rows, std::size_t cols, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal;
-  Matrix<float> m(rows, cols);
-  for (float& v : m.data) v = normal(rng);
-  return m;
-}
+using test::gaussian;
 
 std::uint64_t bytes_of(const Matrix<float>& m) { return m.data.size() * sizeof(float); }
 
