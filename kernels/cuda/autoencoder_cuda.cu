@@ -3,11 +3,14 @@
 // Adam step over all parameters at once). The training data, weights, gradients and Adam moments stay on the device
 // for the trainer's life; an epoch uploads its batch order once and downloads its losses once. Several autoencoders
 // (a sweep's seeds) train as one problem: each step is one batched GEMM per product for all of them and one launch
-// per element-wise kernel, so the small per-seed products of batch 256 fill the GPU together.
+// per element-wise kernel, so the small per-seed products of batch 256 fill the GPU together; and an epoch's launches
+// are captured once as a CUDA graph and replayed, since at batch 256 launching them is what takes the time.
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <map>
+#include <memory>
+#include <utility>
 
 #include "kernels/adam.h"
 #include "kernels/cuda/cuda_backend_impl.cuh"
@@ -388,6 +391,72 @@ class CudaAutoencoderTrainers final : public AutoencoderTrainers {
           what);
   }
 
+  /// An epoch of one step length for one set of members: its device buffers, reused by every epoch of that set (the
+  /// batch orders and Adam corrections are copied into them), and the epoch's launches captured once as a CUDA graph
+  /// and replayed: one launch per epoch instead of about 25 per step, which batch 256 is bound by. A graph that
+  /// cannot be captured (graph is null) leaves the epoch to direct launches, the same kernels in the same order.
+  struct EpochPlan {
+    std::size_t members = 0, length = 0, steps = 0;
+    DeviceBuffer<std::uint32_t> slots, orders;
+    DeviceBuffer<float> corrections;
+    DeviceBuffer<double> losses;
+    DeviceBuffer<float*> pointers;
+    cudaGraphExec_t graph = nullptr;
+    bool capture_tried = false;
+    EpochPlan() = default;
+    EpochPlan(const EpochPlan&) = delete;
+    EpochPlan& operator=(const EpochPlan&) = delete;
+    ~EpochPlan() {
+      if (graph) cudaGraphExecDestroy(graph);
+    }
+  };
+
+  EpochPlan& plan_for(const std::vector<std::uint32_t>& slots, std::size_t length, std::size_t steps) {
+    std::unique_ptr<EpochPlan>& plan = plans_[{slots, length}];
+    if (!plan) {
+      plan = std::make_unique<EpochPlan>();
+      plan->members = slots.size(), plan->length = length, plan->steps = steps;
+      plan->slots = to_device(slots);
+      plan->orders = DeviceBuffer<std::uint32_t>(slots.size() * length);
+      plan->corrections = DeviceBuffer<float>(steps * slots.size() * 2);
+      plan->losses = DeviceBuffer<double>(slots.size() * steps);
+      plan->pointers = operand_pointers(slots);
+    }
+    return *plan;
+  }
+
+  /// Every step of one epoch of `plan`, launched on stream_.
+  void launch_steps(EpochPlan& plan) {
+    const std::size_t a = plan.members;
+    for (std::size_t s = 0; s < plan.steps; ++s) {
+      const std::size_t start = s * batch_, rows = std::min(batch_, plan.length - start);
+      step(a, rows, plan.orders.data() + start, plan.length, plan.slots.data(), plan.pointers.data(),
+           plan.corrections.data() + s * a * 2, plan.losses.data() + s, plan.steps);
+    }
+  }
+
+  /// Captures launch_steps(plan) as a graph; on any failure the plan keeps no graph and the stream stays usable.
+  void capture(EpochPlan& plan) {
+    plan.capture_tried = true;
+    if (cudaStreamBeginCapture(stream_.handle, cudaStreamCaptureModeThreadLocal) != cudaSuccess) {
+      cudaGetLastError();
+      return;
+    }
+    bool launched = true;
+    try {
+      launch_steps(plan);
+    } catch (const std::exception&) {
+      launched = false;
+    }
+    cudaGraph_t graph = nullptr;
+    const cudaError_t ended = cudaStreamEndCapture(stream_.handle, &graph);
+    if (launched && ended == cudaSuccess && graph != nullptr &&
+        cudaGraphInstantiate(&plan.graph, graph, 0) != cudaSuccess)
+      plan.graph = nullptr;
+    if (graph != nullptr) cudaGraphDestroy(graph);
+    cudaGetLastError();  // a failed capture is not the next call's error
+  }
+
   void train_together(const std::vector<std::size_t>& members, std::span<const std::vector<std::uint32_t>> orders,
                       std::size_t length, std::vector<std::vector<double>>& losses) {
     const std::size_t a = members.size(), steps = (length + batch_ - 1) / batch_;
@@ -401,18 +470,25 @@ class CudaAutoencoderTrainers final : public AutoencoderTrainers {
         corrections[(s * a + p) * 2 + 1] = static_cast<float>(std::sqrt(1.0 - std::pow(adam_.beta2, t)));
       }
     }
-    const auto d_slots = to_device(slots);
-    const auto d_orders = to_device(all_orders);
-    const auto d_corrections = to_device(corrections);
-    const auto pointers = operand_pointers(slots);
-    DeviceBuffer<double> d_losses(a * steps);
-    for (std::size_t s = 0; s < steps; ++s) {
-      const std::size_t start = s * batch_, rows = std::min(batch_, length - start);
-      step(a, rows, d_orders.data() + start, length, d_slots.data(), pointers.data(), d_corrections.data() + s * a * 2,
-           d_losses.data() + s, steps);
+    EpochPlan& plan = plan_for(slots, length, steps);
+    cudaStream_t before = nullptr;
+    check(cublasGetStream(cublas_, &before), "cublasGetStream");
+    check(cublasSetStream(cublas_, stream_.handle), "cublasSetStream");
+    try {
+      copy_to_device(plan.orders, all_orders, stream_.handle);
+      copy_to_device(plan.corrections, corrections, stream_.handle);
+      if (!plan.capture_tried) capture(plan);
+      if (plan.graph != nullptr)
+        check(cudaGraphLaunch(plan.graph, stream_.handle), "autoencoder epoch (CUDA graph)");
+      else
+        launch_steps(plan);
+    } catch (...) {
+      cublasSetStream(cublas_, before);
+      throw;
     }
+    check(cublasSetStream(cublas_, before), "cublasSetStream");
     std::vector<double> host(a * steps);
-    to_host(d_losses.data(), std::span<double>(host));
+    to_host(plan.losses.data(), std::span<double>(host), stream_.handle);
     for (std::size_t p = 0; p < a; ++p) {
       losses[members[p]].assign(host.begin() + static_cast<std::ptrdiff_t>(p * steps),
                                 host.begin() + static_cast<std::ptrdiff_t>((p + 1) * steps));
@@ -420,28 +496,30 @@ class CudaAutoencoderTrainers final : public AutoencoderTrainers {
     }
   }
 
-  /// One mini-batch of `rows` rows for the `a` members at `slots`. Nothing here waits for the device.
+  /// One mini-batch of `rows` rows for the `a` members at `slots`, on stream_. Nothing here waits for the device.
   void step(std::size_t a, std::size_t rows, const std::uint32_t* orders, std::size_t order_stride,
             const std::uint32_t* slots, float* const* pointers, const float* corrections, double* losses,
             std::size_t loss_stride) {
     const auto a_blocks = static_cast<unsigned>(a);
-    batched_gather_rows_kernel<<<dim3(grid_size(rows * cols_, kThreads), a_blocks), kThreads>>>(
+    const cudaStream_t stream = stream_.handle;
+    batched_gather_rows_kernel<<<dim3(grid_size(rows * cols_, kThreads), a_blocks), kThreads, 0, stream>>>(
         x_.data, orders, order_stride, rows, cols_, act_[0].data(), act_stride(0));
     check_launch("batched_gather_rows_kernel");
     for (std::size_t k = 0; k < kLayers; ++k) {
       gemm(CUBLAS_OP_T, CUBLAS_OP_N, layout_.out[k], rows, layout_.in[k], pointers + pointer_index(k, kForward, 0, a),
            layout_.in[k], layout_.in[k], layout_.out[k], a, "batched autoencoder forward GEMM");
-      batched_bias_activation_kernel<<<dim3(grid_size(rows * layout_.out[k], kThreads), a_blocks), kThreads>>>(
+      const dim3 grid(grid_size(rows * layout_.out[k], kThreads), a_blocks);
+      batched_bias_activation_kernel<<<grid, kThreads, 0, stream>>>(
           act_[k + 1].data(), act_stride(k + 1), params_.data(), layout_.total, layout_.bias[k], slots, rows,
           layout_.out[k], AutoencoderParams<float>::relu_after(k));
       check_launch("batched_bias_activation_kernel");
     }
     const std::size_t n = rows * cols_;
-    batched_mse_gradient_kernel<<<dim3(kLossBlocks, a_blocks), kThreads>>>(
+    batched_mse_gradient_kernel<<<dim3(kLossBlocks, a_blocks), kThreads, 0, stream>>>(
         act_[kLayers].data(), act_[0].data(), act_stride(0), n, 2.0f / static_cast<float>(n), delta_.data(),
         batch_ * widest(), partial_.data());
     check_launch("batched_mse_gradient_kernel");
-    batched_finish_loss_kernel<<<a_blocks, 1>>>(partial_.data(), kLossBlocks, static_cast<double>(n), losses,
+    batched_finish_loss_kernel<<<a_blocks, 1, 0, stream>>>(partial_.data(), kLossBlocks, static_cast<double>(n), losses,
                                                  loss_stride);
     check_launch("batched_finish_loss_kernel");
     for (std::size_t k = kLayers; k-- > 0;) {
@@ -455,12 +533,12 @@ class CudaAutoencoderTrainers final : public AutoencoderTrainers {
            "batched autoencoder backward GEMM");
       if (AutoencoderParams<float>::relu_after(k - 1)) {
         float* next = (kLayers - 1 - k) % 2 == 0 ? next_.data() : delta_.data();
-        batched_relu_backward_kernel<<<dim3(grid_size(rows * in, kThreads), a_blocks), kThreads>>>(
+        batched_relu_backward_kernel<<<dim3(grid_size(rows * in, kThreads), a_blocks), kThreads, 0, stream>>>(
             next, batch_ * widest(), act_[k].data(), act_stride(k), rows * in);
         check_launch("batched_relu_backward_kernel");
       }
     }
-    batched_adam_kernel<<<dim3(grid_size(layout_.total, kThreads), a_blocks), kThreads>>>(
+    batched_adam_kernel<<<dim3(grid_size(layout_.total, kThreads), a_blocks), kThreads, 0, stream>>>(
         params_.data(), grad_.data(), m_.data(), v_.data(), layout_.total, slots, corrections,
         static_cast<float>(adam_.lr), static_cast<float>(adam_.beta1), static_cast<float>(adam_.beta2),
         static_cast<float>(adam_.eps), static_cast<float>(adam_.weight_decay));
@@ -478,6 +556,8 @@ class CudaAutoencoderTrainers final : public AutoencoderTrainers {
   DeviceBuffer<double> partial_;
   std::vector<std::int64_t> steps_;  ///< Adam steps each member has taken
   std::size_t cols_;
+  Stream stream_{false};  // blocking: it waits for the uploads to_device queues on the default stream
+  std::map<std::pair<std::vector<std::uint32_t>, std::size_t>, std::unique_ptr<EpochPlan>> plans_;
 };
 
 }  // namespace

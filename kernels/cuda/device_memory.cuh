@@ -108,10 +108,23 @@ void to_host(const T* device, std::span<T> host, cudaStream_t stream = nullptr) 
   check(cudaStreamSynchronize(stream), "to_host (synchronize)");
 }
 
-/// A non-blocking stream and a timing-free event, destroyed with their scope.
+/// `host` into the existing device buffer `device` (of at least host.size() elements), in stream order.
+template <class T>
+void copy_to_device(DeviceBuffer<T>& device, const std::vector<T>& host, cudaStream_t stream) {
+  if (host.empty()) return;
+  note_upload(host.size() * sizeof(T));
+  check(cudaMemcpyAsync(device.data(), host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice, stream),
+        "copy_to_device");
+}
+
+/// A stream (non-blocking unless asked: a blocking one waits for work on the legacy default stream, such as
+/// to_device's copies) and a timing-free event, destroyed with their scope.
 struct Stream {
   cudaStream_t handle = nullptr;
-  Stream() { check(cudaStreamCreateWithFlags(&handle, cudaStreamNonBlocking), "cudaStreamCreate"); }
+  explicit Stream(bool non_blocking = true) {
+    check(cudaStreamCreateWithFlags(&handle, non_blocking ? cudaStreamNonBlocking : cudaStreamDefault),
+          "cudaStreamCreate");
+  }
   ~Stream() { cudaStreamDestroy(handle); }
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
