@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -98,6 +99,13 @@ class SoftmaxRegressionTerms {
   /// gradient there stays) and writes the column sums of (P - Y) / N to `grad_b` (C).
   virtual double evaluate(const double* w, const double* b, double* grad_w, double* grad_b) = 0;
 };
+
+/// What every backend's softmax_regression_terms requires: rows, classes, and one label per row.
+inline void check_softmax_regression_inputs(const Matrix<double>& x, std::span<const std::int32_t> labels,
+                                            std::size_t classes) {
+  if (labels.size() != x.rows) throw std::invalid_argument("softmax_regression_terms: one label per row of x");
+  if (classes == 0 || x.rows == 0) throw std::invalid_argument("softmax_regression_terms: no rows or no classes");
+}
 
 class Backend {
  public:

@@ -1,7 +1,6 @@
 // The softmax-regression data term on the CPU: both products block by block through OpenBLAS, so that the second
 // reads the rows of X the first has just brought into the cache, and the per-row math of kernels/rowwise.h between.
 #include <algorithm>
-#include <stdexcept>
 
 #include "kernels/cpu/blas.h"
 #include "kernels/cpu/cpu_backend.h"
@@ -50,8 +49,7 @@ std::unique_ptr<SoftmaxRegressionTerms> CpuBackend::softmax_regression_terms(con
                                                                              std::span<const std::int32_t> labels,
                                                                              std::size_t classes,
                                                                              std::size_t block_rows) const {
-  if (labels.size() != x.rows) throw std::invalid_argument("softmax_regression_terms: one label per row of x");
-  if (classes == 0 || x.rows == 0) throw std::invalid_argument("softmax_regression_terms: no rows or no classes");
+  check_softmax_regression_inputs(x, labels, classes);
   return std::make_unique<CpuSoftmaxRegressionTerms>(x, labels, classes, block_rows);
 }
 

@@ -475,8 +475,8 @@ class CudaAutoencoderTrainers final : public AutoencoderTrainers {
     check(cublasGetStream(cublas_, &before), "cublasGetStream");
     check(cublasSetStream(cublas_, stream_.handle), "cublasSetStream");
     try {
-      copy_to_device(plan.orders, all_orders, stream_.handle);
-      copy_to_device(plan.corrections, corrections, stream_.handle);
+      copy_to_device(plan.orders.data(), std::span<const std::uint32_t>(all_orders), stream_.handle, "batch orders");
+      copy_to_device(plan.corrections.data(), std::span<const float>(corrections), stream_.handle, "Adam corrections");
       if (!plan.capture_tried) capture(plan);
       if (plan.graph != nullptr)
         check(cudaGraphLaunch(plan.graph, stream_.handle), "autoencoder epoch (CUDA graph)");

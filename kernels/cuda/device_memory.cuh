@@ -73,13 +73,19 @@ class DeviceBuffer {
 inline std::atomic<std::uint64_t> uploaded_bytes{0};
 inline void note_upload(std::size_t bytes) { uploaded_bytes.fetch_add(bytes, std::memory_order_relaxed); }
 
+/// `host` into device memory at `device` (room for host.size() elements), in `stream`'s order, counted by
+/// note_upload.
+template <class T>
+void copy_to_device(T* device, std::span<const T> host, cudaStream_t stream = nullptr, const char* what = "upload") {
+  if (host.empty()) return;
+  note_upload(host.size_bytes());
+  check(cudaMemcpyAsync(device, host.data(), host.size_bytes(), cudaMemcpyHostToDevice, stream), what);
+}
+
 template <class T>
 DeviceBuffer<T> to_device(std::span<const T> host, cudaStream_t stream = nullptr) {
   DeviceBuffer<T> d(host.size());
-  if (!host.empty()) {
-    note_upload(host.size_bytes());
-    check(cudaMemcpyAsync(d.data(), host.data(), host.size_bytes(), cudaMemcpyHostToDevice, stream), "to_device");
-  }
+  copy_to_device(d.data(), host, stream, "to_device");
   return d;
 }
 
@@ -106,15 +112,6 @@ void to_host(const T* device, std::span<T> host, cudaStream_t stream = nullptr) 
   if (host.empty()) return;
   check(cudaMemcpyAsync(host.data(), device, host.size_bytes(), cudaMemcpyDeviceToHost, stream), "to_host");
   check(cudaStreamSynchronize(stream), "to_host (synchronize)");
-}
-
-/// `host` into the existing device buffer `device` (of at least host.size() elements), in stream order.
-template <class T>
-void copy_to_device(DeviceBuffer<T>& device, const std::vector<T>& host, cudaStream_t stream) {
-  if (host.empty()) return;
-  note_upload(host.size() * sizeof(T));
-  check(cudaMemcpyAsync(device.data(), host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice, stream),
-        "copy_to_device");
 }
 
 /// A stream (non-blocking unless asked: a blocking one waits for work on the legacy default stream, such as

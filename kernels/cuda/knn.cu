@@ -129,10 +129,8 @@ std::vector<float> CudaBackend::kth_smallest_sqdist_within(std::size_t budget, c
     if (resident_database) return;
     const std::size_t rows = std::min(db_tile, database.rows - t * db_tile);
     if (t >= 2) check(cudaStreamWaitEvent(copy.handle, used[t % 2].handle), "cudaStreamWaitEvent");
-    note_upload(rows * dim * sizeof(float));
-    check(cudaMemcpyAsync(db[t % 2].data(), database.row(t * db_tile), rows * dim * sizeof(float),
-                          cudaMemcpyHostToDevice, copy.handle),
-          "kNN database upload");
+    copy_to_device(db[t % 2].data(), std::span<const float>(database.row(t * db_tile), rows * dim), copy.handle,
+                   "kNN database upload");
     check(cudaEventRecord(uploaded[t % 2].handle, copy.handle), "cudaEventRecord");
   };
   auto tile_data = [&](std::size_t t) -> const float* {
@@ -147,10 +145,7 @@ std::vector<float> CudaBackend::kth_smallest_sqdist_within(std::size_t budget, c
                             compute.handle),
             "kNN query copy");
     } else {
-      note_upload(nc * dim * sizeof(float));
-      check(cudaMemcpyAsync(q.data(), queries.row(c0), nc * dim * sizeof(float), cudaMemcpyHostToDevice,
-                            compute.handle),
-            "kNN query upload");
+      copy_to_device(q.data(), std::span<const float>(queries.row(c0), nc * dim), compute.handle, "kNN query upload");
     }
     row_sqnorms_kernel<<<grid_size(nc * 32, 256), 256, 0, compute.handle>>>(q.data(), nc, dim, q_norms.data());
     fill_kernel<<<grid_size(nc * k, 256), 256, 0, compute.handle>>>(best.data(), nc * k, INFINITY);

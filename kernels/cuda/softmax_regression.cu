@@ -84,8 +84,7 @@ std::unique_ptr<SoftmaxRegressionTerms> CudaBackend::softmax_regression_terms(co
                                                                               std::span<const std::int32_t> labels,
                                                                               std::size_t classes,
                                                                               std::size_t block_rows) const {
-  if (labels.size() != x.rows) throw std::invalid_argument("softmax_regression_terms: one label per row of x");
-  if (classes == 0 || x.rows == 0) throw std::invalid_argument("softmax_regression_terms: no rows or no classes");
+  check_softmax_regression_inputs(x, labels, classes);
   // X, Z with its loss column, the ones, labels, and W, b and grad W: where they do not fit the device's budget
   // (or the allocation fails), the CPU computes the same terms, within the same tolerance of the GPU's.
   const std::size_t bytes = sizeof(double) * (x.rows * (x.cols + classes + 2) + 2 * classes * x.cols + 2 * classes + 1) +
