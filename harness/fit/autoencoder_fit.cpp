@@ -55,10 +55,6 @@ double mean_squared_error(const Autoencoder& ae, const Matrix<float>& x, const B
   return s / static_cast<double>(r.data.size());
 }
 
-}  // namespace
-
-namespace {
-
 struct Shape {
   std::size_t d, h, b;
 };

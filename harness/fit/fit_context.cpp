@@ -1,11 +1,11 @@
 #include "harness/fit/fit_context.h"
-#include "kernels/cpu/cpu_threads.h"
 
 #include <algorithm>
 #include <cmath>
 #include <set>
 
 #include "harness/fit/class_labels.h"
+#include "kernels/cpu/cpu_threads.h"
 #include "kernels/error.h"
 #include "kernels/rowwise.h"
 
@@ -13,24 +13,22 @@ namespace oodbench {
 
 FitContext::FitContext(const Backend& backend, Matrix<float> train, std::vector<std::int32_t> labels,
                        std::optional<LinearHead> head, ProbeOptions probe_options)
-    : backend_(&backend), train_rows_(train.rows), train_cols_(train.cols), labels_(std::move(labels)),
-      probe_options_(probe_options) {
-  train_ = std::move(train);
+    : backend_(&backend), train_(std::move(train)), train_source_{train_->rows, train_->cols, {}},
+      labels_(std::move(labels)), probe_options_(probe_options) {
   check_inputs(std::move(head));
 }
 
 FitContext::FitContext(const Backend& backend, DeferredFeatures train, std::vector<std::int32_t> labels,
                        std::optional<LinearHead> head, ProbeOptions probe_options)
-    : backend_(&backend), deferred_train_(std::move(train)), train_rows_(deferred_train_.rows),
-      train_cols_(deferred_train_.cols), labels_(std::move(labels)), probe_options_(probe_options) {
+    : backend_(&backend), train_source_(std::move(train)), labels_(std::move(labels)), probe_options_(probe_options) {
   check_inputs(std::move(head));
 }
 
 void FitContext::check_inputs(std::optional<LinearHead> head) {
   if (head) {
-    if (head->weight.cols != train_cols_) {
+    if (head->weight.cols != train_source_.cols) {
       throw InputError("head has " + std::to_string(head->weight.cols) + " columns but the train features have " +
-                       std::to_string(train_cols_));
+                       std::to_string(train_source_.cols));
     }
     if (head->bias.size() != head->weight.rows) {
       throw InputError("bias has " + std::to_string(head->bias.size()) + " entries but the head has " +
@@ -41,20 +39,20 @@ void FitContext::check_inputs(std::optional<LinearHead> head) {
     head_ = std::move(head);
   }
   if (labels_.empty()) return;
-  if (labels_.size() != train_rows_) {
+  if (labels_.size() != train_source_.rows) {
     throw InputError("train labels: " + std::to_string(labels_.size()) + " labels for " +
-                     std::to_string(train_rows_) + " train rows");
+                     std::to_string(train_source_.rows) + " train rows");
   }
   classes_ = check_class_labels(labels_, supplied_head_ ? classes_ : 0);
 }
 
 const Matrix<float>& FitContext::train() const {
   if (!train_) {
-    Matrix<float> read = deferred_train_.read();
-    if (read.rows != train_rows_ || read.cols != train_cols_) {  // the file changed since its header was read
+    Matrix<float> read = train_source_.read();
+    if (read.rows != train_source_.rows || read.cols != train_source_.cols) {  // the file changed since its header was read
       throw InputError("train features: read " + std::to_string(read.rows) + " x " + std::to_string(read.cols) +
-                       " values where the header said " + std::to_string(train_rows_) + " x " +
-                       std::to_string(train_cols_) + "; was the file replaced while oodbench ran?");
+                       " values where the header said " + std::to_string(train_source_.rows) + " x " +
+                       std::to_string(train_source_.cols) + "; was the file replaced while oodbench ran?");
     }
     train_ = std::move(read);
     if (keep_resident_) train_resident_ = backend_->keep_resident(*train_);

@@ -40,7 +40,7 @@ class FitContext {
   const Backend& backend() const { return *backend_; }
   /// The train features, read now if they were deferred and this is the first use.
   const Matrix<float>& train() const;
-  std::size_t dims() const { return train_cols_; }
+  std::size_t dims() const { return train_source_.cols; }
   bool has_labels() const { return !labels_.empty(); }
   bool has_supplied_head() const { return supplied_head_; }
   /// The supplied head, or nullptr (never trains the probe, unlike head()).
@@ -106,8 +106,7 @@ class FitContext {
 
   const Backend* backend_;
   mutable std::optional<Matrix<float>> train_;
-  DeferredFeatures deferred_train_;
-  std::size_t train_rows_ = 0, train_cols_ = 0;
+  DeferredFeatures train_source_;  // the train rows' shape, and while deferred how to read them
   std::vector<std::int32_t> labels_;
   std::size_t classes_ = 0;
   bool supplied_head_ = false;

@@ -10,7 +10,6 @@
 #include <stdexcept>
 #include <string>
 
-
 namespace oodbench {
 
 Matrix<double> LinearHead::logits(const Matrix<float>& features, const Backend& backend) const {

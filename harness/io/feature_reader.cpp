@@ -59,31 +59,6 @@ struct FileCloser {
   ~FileCloser() { ::close(fd); }
 };
 
-}  // namespace
-
-Matrix<float> read_features(const std::string& source, DType dtype, std::size_t rows, std::size_t cols,
-                            const ByteSource& next) {
-  Matrix<float> m = Matrix<float>::uninitialized(rows, cols);
-  const std::size_t width = dtype_size(dtype), n = m.data.size();
-  std::vector<std::byte> staging(dtype == DType::float32 ? 0 : std::min(kBlock, n) * width);
-  for (std::size_t start = 0; start < n; start += kBlock) {
-    const std::size_t count = std::min(kBlock, n - start);
-    float* out = m.data.data() + start;
-    const std::byte* in = reinterpret_cast<const std::byte*>(out);
-    if (dtype == DType::float32) {
-      next(reinterpret_cast<std::byte*>(out), count * width);
-    } else {
-      next(staging.data(), count * width);
-      in = staging.data();
-      convert_to_float(dtype, in, out, count);
-    }
-    if (!all_finite(out, count)) non_finite(source, dtype, in, out, start, cols);
-  }
-  return m;
-}
-
-namespace {
-
 /// The header of a stream of `size` bytes when it starts plain 2-D float features (C order, native byte order, not
 /// truncated); nullopt otherwise, or when the header is faulty.
 std::optional<NpyHeader> plain_features_header(const ByteSource& next, std::size_t size, const std::string& source) {
@@ -122,6 +97,27 @@ auto with_file_source(const std::string& path, Use use) -> decltype(use(ByteSour
 }
 
 }  // namespace
+
+Matrix<float> read_features(const std::string& source, DType dtype, std::size_t rows, std::size_t cols,
+                            const ByteSource& next) {
+  Matrix<float> m = Matrix<float>::uninitialized(rows, cols);
+  const std::size_t width = dtype_size(dtype), n = m.data.size();
+  std::vector<std::byte> staging(dtype == DType::float32 ? 0 : std::min(kBlock, n) * width);
+  for (std::size_t start = 0; start < n; start += kBlock) {
+    const std::size_t count = std::min(kBlock, n - start);
+    float* out = m.data.data() + start;
+    const std::byte* in = reinterpret_cast<const std::byte*>(out);
+    if (dtype == DType::float32) {
+      next(reinterpret_cast<std::byte*>(out), count * width);
+    } else {
+      next(staging.data(), count * width);
+      in = staging.data();
+      convert_to_float(dtype, in, out, count);
+    }
+    if (!all_finite(out, count)) non_finite(source, dtype, in, out, start, cols);
+  }
+  return m;
+}
 
 std::optional<Matrix<float>> read_plain_npy_features(const ByteSource& next, std::size_t size,
                                                      const std::string& source) {

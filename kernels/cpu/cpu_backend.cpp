@@ -1,5 +1,4 @@
 #include "kernels/cpu/cpu_backend.h"
-#include "kernels/cpu/cpu_threads.h"
 
 #include <cblas.h>
 #include <lapacke.h>
@@ -11,6 +10,7 @@
 #include <stdexcept>
 
 #include "kernels/cpu/blas.h"
+#include "kernels/cpu/cpu_threads.h"
 #include "kernels/rowwise.h"
 
 namespace oodbench {
