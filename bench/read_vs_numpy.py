@@ -3,7 +3,9 @@
 numpy.load of the same files, in the same run, the files in the page cache. Medians of --repeats after a warm-up.
 
 Files: --rows x --dim (default 100k x 1024, 400 MB as float32) as float32 .npy, float16 .npy, stored .npz and
-compressed .npz. For float16 NumPy's time is also given with .astype(float32), the conversion oodbench does.
+compressed .npz. For float16 NumPy's time is also given with .astype(float32), the conversion oodbench does, and the
+time to allocate and fill a float32 array of that size (np.empty + fill): a floor for any reader that returns
+float32, as the kernel zeroes each fresh page before it is written.
 Usage: bench/read_vs_numpy.py [--rows N] [--dim D] [--repeats R] [--binary build/bench/bench_read]
 """
 import argparse
@@ -55,3 +57,6 @@ with tempfile.TemporaryDirectory() as tmp:
         theirs = numpy_seconds(load)
         print(f"| {name} | {theirs:.3f} | {ours['seconds']:.3f} | {ours['seconds'] / theirs:.2f}x | "
               f"{ours['peak_rss_bytes'] / ours['float32_bytes']:.2f} |")
+    f16 = numpy_seconds(lambda: np.load(f"{tmp}/f16.npy"))
+    fill = numpy_seconds(lambda: np.empty((args.rows, args.dim), np.float32).fill(1.0))
+    print(f"\nfloat32 destination alone (np.empty + fill): {fill:.3f} s, {fill / f16:.2f}x numpy.load of the float16 file")

@@ -17,16 +17,6 @@ namespace {
 
 constexpr std::size_t kBlock = std::size_t{1} << 18;  // values per block: 1 MB of float32, in cache when checked
 
-/// `n` float16 or float64 values -> float32 (float32 data is read in place and needs nothing).
-void convert_to_float(DType dtype, const std::byte* in, float* out, std::size_t n) {
-  if (dtype == DType::float16) return half_to_float_block(in, out, n);
-  for (std::size_t i = 0; i < n; ++i) {
-    double v;
-    std::memcpy(&v, in + i * sizeof(double), sizeof(double));
-    out[i] = static_cast<float>(v);
-  }
-}
-
 /// True when no value is NaN or Inf: a test of the exponent bits that the compiler vectorises.
 bool all_finite(const float* values, std::size_t n) {
   std::uint32_t special = 0;
@@ -36,6 +26,18 @@ bool all_finite(const float* values, std::size_t n) {
     special |= static_cast<std::uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
   }
   return special == 0;
+}
+
+/// `n` float16 or float64 values -> float32 (float32 data is read in place and needs nothing); true when every
+/// converted value is finite. float16 is checked during its conversion, the rest after it while still in cache.
+bool convert_to_float(DType dtype, const std::byte* in, float* out, std::size_t n) {
+  if (dtype == DType::float16) return half_to_float_block(in, out, n);
+  for (std::size_t i = 0; i < n; ++i) {
+    double v;
+    std::memcpy(&v, in + i * sizeof(double), sizeof(double));
+    out[i] = static_cast<float>(v);
+  }
+  return all_finite(out, n);
 }
 
 /// The error for the first non-finite value of a block (`first` is the block's first element in the array).
@@ -107,14 +109,16 @@ Matrix<float> read_features(const std::string& source, DType dtype, std::size_t 
     const std::size_t count = std::min(kBlock, n - start);
     float* out = m.data.data() + start;
     const std::byte* in = reinterpret_cast<const std::byte*>(out);
+    bool finite = false;
     if (dtype == DType::float32) {
       next(reinterpret_cast<std::byte*>(out), count * width);
+      finite = all_finite(out, count);
     } else {
       next(staging.data(), count * width);
       in = staging.data();
-      convert_to_float(dtype, in, out, count);
+      finite = convert_to_float(dtype, in, out, count);
     }
-    if (!all_finite(out, count)) non_finite(source, dtype, in, out, start, cols);
+    if (!finite) non_finite(source, dtype, in, out, start, cols);
   }
   return m;
 }

@@ -2,6 +2,7 @@
 
 #include <immintrin.h>
 
+#include <bit>
 #include <cstring>
 
 namespace oodbench {
@@ -13,22 +14,37 @@ std::uint16_t half_at(const unsigned char* in, std::size_t i) {
   return h;
 }
 
-__attribute__((target("avx,f16c"))) void half_to_float_f16c(const unsigned char* in, float* out, std::size_t n) {
+/// A binary32 is NaN or Inf when its exponent bits are all set.
+constexpr std::uint32_t kExponent = 0x7f800000u;
+
+bool finite_scalar(const unsigned char* in, float* out, std::size_t begin, std::size_t n) {
+  std::uint32_t special = 0;
+  for (std::size_t i = begin; i < n; ++i) {
+    out[i] = half_to_float(half_at(in, i));
+    special |= static_cast<std::uint32_t>((std::bit_cast<std::uint32_t>(out[i]) & kExponent) == kExponent);
+  }
+  return special == 0;
+}
+
+__attribute__((target("avx2,f16c"))) bool half_to_float_f16c(const unsigned char* in, float* out, std::size_t n) {
+  const __m256i exponent = _mm256_set1_epi32(static_cast<int>(kExponent));
+  __m256i special = _mm256_setzero_si256();
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     const __m256 f = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + 2 * i)));
     _mm256_storeu_ps(out + i, f);
+    const __m256i bits = _mm256_and_si256(_mm256_castps_si256(f), exponent);
+    special = _mm256_or_si256(special, _mm256_cmpeq_epi32(bits, exponent));
   }
-  for (; i < n; ++i) out[i] = half_to_float(half_at(in, i));
+  return static_cast<bool>(_mm256_testz_si256(special, special)) & finite_scalar(in, out, i, n);
 }
 
 }  // namespace
 
-void half_to_float_block(const void* in, float* out, std::size_t n) {
-  static const bool f16c = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
+bool half_to_float_block(const void* in, float* out, std::size_t n) {
+  static const bool f16c = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx2");
   const auto* bytes = static_cast<const unsigned char*>(in);
-  if (f16c) return half_to_float_f16c(bytes, out, n);
-  for (std::size_t i = 0; i < n; ++i) out[i] = half_to_float(half_at(bytes, i));
+  return f16c ? half_to_float_f16c(bytes, out, n) : finite_scalar(bytes, out, 0, n);
 }
 
 }  // namespace oodbench

@@ -37,8 +37,8 @@ inline float bfloat16_to_float(std::uint16_t b) { return std::bit_cast<float>(st
 namespace oodbench {
 
 /// `n` binary16 values -> binary32, exact: with the F16C instructions where the CPU has them (8 per instruction),
-/// else half_to_float one by one.
-/// `in` may be unaligned (a view of a file).
-void half_to_float_block(const void* in, float* out, std::size_t n);
+/// else half_to_float one by one. `in` may be unaligned (a view of a file). Returns whether every value is finite,
+/// tested on the converted values while they are still in registers: a reader then needs no second pass to check.
+bool half_to_float_block(const void* in, float* out, std::size_t n);
 
 }  // namespace oodbench

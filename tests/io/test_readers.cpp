@@ -3,8 +3,10 @@
 // .npy, with fixtures written by h5py, numpy and pandas, are in tests/cli/test_input_formats.py.)
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "harness/fit/class_labels.h"
 #include "harness/io/arrays.h"
@@ -75,6 +77,36 @@ TEST(Safetensors, DecodesF32AndBf16) {
   EXPECT_EQ(b.dtype, DType::float32);
   EXPECT_EQ(to_features(b)(0, 1), -2.0f);
   EXPECT_EQ(bfloat16_to_float(0x3fc0), 1.5f);
+}
+
+TEST(Half, BlockConversionIsExactAndReportsEveryNonFiniteValueWhereverItSits) {
+  // Every binary16 bit pattern, converted by the block routine (F16C where the CPU has it, 8 at a time, then a
+  // scalar tail), against the exact scalar conversion: bit for bit, but for NaNs, which F16C makes quiet.
+  std::vector<std::uint16_t> all(1 << 16);
+  for (std::size_t h = 0; h < all.size(); ++h) all[h] = static_cast<std::uint16_t>(h);
+  std::vector<float> out(all.size());
+  EXPECT_FALSE(half_to_float_block(all.data(), out.data(), all.size()));  // holds Inf and NaN
+  for (std::size_t h = 0; h < all.size(); ++h) {
+    const float exact = half_to_float(all[h]);
+    if (std::isnan(exact)) {
+      ASSERT_TRUE(std::isnan(out[h])) << "binary16 0x" << std::hex << h;
+      continue;
+    }
+    ASSERT_EQ(std::memcmp(&out[h], &exact, sizeof exact), 0) << "binary16 0x" << std::hex << h;
+  }
+  // One special value among finite ones, at every position of a vector and of the tail.
+  for (const std::uint16_t special : {std::uint16_t{0x7c00}, std::uint16_t{0xfc00}, std::uint16_t{0x7e01}}) {
+    for (std::size_t n : {std::size_t{1}, std::size_t{7}, std::size_t{8}, std::size_t{21}}) {
+      std::vector<std::uint16_t> block(n, 0x3c00);  // 1.0
+      std::vector<float> converted(n);
+      EXPECT_TRUE(half_to_float_block(block.data(), converted.data(), n)) << n;
+      for (std::size_t at = 0; at < n; ++at) {
+        block.assign(n, 0x7bff);  // 65504, the largest finite binary16
+        block[at] = special;
+        EXPECT_FALSE(half_to_float_block(block.data(), converted.data(), n)) << "n " << n << ", at " << at;
+      }
+    }
+  }
 }
 
 TEST(Safetensors, HeaderFaultsAreNamedBeforeAnyDataIsUsed) {
