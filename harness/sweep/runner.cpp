@@ -34,12 +34,8 @@ const char* git_commit() { return OODBENCH_GIT_COMMIT; }
 
 namespace {
 
-RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& inputs, const RunOptions& options,
-                  const Backend& backend, RunSummary& summary) {
-  const std::vector<Cell> plan = expand_plan(config, inputs, backend.kind());
-  std::set<std::string> plan_ids;
-  for (const Cell& c : plan) plan_ids.insert(c.id);
-  RecordStore store(options.out, plan_ids, "oodbench run " + config.source);
+RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& inputs, const std::vector<Cell>& plan,
+                  RecordStore& store, const RunOptions& options, const Backend& backend, RunSummary& summary) {
   for (const std::string& w : store.warnings()) std::cerr << "oodbench: warning: " << w << '\n';
   if (const auto [moved, to] = store.moved_aside(); moved > 0)
     std::cerr << "oodbench: " << options.out.string() << ": moved " << moved << " records of cells this config no "
@@ -124,12 +120,18 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
 RunSummary run_sweep(const SweepConfig& config, const RunOptions& options, const Backend& backend) {
   std::error_code ec;
   const bool existed = std::filesystem::exists(options.out, ec);
-  RunSummary summary;
   const std::vector<nlohmann::json> inputs = validate_sweep(config, backend);  // before the folder exists
+  const std::vector<Cell> plan = expand_plan(config, inputs, backend.kind());
+  std::set<std::string> plan_ids;
+  for (const Cell& c : plan) plan_ids.insert(c.id);
+  // Another run's folder is an InputError here, and nothing of it is touched: that run may have just created it.
+  RecordStore store(options.out, plan_ids, "oodbench run " + config.source);
+  RunSummary summary;
   try {
-    return run_in(config, inputs, options, backend, summary);
+    return run_in(config, inputs, plan, store, options, backend, summary);
   } catch (...) {
-    // A run that fails before finishing any cell leaves no folder behind it did not find.
+    // A run that fails before finishing any cell leaves no folder behind it did not find. It holds the folder's
+    // lock, so no other run has written there.
     if (!existed && summary.ran == 0) std::filesystem::remove_all(options.out, ec);
     throw;
   }

@@ -131,4 +131,35 @@ with tempfile.TemporaryDirectory() as t:
     after = run(binary, "run", write_config(base), "--out", busy, check=False)
     checks.check("a killed holder leaves no stale lock", after.returncode == 0, after.stderr.strip()[-300:])
 
+    # Two runs started together into a folder that does not exist yet: the one that finds it locked fails at once
+    # and removes nothing, though it found no folder when it started (the other created it since).
+    # Inputs large enough that both check for the folder long before either has validated them and created it.
+    rows = 1_600_000
+    np.save(data / "big.npy", rng.standard_normal((rows, 8)).astype(np.float32))
+    np.save(data / "big_labels.npy", (np.arange(rows) % 3).astype(np.int32))
+    big = json.loads(json.dumps(slow))
+    big["datasets"][0]["train"] = {"features": "big.npy", "labels": "big_labels.npy"}
+    race = tmp / "race"
+    racers = [subprocess.Popen([binary, "--device", "cpu", "run", write_config(big, "big.json"), "--out", race,
+                                "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+              for _ in range(2)]
+    deadline = time.monotonic() + 60
+    while all(r.poll() is None for r in racers) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    losers = [r for r in racers if r.poll() is not None]
+    winner = next((r for r in racers if r.poll() is None), None)
+    loser_said = losers[0].stderr.read() if losers else ""
+    checks.check("of two runs started together into a new folder, one fails at once", len(losers) == 1 and
+                 losers[0].returncode == 2 and "in use by another oodbench process" in loser_said, loser_said.strip())
+    while winner is not None and winner.poll() is None and not (race / "plan.json").exists() and \
+            time.monotonic() < deadline:
+        time.sleep(0.02)
+    checks.check("... and the other keeps its folder and runs on", winner is not None and winner.poll() is None and
+                 (race / "plan.json").exists() and (race / "config.json").exists(),
+                 winner.stderr.read() if winner is not None and winner.poll() is not None else "")
+    for r in racers:
+        r.kill()
+        r.wait()
+        r.stderr.close()
+
 checks.exit()
