@@ -22,6 +22,7 @@ void run_fit(const FitOptions& opt, const GlobalOptions& global) {
   const nlohmann::json params = opt.fit.params_json();
   Params::resolve(entry.info, params, "--param");  // reject bad parameters before any loading
   check_writable(opt.save);
+  check_outputs_distinct({{"--save", opt.save}}, opt.fit.input_specs());
 
   const auto backend = global.backend();
   FitContext ctx = opt.fit.load(*backend);

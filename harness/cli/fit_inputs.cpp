@@ -61,6 +61,13 @@ std::vector<std::string> FitInputs::given() const {
   return out;
 }
 
+std::vector<std::string> FitInputs::input_specs() const {
+  std::vector<std::string> specs;
+  for (const std::string* spec : {&train, &train_labels, &head, &bias, &validation, &validation_labels})
+    if (!spec->empty()) specs.push_back(*spec);
+  return specs;
+}
+
 nlohmann::json FitInputs::params_json() const { return parse_param_assignments(params); }
 
 FitContext FitInputs::load(const Backend& backend) const {

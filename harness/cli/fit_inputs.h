@@ -24,6 +24,9 @@ struct FitInputs {
   void add_options(CLI::App* cmd, bool required = true);
   /// The options given (for `score --model`, which takes none of them), e.g. {"--detector", "--train"}.
   std::vector<std::string> given() const;
+  /// The array specs given (--train, --train-labels, --head, --bias, --val, --val-labels): what an output must not
+  /// replace.
+  std::vector<std::string> input_specs() const;
   /// The --param values as a JSON object (parse_param_assignments).
   nlohmann::json params_json() const;
   /// Loads and checks train features, labels (remapped with a note on stderr) and head, and builds the context.

@@ -78,6 +78,12 @@ void run_score(const ScoreOptions& opt, const GlobalOptions& global) {
   const nlohmann::json params = all ? nlohmann::json::object() : opt.fit.params_json();
   for (const DetectorEntry* entry : entries) Params::resolve(entry->info, params, "--param");  // before any loading
   for (const std::string& out : opt.outs) check_writable(substituted(out, "x"));
+  std::vector<std::string> inputs = opt.fit.input_specs();
+  inputs.insert(inputs.end(), opt.tests.begin(), opt.tests.end());
+  if (!opt.model.empty()) inputs.push_back(opt.model);
+  std::vector<NamedOutput> outputs;
+  for (const std::string& out : opt.outs) outputs.push_back({"--out", out});
+  check_outputs_distinct(outputs, inputs);
 
   const auto backend = global.backend();
   std::vector<Matrix<float>> tests;

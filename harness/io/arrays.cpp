@@ -392,6 +392,28 @@ void check_writable(const std::string& path) {
   }
 }
 
+void check_outputs_distinct(const std::vector<NamedOutput>& outputs, const std::vector<std::string>& input_specs) {
+  namespace fs = std::filesystem;
+  const auto identity = [](const std::string& path) {  // symbolic links and ./ spellings resolved
+    std::error_code ec;
+    const fs::path resolved = fs::weakly_canonical(fs::absolute(path), ec);
+    return ec ? fs::absolute(path).lexically_normal() : resolved;
+  };
+  std::vector<std::pair<fs::path, std::string>> seen;  // what each earlier file is
+  for (const std::string& spec : input_specs) {
+    const ArraySpec parts = split_array_spec(spec);
+    if (!spec.empty() && !parts.glob) seen.emplace_back(identity(parts.path), "the input " + spec);
+  }
+  for (const NamedOutput& out : outputs) {
+    const fs::path id = identity(out.path);
+    for (const auto& [earlier, what] : seen)
+      if (id == earlier)
+        throw InputError(out.option + " " + out.path + ": is " + what + ", which writing it would replace; give " +
+                         out.option + " a file name of its own");
+    seen.emplace_back(id, "also the output of an earlier " + out.option);
+  }
+}
+
 void write_file_atomic(const std::string& path, std::span<const std::byte> bytes) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -99,4 +99,13 @@ void write_text_atomic(const std::string& path, std::string_view text);
 /// Refuses early (before any work) when `path` cannot be written: its directory is missing or not writable.
 void check_writable(const std::string& path);
 
+/// An output named by a command-line option: the option ("--out") and the path.
+struct NamedOutput {
+  std::string option, path;
+};
+
+/// Refuses early an output that is one of the files `input_specs` read (array specs: their file parts) or that an
+/// earlier output names too: writing it would replace the user's data or another result of the same command.
+void check_outputs_distinct(const std::vector<NamedOutput>& outputs, const std::vector<std::string>& input_specs);
+
 }  // namespace oodbench

@@ -163,6 +163,8 @@ check_error("--model beside fitting options", [*score, "--model", model, "--dete
 check_error("neither --model nor --detector", score, ["--detector NAME --train FEATURES", "--model FILE.oodb"])
 check_error("fit that fails writes no model", ["fit", "--detector", "knn", "--param", "k=100000", *FIT,
                                                "--save", "OUT/knn.oodb"], ["k = 100000", "3882"])
+check_error("fit --save over its own input", ["fit", "--detector", "pca", *FIT, "--save", features],
+            [f"--save {features}: is the input {FIT[1]}, which writing it would replace"])
 check_error("fit into a missing folder", ["fit", "--detector", "pca", *FIT, "--save", "OUT/missing/pca.oodb"],
             ["missing/pca.oodb", "does not exist"])
 

@@ -89,6 +89,18 @@ with tempfile.TemporaryDirectory() as t:
           ["nan_test.npy", "NaN at row 3, column 2"])
     check("one --out per --test", ["--detector", "knn", "--train", "train.npy", "--test", "test.npy", "--test",
                                    "test.npy", "--out", "OUT/a.npy"], ["one --out per --test"])
+    check("the same --out for two --test", ["--detector", "knn", "--param", "k=3", "--train", "train.npy", "--test",
+                                            "test.npy", "--out", "OUT/a.npy", "--test", "test.npy", "--out",
+                                            "OUT/./a.npy"],
+          ["/./a.npy: is also the output of an earlier --out", "give --out a file name of its own"])
+    before = (tmp / "test.npy").read_bytes()
+    check("--out over an input", ["--detector", "knn", "--param", "k=3", "--train", "train.npy", "--test",
+                                  "test.npy", "--out", "test.npy"],
+          ["--out test.npy: is the input test.npy, which writing it would replace"])
+    unchanged = (tmp / "test.npy").read_bytes() == before
+    passed += unchanged
+    failed += not unchanged
+    print(("ok   " if unchanged else "FAIL ") + "... and the input is left as it was")
     check("missing output directory", ["--detector", "knn", "--train", "train.npy", "--test", "test.npy",
                                        "--out", "OUT/missing/s.npy"], ["does not exist"])
     check("missing input file", ["--detector", "knn", "--train", "nope.npy", "--test", "test.npy",
