@@ -93,13 +93,27 @@ void read_member(zip_file_t* f, const std::string& source, std::byte* out, zip_u
   }
 }
 
+/// Reads the member to its end, where libzip compares its CRC-32 with the archive's: a damaged member (a flipped
+/// byte in a stored one) is an error, never data.
+void check_member_crc(zip_file_t* f, const std::string& source) {
+  std::byte rest[1 << 16];
+  zip_int64_t got = 0;
+  while ((got = zip_fread(f, rest, sizeof rest)) > 0) {
+  }
+  if (got < 0)
+    throw InputError(source + ": corrupt archive member (" + zip_file_strerror(f) + ": its bytes are not those " +
+                     "written); write the file again");
+}
+
 }  // namespace
 
 NpyArray load_npz_member(const std::string& path, const std::string& key) {
   ZipHandle z = open_archive(path);
   const auto [chosen, size] = find_member(z.get(), path, key);
   std::vector<std::byte> bytes(size);
-  read_member(open_member(z.get(), path, chosen).get(), path + ":" + chosen, bytes.data(), size, size);
+  const auto member = open_member(z.get(), path, chosen);
+  read_member(member.get(), path + ":" + chosen, bytes.data(), size, size);
+  check_member_crc(member.get(), path + ":" + chosen);
   return parse_npy(bytes, path + ":" + chosen);
 }
 
@@ -111,7 +125,9 @@ std::optional<Matrix<float>> read_npz_features(const std::string& path, const st
   const ByteSource next = [&](std::byte* out, std::size_t bytes) {
     read_member(member.get(), source, out, bytes, size);
   };
-  return read_plain_npy_features(next, size, source);
+  std::optional<Matrix<float>> features = read_plain_npy_features(next, size, source);
+  if (features) check_member_crc(member.get(), source);
+  return features;
 }
 
 void write_npz(const std::string& path, const std::vector<std::pair<std::string, std::vector<std::byte>>>& members,

@@ -4,7 +4,8 @@ and .npz members go straight into the engine's matrix (harness/io/feature_reader
 blocks (700 x 1000 values): float16, float32 and float64 data as .npy, stored .npz and compressed .npz give scores
 identical, bit for bit, to the float32 .npy that NumPy converts; the layouts that take the general reader (Fortran
 order, big-endian) agree too; a NaN or Inf in a late block is named by its row and column in every format; a float64
-beyond float32's range is refused, not read as Inf; a truncated .npz member is a clean exit-2 error.
+beyond float32's range is refused, not read as Inf; a truncated or damaged (CRC) .npz member is a clean exit-2
+error.
 Usage: test_feature_reading.py OODBENCH_BINARY DATA_DIR
 """
 import os
@@ -80,4 +81,18 @@ with tempfile.TemporaryDirectory() as t:
     rc, _, err = score(tmp, f"{tmp}/truncated.npz:emb")
     report("a truncated .npz member: exit 2, named", rc == 2 and "truncated.npz:emb" in err and "truncated" in err,
            err.strip()[-300:])
+
+    # One byte flipped in a stored member's data (a finite value stays finite): only its CRC-32 tells.
+    damaged = bytearray((tmp / "x_float32.npz").read_bytes())
+    with zipfile.ZipFile(tmp / "x_float32.npz") as z:
+        info = z.getinfo("emb.npy")
+    at = info.header_offset  # the local header: 30 bytes, then its own name and extra field
+    data_start = at + 30 + int.from_bytes(damaged[at + 26:at + 28], "little") + \
+        int.from_bytes(damaged[at + 28:at + 30], "little")
+    damaged[data_start + 128 + 4 * 1000] ^= 0x01  # the lowest mantissa bit of value 1000
+    (tmp / "damaged.npz").write_bytes(bytes(damaged))
+    for spec in (f"{tmp}/damaged.npz:emb", f"{tmp}/damaged.npz"):
+        rc, _, err = score(tmp, spec)
+        report(f"a damaged .npz member ({spec.split('/')[-1]}): exit 2, named",
+               rc == 2 and "damaged.npz:emb: corrupt archive member" in err and "CRC" in err, err.strip()[-300:])
 finish()

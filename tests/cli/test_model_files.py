@@ -152,6 +152,15 @@ truncated = tmp / "truncated.oodb"
 truncated.write_bytes(model.read_bytes()[: model.stat().st_size // 2])
 check_error("truncated model", [*score, "--model", truncated],
             ["truncated.oodb", "not a valid .npz archive", "expected an oodbench model", "refit"])
+flipped = bytearray(model.read_bytes())
+with zipfile.ZipFile(model) as archive:
+    largest = max(archive.infolist(), key=lambda i: i.compress_size)
+at = largest.header_offset  # past the local header (30 bytes, its name, its extra field) and into the data
+at += 30 + int.from_bytes(flipped[at + 26:at + 28], "little") + int.from_bytes(flipped[at + 28:at + 30], "little")
+flipped[at + largest.compress_size // 2] ^= 0x01
+(tmp / "flipped.oodb").write_bytes(bytes(flipped))
+check_error("a model with one byte flipped", [*score, "--model", tmp / "flipped.oodb"],
+            ["flipped.oodb", largest.filename.removesuffix(".npy"), "CRC error", "the model file is damaged"])
 check_error("an .npz of arrays, not a model", [*score, "--model", features],
             ["mobilenet_v2.npz", "not an oodbench model", "expected a 'model.json' member", "chestxray_train",
              "written by `oodbench fit --save`"])
@@ -163,8 +172,11 @@ check_error("--model beside fitting options", [*score, "--model", model, "--dete
 check_error("neither --model nor --detector", score, ["--detector NAME --train FEATURES", "--model FILE.oodb"])
 check_error("fit that fails writes no model", ["fit", "--detector", "knn", "--param", "k=100000", *FIT,
                                                "--save", "OUT/knn.oodb"], ["k = 100000", "3882"])
-check_error("fit --save over its own input", ["fit", "--detector", "pca", *FIT, "--save", features],
-            [f"--save {features}: is the input {FIT[1]}, which writing it would replace"])
+own_input = tmp / "own_input.npz"  # a copy: an oodbench that failed this case would replace the file
+shutil.copyfile(features, own_input)
+check_error("fit --save over its own input", ["fit", "--detector", "pca", "--train", f"{own_input}:{ID}_train",
+                                              "--save", own_input],
+            [f"--save {own_input}: is the input {own_input}:{ID}_train, which writing it would replace"])
 check_error("fit into a missing folder", ["fit", "--detector", "pca", *FIT, "--save", "OUT/missing/pca.oodb"],
             ["missing/pca.oodb", "does not exist"])
 
