@@ -65,7 +65,13 @@ std::vector<double> scores_from(const py::array& array, const std::string& name)
 }
 
 py::object to_numpy(NpyArray&& array) {
-  if (array.dtype == DType::text) return py::cast(array.strings);
+  if (array.dtype == DType::text) {  // a list of str, as the docs promise; bytes that are not UTF-8 become U+FFFD
+    py::list words;
+    for (const std::string& w : array.strings)
+      words.append(py::reinterpret_steal<py::str>(
+          PyUnicode_DecodeUTF8(w.data(), static_cast<py::ssize_t>(w.size()), "replace")));
+    return words;
+  }
   static const std::map<DType, const char*> names = {
       {DType::float16, "float16"}, {DType::float32, "float32"}, {DType::float64, "float64"}, {DType::int8, "int8"},
       {DType::int16, "int16"},     {DType::int32, "int32"},     {DType::int64, "int64"},     {DType::uint8, "uint8"},

@@ -88,6 +88,18 @@ def test_arrays_named_as_in_a_config(data, tmp_path):
         oodbench.load_array(f"{tmp_path}/emb.h5:/chest/nothing")
 
 
+def test_text_labels_load_as_a_list_of_str(tmp_path):
+    """Text labels (a CSV column, HDF5 strings) come back as the docs say: a list of str, non-ASCII included."""
+    words = ["benign", "malignant", "normal", "bénin"]
+    (tmp_path / "meta.csv").write_text("f0,dx\n" + "".join(f"{i}.5,{w}\n" for i, w in enumerate(words)),
+                                       encoding="utf-8")
+    assert oodbench.load_array(f"{tmp_path}/meta.csv:dx") == words
+    h5py = pytest.importorskip("h5py")
+    with h5py.File(tmp_path / "labels.h5", "w") as f:
+        f.create_dataset("dx", data=words, dtype=h5py.string_dtype())
+    assert oodbench.load_array(f"{tmp_path}/labels.h5:dx") == words
+
+
 def test_val_labels_reach_the_fit(data, tmp_path):
     """tempscale fits T on labelled ID val when val_labels are given (as --val-labels), else on labelled train."""
     val_labels = np.load(pathlib.Path(__file__).resolve().parents[2] / "data/medood-mini/labels.npz")["chestxray_val"]
