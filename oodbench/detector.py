@@ -9,6 +9,7 @@ import numpy as np
 
 from . import _core
 from ._arrays import as_array, optional_array
+from ._json import plain
 
 
 class OodbenchWarning(UserWarning):
@@ -35,7 +36,7 @@ class Detector:
     def __init__(self, name: str, *, device: str = "auto", **params: Any) -> None:
         """`name`: a detector of `oodbench.detectors()`. `device`: "auto" (the GPU when one is usable), "cpu" or
         "cuda". `params`: the detector's parameters (unknown names or wrong types raise ValueError)."""
-        self._core = _core.Detector(name, params, device)
+        self._core = _core.Detector(name, plain(params, "params"), device)
 
     def fit(
         self,

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from . import _core
+from ._json import plain
 from .user_detectors import describe
 
 
@@ -45,7 +46,7 @@ def run(
     folder) into `out` (default results/<name>), as `oodbench run` does: resumable, cell by cell, then the tables and
     plots unless `report=False`. Progress goes to sys.stderr. `detectors`: your own classes by name (see
     oodbench.user_detectors); a config that does not name one gets it with its defaults. Returns the records."""
-    source: Any = dict(config) if isinstance(config, Mapping) else os.fspath(config)
+    source: Any = plain(config, "") if isinstance(config, Mapping) else os.fspath(config)
     with _registered(detectors or {}):
         summary = _core.run(source, list(detectors or {}), None if out is None else os.fspath(out), device, shard,
                             quiet, report)

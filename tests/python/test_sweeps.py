@@ -153,3 +153,26 @@ def test_kept_scores_compare_and_bootstrap_match_the_command_line(tmp_path):
     plain = oodbench.run(small_config(tmp_path, [{"name": "msp"}]), tmp_path / "plain", device="cpu", report=False)
     with pytest.raises(oodbench.InputError, match="keep_scores"):
         plain.scores(plain[0])
+
+
+def test_numpy_values_and_paths_are_json(tmp_path):
+    """A grid from np.arange, NumPy scalars, a seed array and a pathlib data_root are what their Python values say;
+    a value JSON cannot hold is a ValueError naming where it sits."""
+    import pathlib
+
+    plain = small_config(tmp_path, [{"name": "knn", "params": {"k": [3, 5]}}])
+    numpy = small_config(tmp_path, [{"name": "knn", "params": {"k": np.arange(3, 6, 2)}}])
+    numpy["seeds"], numpy["data_root"] = np.array([0, 1]), pathlib.Path(numpy["data_root"])
+    numpy["tables"]["bootstrap"] = np.int64(100)
+    a = oodbench.run(plain, tmp_path / "plain", device="cpu", quiet=True, report=False)
+    b = oodbench.run(numpy, tmp_path / "numpy", device="cpu", quiet=True, report=False)
+    assert [(r["label"], r["seed"], r["ood"]) for r in a] == [(r["label"], r["seed"], r["ood"]) for r in b]
+    with pytest.raises(ValueError, match="/detectors/0/params/k: expected a JSON value .* got object"):
+        oodbench.run(small_config(tmp_path, [{"name": "knn", "params": {"k": object()}}]), tmp_path / "bad")
+    assert not (tmp_path / "bad").exists()
+
+    x = np.load(DATA / "mobilenet_v2.npz")["chestxray_train"]
+    scores = [oodbench.Detector("knn", k=k, device="cpu").fit(x).score(x[:50]) for k in (5, np.int64(5))]
+    np.testing.assert_array_equal(scores[0], scores[1])
+    with pytest.raises(ValueError, match="params/k"):
+        oodbench.Detector("knn", k={1, 2})
