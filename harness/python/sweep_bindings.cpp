@@ -85,6 +85,8 @@ void bind_sweeps(py::module_& m) {
   m.def(
       "read_records",
       [](const fs::path& dir) {
+        std::error_code ec;  // a mistyped folder is an error, not an empty result
+        if (!fs::is_directory(dir, ec)) throw InputError(dir.string() + ": no such result folder");
         std::vector<std::string> warnings;
         std::vector<nlohmann::json> records = read_records(dir, &warnings);
         return py::make_tuple(py::cast(records), py::cast(warnings));

@@ -53,6 +53,7 @@ def test_bad_inputs(data):
     expect(["scores: precomputed scores are read by sweeps"],
            lambda: oodbench.Detector("scores", files="{set}.npy", device="cpu").fit(data.train))
     expect(["id: Inf at row 1"], lambda: oodbench.evaluate(np.array([0.1, np.inf]), np.array([1.0]), device="cpu"))
+    expect(["results/no-such-sweep: no such result folder"], lambda: oodbench.read_records("results/no-such-sweep"))
 
 
 def test_cuda_without_a_gpu_is_a_value_error():
