@@ -35,6 +35,19 @@ std::string csv_field(const std::string& s) {
   return out + "\"";
 }
 
+/// The characters LaTeX's default (OT1) fonts set wrongly or that are commands: <, >, | print as ¡, ¿, —.
+const char* latex_spelling(char c) {
+  switch (c) {
+    case '\\': return "\\textbackslash{}";
+    case '~': return "\\textasciitilde{}";
+    case '^': return "\\textasciicircum{}";
+    case '<': return "\\textless{}";
+    case '>': return "\\textgreater{}";
+    case '|': return "\\textbar{}";
+    default: return nullptr;
+  }
+}
+
 /// `s` with LaTeX's special characters escaped, and ± and – spelled for LaTeX.
 std::string latex_escape(const std::string& s) {
   std::string out;
@@ -45,10 +58,29 @@ std::string latex_escape(const std::string& s) {
     } else if (s.compare(i, 3, "–") == 0) {
       out += "--";
       i += 2;
+    } else if (const char* spelt = latex_spelling(s[i])) {
+      out += spelt;
     } else {
       if (s[i] == '_' || s[i] == '%' || s[i] == '&' || s[i] == '#' || s[i] == '$' || s[i] == '{' || s[i] == '}')
         out += '\\';
       out += s[i];
+    }
+  }
+  return out;
+}
+
+/// `s` for a Markdown table cell or heading: `|` would split the cell, `<` and `>` open raw HTML, `*`, `` ` `` and
+/// `\` would format; each is escaped so a label or set name shows as written.
+std::string markdown_escape(const std::string& s) {
+  std::string out;
+  for (const char c : s) {
+    if (c == '<') {
+      out += "&lt;";
+    } else if (c == '>') {
+      out += "&gt;";
+    } else {
+      if (c == '|' || c == '*' || c == '`' || c == '\\') out += '\\';
+      out += c;
     }
   }
   return out;
@@ -97,13 +129,13 @@ std::string cell_text(const TableCell& c, const std::string& pm, bool with_std, 
 }
 
 std::string table_markdown(const ResultTable& t) {
-  std::string out = "### " + t.title + "\n\n| detector |";
-  for (const TableColumn& c : t.columns) out += " " + c.group + ": " + c.name + " |";
+  std::string out = "### " + markdown_escape(t.title) + "\n\n| detector |";
+  for (const TableColumn& c : t.columns) out.append(" ").append(markdown_escape(c.group + ": " + c.name)).append(" |");
   out += "\n|:--|";
   for (std::size_t c = 0; c < t.columns.size(); ++c) out += "--:|";
   out += "\n";
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
-    out += "| " + t.rows[r] + " |";
+    out.append("| ").append(markdown_escape(t.rows[r])).append(" |");
     for (const TableCell& c : t.cells[r]) {
       const std::string text = cell_text(c, " ± ");
       out += " " + (c.best ? "**" + text + "**" : c.near_best ? text + " †" : text) + " |";

@@ -87,6 +87,25 @@ with tempfile.TemporaryDirectory() as t:
     files = sorted(p.name for p in (tmp / "plain" / "tables").iterdir())
     c.check("no _ci table without intervals", files and not any(n.endswith("_ci.tex") for n in files), str(files))
 
+    # A label and a set name with characters Markdown and LaTeX would read as markup are shown as written.
+    odd = json.loads(json.dumps(base))
+    odd["datasets"][0]["ood"][0]["name"] = "ood|a<b>&_%"
+    odd["detectors"] = [{"name": "knn", "label": "knn <b>|x & y_z% #1 *a* `c` ~^\\", "params": {"k": 1}}]
+    odd.update(seeds=[0], keep_scores=False, tables={"formats": ["md", "tex"]})
+    (tmp / "odd.json").write_text(json.dumps(odd))
+    run(binary, "run", tmp / "odd.json", "--out", tmp / "odd", "--quiet")
+    md = (tmp / "odd" / "tables" / "toy_b_auroc.md").read_text().splitlines()
+    header, row = md[2], next(line for line in md if line.startswith("| knn"))
+    unescaped = lambda line: len(line.replace("\\|", "")) - len(line.replace("\\|", "").replace("|", ""))  # noqa: E731
+    c.check("Markdown: a | in a label or set name does not split the table", unescaped(header) == unescaped(row)
+            == unescaped(md[3]) and "knn &lt;b&gt;\\|x & y_z% #1 \\*a\\* \\`c\\` ~^\\\\ |" in row
+            and "ood\\|a&lt;b&gt;&_%" in header, f"{header}\n{row}")
+    tex = (tmp / "odd" / "tables" / "toy_b_auroc.tex").read_text()
+    c.check("LaTeX: the same characters are escaped or spelt as text",
+            "knn \\textless{}b\\textgreater{}\\textbar{}x \\& y\\_z\\% \\#1 *a* `c` \\textasciitilde{}"
+            "\\textasciicircum{}\\textbackslash{} &" in tex and
+            "ood\\textbar{}a\\textless{}b\\textgreater{}\\&\\_\\%" in tex, tex[:900])
+
     bad = dict(base, tables={"latex": "mean_sem"})
     (tmp / "bad.json").write_text(json.dumps(bad))
     proc = run(binary, "run", tmp / "bad.json", "--out", tmp / "bad", check=False)
