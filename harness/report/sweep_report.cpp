@@ -33,7 +33,7 @@ ReportSettings read_settings(const fs::path& dir) {
   return parse_report_settings(parse_json_document(read_text_file(path.string()), path.string()), path.string());
 }
 
-/// "incomplete: 6 of 8 cells; missing chestxray/mobilenet_v2: knn (k=5), ... and 1 more", or "" when every cell
+/// "incomplete: 6 of 8 cells (missing chestxray/mobilenet_v2: knn (k=5), ...)", or "" when every cell
 /// of the folder's plan has its record (or the folder has no plan).
 std::string incomplete_note(const fs::path& dir, const std::vector<nlohmann::json>& records) {
   const std::set<std::string> plan = read_plan(dir);
