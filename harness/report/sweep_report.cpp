@@ -33,7 +33,7 @@ ReportSettings read_settings(const fs::path& dir) {
   return parse_report_settings(parse_json_document(read_text_file(path.string()), path.string()), path.string());
 }
 
-/// "incomplete: 6 of 8 cells (missing chestxray/mobilenet_v2: knn (k=5), ...)", or "" when every cell
+/// "incomplete: 6 of 8 cells (missing chestxray/mobilenet_v2: knn (k=5); ...)", or "" when every cell
 /// of the folder's plan has its record (or the folder has no plan).
 std::string incomplete_note(const fs::path& dir, const std::vector<nlohmann::json>& records) {
   const std::set<std::string> plan = read_plan(dir);
@@ -49,7 +49,8 @@ std::string incomplete_note(const fs::path& dir, const std::vector<nlohmann::jso
   std::sort(shown.begin(), shown.end());
   constexpr std::size_t kShown = 3;
   std::string list;
-  for (std::size_t i = 0; i < std::min(kShown, shown.size()); ++i) list += (i ? ", " : "") + shown[i];
+  for (std::size_t i = 0; i < std::min(kShown, shown.size()); ++i)
+    list += (i ? "; " : "") + shown[i];  // "; ": names hold commas ("ae_l2, seed 1")
   if (shown.size() > kShown) list += " and " + std::to_string(shown.size() - kShown) + " more";
   return "incomplete: " + std::to_string(present.size()) + " of " + std::to_string(plan.size()) +
          " cells (missing " + list + ")";
