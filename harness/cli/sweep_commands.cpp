@@ -8,6 +8,7 @@
 
 #include "harness/cli/command.h"
 #include "harness/io/arrays.h"
+#include "harness/report/report_files.h"
 #include "harness/report/sweep_report.h"
 #include "harness/sweep/config.h"
 #include "harness/sweep/plan.h"
@@ -40,7 +41,9 @@ void run_command(const RunOptionsCli& opt, const GlobalOptions& global) {
   const SweepConfig config = load_sweep_config(opt.config);
   const fs::path out = opt.out.empty() ? fs::path("results") / config.name : fs::path(opt.out);
   const auto backend = global.backend(config.tf32);
-  const RunSummary s = run_sweep(config, {out, shard, opt.quiet}, *backend);
+  if (!opt.no_report) check_report_files_free(out);  // a researcher's own report.md: refused before any cell runs
+  const RunOptions options{out, shard, opt.quiet, [&out] { remove_stale_report(out); }};
+  const RunSummary s = run_sweep(config, options, *backend);
   std::cout << out.string() << ": " << s.ran << " cells run, " << s.skipped << " already done\n";
   if (!opt.no_report) print_report(out);
 }
@@ -65,6 +68,7 @@ void merge_command(const MergeOptions& opt) {
   std::set<std::string> seen;
   std::string config_text;
   std::optional<std::set<std::string>> plan;
+  std::string plan_text;  // the first input's plan.json, with the names of its cells
   std::vector<std::pair<fs::path, std::string>> kept_files;  // (source, path relative to the folder)
   for (const std::string& input : opt.inputs) {
     if (!fs::is_directory(input)) throw InputError(input + ": no such result folder");
@@ -74,6 +78,8 @@ void merge_command(const MergeOptions& opt) {
       throw InputError(input + ": its plan (plan.json) differs from " + opt.inputs.front() + "'s: these folders were "
                        "run with different configs, inputs or devices; merge only the shards of one sweep");
     plan = input_plan;
+    if (plan_text.empty() && fs::exists(fs::path(input) / "plan.json"))
+      plan_text = read_text_file((fs::path(input) / "plan.json").string());
     std::vector<std::string> warnings;
     std::size_t added = 0;
     for (nlohmann::json& r : read_records(input, &warnings)) {
@@ -92,6 +98,7 @@ void merge_command(const MergeOptions& opt) {
                        "of one sweep");
   }
   if (merged.empty()) throw InputError("nothing to merge: the inputs hold no records");
+  check_report_files_free(opt.out);  // before the records: a refused merge leaves the folder as it was
   const FolderLock lock(opt.out, "oodbench merge --out " + opt.out);
   for (const auto& [from, relative] : kept_files) {  // score files first: a merged record never points to nothing
     const fs::path to = fs::path(opt.out) / relative;
@@ -102,7 +109,7 @@ void merge_command(const MergeOptions& opt) {
     fs::rename(partial, to);
   }
   write_records(opt.out, merged);
-  if (plan && !plan->empty()) write_plan(opt.out, {plan->begin(), plan->end()});
+  if (!plan_text.empty()) write_text_atomic((fs::path(opt.out) / "plan.json").string(), plan_text);
   if (!config_text.empty())
     write_text_atomic((fs::path(opt.out) / "config.json").string(), config_text);
   print_report(opt.out);

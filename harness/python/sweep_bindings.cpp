@@ -15,6 +15,7 @@
 #include "harness/io/arrays.h"
 #include "harness/metrics/ood_metrics.h"
 #include "harness/report/paired_tests.h"
+#include "harness/report/report_files.h"
 #include "harness/report/sweep_report.h"
 #include "harness/sweep/kept_scores.h"
 #include "harness/sweep/json_reader.h"
@@ -64,7 +65,9 @@ py::dict run(const py::object& config, const std::vector<std::string>& user_dete
   std::string device_used;
   {
     EngineScope engine;  // user detectors take the GIL back while they run
-    summary = run_sweep(sweep, {folder, parse_shard(shard), quiet}, *backend);
+    if (report) check_report_files_free(folder);  // a researcher's own report.md: refused before any cell runs
+    const RunOptions options{folder, parse_shard(shard), quiet, [&folder] { remove_stale_report(folder); }};
+    summary = run_sweep(sweep, options, *backend);
     if (report) write_report(folder);
     device_used = backend->description();
   }

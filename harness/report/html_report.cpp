@@ -44,6 +44,7 @@ th { cursor: pointer; background: #f4f4f4; position: sticky; top: 0; }
 th.sorted-up::after { content: " \25B2"; } th.sorted-down::after { content: " \25BC"; }
 td.best { font-weight: bold; } td.near-best::after { content: " \2020"; }
 .note { color: #555; font-size: 12px; max-width: 1100px; }
+.warning { color: #a40000; }
 .summary td { text-align: left; }
 figure { display: inline-block; margin: 0.5em; vertical-align: top; }
 figure svg { max-width: 100%; height: auto; }
@@ -154,12 +155,13 @@ std::string plots_html(const std::vector<std::pair<std::string, std::string>>& p
 }  // namespace
 
 std::string html_report(const std::vector<json>& records, const std::vector<ResultTable>& tables,
-                        const std::vector<std::pair<std::string, std::string>>& plots) {
+                        const std::vector<std::pair<std::string, std::string>>& plots, const std::string& warning) {
   const std::string name = records.empty() ? "" : records.front().value("config", "");
   std::string html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>oodbench: " +
                      escaped(name) + "</title>\n<style>" + kStyle + "</style>\n<script>" + kScript +
-                     "</script>\n</head>\n<body>\n<h1>oodbench: " + escaped(name) +
-                     "</h1>\n<p>Higher scores = more OOD. Bold: the best of a column; &dagger;: not significantly "
+                     "</script>\n</head>\n<body>\n<h1>oodbench: " + escaped(name) + "</h1>\n" +
+                     (warning.empty() ? "" : "<p class=\"warning\"><strong>" + escaped(warning) + "</strong></p>\n") +
+                     "<p>Higher scores = more OOD. Bold: the best of a column; &dagger;: not significantly "
                      "worse than it (paired bootstrap). Click a column header to sort.</p>\n" +
                      (records.empty() ? "" : summary_html(records));
   std::vector<std::string> metrics;

@@ -12,6 +12,7 @@
 #include "harness/report/selection.h"
 #include "harness/report/html_report.h"
 #include "harness/report/plot_render.h"
+#include "harness/report/report_files.h"
 #include "harness/report/sweep_plots.h"
 #include "harness/report/table_formats.h"
 #include "harness/sweep/config.h"
@@ -32,16 +33,27 @@ ReportSettings read_settings(const fs::path& dir) {
   return parse_report_settings(parse_json_document(read_text_file(path.string()), path.string()), path.string());
 }
 
-/// Writes `files` into `folder` and removes the files there that are not among them.
-void replace_folder(const fs::path& folder, const std::vector<std::pair<std::string, std::string>>& files) {
-  fs::create_directories(folder);
-  std::set<std::string> names;
-  for (const auto& [name, text] : files) {
-    write_text_atomic((folder / name).string(), text);
-    names.insert(name);
-  }
-  for (const auto& entry : fs::directory_iterator(folder))
-    if (entry.is_regular_file() && !names.count(entry.path().filename().string())) fs::remove(entry.path());
+/// "incomplete: 6 of 8 cells (missing chestxray/mobilenet_v2: knn (k=5); ...)", or "" when every cell
+/// of the folder's plan has its record (or the folder has no plan).
+std::string incomplete_note(const fs::path& dir, const std::vector<nlohmann::json>& records) {
+  const std::set<std::string> plan = read_plan(dir);
+  std::set<std::string> present;
+  for (const nlohmann::json& r : records) present.insert(r.at("cell").get<std::string>());
+  std::vector<std::string> missing;
+  for (const std::string& id : plan)
+    if (!present.count(id)) missing.push_back(id);
+  if (missing.empty()) return "";
+  const std::map<std::string, std::string> names = read_plan_names(dir);
+  std::vector<std::string> shown;  // by name, so that a dataset's missing cells come together
+  for (const std::string& id : missing) shown.push_back(names.count(id) ? names.at(id) : "cell " + id);
+  std::sort(shown.begin(), shown.end());
+  constexpr std::size_t kShown = 3;
+  std::string list;
+  for (std::size_t i = 0; i < std::min(kShown, shown.size()); ++i)
+    list += (i ? "; " : "") + shown[i];  // "; ": names hold commas ("ae_l2, seed 1")
+  if (shown.size() > kShown) list += " and " + std::to_string(shown.size() - kShown) + " more";
+  return "incomplete: " + std::to_string(present.size()) + " of " + std::to_string(plan.size()) +
+         " cells (missing " + list + ")";
 }
 
 }  // namespace
@@ -76,9 +88,17 @@ ReportSummary write_report(const fs::path& dir) {
       tables.push_back(std::move(t));
     }
   }
-  std::vector<std::pair<std::string, std::string>> table_files;
+  std::vector<std::pair<std::string, std::string>> files;  // (path in the folder, text)
   std::string markdown = "# Results\n\n" + std::to_string(records.size()) + " cells; higher scores = more OOD. " +
                          "Tables: tables/ (Markdown, CSV, JSON, LaTeX). Plots: plots/.\n\n";
+  // A report of part of its plan (a shard forgotten at merge, a run killed or failed) says so before any number.
+  const std::string incomplete = incomplete_note(dir, records);
+  if (!incomplete.empty()) {
+    summary.warnings.push_back(dir.string() + ": " + incomplete + "; the tables show only the cells that have "
+                               "records: run the config again (or merge every shard) to finish it");
+    markdown += "**" + incomplete + ".** The tables and plots show only the cells that have records; run the "
+                "config again (or merge every shard) to finish it.\n\n";
+  }
   if (selected) {
     markdown += "Hyperparameters selected on validation OOD sets (`select`):\n\n";
     for (const std::string& note : selected->notes) markdown += "- " + note + "\n";
@@ -91,8 +111,8 @@ ReportSummary write_report(const fs::path& dir) {
   const bool tex = std::find(settings.formats.begin(), settings.formats.end(), "tex") != settings.formats.end();
   for (const ResultTable& t : tables) {
     for (const std::string& format : settings.formats)
-      table_files.emplace_back(t.slug + "." + format, render_table(t, format, latex));
-    if (tex && has_intervals(t)) table_files.emplace_back(t.slug + "_ci.tex", table_latex_intervals(t));
+      files.emplace_back("tables/" + t.slug + "." + format, render_table(t, format, latex));
+    if (tex && has_intervals(t)) files.emplace_back("tables/" + t.slug + "_ci.tex", table_latex_intervals(t));
     markdown += table_markdown(t) + "\n";
   }
   std::map<std::string, nlohmann::json> label_maps;  // dataset -> mapping of its remapped train labels
@@ -105,25 +125,23 @@ ReportSummary write_report(const fs::path& dir) {
       markdown += "- " + dataset + ": " + ClassLabels::map_text(map, map.size()) + "\n";
     markdown += "\n";
   }
-  replace_folder(dir / "tables", table_files);
   summary.tables = tables.size();
 
   std::vector<std::pair<std::string, std::string>> plots;
   if (settings.plots) plots = sweep_plots(records);
-  std::vector<std::pair<std::string, std::string>> plot_files = plots;
+  for (const auto& [name, svg] : plots) files.emplace_back("plots/" + name, svg), ++summary.plots;
   for (const std::string& format : settings.plot_formats) {
     if (format == "svg") continue;
     for (const auto& [name, svg] : plots)
-      plot_files.emplace_back(name.substr(0, name.size() - 3) + format, render_svg(svg, format));
+      files.emplace_back("plots/" + name.substr(0, name.size() - 3) + format, render_svg(svg, format)), ++summary.plots;
   }
-  replace_folder(dir / "plots", plot_files);
-  summary.plots = plot_files.size();
   if (!plots.empty()) {
     markdown += "## Plots\n\n";
     for (const auto& [name, svg] : plots) markdown += "- [" + name + "](plots/" + name + ")\n";
   }
-  write_text_atomic((dir / "report.md").string(), markdown);
-  write_text_atomic((dir / "report.html").string(), html_report(test_records, tables, plots));
+  files.emplace_back("report.md", markdown);
+  files.emplace_back("report.html", html_report(test_records, tables, plots, incomplete));
+  replace_report_files(dir, files);
   return summary;
 }
 

@@ -1,7 +1,8 @@
 // `oodbench report`: everything a paper needs from a result folder's records alone: tables/<name>.{md,csv,json,tex},
 // plots/*.svg, report.md (all Markdown tables with links to the plots) and report.html (one self-contained page). Settings (metrics, formats, plots) come
-// from the folder's config.json, written by `run`. Every file is written atomically; files of an earlier report that
-// this one no longer makes are removed.
+// from the folder's config.json, written by `run`. Every file is written atomically and listed in report_files.json;
+// files of an earlier report that this one no longer makes are removed, files oodbench did not write never are
+// (report_files.h). A report of part of its plan (plan.json) says so on top and in a warning.
 #pragma once
 
 #include <filesystem>

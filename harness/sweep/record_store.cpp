@@ -117,18 +117,37 @@ FolderLock::~FolderLock() {
   if (fd_ >= 0) ::close(fd_);  // releases the flock
 }
 
-std::set<std::string> read_plan(const fs::path& dir) {
+namespace {
+
+/// The folder's plan.json (null when it has none).
+nlohmann::json plan_document(const fs::path& dir) {
   const fs::path path = dir / "plan.json";
   std::error_code ec;
-  if (!fs::exists(path, ec)) return {};
-  const nlohmann::json plan = nlohmann::json::parse(read_text_file(path.string()), nullptr, false);
-  if (plan.is_discarded() || !plan.contains("cells") || !plan["cells"].is_array())
+  if (!fs::exists(path, ec)) return nullptr;
+  nlohmann::json plan = nlohmann::json::parse(read_text_file(path.string()), nullptr, false);
+  if (plan.is_discarded() || !plan.contains("cells") || !plan["cells"].is_array() ||
+      (plan.contains("names") && !plan["names"].is_object()))
     throw InputError(path.string() + ": not a plan file (expected {\"cells\": [ids]}); run the sweep again");
-  return plan["cells"].get<std::set<std::string>>();
+  return plan;
 }
 
-void write_plan(const fs::path& dir, const std::vector<std::string>& cell_ids) {
-  write_text_atomic((dir / "plan.json").string(), nlohmann::json({{"cells", cell_ids}}).dump(1) + "\n");
+}  // namespace
+
+std::set<std::string> read_plan(const fs::path& dir) {
+  const nlohmann::json plan = plan_document(dir);
+  return plan.is_null() ? std::set<std::string>{} : plan["cells"].get<std::set<std::string>>();
+}
+
+std::map<std::string, std::string> read_plan_names(const fs::path& dir) {
+  const nlohmann::json plan = plan_document(dir);
+  if (plan.is_null() || !plan.contains("names")) return {};
+  return plan["names"].get<std::map<std::string, std::string>>();
+}
+
+void write_plan(const fs::path& dir, const std::vector<std::string>& cell_ids,
+                const std::map<std::string, std::string>& names) {
+  write_text_atomic((dir / "plan.json").string(),
+                    nlohmann::json({{"cells", cell_ids}, {"names", names}}).dump(1) + "\n");
 }
 
 RecordStore::RecordStore(const fs::path& dir, const std::set<std::string>& plan, const std::string& what)

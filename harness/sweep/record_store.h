@@ -8,6 +8,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -41,7 +42,12 @@ class FolderLock {
 /// The cell ids of the whole plan a folder's records belong to (all shards), written by `run` as <dir>/plan.json;
 /// empty when the folder has none (written before oodbench 0.2).
 std::set<std::string> read_plan(const std::filesystem::path& dir);
-void write_plan(const std::filesystem::path& dir, const std::vector<std::string>& cell_ids);
+/// The plan's cells by id as people name them ("chestxray/mobilenet_v2: knn (k=5)", ", seed 1" for seeded ones), for
+/// messages about cells without records; empty for plans written before the names were.
+std::map<std::string, std::string> read_plan_names(const std::filesystem::path& dir);
+/// Writes plan.json: the ids in plan order and, beside them, `names` (id -> name).
+void write_plan(const std::filesystem::path& dir, const std::vector<std::string>& cell_ids,
+                const std::map<std::string, std::string>& names);
 
 class RecordStore {
  public:

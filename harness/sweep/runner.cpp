@@ -37,14 +37,21 @@ namespace {
 RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& inputs, const std::vector<Cell>& plan,
                   RecordStore& store, const RunOptions& options, const Backend& backend, RunSummary& summary) {
   for (const std::string& w : store.warnings()) std::cerr << "oodbench: warning: " << w << '\n';
-  if (const auto [moved, to] = store.moved_aside(); moved > 0)
+  if (const auto [moved, to] = store.moved_aside(); moved > 0) {
     std::cerr << "oodbench: " << options.out.string() << ": moved " << moved << " records of cells this config no "
               << "longer has (other inputs, detectors, sets or oodbench version) to " << to.filename().string() << '\n';
+    if (options.on_set_aside) options.on_set_aside();
+  }
   // The config and the plan beside the records: `report` takes its settings from one, `merge` checks the other.
   write_text_atomic((options.out / "config.json").string(), config.document.dump(2) + "\n");
   std::vector<std::string> ids;
-  for (const Cell& c : plan) ids.push_back(c.id);
-  write_plan(options.out, ids);
+  std::map<std::string, std::string> names;
+  for (const Cell& c : plan) {
+    ids.push_back(c.id);
+    names[c.id] = config.datasets[c.dataset].name() + ": " + config.detectors[c.detector].label +
+                  (c.seed ? ", seed " + std::to_string(*c.seed) : "");
+  }
+  write_plan(options.out, ids, names);
 
   std::map<std::size_t, std::vector<const Cell*>> todo;  // by dataset, in plan order
   for (std::size_t k = 0; k < plan.size(); ++k) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 
 #include "harness/sweep/config.h"
 #include "harness/sweep/plan.h"
@@ -14,6 +15,9 @@ struct RunOptions {
   std::filesystem::path out;  ///< the result folder
   Shard shard;
   bool quiet = false;         ///< no progress output
+  /// Called once records of cells the config no longer has were moved aside, before any cell runs: whatever was
+  /// made from the old records (the report) no longer matches the folder. The sweep knows nothing of reports.
+  std::function<void()> on_set_aside;
 };
 
 struct RunSummary {

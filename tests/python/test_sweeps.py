@@ -57,6 +57,26 @@ def test_user_detector_runs_like_a_builtin_and_resumes(tmp_path, capsys):
     cli("check", out, "--baseline", out / "baseline.json")
 
 
+def test_run_keeps_your_files_and_drops_a_report_of_set_aside_records(tmp_path, capsys):
+    out = tmp_path / "out"
+    (out / "plots").mkdir(parents=True)
+    (out / "plots" / "mine.svg").write_text("<svg/>")
+    (out / "report.md").write_text("# my notes\n")
+    config = small_config(tmp_path, [{"name": "knn", "params": {"k": [1, 5]}}])
+    with pytest.raises(ValueError, match="report.md: exists and was not written by oodbench"):
+        oodbench.run(config, out, device="cpu")
+    assert not (out / "records.jsonl").exists()  # refused before any cell ran
+    (out / "report.md").unlink()
+    oodbench.run(config, out, device="cpu")
+    assert (out / "plots" / "mine.svg").exists() and "knn (k=5)" in (out / "report.md").read_text()
+
+    config["detectors"] = [{"name": "knn", "params": {"k": [1, 2]}}]  # knn (k=5) set aside
+    capsys.readouterr()
+    oodbench.run(config, out, device="cpu", report=False)
+    assert "removed the report made from the set-aside records" in capsys.readouterr().err
+    assert not (out / "report.md").exists() and (out / "plots" / "mine.svg").exists()
+
+
 def test_a_config_file_gets_unlisted_user_detectors_with_defaults(tmp_path):
     path = write_json(tmp_path / "c.json", small_config(tmp_path, [{"name": "msp"}]))
     records = oodbench.run(path, tmp_path / "out", device="cpu", detectors={"mine": CentroidDistance}, report=False)
