@@ -4,7 +4,8 @@
 // whole records only, except, at worst, a torn last line (power loss mid-write), which readers skip and the next
 // run cuts off. An advisory lock (flock on <dir>/.lock, released by the kernel when its holder exits, crashed or not)
 // keeps two writers out of one folder. A folder holds the records of one plan only: opening it for a plan moves the
-// records of other cells (another config, other inputs, another version) aside into a file of their own.
+// records of other cells (another config, other inputs, another version) aside into a file of their own, never
+// overwritten: a second set-aside in the same second gets the suffix -2, -3, ...
 #pragma once
 
 #include <filesystem>
