@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "harness/fit/class_labels.h"
 #include "harness/git_commit.h"
 #include "harness/io/arrays.h"
 #include "harness/sweep/cell_runner.h"
@@ -63,6 +64,13 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
     if (options.shard.count > 1) std::cerr << ", shard " << options.shard.index << "/" << options.shard.count << " has " << summary.planned;
     std::cerr << ", " << summary.skipped << " already done, " << summary.planned - summary.skipped << " to run on "
               << backend.description() << '\n';
+  }
+
+  for (std::size_t d = 0; d < config.datasets.size(); ++d) {  // what the records' class indices stand for, as `score`
+    const nlohmann::json& labels = inputs[d].value("train_labels", nlohmann::json::object());
+    if (const auto map = labels.find("label_map"); map != labels.end() && !map->is_null())
+      std::cerr << "oodbench: " << config.datasets[d].name() << ": train labels remapped to 0.." << map->size() - 1
+                << ": " << ClassLabels::map_text(*map) << '\n';
   }
 
   Progress progress(summary.planned - summary.skipped, options.quiet);
