@@ -167,29 +167,31 @@ void write_plan(const fs::path& dir, const std::vector<std::string>& cell_ids) {
   write_text_atomic((dir / "plan.json").string(), nlohmann::json({{"cells", cell_ids}}).dump(1) + "\n");
 }
 
-RecordStore::RecordStore(const fs::path& dir, const std::set<std::string>& plan, const std::string& what)
+RecordStore::RecordStore(const fs::path& dir, const std::set<std::string>& plan, const std::string& what,
+                         const RecordCheck& check)
     : dir_(dir), lock_(dir, what) {
   const fs::path path = records_path(dir);
   RecordsFile existing = read_records_file(dir, &warnings_);
   std::string kept, other;
   for (nlohmann::json& r : existing.records) {
     const std::string id = r["cell"].get<std::string>();
-    if (plan.count(id)) {
-      kept += r.dump() + "\n";
-      finished_.insert(id);
-    } else {
+    const RecordFate fate = !plan.count(id) ? RecordFate::set_aside : check ? check(r) : RecordFate::keep;
+    if (fate == RecordFate::set_aside) {
       other += r.dump() + "\n";
-      ++moved_;
+      ++(plan.count(id) ? stale_ : moved_);
+      continue;
     }
+    kept += r.dump() + "\n";
+    finished_.insert(id);
+    if (fate == RecordFate::changed) ++changed_;
   }
-  if (moved_ > 0) {  // aside first, then the records file without them: a crash between loses nothing
+  if (moved_ + stale_ > 0)  // aside first, then the records file without them: a crash between loses nothing
     moved_to_ = write_new_file(dir, "records.set-aside-" + utc_time("%Y%m%dT%H%M%SZ"), ".jsonl", other);
-    write_text_atomic(path.string(), kept);
-  }
+  if (moved_ + stale_ + changed_ > 0) write_text_atomic(path.string(), kept);
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0) fail_errno(path, "cannot open for appending");
   // Cut a torn last line off, so that the next record starts on a line of its own.
-  if (moved_ == 0 && existing.whole_bytes < existing.size && ::ftruncate(fd_, static_cast<off_t>(existing.whole_bytes)) != 0)
+  if (moved_ + stale_ + changed_ == 0 && existing.whole_bytes < existing.size && ::ftruncate(fd_, static_cast<off_t>(existing.whole_bytes)) != 0)
     fail_errno(path, "cannot repair");
 }
 

@@ -14,6 +14,7 @@
 #include "harness/io/arrays.h"
 #include "harness/sweep/cell_runner.h"
 #include "harness/sweep/dataset.h"
+#include "harness/sweep/intervals.h"
 #include "harness/sweep/kept_scores.h"
 #include "harness/sweep/progress.h"
 #include "harness/sweep/record_store.h"
@@ -40,11 +41,21 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
   const std::vector<Cell> plan = expand_plan(config, inputs, backend.kind());
   std::set<std::string> plan_ids;
   for (const Cell& c : plan) plan_ids.insert(c.id);
-  RecordStore store(options.out, plan_ids, "oodbench run " + config.source);
+  RecordStore store(options.out, plan_ids, "oodbench run " + config.source,
+                    interval_check(options.out, config.report.bootstrap, backend));
   for (const std::string& w : store.warnings()) std::cerr << "oodbench: warning: " << w << '\n';
+  const std::string bootstrap = "tables.bootstrap = " + std::to_string(config.report.bootstrap);
   if (const auto [moved, to] = store.moved_aside(); moved > 0)
     std::cerr << "oodbench: " << options.out.string() << ": moved " << moved << " records of cells this config no "
               << "longer has (other inputs, detectors, sets or oodbench version) to " << to.filename().string() << '\n';
+  if (store.stale() > 0)
+    std::cerr << "oodbench: " << options.out.string() << ": moved " << store.stale() << " records whose intervals "
+              << "used another bootstrap count and have no kept scores to "
+              << store.moved_aside().second.filename().string()
+              << "; their cells run again for " << bootstrap << '\n';
+  if (store.changed() > 0)
+    std::cerr << "oodbench: " << options.out.string() << ": recomputed the intervals of " << store.changed()
+              << " records from their kept scores for " << bootstrap << '\n';
   // The config and the plan beside the records: `report` takes its settings from one, `merge` checks the other.
   write_text_atomic((options.out / "config.json").string(), config.document.dump(2) + "\n");
   std::vector<std::string> ids;
