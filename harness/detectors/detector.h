@@ -29,6 +29,19 @@ struct ParamSpec {
 
 class Params;
 
+/// The shape of the data a detector is fitted on, known before any cell runs (from the arrays' headers).
+struct DataShape {
+  std::size_t train_rows = 0;
+  std::size_t dims = 0;
+  std::size_t val_rows = 0;  ///< 0: no ID validation features
+};
+
+/// A parameter value that data of some shape cannot take: the parameter's name, and why (saying what to set).
+struct ParamLimit {
+  std::string param;
+  std::string why;
+};
+
 struct DetectorInfo {
   std::string name;        ///< registry key, e.g. "knn"
   std::string summary;     ///< the score in one line
@@ -45,6 +58,9 @@ struct DetectorInfo {
   /// For detectors fitted on the shared autoencoder (FitContext::autoencoder): the config given parameters train,
   /// so that a sweep can announce every seed's before the first fit and have them trained together.
   std::function<AutoencoderConfig(const Params&)> autoencoder = {};
+  /// For parameters whose valid range depends on the data (k <= train rows, principal dimensions < D): what `params`
+  /// cannot be on data of `shape`. `validate` checks it before any cell runs; fit() raises the same sentence.
+  std::function<std::vector<ParamLimit>(const Params&, const DataShape&)> limits = {};
 };
 
 /// Parameter values checked against a DetectorInfo: every key known, every value of the declared type.
@@ -140,7 +156,8 @@ struct DataOffer {
 /// Why `info` with parameters `params` cannot run on `offer` (one sentence each, saying what to add); empty if it can.
 std::vector<std::string> unmet_needs(const DetectorInfo& info, const nlohmann::json& params, const DataOffer& offer);
 
-/// Validates `params_json`, checks the detector's needs against `ctx`, builds and fits it.
+/// Validates `params_json`, checks the detector's needs and parameter limits (DetectorInfo::limits) against `ctx`, builds
+/// and fits it.
 std::unique_ptr<Detector> make_fitted_detector(const DetectorEntry& entry, const nlohmann::json& params_json,
                                                FitContext& ctx, const std::string& where);
 

@@ -16,11 +16,7 @@ class Knn final : public Detector {
   explicit Knn(const Params& p) : k_(p.integer("k")) {
     if (k_ < 1) throw InputError("knn: k must be >= 1, got " + std::to_string(k_));
   }
-  void fit(FitContext& ctx) override {
-    if (static_cast<std::size_t>(k_) > ctx.train().rows) {
-      throw InputError("knn: k = " + std::to_string(k_) + " exceeds the " + std::to_string(ctx.train().rows) +
-                       " ID train rows");
-    }
+  void fit(FitContext& ctx) override {  // k <= train rows: knn_limits, checked before fit
     train_.borrow(ctx.normalized_train());
   }
   void state(StateIO& io) override { io.field("normalized_train", train_); }
@@ -35,9 +31,17 @@ class Knn final : public Detector {
   ContextRef<Matrix<float>> train_;  // the FitContext's, shared with other detectors; owned after a load
 };
 
+std::vector<ParamLimit> knn_limits(const Params& p, const DataShape& shape) {
+  const std::int64_t k = p.integer("k");
+  if (k < 1 || static_cast<std::size_t>(k) <= shape.train_rows) return {};
+  return {{"k", "k = " + std::to_string(k) + " exceeds the " + std::to_string(shape.train_rows) +
+                    " ID train rows; set k to at most " + std::to_string(shape.train_rows)}};
+}
+
 OODBENCH_REGISTER_DETECTOR(Knn, {"knn", "s = distance of the normalised x to its k-th nearest normalised ID train row",
                                  "docs/methods.md#knn; Sun et al., ICML 2022", false, false,
-                                 {{"k", 50, "neighbour rank k (<= number of train rows)", {}}}})
+                                 {{"k", 50, "neighbour rank k (<= number of train rows)", {}}}, /*code_version=*/"",
+                                 /*needs_fit_labels=*/false, /*autoencoder=*/{}, knn_limits})
 
 }  // namespace
 }  // namespace oodbench

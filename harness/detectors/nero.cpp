@@ -32,6 +32,11 @@ struct NeroTerms {
   std::vector<double> rho;
 };
 
+/// PCA components of the relevance: `given`, or int(2D/3) for 0.
+std::size_t pca_components(std::int64_t given, std::size_t d) {
+  return given == 0 ? (2 * d) / 3 : static_cast<std::size_t>(given);
+}
+
 class Nero final : public Detector {
  public:
   explicit Nero(const Params& p) : k_(p.integer("k")), pca_dims_(p.integer("pca_dims")) {
@@ -44,8 +49,7 @@ class Nero final : public Detector {
     const std::size_t d = ctx.dims();
     head_ = ctx.head();
     k_used_ = std::min<std::size_t>(static_cast<std::size_t>(k_), d);
-    const std::size_t dims = pca_dims_ == 0 ? (2 * d) / 3 : static_cast<std::size_t>(pca_dims_);
-    if (dims < 1 || dims > d) throw InputError("nero: pca_dims must be in 1.." + std::to_string(d));
+    const std::size_t dims = pca_components(pca_dims_, d);  // in 1..D: nero_limits, checked before fit
 
     const Matrix<float> r = lrp_relevance(ctx.train(), head_, backend);
     const Matrix<float> r_features = feature_columns(r);
@@ -204,10 +208,19 @@ class Nero final : public Detector {
   double lambda_ = 0;
 };
 
+std::vector<ParamLimit> nero_limits(const Params& p, const DataShape& shape) {
+  const std::int64_t given = p.integer("pca_dims");
+  const std::size_t dims = pca_components(given, shape.dims);
+  if (given < 0 || (dims >= 1 && dims <= shape.dims)) return {};  // negative: the constructor's error
+  return {{"pca_dims", "pca_dims must be in 1.." + std::to_string(shape.dims) + " (the features have " +
+                           std::to_string(shape.dims) + " dimensions), got " + std::to_string(given)}};
+}
+
 OODBENCH_REGISTER_DETECTOR(Nero, {"nero", "s = (min_c ||PCA(R(x)) - mu_c||_1 + lambda |R_bias(x)|) * rho(x)",
                                   "docs/methods.md#nero; Chhetri et al., MICCAI 2025 (official code)", true, true,
                                   {{"k", 175, "number of most negative relevances in the feature-norm factor (capped at D)", {}},
-                                   {"pca_dims", 0, "PCA components of the relevance; 0 means int(2D/3)", {}}}})
+                                   {"pca_dims", 0, "PCA components of the relevance; 0 means int(2D/3)", {}}},
+                                  /*code_version=*/"", /*needs_fit_labels=*/false, /*autoencoder=*/{}, nero_limits})
 
 }  // namespace
 }  // namespace oodbench

@@ -166,6 +166,12 @@ std::unique_ptr<Detector> make_fitted_detector(const DetectorEntry& entry, const
                                   !ctx.validation_labels().empty()});
   if (!unmet.empty()) throw InputError(unmet.front());
   auto detector = entry.make(params);
+  if (entry.info.limits) {
+    const Matrix<float>* val = ctx.validation();
+    const DataShape shape{ctx.train_rows(), ctx.dims(), val ? val->rows : 0};
+    if (const auto limits = entry.info.limits(params, shape); !limits.empty())
+      throw InputError(entry.info.name + ": " + limits.front().why);
+  }
   try {
     detector->fit(ctx);
   } catch (const InputError& e) {

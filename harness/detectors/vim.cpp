@@ -13,6 +13,11 @@
 namespace oodbench {
 namespace {
 
+/// D_p: `given`, or D / 2 for 0.
+std::size_t principal_dims(std::int64_t given, std::size_t d) {
+  return given == 0 ? d / 2 : static_cast<std::size_t>(given);
+}
+
 class Vim final : public Detector {
  public:
   explicit Vim(const Params& p) : principal_dims_(p.integer("principal_dims")) {}
@@ -21,11 +26,7 @@ class Vim final : public Detector {
     head_ = ctx.head();
     const Backend& backend = ctx.backend();
     const std::size_t d = ctx.dims();
-    const std::size_t dp = principal_dims_ == 0 ? d / 2 : static_cast<std::size_t>(principal_dims_);
-    if (principal_dims_ < 0 || dp < 1 || dp >= d) {
-      throw InputError("vim: principal_dims must be in 1.." + std::to_string(d - 1) + ", got " +
-                       std::to_string(principal_dims_));
-    }
+    const std::size_t dp = principal_dims(principal_dims_, d);  // in 1..D-1: vim_limits, checked before fit
     origin_ = vim_origin(head_, backend);
     residual_space_ = vim_residual_space(ctx, ctx.train(), origin_, dp, "vim");
 
@@ -66,9 +67,18 @@ class Vim final : public Detector {
   double alpha_ = 0;
 };
 
+std::vector<ParamLimit> vim_limits(const Params& p, const DataShape& shape) {
+  const std::int64_t given = p.integer("principal_dims");
+  const std::size_t dp = principal_dims(given, shape.dims);
+  if (given >= 0 && dp >= 1 && dp < shape.dims) return {};
+  return {{"principal_dims", "principal_dims must be in 1.." + std::to_string(shape.dims - 1) + " (the features have " +
+                                 std::to_string(shape.dims) + " dimensions), got " + std::to_string(given)}};
+}
+
 OODBENCH_REGISTER_DETECTOR(Vim, {"vim", "s = alpha ||R^T (x - u)|| - logsumexp(z)",
                                  "docs/methods.md#vim; Wang et al., CVPR 2022", false, true,
-                                 {{"principal_dims", 0, "principal subspace size D_p; 0 means D / 2", {}}}})
+                                 {{"principal_dims", 0, "principal subspace size D_p; 0 means D / 2", {}}}, /*code_version=*/"",
+                                 /*needs_fit_labels=*/false, /*autoencoder=*/{}, vim_limits})
 
 }  // namespace
 }  // namespace oodbench

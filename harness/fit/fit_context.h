@@ -41,6 +41,8 @@ class FitContext {
   /// The train features, read now if they were deferred and this is the first use.
   const Matrix<float>& train() const;
   std::size_t dims() const { return train_source_.cols; }
+  /// The train rows' count, known without reading them when they are deferred.
+  std::size_t train_rows() const { return train_source_.rows; }
   bool has_labels() const { return !labels_.empty(); }
   bool has_supplied_head() const { return supplied_head_; }
   /// The supplied head, or nullptr (never trains the probe, unlike head()).

@@ -8,6 +8,7 @@
 
 #include "harness/detectors/detector.h"
 #include "harness/metrics/metrics_json.h"
+#include "harness/sweep/intervals.h"
 #include "kernels/error.h"
 #include "kernels/rowwise.h"
 
@@ -202,11 +203,7 @@ CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& 
                             {"metrics", metrics_json(ranked.metrics())},
                             {"roc_tpr", ranked.roc_tpr_on_grid(kRocPoints)},
                             {"histogram", histogram_on(axis, scores)}};
-    if (config.report.bootstrap > 0) {
-      const std::uint64_t seed = fnv1a64(cell.id + "/" + set.name);
-      const MetricIntervals ci = ranked.bootstrap(config.report.bootstrap, seed);
-      entry["ci95"] = {{"low", metrics_json(ci.low)}, {"high", metrics_json(ci.high)}};
-    }
+    set_intervals(entry, ranked, config.report.bootstrap, cell.id);
     if (data.test_correct && id_parts.size() == 1) {  // OpenOOD's CCR@FPR, on the ID test set (standard protocol)
       nlohmann::json ccr = nlohmann::json::object();
       for (const CcrRate& r : kCcrRates) ccr[r.name] = ccr_at_fpr(id, *data.test_correct, scores, r.rate);
@@ -235,6 +232,7 @@ CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& 
           {"id_test", {{"n", id.size()}, {"sets", id_parts}, {"histogram", histogram_on(axis, id)}}},
           {"histogram_axis", {{"low", axis.low}, {"high", axis.high}, {"scale", axis.log10 ? "log10" : "linear"}}},
           {"ood", sets},
+          {"bootstrap", config.report.bootstrap},  // the resamples behind the intervals (0: none)
           {"warnings", warnings},
           {"timings", {{"fit_s", fit_s}, {"score_s", score_s}, {"metrics_s", metrics_s}}}};
   if (detector) record["fit_split"] = detector->fit_split();

@@ -28,6 +28,42 @@ std::size_t complete_prefix(const std::string& text) {
   throw InputError(path.string() + ": " + what + " (" + std::strerror(errno) + ")");
 }
 
+/// Writes `text` to a file of `dir` that did not exist, named `stem` + `extension`, or, when that name is taken (a
+/// second set-aside in the same second), `stem`-2, -3, ... + `extension`: created exclusively, so nothing written
+/// before is replaced. Returns its path.
+fs::path write_new_file(const fs::path& dir, const std::string& stem, const std::string& extension,
+                        const std::string& text) {
+  for (int n = 1;; ++n) {
+    std::string name = stem;
+    if (n > 1) name.append("-").append(std::to_string(n));
+    const fs::path path = dir / (name + extension);
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == EEXIST) continue;
+    if (fd < 0) fail_errno(path, "cannot create");
+    std::size_t done = 0;
+    while (done < text.size()) {
+      const ssize_t w = ::write(fd, text.data() + done, text.size() - done);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) {
+        if (w == 0) errno = EIO;
+        const int err = errno;
+        ::close(fd);
+        errno = err;
+        fail_errno(path, "cannot write");
+      }
+      done += static_cast<std::size_t>(w);
+    }
+    if (::fsync(fd) != 0) {
+      const int err = errno;
+      ::close(fd);
+      errno = err;
+      fail_errno(path, "cannot sync");
+    }
+    ::close(fd);
+    return path;
+  }
+}
+
 /// The records of a records file, and how many of its bytes are whole lines (less than its size after a torn write).
 struct RecordsFile {
   std::vector<nlohmann::json> records;
@@ -150,30 +186,31 @@ void write_plan(const fs::path& dir, const std::vector<std::string>& cell_ids,
                     nlohmann::json({{"cells", cell_ids}, {"names", names}}).dump(1) + "\n");
 }
 
-RecordStore::RecordStore(const fs::path& dir, const std::set<std::string>& plan, const std::string& what)
+RecordStore::RecordStore(const fs::path& dir, const std::set<std::string>& plan, const std::string& what,
+                         const RecordCheck& check)
     : dir_(dir), lock_(dir, what) {
   const fs::path path = records_path(dir);
   RecordsFile existing = read_records_file(dir, &warnings_);
   std::string kept, other;
   for (nlohmann::json& r : existing.records) {
     const std::string id = r["cell"].get<std::string>();
-    if (plan.count(id)) {
-      kept += r.dump() + "\n";
-      finished_.insert(id);
-    } else {
+    const RecordFate fate = !plan.count(id) ? RecordFate::set_aside : check ? check(r) : RecordFate::keep;
+    if (fate == RecordFate::set_aside) {
       other += r.dump() + "\n";
-      ++moved_;
+      ++(plan.count(id) ? stale_ : moved_);
+      continue;
     }
+    kept += r.dump() + "\n";
+    finished_.insert(id);
+    if (fate == RecordFate::changed) ++changed_;
   }
-  if (moved_ > 0) {  // aside first, then the records file without them: a crash between loses nothing
-    moved_to_ = dir / ("records.set-aside-" + utc_time("%Y%m%dT%H%M%SZ") + ".jsonl");
-    write_text_atomic(moved_to_.string(), other);
-    write_text_atomic(path.string(), kept);
-  }
+  if (moved_ + stale_ > 0)  // aside first, then the records file without them: a crash between loses nothing
+    moved_to_ = write_new_file(dir, "records.set-aside-" + utc_time("%Y%m%dT%H%M%SZ"), ".jsonl", other);
+  if (moved_ + stale_ + changed_ > 0) write_text_atomic(path.string(), kept);
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0) fail_errno(path, "cannot open for appending");
   // Cut a torn last line off, so that the next record starts on a line of its own.
-  if (moved_ == 0 && existing.whole_bytes < existing.size && ::ftruncate(fd_, static_cast<off_t>(existing.whole_bytes)) != 0)
+  if (moved_ + stale_ + changed_ == 0 && existing.whole_bytes < existing.size && ::ftruncate(fd_, static_cast<off_t>(existing.whole_bytes)) != 0)
     fail_errno(path, "cannot repair");
 }
 

@@ -4,10 +4,13 @@
 // whole records only, except, at worst, a torn last line (power loss mid-write), which readers skip and the next
 // run cuts off. An advisory lock (flock on <dir>/.lock, released by the kernel when its holder exits, crashed or not)
 // keeps two writers out of one folder. A folder holds the records of one plan only: opening it for a plan moves the
-// records of other cells (another config, other inputs, another version) aside into a file of their own.
+// records of other cells (another config, other inputs, another version) aside into a file of their own, as well as
+// records of its cells that the caller's check finds stale (intervals of another bootstrap count that cannot be
+// recomputed). A set-aside file is never overwritten: a second one in the same second gets the suffix -2, -3, ...
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -49,11 +52,17 @@ std::map<std::string, std::string> read_plan_names(const std::filesystem::path& 
 void write_plan(const std::filesystem::path& dir, const std::vector<std::string>& cell_ids,
                 const std::map<std::string, std::string>& names);
 
+/// What opening a folder does with a record of one of its plan's cells: keeps it as it is, keeps it as the check
+/// changed it, or sets it aside so that its cell runs again.
+enum class RecordFate { keep, changed, set_aside };
+using RecordCheck = std::function<RecordFate(nlohmann::json& record)>;
+
 class RecordStore {
  public:
-  /// Takes the folder's lock for `what`, moves the records of cells outside `plan` aside (see moved_aside()), and
-  /// reads the ids already finished, cutting off a torn last line.
-  RecordStore(const std::filesystem::path& dir, const std::set<std::string>& plan, const std::string& what);
+  /// Takes the folder's lock for `what`, moves the records of cells outside `plan` aside (see moved_aside()), passes
+  /// each other record to `check` (when given), and reads the ids already finished, cutting off a torn last line.
+  RecordStore(const std::filesystem::path& dir, const std::set<std::string>& plan, const std::string& what,
+              const RecordCheck& check = {});
   ~RecordStore();
   RecordStore(const RecordStore&) = delete;
   RecordStore& operator=(const RecordStore&) = delete;
@@ -65,12 +74,15 @@ class RecordStore {
   const std::vector<std::string>& warnings() const { return warnings_; }
   /// How many records of other cells opening moved aside, and the file they went to (empty path if none).
   std::pair<std::size_t, std::filesystem::path> moved_aside() const { return {moved_, moved_to_}; }
+  /// How many records of the plan's cells `check` set aside (in the same file), and how many it changed.
+  std::size_t stale() const { return stale_; }
+  std::size_t changed() const { return changed_; }
 
  private:
   std::filesystem::path dir_;
   FolderLock lock_;
   int fd_ = -1;
-  std::size_t moved_ = 0;
+  std::size_t moved_ = 0, stale_ = 0, changed_ = 0;
   std::filesystem::path moved_to_;
   std::set<std::string> finished_;
   std::vector<std::string> warnings_;

@@ -9,10 +9,12 @@
 #include <map>
 #include <set>
 
+#include "harness/fit/class_labels.h"
 #include "harness/git_commit.h"
 #include "harness/io/arrays.h"
 #include "harness/sweep/cell_runner.h"
 #include "harness/sweep/dataset.h"
+#include "harness/sweep/intervals.h"
 #include "harness/sweep/kept_scores.h"
 #include "harness/sweep/progress.h"
 #include "harness/sweep/record_store.h"
@@ -37,11 +39,20 @@ namespace {
 RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& inputs, const std::vector<Cell>& plan,
                   RecordStore& store, const RunOptions& options, const Backend& backend, RunSummary& summary) {
   for (const std::string& w : store.warnings()) std::cerr << "oodbench: warning: " << w << '\n';
-  if (const auto [moved, to] = store.moved_aside(); moved > 0) {
+  const std::string bootstrap = "tables.bootstrap = " + std::to_string(config.report.bootstrap);
+  if (const auto [moved, to] = store.moved_aside(); moved > 0)
     std::cerr << "oodbench: " << options.out.string() << ": moved " << moved << " records of cells this config no "
               << "longer has (other inputs, detectors, sets or oodbench version) to " << to.filename().string() << '\n';
-    if (options.on_set_aside) options.on_set_aside();
-  }
+  if (store.stale() > 0)
+    std::cerr << "oodbench: " << options.out.string() << ": moved " << store.stale() << " records whose intervals "
+              << "used another bootstrap count and have no kept scores to "
+              << store.moved_aside().second.filename().string()
+              << "; their cells run again for " << bootstrap << '\n';
+  if (store.changed() > 0)
+    std::cerr << "oodbench: " << options.out.string() << ": recomputed the intervals of " << store.changed()
+              << " records from their kept scores for " << bootstrap << '\n';
+  if ((store.moved_aside().first > 0 || store.stale() > 0 || store.changed() > 0) && options.on_set_aside)
+    options.on_set_aside();
   // The config and the plan beside the records: `report` takes its settings from one, `merge` checks the other.
   write_text_atomic((options.out / "config.json").string(), config.document.dump(2) + "\n");
   std::vector<std::string> ids;
@@ -66,6 +77,13 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
     if (options.shard.count > 1) std::cerr << ", shard " << options.shard.index << "/" << options.shard.count << " has " << summary.planned;
     std::cerr << ", " << summary.skipped << " already done, " << summary.planned - summary.skipped << " to run on "
               << backend.description() << '\n';
+  }
+
+  for (std::size_t d = 0; d < config.datasets.size(); ++d) {  // what the records' class indices stand for, as `score`
+    const nlohmann::json& labels = inputs[d].value("train_labels", nlohmann::json::object());
+    if (const auto map = labels.find("label_map"); map != labels.end() && !map->is_null())
+      std::cerr << "oodbench: " << config.datasets[d].name() << ": train labels remapped to 0.." << map->size() - 1
+                << ": " << ClassLabels::map_text(*map) << '\n';
   }
 
   Progress progress(summary.planned - summary.skipped, options.quiet);
@@ -132,7 +150,8 @@ RunSummary run_sweep(const SweepConfig& config, const RunOptions& options, const
   std::set<std::string> plan_ids;
   for (const Cell& c : plan) plan_ids.insert(c.id);
   // Another run's folder is an InputError here, and nothing of it is touched: that run may have just created it.
-  RecordStore store(options.out, plan_ids, "oodbench run " + config.source);
+  RecordStore store(options.out, plan_ids, "oodbench run " + config.source,
+                    interval_check(options.out, config.report.bootstrap, backend));
   RunSummary summary;
   try {
     return run_in(config, inputs, plan, store, options, backend, summary);

@@ -1,5 +1,6 @@
 #include "harness/sweep/validate.h"
 
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -8,14 +9,41 @@
 #include "kernels/error.h"
 
 namespace oodbench {
+namespace {
+
+/// What `variant`'s parameters cannot be on data of `shape` (DetectorInfo::limits).
+std::vector<ParamLimit> param_limits(const DetectorVariant& variant, const DataShape& shape) {
+  const DetectorInfo& info = find_detector(variant.detector).info;
+  if (!info.limits) return {};
+  return info.limits(Params::resolve(info, variant.params, variant.pointer + "/params"), shape);
+}
+
+/// The JSON Pointer of `variant`'s value of `param` in the config: the grid element it came from, the scalar, or,
+/// for a default, the detector entry.
+std::string param_pointer(const SweepConfig& config, const DetectorVariant& variant, const std::string& param) {
+  const std::string pointer = variant.pointer + "/params/" + param;
+  const nlohmann::json::json_pointer at(pointer);
+  if (!config.document.contains(at)) return variant.pointer;
+  const nlohmann::json& given = config.document.at(at);
+  if (!given.is_array()) return pointer;
+  for (std::size_t i = 0; i < given.size(); ++i)
+    if (given[i] == variant.params.at(param)) return pointer + "/" + std::to_string(i);
+  return pointer;
+}
+
+}  // namespace
 
 std::vector<nlohmann::json> validate_sweep(const SweepConfig& config, const Backend& backend) {
   std::vector<std::string> faults;
   std::set<std::string> seen;  // grid variants of one detector share their needs: report each once
   std::vector<nlohmann::json> inputs;
   for (const DatasetConfig& dataset : config.datasets) {
+    std::optional<DataShape> shape;  // the train and val shapes, from the arrays' headers where deferred
     try {
-      inputs.push_back(load_dataset(dataset, config.source, backend).inputs);  // one dataset in memory at a time
+      LoadedDataset data = load_dataset(dataset, config.source, backend);  // one dataset in memory at a time
+      const Matrix<float>* val = data.context.validation();
+      shape = DataShape{data.context.train_rows(), data.context.dims(), val ? val->rows : 0};
+      inputs.push_back(std::move(data.inputs));
     } catch (const InputError& e) {  // one line per fault of the dataset
       std::istringstream lines(e.what());
       for (std::string line; std::getline(lines, line);) faults.push_back(line);
@@ -29,6 +57,14 @@ std::vector<nlohmann::json> validate_sweep(const SweepConfig& config, const Back
         const std::string line = config.source + ": " + variant.pointer + ": " + need + ", which dataset " +
                                  dataset.name() + " (" + dataset.pointer + ") lacks";
         if (seen.insert(line).second) faults.push_back(line);
+      }
+      if (shape) {
+        for (const ParamLimit& limit : param_limits(variant, *shape)) {
+          const std::string line = config.source + ": " + param_pointer(config, variant, limit.param) + ": " +
+                                   variant.detector + ": " + limit.why + " (dataset " + dataset.name() + ", " +
+                                   dataset.pointer + ")";
+          if (seen.insert(line).second) faults.push_back(line);
+        }
       }
     }
   }

@@ -1,6 +1,7 @@
 // Validation of a sweep before any cell runs and before its output folder exists: every array of every dataset is
 // read and checked (files and keys, finite values, widths, labels, head), and every detector's needs (labels, head,
-// validation features) are checked against every dataset. All faults are reported in one pass.
+// validation features) and data-dependent parameter limits (knn's k <= train rows, ViM's principal_dims < D) are
+// checked against every dataset. All faults are reported in one pass.
 #pragma once
 
 #include <vector>

@@ -297,7 +297,7 @@ with tempfile.TemporaryDirectory() as t:
     config_case("fewer labels than train rows", lambda c: dataset(c)["train"].update(labels="short_labels.npy"),
                 ["/datasets/0/train/labels", "39 labels", "40 rows"])
     config_case("k larger than the train set", lambda c: c["detectors"][0].update(params={"k": 41}),
-                ["toy/b", 'detector "knn" (/detectors/0)', "k = 41"])
+                ["/detectors/0/params/k: knn: k = 41 exceeds the 40 ID train rows", "toy/b"])  # found before any cell
     config_case("class-conditional detector without labels", lambda c: dataset(c)["train"].pop("labels"),
                 ["detector 'mahalanobis' needs ID train class labels", "which dataset toy/b"])  # found before any cell
 

@@ -73,7 +73,7 @@ def test_run_keeps_your_files_and_drops_a_report_of_set_aside_records(tmp_path, 
     config["detectors"] = [{"name": "knn", "params": {"k": [1, 2]}}]  # knn (k=5) set aside
     capsys.readouterr()
     oodbench.run(config, out, device="cpu", report=False)
-    assert "removed the report made from the set-aside records" in capsys.readouterr().err
+    assert "removed the report made from records that no longer match the config" in capsys.readouterr().err
     assert not (out / "report.md").exists() and (out / "plots" / "mine.svg").exists()
 
 
