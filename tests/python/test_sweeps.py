@@ -196,3 +196,43 @@ def test_numpy_values_and_paths_are_json(tmp_path):
     np.testing.assert_array_equal(scores[0], scores[1])
     with pytest.raises(ValueError, match="params/k"):
         oodbench.Detector("knn", k={1, 2})
+
+
+def test_user_detector_code_hash_is_stable_and_sees_attributes_and_bases(tmp_path):
+    """A class without source (made by exec, as in a notebook) hashes the same in every process, whatever its
+    comprehensions' addresses and its sets' order; a class attribute set later, or a base's method, changes it."""
+    import os
+    import subprocess
+    import sys
+
+    from oodbench.user_detectors import code_hash
+
+    source = '''
+class Made:
+    SCALE = 1.0
+    TAGS = {"alpha", "beta", "gamma", "delta"}
+    def fit(self, data):
+        pass
+    def score(self, x):
+        return [v * self.SCALE for v in x.sum(1)]
+'''
+    script = tmp_path / "hash.py"
+    script.write_text(f"from oodbench.user_detectors import code_hash\nns = {{}}\nexec({source!r}, ns)\n"
+                      "print(code_hash(ns['Made']))\n")
+    hashes = {subprocess.run([sys.executable, script], capture_output=True, text=True, check=True,
+                             env=dict(os.environ, PYTHONHASHSEED=str(seed))).stdout for seed in (1, 2, 3)}
+    assert len(hashes) == 1, hashes
+    namespace = {}
+    exec(source, namespace)
+    made = namespace["Made"]
+    assert code_hash(made) == hashes.pop().strip()
+    before = code_hash(made)
+    made.SCALE = 100.0
+    assert code_hash(made) != before
+
+    class Child(made):
+        pass
+
+    child = code_hash(Child)
+    made.score = lambda self, x: x.sum(1)
+    assert code_hash(Child) != child
