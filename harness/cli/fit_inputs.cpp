@@ -99,6 +99,8 @@ FitContext FitInputs::load(const Backend& backend) const {
     std::vector<float> b = load_head_bias(bias, weights.rows, head);
     linear_head = LinearHead{std::move(weights), std::move(b)};
   }
+  // Checked here too (FitContext checks them again) so that a fault names the labels' file.
+  if (!labels.empty()) check_class_labels(labels, linear_head ? linear_head->classes() : 0, train_labels);
   FitContext ctx = deferred_shape ? FitContext(backend, DeferredFeatures{rows, dims, [spec = train] {
                                                  return load_features(spec);
                                                }},

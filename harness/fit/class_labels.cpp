@@ -50,7 +50,8 @@ constexpr std::ptrdiff_t kStrayLabels = 3;
 
 }  // namespace
 
-std::size_t check_class_labels(const std::vector<std::int32_t>& labels, std::size_t head_classes) {
+std::size_t check_class_labels(const std::vector<std::int32_t>& labels, std::size_t head_classes,
+                               const std::string& source) {
   std::map<std::int32_t, Rows> rows;
   for (std::size_t i = 0; i < labels.size(); ++i) {
     Rows& r = rows[labels[i]];
@@ -58,7 +59,7 @@ std::size_t check_class_labels(const std::vector<std::int32_t>& labels, std::siz
   }
   if (head_classes > 0 && static_cast<std::size_t>(rows.rbegin()->first) >= head_classes) {
     const auto& [label, r] = *rows.rbegin();
-    throw InputError("train labels: label " + std::to_string(label) + " (first at row " + std::to_string(r.first[0]) +
+    throw InputError(source + ": label " + std::to_string(label) + " (first at row " + std::to_string(r.first[0]) +
                      ") but the head has only " + std::to_string(head_classes) + " classes; " + found_text(rows) +
                      "; " + kRule);
   }
@@ -68,7 +69,7 @@ std::size_t check_class_labels(const std::vector<std::int32_t>& labels, std::siz
   const std::size_t classes = std::max(head_classes, static_cast<std::size_t>(rows.rbegin()->first) + 1);
   if (present == classes) return classes;
 
-  std::string message = "train labels: " + found_text(rows) + ": class " + std::to_string(present) + " has no sample";
+  std::string message = source + ": " + found_text(rows) + ": class " + std::to_string(present) + " has no sample";
   // Labels beyond the gap that are all rare are likely typos (a stray 7 among 0/1): name their rows.
   const auto beyond = rows.upper_bound(static_cast<std::int32_t>(present));
   const bool stray = beyond != rows.end() && present > 0 && std::distance(beyond, rows.end()) <= kStrayLabels &&

@@ -15,7 +15,9 @@ namespace oodbench {
 /// The class count C of non-empty `labels` (each >= 0). `head_classes` > 0 is the class count of a supplied head,
 /// which the labels must fit. Anything but 0..C-1 with every class present is an InputError naming the labels found,
 /// the rows of a likely typo, and how to remap (no silent remapping: result class indices must match the user's).
-std::size_t check_class_labels(const std::vector<std::int32_t>& labels, std::size_t head_classes);
+/// `source` names the labels in the message (their file, or the argument that gave them).
+std::size_t check_class_labels(const std::vector<std::int32_t>& labels, std::size_t head_classes,
+                               const std::string& source = "train labels");
 
 /// Class labels and, when they were remapped, what each class stands for.
 struct ClassLabels {

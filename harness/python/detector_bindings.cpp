@@ -9,6 +9,7 @@
 
 #include "harness/detectors/detector.h"
 #include "harness/detectors/model_file.h"
+#include "harness/fit/class_labels.h"
 #include "harness/io/head_arrays.h"
 #include "harness/python/bindings.h"
 #include "harness/python/numpy_arrays.h"
@@ -72,6 +73,7 @@ class FittedDetector {
       check_same_rows(*validation, "val", validation_labels, "val_labels");
     }
 
+    if (!y.empty()) check_class_labels(y, head ? head->classes() : 0, "labels");  // named as the argument
     EngineScope engine;
     detector_.reset();  // a refit replaces everything, the context the old detector pointed into last
     auto ctx = std::make_unique<FitContext>(*backend_, std::move(x), std::move(y), std::move(head));

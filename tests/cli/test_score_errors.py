@@ -66,14 +66,14 @@ with tempfile.TemporaryDirectory() as t:
     check("class-conditional on one class",
           ["--detector", "mahalanobis", "--train-labels", "one_class.npy", *base], ["mahalanobis: class-conditional", "at least 2 classes", "found 1"])
     check("labels not 0..C-1", ["--detector", "mahalanobis", "--train-labels", "gap_labels.npy", *base],
-          ["found labels 0, 2 (2 distinct)", "class 1 has no sample", "np.unique(y, return_inverse=True)[1]"])
+          ["gap_labels.npy: found labels 0, 2 (2 distinct)", "class 1 has no sample", "np.unique(y, return_inverse=True)[1]"])
     check("labels 1..C", ["--detector", "mahalanobis", "--train-labels", "one_based.npy", *base],
-          ["found labels 1, 2 (2 distinct)", "class 0 has no sample", "np.unique(y, return_inverse=True)[1]"])
+          ["one_based.npy: found labels 1, 2 (2 distinct)", "class 0 has no sample", "np.unique(y, return_inverse=True)[1]"])
     check("one stray label", ["--detector", "mahalanobis", "--train-labels", "stray_label.npy", *base],
-          ["found labels 0, 1, 7", "label 7 at row 23 is the only sample of its class"])
+          ["stray_label.npy: found labels 0, 1, 7", "label 7 at row 23 is the only sample of its class"])
     check("stray label beyond a supplied head", ["--detector", "energy", "--head", "W.npy", "--bias", "b.npy",
                                                  "--train-labels", "stray_label.npy", *base],
-          ["label 7 (first at row 23)", "head has only 2 classes"])
+          ["stray_label.npy: label 7 (first at row 23)", "head has only 2 classes"])
     check("labels and train rows disagree", ["--detector", "mahalanobis", "--train-labels", "short_labels.npy", *base],
           ["short_labels.npy", "39 labels", "40 rows"])
     check("labels missing for a class-conditional detector", ["--detector", "rmds", *base], ["needs ID train class labels"])

@@ -42,6 +42,8 @@ def test_bad_inputs(data):
     expect(["labels: expected a 1-D integer (or string) array"], lambda: det().fit(data.train, labels=data.labels * 1.0))
     expect(["labels: label -1 at row 0"], lambda: det().fit(data.train, labels=np.full(len(data.train), -1)))
     expect(["labels:", "labels but train has"], lambda: det().fit(data.train, labels=data.labels[:-1]))
+    expect(["labels: found labels 1, 2", "class 0 has no sample"],
+           lambda: oodbench.Detector("mahalanobis", device="cpu").fit(data.train, labels=data.labels + 1))
     expect(["head W", "looks like Wᵀ", "save W.T"], lambda: det().fit(data.train, head=(data.W.T, data.b)))
     expect(["head: expected (W, b)"], lambda: det().fit(data.train, head=data.W))
     expect(["head b", "entries"], lambda: det().fit(data.train, head=(data.W, data.b[:1])))
