@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <optional>
@@ -167,14 +168,23 @@ NpyArray parse_csv(std::string_view text, char delimiter, const std::string& col
       throw InputError(source + ": line " + std::to_string(r.line) + " has " + std::to_string(r.fields.size()) +
                        " fields, expected " + std::to_string(width) + (header ? " (as in the header)" : " (as in the first row)"));
   }
+  // pandas' to_csv without index=False: an unnamed first column of row numbers, which is never data. Column
+  // numbers then count from the first named column, as df.columns does.
+  const bool index_column = header && width > 1 && names[0].empty();
   std::vector<std::size_t> selected;
   if (!columns.empty()) {
-    selected = select_columns(columns, names, width, source);
+    if (index_column) {
+      const std::vector<std::string> data_names(names.begin() + 1, names.end());
+      for (const std::size_t c : select_columns(columns, data_names, width - 1, source)) selected.push_back(c + 1);
+    } else {
+      selected = select_columns(columns, names, width, source);
+    }
   } else {
-    const bool index_column = header && width > 1 && names[0].empty();  // pandas' to_csv without index=False
     for (std::size_t c = index_column ? 1 : 0; c < width; ++c) selected.push_back(c);
-    if (index_column) note(source + ": first column has no header name (a pandas index?); it is not read");
   }
+  if (index_column)
+    note(source + ": first column has no header name (a pandas index?); it is not read, and column numbers start "
+         "after it");
   auto column_name = [&](std::size_t c) {
     return header ? "column " + quote(names[c]) : "column " + std::to_string(c);
   };
@@ -214,10 +224,13 @@ NpyArray parse_csv(std::string_view text, char delimiter, const std::string& col
   for (const Row& r : rows) {
     for (std::size_t c : selected) {
       const std::optional<double> v = number(r.fields[c]);
+      const std::string where = source + ": line " + std::to_string(r.line) + ", " + column_name(c) + ": ";
+      if (!v && r.fields[c].empty()) throw InputError(where + "empty field; fill it in or drop the row");
       if (!v)
-        throw InputError(source + ": line " + std::to_string(r.line) + ", " + column_name(c) + ": " +
-                         (r.fields[c].empty() ? "empty field" : quote(r.fields[c]) + " is not a number") +
-                         "; select numeric columns as file.csv:a,b or a range file.csv:f0..f127");
+        throw InputError(where + quote(r.fields[c]) + " is not a number; select numeric columns as file.csv:a,b " +
+                         "or a range file.csv:f0..f127");
+      if (!std::isfinite(*v))  // named here by its line, as every other fault of the file is
+        throw InputError(where + (std::isnan(*v) ? "NaN" : "Inf") + "; fill it in or drop the row");
       std::memcpy(out, &*v, sizeof(double));
       out += sizeof(double);
     }

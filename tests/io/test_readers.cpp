@@ -156,7 +156,20 @@ TEST(Csv, FaultsNameLineColumnAndValue) {
   expect_input_error([] { csv("a,b\n1,2\n", "b..a"); }, {"runs backwards"});
   expect_input_error([] { csv("1,\"2\n"); }, {"unterminated quoted field"});
   expect_input_error([] { csv(""); }, {"no data rows"});
-  expect_input_error([] { csv("a,b\n1,\n"); }, {"line 2, column 'b': empty field"});
+  expect_input_error([] { csv("a,b\n1,\n"); }, {"line 2, column 'b': empty field; fill it in or drop the row"});
+  expect_input_error([] { csv("a,b\n1,2\n# note\n3,nan\n"); }, {"t.csv: line 4, column 'b': NaN; fill it in"});
+  expect_input_error([] { csv("1,2\n-inf,4\n"); }, {"t.csv: line 2, column 0: Inf"});
+}
+
+TEST(Csv, ColumnNumbersStartAfterAPandasIndex) {
+  const std::string text = ",f0,f1,f2\n0,1.5,2.5,3.5\n1,4.5,5.5,6.5\n";  // df.to_csv() without index=False
+  const Matrix<float> by_number = to_features(csv(text, "0..1"));
+  ASSERT_EQ(by_number.cols, 2u);
+  EXPECT_EQ(by_number(0, 0), 1.5f);  // f0: the index column is never data
+  EXPECT_EQ(by_number(1, 1), 5.5f);
+  EXPECT_EQ(to_features(csv(text, "f2"))(1, 0), 6.5f);
+  EXPECT_EQ(to_features(csv(text)).cols, 3u);
+  expect_input_error([&] { csv(text, "3"); }, {"no column '3'", "columns: f0, f1, f2"});
 }
 
 TEST(Shards, ConcatenateRowsAndCheckWidths) {
