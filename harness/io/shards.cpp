@@ -3,12 +3,34 @@
 #include <glob.h>
 
 #include <algorithm>
+#include <cstring>
+#include <filesystem>
 
+#include "harness/io/arrays.h"
 #include "kernels/error.h"
 
 namespace oodbench {
 
 bool is_glob(const std::string& path) { return path.find_first_of("*?[") != std::string::npos; }
+
+namespace {
+
+/// Byte order puts part-10 before part-2. Where the numbers in the names are not zero-padded, say in which order the
+/// shards are read: labels concatenated in numeric order would silently belong to other rows.
+void warn_if_numbers_unpadded(const std::string& pattern, const std::vector<std::string>& files) {
+  std::vector<std::string> numeric = files;
+  std::stable_sort(numeric.begin(), numeric.end(),
+                   [](const std::string& a, const std::string& b) { return ::strverscmp(a.c_str(), b.c_str()) < 0; });
+  if (numeric == files) return;
+  std::string order;
+  for (std::size_t i = 0; i < files.size() && i < 6; ++i)
+    order += (i ? ", " : "") + std::filesystem::path(files[i]).filename().string();
+  if (files.size() > 6) order += ", ... (" + std::to_string(files.size()) + " files)";
+  note(pattern + ": shards are read in byte order, " + order + ": the numbers in their names are not zero-padded, so "
+       "numeric order differs; put any labels in this order, or zero-pad the names (part-002.npy)");
+}
+
+}  // namespace
 
 std::vector<std::string> expand_glob(const std::string& pattern) {
   glob_t g{};
@@ -20,6 +42,7 @@ std::vector<std::string> expand_glob(const std::string& pattern) {
     throw InputError(pattern + ": no file matches this pattern (shards are named by a glob such as train/*.npy)");
   if (rc != 0) throw InputError(pattern + ": cannot list the files matching this pattern");
   std::sort(files.begin(), files.end());  // byte order, whatever the locale
+  warn_if_numbers_unpadded(pattern, files);
   return files;
 }
 

@@ -2,9 +2,12 @@
 // parser's header detection, column selection and messages, shard concatenation. (Whole-file comparisons against
 // .npy, with fixtures written by h5py, numpy and pandas, are in tests/cli/test_input_formats.py.)
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -189,6 +192,25 @@ TEST(Shards, ConcatenateRowsAndCheckWidths) {
   bad.push_back(part(2, 4, "b.npy"));
   expect_input_error([&] { concatenate_shards(std::move(bad), "*.npy"); }, {"b.npy has 4 columns", "a.npy has 3"});
   expect_input_error([] { expand_glob("/nonexistent-dir/*.npy"); }, {"no file matches"});
+}
+
+TEST(Shards, UnpaddedNumbersInTheirNamesAreNotedWithTheOrderRead) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("shards-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "padded");
+  for (const char* name : {"part-1.npy", "part-2.npy", "part-10.npy", "padded/part-01.npy", "padded/part-02.npy",
+                           "padded/part-10.npy"})
+    std::ofstream(dir / name) << "x";
+  std::vector<std::string> notes;
+  set_note_sink([&](const std::string& text) { notes.push_back(text); });
+  const std::vector<std::string> files = expand_glob((dir / "part-*.npy").string());
+  EXPECT_EQ(std::filesystem::path(files[1]).filename(), "part-10.npy");  // byte order, as documented
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("read in byte order, part-1.npy, part-10.npy, part-2.npy"), std::string::npos) << notes[0];
+  notes.clear();
+  expand_glob((dir / "padded" / "part-*.npy").string());
+  EXPECT_TRUE(notes.empty());
+  set_note_sink(nullptr);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Labels, RemapRoundTripsIntegersAndStrings) {
