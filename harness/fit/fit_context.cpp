@@ -145,7 +145,12 @@ const Matrix<double>& FitContext::class_means() {
 }
 
 void FitContext::warn_if_singular(const CovarianceFit& fit, const char* what) {
-  if (fit.samples <= fit.matrix.rows) {
+  double trace = 0;  // a covariance is positive semi-definite: a zero trace makes it zero
+  for (std::size_t j = 0; j < fit.matrix.rows; ++j) trace += fit.matrix(j, j);
+  if (trace == 0) {
+    warn(std::string(what) + " is zero: the train features do not vary around their means, so every distance it "
+         "measures is 0 and every test sample scores alike; check the features");
+  } else if (fit.samples <= fit.matrix.rows) {
     warn(std::string(what) + " from " + std::to_string(fit.samples) + " samples in " +
          std::to_string(fit.matrix.rows) + " dimensions is singular; using its pseudo-inverse");
   }

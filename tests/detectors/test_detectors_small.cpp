@@ -122,5 +122,17 @@ TEST_F(SmallCase, BadParametersAndNeedsAreInputErrors) {
   EXPECT_THROW(FitContext(*backend_, rows({{1, 0}, {0, 1}}), {0, 2}), InputError);  // class 1 has no sample
 }
 
+TEST_F(SmallCase, ConstantFeaturesWarnThatEveryMahalanobisDistanceIsZero) {
+  // Every row equal within its class: the shared covariance is 0, its pseudo-inverse 0, every score 0.
+  FitContext ctx(*backend_, rows({{1, 2}, {1, 2}, {3, 4}, {3, 4}}), {0, 0, 1, 1});
+  const std::vector<float> s = score("mahalanobis", ctx, rows({{0, 0}, {9, 9}}));
+  EXPECT_EQ(s, (std::vector<float>{0, 0}));
+  ASSERT_EQ(ctx.warnings().size(), 1u);
+  EXPECT_NE(ctx.warnings()[0].find("the class covariance is zero"), std::string::npos) << ctx.warnings()[0];
+  FitContext varied(*backend_, rows({{1, 2}, {2, 1}, {3, 4}, {5, 3}, {1, 1}, {4, 4}}), {0, 0, 1, 1, 0, 1});
+  score("mahalanobis", varied, rows({{0, 0}}));
+  for (const std::string& w : varied.warnings()) EXPECT_EQ(w.find("is zero"), std::string::npos) << w;
+}
+
 }  // namespace
 }  // namespace oodbench
