@@ -54,6 +54,7 @@ OwnFiles own_files(const fs::path& dir) {
   };
   if (list.is_discarded() || !list.is_object() || !list.contains("files") || !list["files"].is_array()) throw bad();
   OwnFiles own;
+  own.adopted = list.value("adopt_unlisted", false);  // set when the report of an adopted folder was removed
   for (const nlohmann::json& name : list["files"]) {
     if (!name.is_string() || !is_report_file_name(name.get<std::string>())) throw bad();
     own.files.insert(name.get<std::string>());
@@ -61,8 +62,10 @@ OwnFiles own_files(const fs::path& dir) {
   return own;
 }
 
-void write_list(const fs::path& dir, const std::set<std::string>& files) {
-  write_text_atomic((dir / kReportFilesList).string(), nlohmann::json({{"files", files}}).dump(1) + "\n");
+void write_list(const fs::path& dir, const std::set<std::string>& files, bool adopt_unlisted = false) {
+  nlohmann::json list = {{"files", files}};
+  if (adopt_unlisted) list["adopt_unlisted"] = true;
+  write_text_atomic((dir / kReportFilesList).string(), list.dump(1) + "\n");
 }
 
 /// Refuses when `name` exists in `dir` but the report may not replace it.
@@ -108,7 +111,9 @@ std::size_t remove_report_files(const fs::path& dir) {
   std::size_t removed = 0;
   std::error_code ec;
   for (const std::string& name : own.files) removed += fs::remove(dir / name, ec);
-  fs::remove(dir / kReportFilesList, ec);
+  // An empty list, not none: the next report still refuses files that are not its own. An adopted folder stays
+  // adopted: with its report.md gone, nothing else would tell that its unlisted tables and plots are oodbench's.
+  write_list(dir, {}, own.adopted);
   for (const char* folder : {"tables", "plots"}) fs::remove(dir / folder, ec);  // only if now empty
   return removed;
 }

@@ -3,7 +3,8 @@
 // and a run that sets records aside can take the report made from them away.
 //
 // A folder reported into before the list existed (no list, but a records file and a report.md that oodbench wrote)
-// is adopted: its files the new report writes are replaced, nothing else is removed.
+// is adopted: its files the new report writes are replaced, nothing else is removed. Removing its report keeps it
+// adopted ("adopt_unlisted" in the list) until the next report.
 #pragma once
 
 #include <cstddef>
@@ -25,7 +26,7 @@ void check_report_files_free(const std::filesystem::path& dir);
 void replace_report_files(const std::filesystem::path& dir,
                           const std::vector<std::pair<std::string, std::string>>& files);
 
-/// Removes the files of the folder's last report and their list; returns how many files it removed.
+/// Removes the files of the folder's last report, leaving an empty list; returns how many files it removed.
 std::size_t remove_report_files(const std::filesystem::path& dir);
 
 /// remove_report_files for a run that has just moved records aside (so that the folder shows no numbers its config

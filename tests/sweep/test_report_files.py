@@ -93,6 +93,15 @@ with tempfile.TemporaryDirectory() as t:
     c.check("... keeping every file it does not write", (own / "plots" / "later.svg").exists() and
             (own / "plots" / "my_figure.svg").exists() and (own / "tables" / "notes.md").exists())
 
+    # ... also when a rerun first sets records aside, which removes its report.md: tables and plots it then writes
+    # were the old oodbench's (they exist, unlisted) and are replaced.
+    legacy = tmp / "legacy"
+    run(binary, "run", cfg, "--out", legacy, "--quiet")
+    (legacy / "report_files.json").unlink()
+    p = run(binary, "run", config(tmp, [1, 2]), "--out", legacy, "--quiet", check=False)
+    c.check("an unlisted folder whose records are set aside is reported into again", p.returncode == 0 and
+            "(k=2)" in text(legacy / "report.md") and (legacy / "report_files.json").exists(), p.stderr)
+
     # 2. A changed grid (k=5 -> k=2) moves the k=5 records aside; the report made from them goes at once.
     stale = tmp / "stale"
     run(binary, "run", cfg, "--out", stale, "--quiet")
