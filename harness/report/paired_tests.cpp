@@ -6,6 +6,7 @@
 #include <set>
 
 #include "harness/metrics/paired_bootstrap.h"
+#include "harness/report/selection.h"
 #include "harness/sweep/kept_scores.h"
 #include "harness/sweep/plan.h"
 #include "kernels/cpu/cpu_backend.h"
@@ -146,8 +147,9 @@ std::set<std::int64_t> paired_seeds(const std::vector<const json*>& ra, const st
 
 }  // namespace
 
-json compare_detectors(const fs::path& dir, const std::vector<json>& records, const std::string& a,
+json compare_detectors(const fs::path& dir, const std::vector<json>& all_records, const std::string& a,
                        const std::string& b, const PairedTestOptions& options) {
+  const std::vector<json> records = records_as_tables_show(dir, all_records);  // labels and sets as in the tables
   for (const std::string& label : {a, b}) {
     const bool found = std::any_of(records.begin(), records.end(), [&](const json& r) { return r.at("label") == label; });
     if (!found)

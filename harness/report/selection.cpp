@@ -6,6 +6,9 @@
 #include <optional>
 #include <set>
 
+#include "harness/io/arrays.h"
+#include "harness/sweep/json_reader.h"
+
 namespace oodbench {
 namespace {
 
@@ -87,6 +90,18 @@ SelectedRecords apply_selection(const std::vector<json>& records, const Selectio
     out.test.push_back(std::move(t));
   }
   return out;
+}
+
+ReportSettings folder_report_settings(const std::filesystem::path& dir) {
+  const std::filesystem::path path = dir / "config.json";
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return {};
+  return parse_report_settings(parse_json_document(read_text_file(path.string()), path.string()), path.string());
+}
+
+std::vector<json> records_as_tables_show(const std::filesystem::path& dir, const std::vector<json>& records) {
+  const ReportSettings settings = folder_report_settings(dir);
+  return settings.select ? apply_selection(records, *settings.select).test : records;
 }
 
 }  // namespace oodbench

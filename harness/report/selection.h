@@ -4,6 +4,7 @@
 // show every point.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -25,5 +26,13 @@ struct SelectedRecords {
 
 /// Chooses among grid points reading only the validation sets' metrics; ties go to the first point of the grid.
 SelectedRecords apply_selection(const std::vector<nlohmann::json>& records, const Selection& select);
+
+/// The report settings of the config a result folder was run with (its config.json; defaults where it has none).
+ReportSettings folder_report_settings(const std::filesystem::path& dir);
+
+/// `records` of the folder `dir` as its test tables show them: with its config's selection applied (chosen grid
+/// points, relabelled, validation sets left out), else as they are.
+std::vector<nlohmann::json> records_as_tables_show(const std::filesystem::path& dir,
+                                                   const std::vector<nlohmann::json>& records);
 
 }  // namespace oodbench

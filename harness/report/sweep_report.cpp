@@ -25,14 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// The report settings of the config the folder was run with (defaults where it has none).
-ReportSettings read_settings(const fs::path& dir) {
-  const fs::path path = dir / "config.json";
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return {};
-  return parse_report_settings(parse_json_document(read_text_file(path.string()), path.string()), path.string());
-}
-
 /// "incomplete: 6 of 8 cells (missing chestxray/mobilenet_v2: knn (k=5); ...)", or "" when every cell
 /// of the folder's plan has its record (or the folder has no plan).
 std::string incomplete_note(const fs::path& dir, const std::vector<nlohmann::json>& records) {
@@ -65,7 +57,7 @@ ReportSummary write_report(const fs::path& dir) {
   const std::vector<nlohmann::json> records = read_records(dir, &summary.warnings);
   if (records.empty()) throw InputError(dir.string() + ": no result records (" + records_path(dir).string() + ")");
   summary.records = records.size();
-  const ReportSettings settings = read_settings(dir);
+  const ReportSettings settings = folder_report_settings(dir);
 
   // Under /select, test tables see only the chosen grid points and never the validation sets.
   const std::optional<SelectedRecords> selected =
@@ -128,7 +120,7 @@ ReportSummary write_report(const fs::path& dir) {
   summary.tables = tables.size();
 
   std::vector<std::pair<std::string, std::string>> plots;
-  if (settings.plots) plots = sweep_plots(records);
+  if (settings.plots) plots = sweep_plots(test_records);  // the chosen grid points on the test sets, as the tables
   for (const auto& [name, svg] : plots) files.emplace_back("plots/" + name, svg), ++summary.plots;
   for (const std::string& format : settings.plot_formats) {
     if (format == "svg") continue;

@@ -186,16 +186,31 @@ CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& 
     if (g.empty()) id_groups.resize(id.size(), "");
     else id_groups.insert(id_groups.end(), g.begin(), g.end());
   }
+  // Validation OOD sets (/select/on) are ranked against the ID val scores, as OpenOOD's hyperparameter search ranks
+  // OOD val against ID val: the choice of a grid point never sees a test row. (The scores detector has no ID val
+  // scores; config validation keeps its grids out of selection, and its validation sets stay against ID test.)
+  CellResult result;
+  const auto is_validation = [&](const OodSet& set) {
+    return config.report.select && std::count(config.report.select->on.begin(), config.report.select->on.end(),
+                                              set.name) > 0;
+  };
+  if (detector && config.report.select && data.context.validation()) {
+    const auto val_start = Clock::now();
+    result.id_val_scores = widened(detector->score(*data.context.validation(), backend));
+    score_s += seconds_since(val_start);
+  }
   const HistogramAxis axis = histogram_axis(id, detected_scores);
   nlohmann::json sets = nlohmann::json::array();
-  CellResult result;
   for (std::size_t k = 0; k < detected.size(); ++k) {
     const std::size_t j = detected[k];
     const OodSet& set = dataset.ood[j];
     const std::vector<double>& scores = detected_scores[k];
-    const std::string id_name = dataset.test.resolved + " (" + variant.label + " scores)";
+    const bool against_val = is_validation(set) && !result.id_val_scores.empty();
+    const std::vector<double>& id_side = against_val ? result.id_val_scores : id;
+    const std::string id_name =
+        (against_val ? dataset.val.resolved : dataset.test.resolved) + " (" + variant.label + " scores)";
     const std::string ood_name = set.features.resolved + " (" + variant.label + " scores)";
-    const RankedScores ranked(id, scores, backend, id_name, ood_name);  // one sort for metrics, ROC and bootstrap
+    const RankedScores ranked(id_side, scores, backend, id_name, ood_name);  // one sort: metrics, ROC, bootstrap
     nlohmann::json entry = {{"name", set.name},
                             {"shift", set.shift},
                             {"role", set.role},
@@ -203,7 +218,13 @@ CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& 
                             {"metrics", metrics_json(ranked.metrics())},
                             {"roc_tpr", ranked.roc_tpr_on_grid(kRocPoints)},
                             {"histogram", histogram_on(axis, scores)}};
+    if (is_validation(set)) entry["id_side"] = against_val ? "val" : "test";
     set_intervals(entry, ranked, config.report.bootstrap, cell.id);
+    if (against_val) {  // CCR and subgroups describe the ID test side
+      sets.push_back(std::move(entry));
+      result.ood_names.push_back(set.name);
+      continue;
+    }
     if (data.test_correct && id_parts.size() == 1) {  // OpenOOD's CCR@FPR, on the ID test set (standard protocol)
       nlohmann::json ccr = nlohmann::json::object();
       for (const CcrRate& r : kCcrRates) ccr[r.name] = ccr_at_fpr(id, *data.test_correct, scores, r.rate);

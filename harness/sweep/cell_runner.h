@@ -22,6 +22,7 @@ inline constexpr std::size_t kSpectrumBuckets = 32;
 struct CellResult {
   nlohmann::json record;
   std::vector<double> id_scores;                ///< the ID side: the ID test set, then any set with role "id"
+  std::vector<double> id_val_scores;            ///< the ID val set's, the ID side of validation OOD sets (/select)
   std::vector<std::string> ood_names;           ///< the sets scored against it (roles "ood" and "csid")
   std::vector<std::vector<double>> ood_scores;  ///< in that order
   /// Why the cell has no result: a detector of "detectors": "all" that these data cannot fit (then nothing else is

@@ -342,7 +342,14 @@ SweepConfig parse_sweep_config(const nlohmann::json& document, const std::string
   c.report = parse_report_settings(document, source);
   if (c.report.select) {  // every validation set must exist in every dataset, and leave a test set beside it
     const JsonReader on = root.at("select").at("on");
+    for (const DetectorVariant& v : c.detectors)
+      if (v.detector == kScoresDetector && !v.grid.empty())
+        root.at("select").fail("a grid of the scores detector (" + v.pointer + ") cannot be selected: its files give no "
+                               "ID val scores to rank the validation OOD sets against");
     for (const DatasetConfig& d : c.datasets) {
+      if (d.val.empty())  // as OpenOOD's hyperparameter search: ID val against OOD val, never ID test
+        on.fail("validation OOD sets are ranked against ID val features, never ID test, and dataset " + d.name() +
+                " (" + d.pointer + ") has none: add its \"val\": {\"features\": ...}");
       std::size_t validation = 0;
       for (const std::string& name : c.report.select->on) {
         const bool found = std::any_of(d.ood.begin(), d.ood.end(),

@@ -31,9 +31,11 @@ RecordCheck interval_check(const std::filesystem::path& dir, std::size_t resampl
     try {
       const KeptScores scores = read_kept_scores(dir, record);
       nlohmann::json sets = record.at("ood");  // a copy: a record set aside keeps its intervals as they were
-      for (std::size_t k = 0; k < sets.size(); ++k)
-        set_intervals(sets[k], RankedScores(scores.id, scores.ood.at(k), backend), resamples,
-                      record.at("cell").get<std::string>());
+      for (std::size_t k = 0; k < sets.size(); ++k) {
+        const bool against_val = sets[k].value("id_side", "") == "val";  // a validation set of /select
+        set_intervals(sets[k], RankedScores(against_val ? scores.id_val : scores.id, scores.ood.at(k), backend),
+                      resamples, record.at("cell").get<std::string>());
+      }
       record["ood"] = std::move(sets);
     } catch (const InputError&) {
       return RecordFate::set_aside;  // its score file is missing or changed: running the cell again writes it anew

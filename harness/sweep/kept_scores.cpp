@@ -17,6 +17,7 @@ std::string scores_hash(const KeptScores& s) {
     hashes += ' ';
     hashes += content_hash(o);
   }
+  if (!s.id_val.empty()) hashes += " id_val " + content_hash(s.id_val);  // absent: the hash files without it had
   return content_hash(hashes);
 }
 
@@ -34,10 +35,13 @@ nlohmann::json write_kept_scores(const std::filesystem::path& dir, const std::st
   std::vector<std::pair<std::string, std::vector<std::byte>>> members;
   members.emplace_back("id", encoded(scores.id));
   for (std::size_t j = 0; j < scores.ood.size(); ++j) members.emplace_back(ood_key(ood_names.at(j)), encoded(scores.ood[j]));
+  if (!scores.id_val.empty()) members.emplace_back("id_val", encoded(scores.id_val));
   const std::string file = "scores/" + cell_id + ".npz";
   std::filesystem::create_directories(dir / "scores");
   write_npz((dir / file).string(), members, /*compress=*/true);
-  return {{"file", file}, {"sets", ood_names}, {"hash", scores_hash(scores)}};
+  nlohmann::json entry = {{"file", file}, {"sets", ood_names}, {"hash", scores_hash(scores)}};
+  if (!scores.id_val.empty()) entry["id_val"] = true;
+  return entry;
 }
 
 bool has_kept_scores(const nlohmann::json& record) { return record.contains("scores"); }
@@ -55,11 +59,13 @@ KeptScores read_kept_scores(const std::filesystem::path& dir, const nlohmann::js
   KeptScores all;  // every set the cell scored, as hashed
   all.id = to_scores(load_npz_member(path, "id"));
   for (const std::string& name : names) all.ood.push_back(to_scores(load_npz_member(path, ood_key(name))));
+  if (record["scores"].value("id_val", false)) all.id_val = to_scores(load_npz_member(path, "id_val"));
   if (scores_hash(all) != record["scores"].at("hash").get<std::string>()) {
     throw InputError(path + ": does not hold the scores its record (" + label + ") was computed from (the file was " +
                      "changed or comes from another run); delete the folder's records of that cell and run again");
   }
-  KeptScores s{std::move(all.id), {}};  // the sets the record lists now (a report may leave validation sets out)
+  KeptScores s{std::move(all.id), {}, std::move(all.id_val)};  // the sets the record lists now (a report may leave
+                                                                 // validation sets out)
   for (const nlohmann::json& o : record.at("ood")) {
     const auto at = std::find(names.begin(), names.end(), o.at("name").get<std::string>());
     if (at == names.end()) throw InputError(path + ": has no scores of OOD set " + o.at("name").dump());

@@ -1,5 +1,6 @@
 // Per-sample scores kept beside a sweep's records ("keep_scores": true): one compressed .npz per cell,
-// scores/<cell id>.npz, with the ID test scores as "id" and each OOD set's as "ood/<set name>" (float64, the values
+// scores/<cell id>.npz, with the ID test scores as "id", each OOD set's as "ood/<set name>" and, with /select, the ID
+// val scores the validation sets were ranked against as "id_val" (float64, the values
 // the metrics were computed from). The record names the file and a hash of its contents, so a file that no longer
 // holds what its record describes is refused rather than compared.
 #pragma once
@@ -15,6 +16,7 @@ namespace oodbench {
 struct KeptScores {
   std::vector<double> id;
   std::vector<std::vector<double>> ood;  ///< in the order of the record's "ood" entries
+  std::vector<double> id_val;            ///< the ID val scores, the ID side of validation sets (/select); or none
 };
 
 /// Writes the scores of the cell `cell_id` into `dir`/scores/ atomically; returns the record's "scores" entry

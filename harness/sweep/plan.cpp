@@ -73,6 +73,8 @@ std::vector<Cell> expand_plan(const SweepConfig& config, const std::vector<nlohm
                          {"device", device == DeviceKind::cuda ? "cuda" : "cpu"},
                          {"precision", config.tf32 ? "tf32" : "fp32"}};
         if (config.keep_scores) cell.identity["keep_scores"] = true;  // so finished cells gain their score files
+        if (config.report.select)  // these sets are ranked against ID val, not ID test
+          cell.identity["validation_sets"] = config.report.select->on;
         if (variant.detector == kScoresDetector)
           cell.identity["scores"] = precomputed_hashes(inputs.at(d), variant.label);
         const std::string& code = find_detector(variant.detector).info.code_version;

@@ -117,7 +117,8 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
       nlohmann::json& record = result.record;
       if (config.keep_scores)  // written before the record that names it: a record never points to nothing
         record["scores"] = write_kept_scores(options.out, cell->id, result.ood_names,
-                                             {std::move(result.id_scores), std::move(result.ood_scores)});
+                                             {std::move(result.id_scores), std::move(result.ood_scores),
+                                              std::move(result.id_val_scores)});
       record["inputs"] = data.inputs;
       if (data.inputs.contains("train_labels") && data.inputs["train_labels"].contains("label_map"))
         record["label_map"] = data.inputs["train_labels"]["label_map"];  // class c stands for label_map[c]

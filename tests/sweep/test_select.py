@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Hyperparameters chosen without touching test (a config's "select"): the validation optimum of every grid is
-chosen, test tables show only it and never the validation sets, test values never change the choice, ties go to
-the grid's first point, and bad selections are config errors. Usage: test_select.py OODBENCH_BINARY DATA_DIR
+chosen, validation sets are ranked against ID val (never ID test, as OpenOOD's hyperparameter search), test tables
+and `compare` show only the chosen point and never the validation sets, test values never change the choice, ties
+go to the grid's first point, and bad selections are config errors.
+Usage: test_select.py OODBENCH_BINARY DATA_DIR
 """
 import json
 import pathlib
@@ -20,13 +22,14 @@ config = {
     "name": "select", "data_root": str(data_dir),
     "datasets": [{"modality": "chestxray", "backbone": "mobilenet_v2",
                   "train": {"features": "{backbone}.npz:chestxray_train", "labels": "labels.npz:chestxray_train"},
+                  "val": {"features": "{backbone}.npz:chestxray_val"},
                   "test": {"features": "{backbone}.npz:chestxray_test"},
                   "ood": [{"name": "breastus_test", "shift": "modality", "features": "{backbone}.npz:breastus_test"},
                           {"name": "mnist_far", "shift": "far", "features": "{backbone}.npz:mnist_far"},
                           {"name": "blur", "shift": "covariate", "features": "{backbone}.npz:chestxray_blur"}]}],
     "detectors": [{"name": "msp"}, {"name": "knn", "params": {"k": KS}}],
     "select": {"metric": "auroc", "on": VALIDATION},
-    "plots": False,
+    "plots": False, "keep_scores": True,
 }
 
 
@@ -63,6 +66,33 @@ with tempfile.TemporaryDirectory() as tmp:
             len(knn_rows(v)) == len(KS) and [col["name"] for col in v["columns"]] == VALIDATION)
     c.check("report.md says what was chosen", f"knn (k={best_k}) chosen among {len(KS)}" in (out / "report.md").read_text())
 
+    # The validation sets are ranked against ID val: another ID test set (its first 400 rows) leaves every
+    # validation entry, and so the choice, as it was.
+    features = np.load(data_dir / "mobilenet_v2.npz")
+    np.save(tmp / "test400.npy", features["chestxray_test"][:400])
+    fewer = json.loads(json.dumps(config))
+    fewer["datasets"][0]["test"] = {"features": str(tmp / "test400.npy")}
+    (tmp / "fewer.json").write_text(json.dumps(fewer))
+    run(binary, "run", tmp / "fewer.json", "--out", tmp / "fewer")
+    entries = lambda folder: sorted(json.dumps({k: o[k] for k in ("name", "id_side", "metrics")}) + r["label"]  # noqa
+                                    for r in records(folder) for o in r["ood"] if o["name"] in VALIDATION)
+    c.check("validation sets are ranked against ID val, whatever the ID test set",
+            entries(out) == entries(tmp / "fewer") and '"id_side": "val"' in entries(out)[0], entries(out)[:1])
+    from sklearn.metrics import roc_auc_score  # the oracle: the kept ID val scores against the validation set's
+    kept = np.load(out / chosen["scores"]["file"])
+    entry = next(o for o in chosen["ood"] if o["name"] == VALIDATION[0])
+    oracle = roc_auc_score(np.r_[np.zeros(len(kept["id_val"])), np.ones(len(kept[f"ood/{VALIDATION[0]}"]))],
+                           np.r_[kept["id_val"], kept[f"ood/{VALIDATION[0]}"]])
+    c.check("the validation AUROC is that of the kept ID val scores (scikit-learn)",
+            len(kept["id_val"]) == len(features["chestxray_val"]) and abs(entry["metrics"]["auroc"] - oracle) < 1e-12,
+            f"{entry['metrics']['auroc']} vs {oracle}")
+    c.check("... and the choice stays", [r["detector"] for r in knn_rows(table(tmp / "fewer",
+                                        "chestxray_mobilenet_v2_auroc.json"))] == [f"knn (k={best_k}, selected)"])
+    compared = json.loads(run(binary, "compare", out, f"knn (k={best_k}, selected)", "msp", "--json").stdout)
+    names = [s["name"] for d in compared["datasets"] for s in d["sets"]]
+    c.check("compare takes the tables' label of the chosen point and leaves the validation sets out",
+            names == [*TEST, "all"], str(names))
+
     # Test values never change the choice: make another point perfect on every test set and the chosen one useless.
     lines = (out / "records.jsonl").read_text().splitlines()
     other_k = next(k for k in KS if k != best_k)
@@ -92,8 +122,12 @@ with tempfile.TemporaryDirectory() as tmp:
     c.check("ties go to the grid's first point", edited(tie) == [f"knn (k={KS[0]}, selected)"])
 
     # A selection naming a set the dataset lacks, or leaving no test set, is a config error naming /select/on.
-    for on, why in [(["nope"], '"nope" is not an OOD set'), (["breastus_test", "mnist_far", "blur"], "every OOD set")]:
-        bad = dict(config, select={"on": on})
+    no_val = json.loads(json.dumps(config))
+    del no_val["datasets"][0]["val"]
+    for on, why, bad in [(["nope"], '"nope" is not an OOD set', config),
+                         (["breastus_test", "mnist_far", "blur"], "every OOD set", config),
+                         (VALIDATION, "ranked against ID val features, never ID test", no_val)]:
+        bad = dict(bad, select={"on": on})
         (tmp / "bad.json").write_text(json.dumps(bad))
         proc = run(binary, "run", tmp / "bad.json", "--out", tmp / "bad", check=False)
         c.check(f"select on {on}: exit 2 naming /select/on", proc.returncode == 2 and "/select/on" in proc.stderr
