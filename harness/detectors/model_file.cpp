@@ -58,7 +58,8 @@ nlohmann::json read_meta(const std::string& path, const std::set<std::string>& k
     for (const std::string& k : keys) found += (found.empty() ? "" : ", ") + k;
     throw InputError(path + ": not an oodbench model: expected a '" + kMetaMember + "' member, found the arrays (" +
                      (found.empty() ? "none" : found) + "); give " +
-                     (caller == ModelCaller::python ? "oodbench.load" : "--model") + " a file written by " + writer(caller));
+                     (caller == ModelCaller::python ? "oodbench.load" : "--model") + " a file written by " +
+                     writer(caller));
   }
   const NpyArray raw = read_member(path, kMetaMember, caller);
   nlohmann::json meta;

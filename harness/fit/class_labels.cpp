@@ -77,7 +77,8 @@ std::size_t check_class_labels(const std::vector<std::int32_t>& labels, std::siz
                      std::all_of(beyond, rows.end(), [](const auto& kv) { return kv.second.count <= kStray; });
   if (!stray) throw InputError(message + "; " + kRule + ": remap them, " + remap_text(remap_option));
   for (auto it = beyond; it != rows.end(); ++it) message += ", and " + stray_text(it->first, it->second);
-  throw InputError(message + " (a typo?); fix or drop those rows, or remap the labels (" + kRule + "): " + remap_text(remap_option));
+  throw InputError(message + " (a typo?); fix or drop those rows, or remap the labels (" + kRule + "): " +
+                   remap_text(remap_option));
 }
 
 std::string ClassLabels::map_text(const nlohmann::json& map, std::size_t shown) {

@@ -40,7 +40,8 @@ NpyArray view_of_numpy(const py::array& array, const std::string& name) {
   if (array.dtype().kind() == 'U') {  // str labels (the Python layer turns an object array of str into this)
     view.dtype = DType::text;
     for (py::ssize_t d = 0; d < array.ndim(); ++d) view.shape.push_back(static_cast<std::size_t>(array.shape(d)));
-    for (const py::handle word : array.attr("ravel")().attr("tolist")()) view.strings.push_back(word.cast<std::string>());
+    for (const py::handle word : array.attr("ravel")().attr("tolist")())
+      view.strings.push_back(word.cast<std::string>());
     return view;
   }
   view.dtype = engine_dtype(array.dtype(), name);

@@ -3,7 +3,7 @@ its notices go to Python's sys.stderr (which a notebook shows under the cell), n
 import numpy as np
 
 import oodbench
-from conftest import write_json
+from conftest import small_config, write_json
 
 
 def test_readers_notes_reach_sys_stderr(data, tmp_path, capsys):
@@ -39,3 +39,12 @@ def test_sweep_prints_each_cells_fit_warnings(tmp_path, capsys):
     assert "oodbench: warning: toy/random: mahalanobis: " in err and "singular" in err, err
     assert "train labels remapped to 0..1: 0 <- \"cat\", 1 <- \"dog\"" in err, err
     assert "(singleton axes squeezed)" in err, err
+
+
+def test_report_of_part_of_the_plan_warns(tmp_path, capsys):
+    out = tmp_path / "out"
+    oodbench.run(small_config(tmp_path, [{"name": "msp"}, {"name": "knn"}]), out, device="cpu", shard="0/2",
+                 quiet=True)
+    assert "oodbench: warning: " in capsys.readouterr().err  # the report shows 1 of 2 cells, and says so
+    written = oodbench.report(out)
+    assert written["warnings"] and "oodbench: warning: " + written["warnings"][0] in capsys.readouterr().err
