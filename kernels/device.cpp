@@ -6,11 +6,11 @@
 
 namespace oodbench {
 
-DeviceRequest parse_device_request(std::string_view text) {
+DeviceRequest parse_device_request(std::string_view text, std::string_view name) {
   if (text == "auto") return DeviceRequest::automatic;
   if (text == "cpu") return DeviceRequest::cpu;
   if (text == "cuda") return DeviceRequest::cuda;
-  throw InputError("--device: expected auto, cpu or cuda, got '" + std::string(text) + "'");
+  throw InputError(std::string(name) + ": expected auto, cpu or cuda, got '" + std::string(text) + "'");
 }
 
 std::unique_ptr<Backend> make_backend(DeviceRequest request, std::string* no_gpu_reason, bool tf32) {

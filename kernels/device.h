@@ -11,8 +11,9 @@ namespace oodbench {
 
 enum class DeviceRequest { automatic, cpu, cuda };
 
-/// Parses "auto", "cpu" or "cuda"; anything else is an InputError naming the accepted values.
-DeviceRequest parse_device_request(std::string_view text);
+/// Parses "auto", "cpu" or "cuda"; anything else is an InputError naming the accepted values and `name`, the option
+/// or argument that gave `text`.
+DeviceRequest parse_device_request(std::string_view text, std::string_view name = "--device");
 
 /// The backend for a request. `auto` takes CUDA when a GPU is usable, else the CPU; `cuda` without a usable GPU is a
 /// DeviceError that says why. `no_gpu_reason`, when given, receives why `auto` fell back to the CPU (empty when it

@@ -30,10 +30,8 @@ def as_array(value: Any, name: str) -> np.ndarray:
                 array = np.asarray(value)
             else:
                 array = np.from_dlpack(value)
-        except (TypeError, RuntimeError) as e:  # a GPU tensor, a tensor that requires grad
-            raise _core.InputError(
-                f"{name}: cannot be read as a NumPy array ({e}); pass a CPU array, e.g. tensor.detach().cpu()"
-            ) from None
+        except (TypeError, RuntimeError) as e:  # a GPU tensor, a tensor that requires grad, bfloat16
+            raise _core.InputError(f"{name}: cannot be read as a NumPy array ({e}); {_remedy(value)}") from None
     if array.dtype.byteorder not in ("=", "|"):
         array = array.astype(array.dtype.newbyteorder("="))
     if not array.flags.c_contiguous:
@@ -43,3 +41,32 @@ def as_array(value: Any, name: str) -> np.ndarray:
 
 def optional_array(value: Any, name: str) -> np.ndarray | None:
     return None if value is None else as_array(value, name)
+
+
+def labels_array(value: Any, name: str) -> np.ndarray:
+    """Labels as as_array reads them, with an object array of str (a pandas Series or categorical of str) as a str
+    array, which the engine reads as text labels (remap_labels=True maps them to classes)."""
+    array = as_array(value, name)
+    if array.dtype == object and all(isinstance(v, str) for v in array.flat):
+        array = array.astype(str)
+    return array
+
+
+def count(value: Any, name: str) -> int:
+    """An integer >= 0 (a resample count, a seed), else an InputError naming the argument; the engine checks the
+    range it needs."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise _core.InputError(f"{name}: expected an integer >= 0, got {value!r}")
+    return int(value)
+
+
+def _remedy(value: Any) -> str:
+    """What to do about a tensor NumPy cannot read, from what it is: on a GPU, needing grad, or bfloat16."""
+    device = getattr(value, "device", None)
+    if device is not None and getattr(device, "type", str(device)) != "cpu":
+        return "pass a CPU array, e.g. tensor.detach().cpu()"
+    if getattr(value, "requires_grad", False):
+        return "pass tensor.detach()"
+    if "bfloat16" in str(getattr(value, "dtype", "")):
+        return "NumPy has no bfloat16: pass tensor.float() (float32) or tensor.half() (float16)"
+    return "pass a NumPy array, e.g. tensor.detach().cpu().numpy()"

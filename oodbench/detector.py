@@ -8,7 +8,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from . import _core
-from ._arrays import as_array, optional_array
+from ._arrays import as_array, count, labels_array, optional_array
 from ._json import plain
 
 
@@ -45,19 +45,24 @@ class Detector:
         val: Any = None,
         val_labels: Any = None,
         head: tuple[Any, Any] | None = None,
+        *,
+        remap_labels: bool = False,
     ) -> "Detector":
         """Fits on the ID train features (N x D, float16/32/64). `labels`: class indices 0..C-1, for class-conditional
         detectors and the linear probe. `val`: ID validation features (early stopping, validation-split fits).
         `val_labels`: class indices of the `val` rows, for fits on labelled ID val (tempscale). `head`: a supplied
-        linear head (W of shape (C, D), b of shape (C,)), which replaces the probe. Returns self."""
+        linear head (W of shape (C, D), b of shape (C,)), which replaces the probe. `remap_labels`: labels of any
+        integers or str (a pandas categorical too) become 0..C-1 in sorted order, as `--remap-labels` does; `val_labels`
+        are mapped the same way and `label_map` says what each class stands for. Returns self."""
         weights, bias = _split_head(head)
         messages = self._core.fit(
             as_array(train, "train"),
-            optional_array(labels, "labels"),
+            None if labels is None else labels_array(labels, "labels"),
             optional_array(val, "val"),
-            optional_array(val_labels, "val_labels"),
+            None if val_labels is None else labels_array(val_labels, "val_labels"),
             optional_array(weights, "head W"),
             optional_array(bias, "head b"),
+            bool(remap_labels),
         )
         for message in messages:
             warnings.warn(message, OodbenchWarning, stacklevel=2)
@@ -91,6 +96,12 @@ class Detector:
     def fitted(self) -> bool:
         """Whether fit() (or load) has run."""
         return self._core.fitted
+
+    @property
+    def label_map(self) -> list[Any] | None:
+        """After `fit(..., remap_labels=True)`: the original label of each class (`label_map[c]`), else None. A model
+        file does not keep it."""
+        return self._core.label_map
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
@@ -130,4 +141,5 @@ def evaluate(
     ("ci95": {"low": {...}, "high": {...}}), resampled from `seed`."""
     sets = ood_scores.items() if isinstance(ood_scores, Mapping) else [("ood", ood_scores)]
     arrays = [(str(name), as_array(scores, str(name))) for name, scores in sets]
-    return _core.evaluate(as_array(id_scores, id_name), arrays, id_name, device, bootstrap, seed)
+    return _core.evaluate(as_array(id_scores, id_name), arrays, id_name, device, count(bootstrap, "bootstrap"),
+                          count(seed, "seed"))

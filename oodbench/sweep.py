@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from . import _core
+from ._arrays import count
 from ._json import plain
 from .user_detectors import describe
 
@@ -44,7 +45,7 @@ def run(
 ) -> Records:
     """Runs the sweep of `config` (a JSON file, or the same as a dict, whose relative paths start at the working
     folder) into `out` (default results/<name>), as `oodbench run` does: resumable, cell by cell, then the tables and
-    plots unless `report=False`. Progress goes to sys.stderr. `detectors`: your own classes by name (see
+    plots unless `report=False`. Progress, notes and cell warnings go to sys.stderr. `detectors`: your own classes (see
     oodbench.user_detectors); a config that does not name one gets it with its defaults. Returns the records."""
     source: Any = plain(config, "") if isinstance(config, Mapping) else os.fspath(config)
     with _registered(detectors or {}):
@@ -68,14 +69,15 @@ def compare(
     a: str,
     b: str,
     *,
-    metrics: tuple[str, ...] | list[str] = ("auroc", "fpr95"),
+    metrics: str | tuple[str, ...] | list[str] = ("auroc", "fpr95"),
     resamples: int = 1000,
     seed: int = 0,
 ) -> dict[str, Any]:
     """`oodbench compare --json`: detector A − detector B (labels as in the tables) on every dataset both ran on, per
     OOD set and over all sets, for each metric: "diff", "ci95_low", "ci95_high" (paired bootstrap on the same
     resampled rows) and a two-sided "p_value". Needs the folder's kept scores ("keep_scores": true)."""
-    return _core.compare(os.fspath(out), a, b, list(metrics), resamples, seed)
+    names = [metrics] if isinstance(metrics, str) else list(metrics)  # "auroc" is one metric, not five letters
+    return _core.compare(os.fspath(out), a, b, names, count(resamples, "resamples"), count(seed, "seed"))
 
 
 def report(out: str | os.PathLike[str]) -> dict[str, Any]:

@@ -29,6 +29,12 @@ _TYPES = (bool, int, float, str)
 
 def describe(name: str, cls: type) -> dict[str, Any]:
     """What the engine needs to know of `cls`: its parameters, needs and a hash of its code."""
+    if not isinstance(cls, type):
+        made = type(cls).__name__
+        raise _core.InputError(
+            f"detectors[{name!r}]: expected a class, got an instance of {made}; pass the class itself "
+            f"({{{name!r}: {made}}}), not {made}(): the sweep makes one instance per cell with the config's parameters"
+        )
     for method in ("fit", "score"):
         if not callable(getattr(cls, method, None)):
             raise _core.InputError(

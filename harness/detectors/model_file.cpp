@@ -1,6 +1,8 @@
 #include "harness/detectors/model_file.h"
 
+#include <fstream>
 #include <set>
+#include <string_view>
 #include <span>
 
 #include "harness/detectors/detector_state.h"
@@ -16,32 +18,50 @@ namespace {
 constexpr const char* kMetaMember = "model.json";
 constexpr const char* kStatePrefix = "state/";
 
+/// What writes model files, as `caller` knows it.
+std::string writer(ModelCaller caller) {
+  return caller == ModelCaller::python ? "Detector.save" : "`oodbench fit --save`";
+}
+
 /// What to do about a model this oodbench cannot use, naming its detector where model.json says it.
-std::string remedy(const std::string& path, const nlohmann::json& meta = nullptr) {
+std::string remedy(const std::string& path, ModelCaller caller, const nlohmann::json& meta = nullptr) {
   const bool named = meta.is_object() && meta.contains("detector") && meta["detector"].is_string();
-  return "refit with this oodbench (" + std::string(project_version()) + "): oodbench fit --detector " +
-         (named ? meta["detector"].get<std::string>() : "...") + " ... --save " + path;
+  const std::string detector = named ? meta["detector"].get<std::string>() : "";
+  const std::string how =
+      caller == ModelCaller::python
+          ? "oodbench.Detector(" + (named ? "\"" + detector + "\", " : "") + "...).fit(train).save(\"" + path + "\")"
+          : "oodbench fit --detector " + (named ? detector : "...") + " ... --save " + path;
+  return "refit with this oodbench (" + std::string(project_version()) + "): " + how;
+}
+
+/// Whether `path` starts as a .npy file does: an array, which the user must not be told to save a model over.
+bool is_npy_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[6] = {};
+  return in.read(magic, sizeof magic) && std::string_view(magic, sizeof magic) == "\x93NUMPY";
 }
 
 /// Member `key` of the archive; a damaged member is an InputError saying to refit.
-NpyArray read_member(const std::string& path, const std::string& key) {
+NpyArray read_member(const std::string& path, const std::string& key, ModelCaller caller) {
   try {
     return load_npz_member(path, key);
   } catch (const InputError& e) {
-    throw InputError(std::string(e.what()) + "; the model file is damaged: " + remedy(path));
+    throw InputError(std::string(e.what()) + "; the model file is damaged: " + remedy(path, caller));
   }
 }
 
 /// model.json of `path`, checked to be this format's: an object naming the format, its version and the numbers
 /// version this oodbench computes.
-nlohmann::json read_meta(const std::string& path, const std::set<std::string>& keys) {
+nlohmann::json read_meta(const std::string& path, const std::set<std::string>& keys, ModelCaller caller) {
   if (!keys.contains(kMetaMember)) {
     std::string found;
     for (const std::string& k : keys) found += (found.empty() ? "" : ", ") + k;
     throw InputError(path + ": not an oodbench model: expected a '" + kMetaMember + "' member, found the arrays (" +
-                     (found.empty() ? "none" : found) + "); give --model a file written by `oodbench fit --save`");
+                     (found.empty() ? "none" : found) + "); give " +
+                     (caller == ModelCaller::python ? "oodbench.load" : "--model") + " a file written by " +
+                     writer(caller));
   }
-  const NpyArray raw = read_member(path, kMetaMember);
+  const NpyArray raw = read_member(path, kMetaMember, caller);
   nlohmann::json meta;
   if (raw.dtype == DType::uint8 && raw.shape.size() == 1) {
     const auto* text = reinterpret_cast<const char*>(raw.bytes.data());
@@ -49,13 +69,13 @@ nlohmann::json read_meta(const std::string& path, const std::set<std::string>& k
   }
   if (meta.is_discarded() || !meta.is_object()) {
     throw InputError(path + ": '" + kMetaMember +
-                     "' is not a JSON object (expected UTF-8 JSON as a 1-D uint8 array); " + remedy(path));
+                     "' is not a JSON object (expected UTF-8 JSON as a 1-D uint8 array); " + remedy(path, caller));
   }
   const auto mismatch = [&](const char* key, const nlohmann::json& expected) {
     const nlohmann::json found = meta.contains(key) ? meta[key] : nlohmann::json("nothing");
     throw InputError(path + ": model.json " + key + ": expected " + expected.dump() + ", found " + found.dump() +
                      " (written by oodbench " + meta.value("oodbench_version", std::string("?")) + "); " +
-                     remedy(path, meta));
+                     remedy(path, caller, meta));
   };
   if (meta.value("format", nlohmann::json()) != kModelFormat) mismatch("format", kModelFormat);
   if (meta.value("format_version", nlohmann::json()) != kModelFormatVersion)
@@ -65,7 +85,7 @@ nlohmann::json read_meta(const std::string& path, const std::set<std::string>& k
     if (!ok) {
       const nlohmann::json found = meta.contains(key) ? meta[key] : nlohmann::json("nothing");
       throw InputError(path + ": model.json " + key + ": expected " + expected + ", found " + found.dump() + "; " +
-                       remedy(path, meta));
+                       remedy(path, caller, meta));
     }
   };
   require("detector", meta.contains("detector") && meta["detector"].is_string(), "a detector name");
@@ -76,22 +96,23 @@ nlohmann::json read_meta(const std::string& path, const std::set<std::string>& k
 }
 
 /// The reader of a loading StateIO: `state/<name>` of the archive, with the shape model.json lists for it.
-StateIO::Reader state_reader(const std::string& path, const std::set<std::string>& keys, const nlohmann::json& meta) {
-  return [&path, &keys, &meta](const std::string& name) {
+StateIO::Reader state_reader(const std::string& path, const std::set<std::string>& keys, const nlohmann::json& meta,
+                             ModelCaller caller) {
+  return [&path, &keys, &meta, caller](const std::string& name) {
     const nlohmann::json& listed = meta["state"];
     const std::string key = kStatePrefix + name;
     if (!listed.contains(name) || !keys.contains(key)) {
       throw InputError(path + ": state field '" + name + "' of detector '" + meta["detector"].get<std::string>() +
                        "' is missing (" + (keys.contains(key) ? "not listed in model.json" : "no member " + key) +
-                       "); " + remedy(path, meta));
+                       "); " + remedy(path, caller, meta));
     }
-    NpyArray a = read_member(path, key);
+    NpyArray a = read_member(path, key, caller);
     const nlohmann::json shape = a.shape;
     const nlohmann::json& layout = listed[name];
     const nlohmann::json expected = layout.is_object() ? layout.value("shape", nlohmann::json()) : nlohmann::json();
     if (expected != shape) {
       throw InputError(path + ": state field '" + name + "': expected shape " + expected.dump() +
-                       " (as model.json lists it), found " + shape.dump() + "; " + remedy(path, meta));
+                       " (as model.json lists it), found " + shape.dump() + "; " + remedy(path, caller, meta));
     }
     return a;
   };
@@ -140,15 +161,20 @@ void save_model(const std::string& path, const DetectorEntry& entry, const nlohm
 
 namespace {
 
-LoadedModel load_checked_model(const std::string& path) {
+LoadedModel load_checked_model(const std::string& path, ModelCaller caller) {
   std::set<std::string> keys;
   try {
     for (std::string& k : npz_keys(path)) keys.insert(std::move(k));
   } catch (const InputError& e) {
-    throw InputError(std::string(e.what()) + "; expected an oodbench model (.oodb) written by `oodbench fit --save`; " +
-                     "if it was cut short or damaged, " + remedy(path));
+    if (is_npy_file(path)) {
+      throw InputError(path + ": a NumPy array (.npy), not an oodbench model (.oodb); fit a detector and save it: " +
+                       (caller == ModelCaller::python ? "oodbench.Detector(...).fit(train).save(\"model.oodb\")"
+                                                      : "oodbench fit --detector ... --train ... --save model.oodb"));
+    }
+    throw InputError(std::string(e.what()) + "; expected an oodbench model (.oodb) written by " + writer(caller) +
+                     "; if it was cut short or damaged, " + remedy(path, caller));
   }
-  LoadedModel model{nullptr, nullptr, nullptr, read_meta(path, keys), 0};
+  LoadedModel model{nullptr, nullptr, nullptr, read_meta(path, keys, caller), 0};
   const auto name = model.meta["detector"].get<std::string>();
   try {
     model.entry = &find_detector(name);
@@ -156,16 +182,16 @@ LoadedModel load_checked_model(const std::string& path) {
     model.params = params.values();
     model.detector = model.entry->make(params);
   } catch (const InputError& e) {  // another oodbench's detector or parameters
-    throw InputError(path + ": model.json: " + e.what() + "; " + remedy(path, model.meta));
+    throw InputError(path + ": model.json: " + e.what() + "; " + remedy(path, caller, model.meta));
   }
   model.dims = model.meta["dims"].get<std::size_t>();
   const nlohmann::json& listed = model.meta["state"];
-  StateIO io = StateIO::loader(state_reader(path, keys, model.meta), path, remedy(path, model.meta));
+  StateIO io = StateIO::loader(state_reader(path, keys, model.meta, caller), path, remedy(path, caller, model.meta));
   model.detector->state(io);
   for (const auto& [field, layout] : listed.items()) {
     if (!io.manifest().contains(field)) {
       throw InputError(path + ": state field '" + field + "' is not one detector '" + name +
-                       "' has (written by another oodbench build?); " + remedy(path, model.meta));
+                       "' has (written by another oodbench build?); " + remedy(path, caller, model.meta));
     }
   }
   return model;
@@ -173,11 +199,11 @@ LoadedModel load_checked_model(const std::string& path) {
 
 }  // namespace
 
-LoadedModel load_model(const std::string& path) {
+LoadedModel load_model(const std::string& path, ModelCaller caller) {
   try {
-    return load_checked_model(path);
+    return load_checked_model(path, caller);
   } catch (const nlohmann::json::exception& e) {  // a value of model.json of another type than written
-    throw InputError(path + ": model.json is malformed (" + e.what() + "); " + remedy(path));
+    throw InputError(path + ": model.json is malformed (" + e.what() + "); " + remedy(path, caller));
   }
 }
 

@@ -44,8 +44,11 @@ struct LoadedModel {
 
 /// Reads a model written by save_model. Anything but a readable model of this format and numbers version (a corrupt
 /// or truncated archive, another version, an unknown detector, a missing or ill-shaped field) is an InputError naming
-/// the file, what was expected, what was found, and to refit with this oodbench.
-LoadedModel load_model(const std::string& path);
+/// the file, what was expected, what was found, and to refit with this oodbench, in the words of `caller` (the
+/// command line's `oodbench fit --save`, or the Python module's Detector.save). A .npy array is not a model, and
+/// the message says so without suggesting to save over it.
+enum class ModelCaller { command_line, python };
+LoadedModel load_model(const std::string& path, ModelCaller caller = ModelCaller::command_line);
 
 /// Refuses features whose width is not the model's, naming both widths and both files.
 void check_model_width(const LoadedModel& model, const std::string& model_path, std::size_t cols,

@@ -135,35 +135,35 @@ nlohmann::json parse_param_assignments(const std::vector<std::string>& assignmen
   return out;
 }
 
-std::vector<std::string> unmet_needs(const DetectorInfo& info, const nlohmann::json& params, const DataOffer& offer) {
+std::vector<std::string> unmet_needs(const DetectorInfo& info, const nlohmann::json& params, const DataOffer& offer,
+                                     const InputNames& names) {
   std::vector<std::string> out;
   const std::string who = "detector '" + info.name + "'";
-  if (info.needs_labels && !offer.labels)
-    out.push_back(who + " needs ID train class labels (--train-labels; in a config, train.labels)");
-  if (info.needs_fit_labels && !offer.labels && !offer.validation_labels) {
-    out.push_back(who + " needs class labels of ID val or ID train (--val with --val-labels, or --train-labels; in a "
-                        "config, val.labels or train.labels)");
-  }
+  if (info.needs_labels && !offer.labels) out.push_back(who + " needs ID train class labels (" + names.labels + ")");
+  if (info.needs_fit_labels && !offer.labels && !offer.validation_labels)
+    out.push_back(who + " needs class labels of ID val or ID train (" + names.fit_labels + ")");
   if (info.needs_head && !offer.labels && !offer.head)
-    out.push_back(who + " needs a linear head: give one (--head/--bias; head.weights/bias), or train labels for the probe");
+    out.push_back(who + " needs a linear head: give one (" + names.head + "), or train labels for the probe");
   if (info.name == kScoresDetector && params.value("files", "").empty())
     out.push_back(who + " needs score files (params.files, one per set), which only a sweep config can name; to "
                         "evaluate score files directly use `oodbench eval`");
   if (!offer.validation) {
     if (params.value("residual_split", "") == "val")
-      out.push_back(who + ": residual_split = val needs ID validation features (--val; in a config, val.features)");
+      out.push_back(who + ": residual_split = val needs ID validation features (" + names.validation + ")");
     if (params.value("patience", 0) > 0)
-      out.push_back(who + ": early stopping (patience > 0) needs ID validation features (--val; val.features)");
+      out.push_back(who + ": early stopping (patience > 0) needs ID validation features (" + names.validation + ")");
   }
   return out;
 }
 
 std::unique_ptr<Detector> make_fitted_detector(const DetectorEntry& entry, const nlohmann::json& params_json,
-                                               FitContext& ctx, const std::string& where) {
+                                               FitContext& ctx, const std::string& where,
+                                               const InputNames& names) {
   const Params params = Params::resolve(entry.info, params_json, where);
   const auto unmet = unmet_needs(entry.info, params.values(),
                                  {ctx.has_labels(), ctx.has_supplied_head(), ctx.validation() != nullptr,
-                                  !ctx.validation_labels().empty()});
+                                  !ctx.validation_labels().empty()},
+                                 names);
   if (!unmet.empty()) throw InputError(unmet.front());
   auto detector = entry.make(params);
   if (entry.info.limits) {

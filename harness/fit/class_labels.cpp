@@ -11,9 +11,10 @@ namespace oodbench {
 namespace {
 
 const std::string kRule = "labels must be 0..C-1 with every class present";
-const std::string kRemap = "pass --remap-labels (in a config, \"remap_labels\": true) to map them to 0..C-1 in "
-                           "sorted order, recorded with the results, or remap them yourself, "
-                           "e.g. y = np.unique(y, return_inverse=True)[1]";
+std::string remap_text(const std::string& option) {
+  return "pass " + option + " to map them to 0..C-1 in sorted order, recorded with the results, or remap them "
+         "yourself, e.g. y = np.unique(y, return_inverse=True)[1]";
+}
 
 /// Rows of one label value: how many, and the first few (enough to point at a typo).
 struct Rows {
@@ -51,7 +52,7 @@ constexpr std::ptrdiff_t kStrayLabels = 3;
 }  // namespace
 
 std::size_t check_class_labels(const std::vector<std::int32_t>& labels, std::size_t head_classes,
-                               const std::string& source) {
+                               const std::string& source, const std::string& remap_option) {
   std::map<std::int32_t, Rows> rows;
   for (std::size_t i = 0; i < labels.size(); ++i) {
     Rows& r = rows[labels[i]];
@@ -74,9 +75,10 @@ std::size_t check_class_labels(const std::vector<std::int32_t>& labels, std::siz
   const auto beyond = rows.upper_bound(static_cast<std::int32_t>(present));
   const bool stray = beyond != rows.end() && present > 0 && std::distance(beyond, rows.end()) <= kStrayLabels &&
                      std::all_of(beyond, rows.end(), [](const auto& kv) { return kv.second.count <= kStray; });
-  if (!stray) throw InputError(message + "; " + kRule + ": remap them, " + kRemap);
+  if (!stray) throw InputError(message + "; " + kRule + ": remap them, " + remap_text(remap_option));
   for (auto it = beyond; it != rows.end(); ++it) message += ", and " + stray_text(it->first, it->second);
-  throw InputError(message + " (a typo?); fix or drop those rows, or remap the labels (" + kRule + "): " + kRemap);
+  throw InputError(message + " (a typo?); fix or drop those rows, or remap the labels (" + kRule + "): " +
+                   remap_text(remap_option));
 }
 
 std::string ClassLabels::map_text(const nlohmann::json& map, std::size_t shown) {
@@ -110,15 +112,21 @@ ClassLabels remap_class_labels(const RawLabels& raw) {
   return out;
 }
 
-ClassLabels load_class_labels(const std::string& spec, bool remap) {
-  const NpyArray array = load_array(spec);
+ClassLabels class_labels(const NpyArray& array, bool remap, const std::string& remap_option) {
   if (remap) return remap_class_labels(to_raw_labels(array));
-  return {to_labels(array), nullptr};
+  return {to_labels(array, remap_option), nullptr};
 }
 
+ClassLabels load_class_labels(const std::string& spec, bool remap) { return class_labels(load_array(spec), remap); }
+
 std::vector<std::int32_t> load_labels_like_train(const std::string& spec, const nlohmann::json& train_map) {
-  const NpyArray array = load_array(spec);
-  if (train_map.is_null()) return to_labels(array);
+  return labels_like_train(load_array(spec), train_map);
+}
+
+std::vector<std::int32_t> labels_like_train(const NpyArray& array, const nlohmann::json& train_map,
+                                            const std::string& remap_option) {
+  const std::string& spec = array.source;
+  if (train_map.is_null()) return to_labels(array, remap_option);
   const RawLabels raw = to_raw_labels(array);
   std::map<nlohmann::json, std::int32_t> class_of;  // original label -> class, one lookup per row
   for (std::size_t c = 0; c < train_map.size(); ++c) class_of.emplace(train_map[c], static_cast<std::int32_t>(c));

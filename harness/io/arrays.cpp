@@ -320,7 +320,7 @@ RawLabels to_raw_labels(const NpyArray& a) {
   return raw;
 }
 
-std::vector<std::int32_t> to_labels(const NpyArray& a) {
+std::vector<std::int32_t> to_labels(const NpyArray& a, const std::string& remap_option) {
   const RawLabels raw = to_raw_labels(a);
   auto found = [&] {  // the distinct labels, for a message
     std::set<std::string> words(raw.words.begin(), raw.words.end());
@@ -335,8 +335,8 @@ std::vector<std::int32_t> to_labels(const NpyArray& a) {
     for (std::int64_t v : values) add(std::to_string(v));
     return "found labels " + text + " (" + std::to_string(words.size() + values.size()) + " distinct)";
   };
-  const std::string remedy = "; pass --remap-labels (in a config, \"remap_labels\": true) to map them to 0..C-1 in "
-                             "sorted order, recorded with the results";
+  const std::string remedy = "; pass " + remap_option + " to map them to 0..C-1 in sorted order, recorded with the "
+                             "results";
   if (raw.text) throw InputError(a.source + ": labels are strings, " + found() + remedy);
   std::vector<std::int32_t> labels(raw.values.size());
   for (std::size_t i = 0; i < labels.size(); ++i) {

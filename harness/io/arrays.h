@@ -52,9 +52,12 @@ void note(const std::string& text);
 
 /// A 2-D float array (float16/32/64) as float32 features, rejecting NaN or Inf with its row and column.
 Matrix<float> to_features(const NpyArray& array);
+/// How the command line and configs ask for remapped labels; the Python module names its own argument.
+inline const std::string kRemapLabelsOption = "--remap-labels (in a config, \"remap_labels\": true)";
+
 /// A 1-D (or (N, 1)) integer array of any width as class labels; negative values and words are rejected naming the
-/// labels found and suggesting --remap-labels (class_labels.h maps any labels to 0..C-1).
-std::vector<std::int32_t> to_labels(const NpyArray& array);
+/// labels found and suggesting `remap_option` (class_labels.h maps any labels to 0..C-1).
+std::vector<std::int32_t> to_labels(const NpyArray& array, const std::string& remap_option = kRemapLabelsOption);
 
 /// Labels as found: integers, or words for a text array. An InputError for float or 2-D arrays.
 struct RawLabels {

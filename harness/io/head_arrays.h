@@ -17,7 +17,8 @@ Matrix<float> load_head_weights(const std::string& spec, std::size_t feature_col
 /// are all read as a vector; a length other than `classes` is an InputError naming both files.
 std::vector<float> load_head_bias(const std::string& spec, std::size_t classes, const std::string& weights_spec);
 
-/// The same checks on arrays already in memory (the Python module's `head=(W, b)`); errors name `source`.
+/// The same checks on arrays already in memory (the Python module's `head=(W, b)`); errors name each array by its
+/// source, as the caller named its argument.
 Matrix<float> head_weights(const NpyArray& weights, std::size_t feature_cols);
 std::vector<float> head_bias(NpyArray bias, std::size_t classes, const std::string& weights_name);
 

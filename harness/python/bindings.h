@@ -3,6 +3,8 @@
 
 #include <pybind11/pybind11.h>
 
+#include <string>
+
 #include "kernels/cpu/cpu_threads.h"
 
 namespace oodbench::python {
@@ -13,6 +15,10 @@ struct EngineScope {
   pybind11::gil_scoped_release release;
   CpuThreads threads;
 };
+
+/// Writes `line` and a newline to Python's sys.stderr (what a notebook shows under the cell), taking the GIL; the
+/// lines the command line prints on stderr go here. Nothing happens when sys.stderr is None (pythonw).
+void write_to_python_stderr(const std::string& line);
 
 void bind_detectors(pybind11::module_& m);      // Detector: fit, score, save, load; detectors()
 void bind_metrics(pybind11::module_& m);        // evaluate()

@@ -21,15 +21,22 @@ namespace py = pybind11;
 namespace oodbench::python {
 namespace {
 
+/// How a Python caller asks for remapped labels and gives each input, for messages saying what to add.
+const std::string kRemapArgument = "remap_labels=True";
+InputNames python_input_names() {
+  return {"fit(train, labels)", "fit(..., val=..., val_labels=...), or fit(train, labels)", "fit(..., head=(W, b))",
+          "fit(..., val=...)"};
+}
+
 class FittedDetector {
  public:
   FittedDetector(const std::string& name, const nlohmann::json& params, const std::string& device)
       : entry_(&find_detector(name)), params_(Params::resolve(entry_->info, params, "params").values()),
-        backend_(make_backend(parse_device_request(device))) {}
+        backend_(make_backend(parse_device_request(device, "device"))) {}
 
   /// A detector read from a model file: fitted, with no FitContext (its state owns what it needs).
   static std::unique_ptr<FittedDetector> load(const std::string& path, const std::string& device) {
-    LoadedModel model = load_model(path);
+    LoadedModel model = load_model(path, ModelCaller::python);
     auto out = std::make_unique<FittedDetector>(model.entry->info.name, model.params, device);
     out->detector_ = std::move(model.detector);
     out->provenance_ = {model.meta.value("train_hash", ""), model.dims, model.meta.value("classes", std::size_t{0})};
@@ -44,14 +51,21 @@ class FittedDetector {
     save_model(path, *entry_, params_, *detector_, provenance_);
   }
 
-  /// Fits on the arrays; returns the fit's warnings (the Python layer issues them as warnings).
+  /// Fits on the arrays; returns the fit's warnings (the Python layer issues them as warnings). `remap_labels`
+  /// maps any integer or string labels to 0..C-1 as `--remap-labels` does, saying so on sys.stderr; label_map()
+  /// then tells what each class stands for.
   std::vector<std::string> fit(const py::array& train, const std::optional<py::array>& labels,
                                const std::optional<py::array>& val, const std::optional<py::array>& val_labels,
-                               const std::optional<py::array>& head_w, const std::optional<py::array>& head_b) {
+                               const std::optional<py::array>& head_w, const std::optional<py::array>& head_b,
+                               bool remap_labels) {
+    if (remap_labels && !labels) throw InputError("remap_labels=True needs labels");
     Matrix<float> x = features_from(train, "train");
     std::vector<std::int32_t> y;
+    nlohmann::json label_map;
     if (labels) {
-      y = labels_from(*labels, "labels");
+      ClassLabels loaded = class_labels(view_of_numpy(*labels, "labels"), remap_labels, kRemapArgument);
+      y = std::move(loaded.labels);
+      label_map = std::move(loaded.map);
       check_same_rows(x, "train", y, "labels");
     }
     std::optional<LinearHead> head;
@@ -69,20 +83,24 @@ class FittedDetector {
     std::vector<std::int32_t> validation_labels;
     if (val_labels) {
       if (!val) throw InputError("val_labels: given without val");
-      validation_labels = labels_from(*val_labels, "val_labels");
+      validation_labels = labels_like_train(view_of_numpy(*val_labels, "val_labels"), label_map, kRemapArgument);
       check_same_rows(*validation, "val", validation_labels, "val_labels");
     }
 
-    if (!y.empty()) check_class_labels(y, head ? head->classes() : 0, "labels");  // named as the argument
+    if (!y.empty()) check_class_labels(y, head ? head->classes() : 0, "labels", kRemapArgument);  // as the argument
     EngineScope engine;
     detector_.reset();  // a refit replaces everything, the context the old detector pointed into last
     auto ctx = std::make_unique<FitContext>(*backend_, std::move(x), std::move(y), std::move(head));
     if (validation) ctx->set_validation(std::move(*validation), std::move(validation_labels));  // checks the classes
     if (backend_->kind() == DeviceKind::cuda) ctx->keep_resident();  // train crosses the bus once, not per score()
-    detector_ = make_fitted_detector(*entry_, params_, *ctx, "params");
+    detector_ = make_fitted_detector(*entry_, params_, *ctx, "params", python_input_names());
     provenance_ = provenance_of(*ctx);
     source_ = "train";
     context_ = std::move(ctx);
+    label_map_ = std::move(label_map);
+    if (!label_map_.is_null())  // the line `oodbench fit --remap-labels` prints
+      write_to_python_stderr("oodbench: labels remapped to 0.." + std::to_string(label_map_.size() - 1) + ": " +
+                             ClassLabels::map_text(label_map_));
     return context_->warnings();
   }
 
@@ -105,6 +123,10 @@ class FittedDetector {
     return backend_->description();
   }
   bool fitted() const { return detector_ != nullptr; }
+  /// What class c stands for after a remapped fit (the original label, int or str), else None.
+  py::object label_map() const {
+    return label_map_.is_null() ? py::none() : py::object(py::cast(label_map_));
+  }
 
  private:
   const DetectorEntry* entry_;
@@ -114,6 +136,7 @@ class FittedDetector {
   std::unique_ptr<Detector> detector_;
   TrainProvenance provenance_;
   std::string source_ = "train";  // what the detector was fitted on, for messages
+  nlohmann::json label_map_;      // null unless the last fit remapped its labels
 };
 
 }  // namespace
@@ -125,13 +148,14 @@ void bind_detectors(py::module_& m) {
       .def(py::init<const std::string&, const nlohmann::json&, const std::string&>(), py::arg("name"),
            py::arg("params"), py::arg("device"))
       .def("fit", &FittedDetector::fit, py::arg("train"), py::arg("labels"), py::arg("val"), py::arg("val_labels"),
-           py::arg("head_weights"), py::arg("head_bias"))
+           py::arg("head_weights"), py::arg("head_bias"), py::arg("remap_labels"))
       .def("score", &FittedDetector::score, py::arg("x"))
       .def("save", &FittedDetector::save, py::arg("path"))
       .def_property_readonly("name", &FittedDetector::name)
       .def_property_readonly("params", &FittedDetector::params)
       .def_property_readonly("device", &FittedDetector::device)
-      .def_property_readonly("fitted", &FittedDetector::fitted);
+      .def_property_readonly("fitted", &FittedDetector::fitted)
+      .def_property_readonly("label_map", &FittedDetector::label_map);
 }
 
 }  // namespace oodbench::python

@@ -33,10 +33,12 @@ void bind_metrics(py::module_& m) {
         if (bootstrap != 0 && (bootstrap < 100 || bootstrap > 100000))
           throw InputError("bootstrap: expected 0 (no intervals) or 100..100000 resamples, got " +
                            std::to_string(bootstrap));
+        if (ood_sets.empty())
+          throw InputError("ood_scores: no OOD scores given; pass one array, or a mapping of set names to arrays");
         const std::vector<double> id = scores_from(id_scores, id_name);
         std::vector<std::pair<std::string, std::vector<double>>> ood;
         for (const auto& [name, scores] : ood_sets) ood.emplace_back(name, scores_from(scores, name));
-        const auto backend = make_backend(parse_device_request(device));
+        const auto backend = make_backend(parse_device_request(device, "device"));
         EngineScope engine;
         return evaluation_json(id_name, id, ood, *backend, bootstrap, seed);
       },

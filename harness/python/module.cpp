@@ -2,6 +2,7 @@
 // wraps it with argument conversion, docstrings and type stubs; nothing here is a second implementation.
 #include <pybind11/pybind11.h>
 
+#include "harness/io/arrays.h"
 #include "harness/python/bindings.h"
 #include "harness/version.h"
 #include "kernels/cpu/openblas_core.h"
@@ -9,12 +10,29 @@
 
 namespace py = pybind11;
 
+namespace oodbench::python {
+
+void write_to_python_stderr(const std::string& line) {
+  py::gil_scoped_acquire gil;
+  try {
+    const py::object err = py::module_::import("sys").attr("stderr");
+    if (!err.is_none()) err.attr("write")(line + "\n");
+  } catch (const py::error_already_set&) {
+    // A stream that refuses a diagnostic line must not fail the fit or the sweep that printed it.
+  }
+}
+
+}  // namespace oodbench::python
+
 PYBIND11_MODULE(_core, m) {
   m.doc() = "oodbench's C++/CUDA engine (use the `oodbench` package, not this module)";
   m.attr("__version__") = oodbench::project_version();
   m.attr("version_string") = oodbench::version_string();
   // Bad input (exit code 2 on the command line) is a ValueError here, with the same message.
   py::register_exception<oodbench::InputError>(m, "InputError", PyExc_ValueError);
+  // The readers' notes (a squeezed shape, a dropped index column) go where Python's diagnostics go, not to fd 2.
+  oodbench::set_note_sink(
+      [](const std::string& text) { oodbench::python::write_to_python_stderr("oodbench: note: " + text); });
   m.def("better_openblas_core", [] { return oodbench::better_openblas_core(); },
         "The OpenBLAS core type to set when OpenBLAS fell back to its generic kernels, else None");
   oodbench::python::bind_detectors(m);

@@ -26,7 +26,7 @@ DType engine_dtype(const py::dtype& dt, const std::string& name) {
   if (kind == 'u' && size == 4) return DType::uint32;
   if (kind == 'u' && size == 8) return DType::uint64;
   throw InputError(name + ": dtype " + py::str(static_cast<const py::object&>(dt)).cast<std::string>() +
-                   " is not supported; features and scores are float16/float32/float64, labels integers");
+                   " is not supported; features and scores are float16/float32/float64, labels integers or str");
 }
 
 }  // namespace
@@ -37,6 +37,13 @@ NpyArray view_of_numpy(const py::array& array, const std::string& name) {
   }
   NpyArray view;
   view.source = name;
+  if (array.dtype().kind() == 'U') {  // str labels (the Python layer turns an object array of str into this)
+    view.dtype = DType::text;
+    for (py::ssize_t d = 0; d < array.ndim(); ++d) view.shape.push_back(static_cast<std::size_t>(array.shape(d)));
+    for (const py::handle word : array.attr("ravel")().attr("tolist")())
+      view.strings.push_back(word.cast<std::string>());
+    return view;
+  }
   view.dtype = engine_dtype(array.dtype(), name);
   if (array.ndim() < 1) throw InputError(name + ": expected an array, got a scalar");
   for (py::ssize_t d = 0; d < array.ndim(); ++d) view.shape.push_back(static_cast<std::size_t>(array.shape(d)));

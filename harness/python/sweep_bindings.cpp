@@ -59,18 +59,20 @@ py::dict run(const py::object& config, const std::vector<std::string>& user_dete
              bool report) {
   const SweepConfig sweep = sweep_config(config, user_detectors);
   const fs::path folder = out ? *out : fs::path("results") / sweep.name;
-  const auto backend = make_backend(parse_device_request(device), nullptr, sweep.tf32);
+  const auto backend = make_backend(parse_device_request(device, "device"), nullptr, sweep.tf32);
   py::scoped_estream_redirect to_python_stderr;
   RunSummary summary;
+  ReportSummary written;
   std::string device_used;
   {
     EngineScope engine;  // user detectors take the GIL back while they run
     if (report) check_report_files_free(folder);  // a researcher's own report.md: refused before any cell runs
-    const RunOptions options{folder, parse_shard(shard), quiet, [&folder] { remove_stale_report(folder); }};
+    const RunOptions options{folder, parse_shard(shard, "shard"), quiet, [&folder] { remove_stale_report(folder); }};
     summary = run_sweep(sweep, options, *backend);
-    if (report) write_report(folder);
+    if (report) written = write_report(folder);
     device_used = backend->description();
   }
+  for (const std::string& w : written.warnings) write_to_python_stderr("oodbench: warning: " + w);  // as `run` does
   py::dict result;
   result["out"] = folder;
   result["planned"] = summary.planned;
@@ -118,6 +120,7 @@ void bind_sweeps(py::module_& m) {
         for (const std::string& name : metrics) metric_field(name);  // unknown: an InputError naming the known
         std::vector<std::string> warnings;
         const std::vector<nlohmann::json> records = read_records(dir, &warnings);
+        for (const std::string& w : warnings) write_to_python_stderr("oodbench: warning: " + w);  // as `compare` does
         if (records.empty()) throw InputError(dir.string() + ": no result records");
         EngineScope engine;
         return compare_detectors(dir, records, a, b, {resamples, seed, metrics});
@@ -132,6 +135,7 @@ void bind_sweeps(py::module_& m) {
           EngineScope engine;
           s = write_report(dir);
         }
+        for (const std::string& w : s.warnings) write_to_python_stderr("oodbench: warning: " + w);
         py::dict result;
         result["records"] = s.records;
         result["tables"] = s.tables;

@@ -87,7 +87,7 @@ std::vector<Cell> expand_plan(const SweepConfig& config, const std::vector<nlohm
   return cells;
 }
 
-Shard parse_shard(const std::string& text) {
+Shard parse_shard(const std::string& text, const std::string& name) {
   const auto slash = text.find('/');
   Shard s;
   auto number = [&](std::string_view part, std::size_t& out) {
@@ -97,7 +97,7 @@ Shard parse_shard(const std::string& text) {
   const std::string_view whole(text);
   if (slash == std::string::npos || !number(whole.substr(0, slash), s.index) ||
       !number(whole.substr(slash + 1), s.count) || s.count == 0 || s.index >= s.count) {
-    throw InputError("--shard " + text + ": expected i/N with 0 <= i < N, e.g. 0/4");
+    throw InputError(name + " " + text + ": expected i/N with 0 <= i < N, e.g. 0/4");
   }
   return s;
 }

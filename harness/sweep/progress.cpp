@@ -37,6 +37,10 @@ void Progress::cell_done(const std::string& what, double seconds) {
   }
 }
 
+void Progress::say(const std::string& line) const {
+  std::cerr << (terminal_ && !quiet_ && done_ > 0 ? "\r\033[K" : "") << line << '\n';
+}
+
 void Progress::finish() {
   if (!quiet_ && terminal_ && done_ > 0) std::cerr << '\n';
 }

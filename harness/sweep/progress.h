@@ -13,6 +13,9 @@ class Progress {
   /// `total` cells to run in this process; `quiet` prints nothing.
   Progress(std::size_t total, bool quiet);
   void cell_done(const std::string& what, double seconds);
+  /// A line of its own (a warning, a skipped cell), also when quiet: on a terminal it replaces the in-place line,
+  /// which the next cell writes again.
+  void say(const std::string& line) const;
   /// Ends the in-place line.
   void finish();
 

@@ -109,8 +109,8 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
       const auto start = std::chrono::steady_clock::now();
       CellResult result = run_cell(config, *cell, data);
       if (!result.skipped.empty()) {
-        std::cerr << "oodbench: skipped " << config.detectors[cell->detector].label << " on " << dataset.name()
-                  << ": " << result.skipped << '\n';
+        progress.say("oodbench: skipped " + config.detectors[cell->detector].label + " on " + dataset.name() + ": " +
+                     result.skipped);
         progress.cell_done(dataset.name() + ": " + config.detectors[cell->detector].label + " (skipped)", 0);
         continue;
       }
@@ -131,7 +131,11 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
       store.append(record);
       ++summary.ran;
       const std::string seed = cell->seed ? ", seed " + std::to_string(*cell->seed) : "";
-      progress.cell_done(dataset.name() + ": " + config.detectors[cell->detector].label + seed, seconds);
+      const std::string what = dataset.name() + ": " + config.detectors[cell->detector].label + seed;
+      // The fit's warnings (a singular covariance...), as `oodbench fit` prints them; the record keeps them too.
+      for (const auto& w : record.value("warnings", nlohmann::json::array()))
+        progress.say("oodbench: warning: " + what + ": " + w.get<std::string>());
+      progress.cell_done(what, seconds);
     }
     if (!options.quiet && !data.context.probe_read_from().empty())
       std::cerr << "oodbench: " << dataset.name() << ": linear probe read from the cache "

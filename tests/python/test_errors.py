@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import oodbench
-from conftest import cli
+from conftest import cli, small_config
 
 
 def expect(message_parts, call):
@@ -44,7 +44,7 @@ def test_bad_inputs(data):
     expect(["labels:", "labels but train has"], lambda: det().fit(data.train, labels=data.labels[:-1]))
     expect(["labels: found labels 1, 2", "class 0 has no sample"],
            lambda: oodbench.Detector("mahalanobis", device="cpu").fit(data.train, labels=data.labels + 1))
-    expect(["head W", "looks like Wᵀ", "save W.T"], lambda: det().fit(data.train, head=(data.W.T, data.b)))
+    expect(["head W", "looks like Wᵀ", "pass W.T"], lambda: det().fit(data.train, head=(data.W.T, data.b)))
     expect(["head: expected (W, b)"], lambda: det().fit(data.train, head=data.W))
     expect(["head b", "entries"], lambda: det().fit(data.train, head=(data.W, data.b[:1])))
     expect(["val: 10 columns"], lambda: det().fit(data.train, val=data.val[:, :10]))
@@ -71,3 +71,82 @@ def test_torch_tensors_that_cannot_be_read_say_what_to_do(data):
     torch = pytest.importorskip("torch")
     t = torch.from_numpy(data.train).requires_grad_()
     expect(["train: cannot be read as a NumPy array", "detach"], lambda: oodbench.Detector("knn").fit(t))
+
+
+def test_messages_name_python_arguments_not_command_line_options(data, tmp_path):
+    """Where the command line names an option, Python names the argument and says what to pass."""
+    det = lambda name="knn": oodbench.Detector(name, device="cpu")  # noqa: E731
+    messages = [
+        expect(["device: expected auto, cpu or cuda, got 'gpu'"], lambda: oodbench.Detector("knn", device="gpu")),
+        expect(["device: expected auto"], lambda: oodbench.evaluate([0.1], [0.2], device="gpu")),
+        expect(["shard 3/2: expected i/N"],
+               lambda: oodbench.run(small_config(tmp_path, [{"name": "msp"}]), tmp_path / "o", shard="3/2")),
+        expect(["labels: labels are strings", "pass remap_labels=True"],
+               lambda: det("mahalanobis").fit(data.train, np.where(data.labels == 0, "a", "b"))),
+        expect(["labels: found labels 1, 2", "pass remap_labels=True"],
+               lambda: det("mahalanobis").fit(data.train, labels=data.labels + 1)),
+        expect(["labels: label -1 at row 0", "pass remap_labels=True"],
+               lambda: det().fit(data.train, labels=np.full(len(data.train), -1))),
+        expect(["detector 'mahalanobis' needs ID train class labels (fit(train, labels))"],
+               lambda: det("mahalanobis").fit(data.train)),
+        expect(["detector 'msp' needs a linear head: give one (fit(..., head=(W, b)))"],
+               lambda: det("msp").fit(data.train)),
+        expect(["head W has shape (1280, 2): that looks like Wᵀ", "= (2, 1280): pass W.T"],
+               lambda: det().fit(data.train, head=(data.W.T, data.b))),
+        expect(["head W has shape (2, 10) but the features have 1280 columns"],
+               lambda: det().fit(data.train, head=(data.W[:, :10], data.b))),
+        expect(["head b has 1 entries but head W has 2 rows"],
+               lambda: det().fit(data.train, head=(data.W, data.b[:1]))),
+    ]
+    for message in messages:
+        for option in ("--device", "--shard", "--remap-labels", "--head", "--bias", "--train-labels", "save W.T",
+                       "head weights head"):
+            assert option not in message, message
+
+
+def test_loading_an_array_as_a_model_says_it_is_not_one(data):
+    message = expect([data.files["train"], "a NumPy array (.npy), not an oodbench model",
+                      'oodbench.Detector(...).fit(train).save("model.oodb")'],
+                     lambda: oodbench.load(data.files["train"]))
+    assert "--save" not in message and "oodbench fit" not in message
+    # the command line says the same in its own words, without suggesting to save over the array either
+    theirs = cli("score", "--model", data.files["train"], "--test", data.files["test"], "--out", "/dev/null",
+                 check=False)
+    assert theirs.returncode == 2 and "not an oodbench model" in theirs.stderr
+    assert "--save " + data.files["train"] not in theirs.stderr
+
+
+def test_a_damaged_model_says_how_to_refit_from_python(tmp_path):
+    (tmp_path / "bad.oodb").write_bytes(b"PK\x03\x04 not really a zip")
+    message = expect(["bad.oodb"], lambda: oodbench.load(tmp_path / "bad.oodb"))
+    assert "Detector.save" in message and "oodbench fit" not in message, message
+
+
+def test_bfloat16_tensor_says_to_convert_it(data):
+    torch = pytest.importorskip("torch")
+    t = torch.from_numpy(data.train).bfloat16()  # on the CPU: the advice must not be to move it there
+    message = expect(["train: cannot be read as a NumPy array", "tensor.float()"],
+                     lambda: oodbench.Detector("knn").fit(t))
+    assert ".cpu()" not in message
+
+
+def test_small_argument_mistakes_are_value_errors_naming_the_argument(data, tmp_path):
+    ids = np.linspace(0, 1, 50)
+    for kw, name in (({"bootstrap": -1}, "bootstrap: expected an integer >= 0, got -1"),
+                     ({"seed": -1}, "seed: expected an integer >= 0, got -1"),
+                     ({"bootstrap": 1.5}, "bootstrap: expected an integer >= 0, got 1.5")):
+        message = expect([name], lambda: oodbench.evaluate(ids, ids + 0.5, **kw))
+        assert len(message) < 200, message  # not the whole score array
+    expect(["bootstrap: expected 0 (no intervals) or 100..100000"], lambda: oodbench.evaluate(ids, ids, bootstrap=5))
+    expect(["ood_scores: no OOD scores given"], lambda: oodbench.evaluate(ids, {}))
+
+    class Plain:
+        def fit(self, data):
+            pass
+
+        def score(self, x):
+            return x[:, 0]
+
+    message = expect(["detectors['x']: expected a class, got an instance of Plain", "pass the class itself"],
+                     lambda: oodbench.run({"name": "x"}, tmp_path / "o", detectors={"x": Plain()}))
+    assert "callable" not in message

@@ -159,6 +159,10 @@ def test_kept_scores_compare_and_bootstrap_match_the_command_line(tmp_path):
     got = oodbench.compare(out, "knn", "msp", metrics=["auroc"], resamples=200, seed=3)
     want = cli("compare", out, "knn", "msp", "--json", "--metric", "auroc", "--bootstrap", "200", "--seed", "3")
     assert got == json.loads(want.stdout)
+    # one metric as a str is that metric, not its letters
+    assert oodbench.compare(out, "knn", "msp", metrics="auroc", resamples=200, seed=3) == got
+    with pytest.raises(oodbench.InputError, match="resamples: expected an integer >= 0, got -1"):
+        oodbench.compare(out, "knn", "msp", resamples=-1)
     with pytest.raises(oodbench.InputError, match="no detector labelled"):
         oodbench.compare(out, "knn", "nope")
     # evaluate's intervals: those of `eval --bootstrap`
