@@ -32,6 +32,8 @@ int run_check(const CheckOptions& opt) {
   const std::vector<nlohmann::json> records = read_records(opt.dir);
   if (records.empty()) throw InputError(opt.dir + ": no result records");
 
+  if (opt.tolerance && !(*opt.tolerance >= 0))  // a negative one would call every unchanged value drift
+    throw InputError("--tolerance " + std::to_string(*opt.tolerance) + ": expected an absolute tolerance >= 0, e.g. 1e-4");
   ToleranceOverrides overrides{opt.tolerance, {}};
   for (const std::string& item : opt.detector_tolerances) {
     const auto eq = item.find('=');

@@ -46,6 +46,10 @@ with tempfile.TemporaryDirectory() as t:
     strict = run(binary, "check", out, "--baseline", tmp / "small.json", check=False)
     c.check("--tolerance loosens the default tolerance", loose.returncode == 0 and strict.returncode == 1,
             f"loose exit {loose.returncode}, strict exit {strict.returncode}")
+    negative = run(binary, "check", out, "--baseline", tmp / "small.json", "--tolerance", "-1", check=False)
+    c.check("a negative --tolerance is exit 2, saying what is expected",
+            negative.returncode == 2 and "--tolerance" in negative.stderr and ">= 0" in negative.stderr,
+            negative.stderr.strip())
     own = run(binary, "check", out, "--baseline", tmp / "small.json", "--detector-tolerance", "msp=0.01", check=False)
     other = run(binary, "check", out, "--baseline", tmp / "small.json", "--detector-tolerance", "knn=0.01", check=False)
     c.check("--detector-tolerance loosens that detector alone when checking",
