@@ -1,6 +1,7 @@
 #include "harness/report/selection.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -73,10 +74,30 @@ SelectedRecords apply_selection(const std::vector<json>& records, const Selectio
       else if (v == b && p.rank < best->second->rank) best.emplace(label, &p);  // ties: the grid's first point
     }
     chosen.insert({key.first, best->first});
-    char value[32];
-    std::snprintf(value, sizeof value, "%.4f", best->second->sum / static_cast<double>(best->second->seeds));
+    const double b = best->second->sum / static_cast<double>(best->second->seeds);
+    std::size_t tied = 0;  // other points with exactly the chosen value
+    std::optional<double> next;  // the best value among the other points
+    for (const auto& [label, p] : points) {
+      if (label == best->first) continue;
+      const double v = p.sum / static_cast<double>(p.seeds);
+      tied += v == b;
+      if (!next || (higher ? v > *next : v < *next)) next = v;
+    }
+    char value[96];
+    std::snprintf(value, sizeof value, "%.4f", b);
+    std::string why = select.metric + " " + value + " on the validation sets";
+    if (tied > 0) {
+      why += "; tied with " + std::to_string(tied) + " other point" + (tied > 1 ? "s" : "") + ", the grid's first taken";
+    } else if (next) {  // the runner-up, with digits enough to tell them apart
+      std::snprintf(value, sizeof value, "; next best %.4g", *next);
+      why += value;
+      if (std::abs(*next - b) < 5e-5) {
+        std::snprintf(value, sizeof value, " (%.8f against %.8f)", *next, b);
+        why += value;
+      }
+    }
     out.notes.push_back(key.first + ": " + best->first + " chosen among " + std::to_string(points.size()) +
-                        " grid points (" + select.metric + " " + value + " on the validation sets)");
+                        " grid points (" + why + ")");
   }
   for (const json& r : records) {
     const std::string dataset = r.at("dataset").at("name").get<std::string>();

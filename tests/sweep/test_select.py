@@ -120,6 +120,8 @@ with tempfile.TemporaryDirectory() as tmp:
                 o["metrics"]["auroc"] = 0.9
 
     c.check("ties go to the grid's first point", edited(tie) == [f"knn (k={KS[0]}, selected)"])
+    c.check("... and report.md says it was a tie", f"knn (k={KS[0]}) chosen among {len(KS)} grid points (auroc 0.9000 "
+            "on the validation sets; tied with 3 other points, the grid's first taken)" in (out / "report.md").read_text())
 
     # A selection naming a set the dataset lacks, or leaving no test set, is a config error naming /select/on.
     no_val = json.loads(json.dumps(config))
