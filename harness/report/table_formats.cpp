@@ -203,7 +203,12 @@ bool has_intervals(const ResultTable& t) {
 }
 
 std::string table_latex(const ResultTable& t, LatexCells cells) {
-  std::string caption = latex_escape(t.title);
+  std::string caption = latex_escape(t.title) + ". Bold: the best of a column";
+  const bool daggers = std::any_of(t.cells.begin(), t.cells.end(), [](const std::vector<TableCell>& row) {
+    return std::any_of(row.begin(), row.end(), [](const TableCell& c) { return c.near_best; });
+  });
+  if (daggers)  // a paper shows the caption, not the comment above the table
+    caption += "; $^\\dagger$: not significantly worse than it (paired bootstrap, $p \\geq 0.05$)";
   if (cells != LatexCells::mean_ci && has_intervals(t))
     caption += "; bootstrap 95~\\% intervals in Table~\\ref{tab:" + t.slug + "_ci}";
   return latex_table(t, caption, t.slug, [&](const TableCell& c) {

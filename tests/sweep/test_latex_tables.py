@@ -63,6 +63,8 @@ with tempfile.TemporaryDirectory() as t:
         got = body_cells(tex)
         diff = [(g, w) for gr, wr in zip(got, want) for g, w in zip(gr, wr) if g != w]
         c.check(f"latex {mode or 'default (mean_std)'}: every cell's text", got == want, str(diff[:2] or got[:1]))
+        c.check(f"latex {mode or 'default'}: the caption says what bold and the dagger mean",
+                "Bold: the best of a column; $^\\dagger$: not significantly worse than it" in tex.split("\\label")[0])
         c.check(f"latex {mode or 'default'}: caption points to the intervals table unless the cells hold them",
                 ("\\ref{tab:toy_b_auroc_ci}" in tex) == (mode != "mean_ci"))
         ci = (out / "tables" / "toy_b_auroc_ci.tex").read_text()
