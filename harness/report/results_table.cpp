@@ -248,6 +248,24 @@ ResultTable group_table(const std::vector<const json*>& records, const std::stri
   t.note = seeds_note(records) + "Each subgroup: its ID test rows against the OOD rows of the same subgroup (all OOD "
            "rows for a set without subgroups), averaged over the OOD sets; worst: the worst subgroup of each run. " +
            protocol_note(first);
+  // A subgroup missing from some averaged sets is averaged over fewer (often easier) sets: say which it lacks.
+  for (const std::string& g : groups) {
+    std::vector<std::string> lacking;
+    std::size_t sets = 0;
+    for (const json& o : first.at("ood")) {
+      if (!in_overall_average(o) || !o.contains("groups")) continue;
+      ++sets;
+      const json& by_group = o["groups"].at("by_group");
+      if (std::none_of(by_group.begin(), by_group.end(), [&](const json& e) { return e.at("group") == g; }))
+        lacking.push_back(o.at("name").get<std::string>());
+    }
+    if (lacking.empty()) continue;
+    std::string names;
+    for (const std::string& n : lacking) names += (names.empty() ? "" : ", ") + n;
+    t.note += " Subgroup " + g + " is averaged over " + std::to_string(sets - lacking.size()) + " of the " +
+              std::to_string(sets) + " OOD sets (" + names + " has no rows of it), so it and worst compare unlike "
+              "averages.";
+  }
   return t;
 }
 

@@ -69,6 +69,10 @@ with tempfile.TemporaryDirectory() as tmp:
     c.check("group table values: per-subgroup means over the OOD sets, and the worst",
             np.allclose([cell["mean"] for cell in row], [per[g] for g in SITES] + [min(per.values())], atol=1e-12))
 
+    c.check("the note says which sets a subgroup's average leaves out",
+            "Subgroup site-c is averaged over 1 of the 2 OOD sets (breastus_test has no rows of it)" in t["note"]
+            and "Subgroup site-a" not in t["note"], t["note"])
+
     # Faults: a group file of the wrong length; OOD groups without ID test groups.
     np.savez(tmp / "short.npz", test=test_sites[:-1])
     bad = copy.deepcopy(config)
