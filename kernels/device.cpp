@@ -13,14 +13,18 @@ DeviceRequest parse_device_request(std::string_view text, std::string_view name)
   throw InputError(std::string(name) + ": expected auto, cpu or cuda, got '" + std::string(text) + "'");
 }
 
-std::unique_ptr<Backend> make_backend(DeviceRequest request, std::string* no_gpu_reason, bool tf32) {
+std::unique_ptr<Backend> make_backend(DeviceRequest request, std::string* no_gpu_reason, bool tf32,
+                                      std::string_view name) {
   if (no_gpu_reason) no_gpu_reason->clear();
   std::string reason;
   switch (request) {
     case DeviceRequest::cpu:
       return make_cpu_backend();
     case DeviceRequest::cuda:
-      if (!cuda_usable(&reason)) throw DeviceError("--device cuda: no usable GPU: " + reason);
+      if (!cuda_usable(&reason)) {
+        const std::string asked = name.starts_with("--") ? std::string(name) + " cuda" : std::string(name) + "=\"cuda\"";
+        throw DeviceError(asked + ": no usable GPU: " + reason);
+      }
       return make_cuda_backend(tf32);
     case DeviceRequest::automatic:
       break;

@@ -18,6 +18,9 @@ DeviceRequest parse_device_request(std::string_view text, std::string_view name 
 /// The backend for a request. `auto` takes CUDA when a GPU is usable, else the CPU; `cuda` without a usable GPU is a
 /// DeviceError that says why. `no_gpu_reason`, when given, receives why `auto` fell back to the CPU (empty when it
 /// did not). `tf32` lets the GPU's float32 products use TF32 tensor cores (the CPU has none and stays FP32).
-std::unique_ptr<Backend> make_backend(DeviceRequest request, std::string* no_gpu_reason = nullptr, bool tf32 = false);
+/// `name`: how the caller asked for the device, for the error when cuda is asked for and no GPU is usable
+/// ("--device" on the command line, "device" in Python).
+std::unique_ptr<Backend> make_backend(DeviceRequest request, std::string* no_gpu_reason = nullptr, bool tf32 = false,
+                                      std::string_view name = "--device");
 
 }  // namespace oodbench

@@ -59,7 +59,7 @@ py::dict run(const py::object& config, const std::vector<std::string>& user_dete
              bool report) {
   const SweepConfig sweep = sweep_config(config, user_detectors);
   const fs::path folder = out ? *out : fs::path("results") / sweep.name;
-  const auto backend = make_backend(parse_device_request(device, "device"), nullptr, sweep.tf32);
+  const auto backend = make_backend(parse_device_request(device, "device"), nullptr, sweep.tf32, "device");
   py::scoped_estream_redirect to_python_stderr;
   RunSummary summary;
   ReportSummary written;
