@@ -90,8 +90,7 @@ FitContext FitInputs::load(const Backend& backend) const {
     label_map = std::move(loaded.map);
     check_same_rows(rows, train, labels, train_labels);
     if (!label_map.is_null())
-      std::cerr << "oodbench: train labels remapped to 0.." << label_map.size() - 1 << ": "
-                << ClassLabels::map_text(label_map) << '\n';
+      std::cerr << "oodbench: " << ClassLabels::remapped_note(label_map, "train labels") << '\n';
   }
   std::optional<LinearHead> linear_head;
   if (!head.empty()) {

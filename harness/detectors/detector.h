@@ -36,6 +36,9 @@ struct DataShape {
   std::size_t val_rows = 0;  ///< 0: no ID validation features
 };
 
+/// The shape of what `ctx` fits on (train rows from a deferred file's header, without reading it).
+DataShape data_shape(const FitContext& ctx);
+
 /// A parameter value that data of some shape cannot take: the parameter's name, and why (saying what to set).
 struct ParamLimit {
   std::string param;

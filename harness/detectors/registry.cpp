@@ -156,6 +156,11 @@ std::vector<std::string> unmet_needs(const DetectorInfo& info, const nlohmann::j
   return out;
 }
 
+DataShape data_shape(const FitContext& ctx) {
+  const Matrix<float>* val = ctx.validation();
+  return {ctx.train_rows(), ctx.dims(), val ? val->rows : 0};
+}
+
 std::unique_ptr<Detector> make_fitted_detector(const DetectorEntry& entry, const nlohmann::json& params_json,
                                                FitContext& ctx, const std::string& where,
                                                const InputNames& names) {
@@ -167,9 +172,7 @@ std::unique_ptr<Detector> make_fitted_detector(const DetectorEntry& entry, const
   if (!unmet.empty()) throw InputError(unmet.front());
   auto detector = entry.make(params);
   if (entry.info.limits) {
-    const Matrix<float>* val = ctx.validation();
-    const DataShape shape{ctx.train_rows(), ctx.dims(), val ? val->rows : 0};
-    if (const auto limits = entry.info.limits(params, shape); !limits.empty())
+    if (const auto limits = entry.info.limits(params, data_shape(ctx)); !limits.empty())
       throw InputError(entry.info.name + ": " + limits.front().why);
   }
   try {

@@ -12,8 +12,7 @@ namespace {
 
 const std::string kRule = "labels must be 0..C-1 with every class present";
 std::string remap_text(const std::string& option) {
-  return "pass " + option + " to map them to 0..C-1 in sorted order, recorded with the results, or remap them "
-         "yourself, e.g. y = np.unique(y, return_inverse=True)[1]";
+  return remap_advice(option) + ", or remap them yourself, e.g. y = np.unique(y, return_inverse=True)[1]";
 }
 
 /// Rows of one label value: how many, and the first few (enough to point at a typo).
@@ -89,6 +88,10 @@ std::string ClassLabels::map_text(const nlohmann::json& map, std::size_t shown) 
     text.append(c ? ", " : "").append(std::to_string(c)).append(" <- ").append(original);
   }
   return text;
+}
+
+std::string ClassLabels::remapped_note(const nlohmann::json& map, const std::string& what) {
+  return what + " remapped to 0.." + std::to_string(map.size() - 1) + ": " + map_text(map);
 }
 
 ClassLabels remap_class_labels(const RawLabels& raw) {

@@ -28,6 +28,8 @@ struct ClassLabels {
 
   /// "0 <- 3, 1 <- 7" (or "0 <- 'cat', ..."), at most `shown` pairs, for notes and reports.
   static std::string map_text(const nlohmann::json& map, std::size_t shown = 12);
+  /// The note that says so when labels were remapped: "<what> remapped to 0..C-1: <map_text>".
+  static std::string remapped_note(const nlohmann::json& map, const std::string& what);
 };
 
 /// Any integer or string labels mapped to 0..C-1 in sorted order (integers numerically, strings byte-wise).

@@ -320,6 +320,10 @@ RawLabels to_raw_labels(const NpyArray& a) {
   return raw;
 }
 
+std::string remap_advice(const std::string& remap_option) {
+  return "pass " + remap_option + " to map them to 0..C-1 in sorted order, recorded with the results";
+}
+
 std::vector<std::int32_t> to_labels(const NpyArray& a, const std::string& remap_option) {
   const RawLabels raw = to_raw_labels(a);
   auto found = [&] {  // the distinct labels, for a message
@@ -335,8 +339,7 @@ std::vector<std::int32_t> to_labels(const NpyArray& a, const std::string& remap_
     for (std::int64_t v : values) add(std::to_string(v));
     return "found labels " + text + " (" + std::to_string(words.size() + values.size()) + " distinct)";
   };
-  const std::string remedy = "; pass " + remap_option + " to map them to 0..C-1 in sorted order, recorded with the "
-                             "results";
+  const std::string remedy = "; " + remap_advice(remap_option);
   if (raw.text) throw InputError(a.source + ": labels are strings, " + found() + remedy);
   std::vector<std::int32_t> labels(raw.values.size());
   for (std::size_t i = 0; i < labels.size(); ++i) {
@@ -414,23 +417,29 @@ void check_outputs_distinct(const std::vector<NamedOutput>& outputs, const std::
   }
 }
 
+void write_all_synced(int fd, std::span<const std::byte> bytes, const std::string& path, const std::string& failure) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw InputError(path + ": " + failure + " (" + std::strerror(n < 0 ? errno : EIO) + ")");
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) throw InputError(path + ": " + failure + " (" + std::strerror(errno) + ")");
+}
+
 void write_file_atomic(const std::string& path, std::span<const std::byte> bytes) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw InputError(path + ": cannot write (" + std::strerror(errno) + ")");
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const std::string reason = std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw InputError(path + ": write failed (" + reason + ")");
-    }
-    done += static_cast<std::size_t>(n);
+  try {
+    write_all_synced(fd, bytes, path);
+  } catch (const InputError&) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw;
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+  if (::close(fd) != 0) {
     const std::string reason = std::strerror(errno);
     ::unlink(tmp.c_str());
     throw InputError(path + ": write failed (" + reason + ")");

@@ -54,6 +54,8 @@ void note(const std::string& text);
 Matrix<float> to_features(const NpyArray& array);
 /// How the command line and configs ask for remapped labels; the Python module names its own argument.
 inline const std::string kRemapLabelsOption = "--remap-labels (in a config, \"remap_labels\": true)";
+/// "pass <remap_option> to map them to 0..C-1 ...": what every message about labels not 0..C-1 advises.
+std::string remap_advice(const std::string& remap_option);
 
 /// A 1-D (or (N, 1)) integer array of any width as class labels; negative values and words are rejected naming the
 /// labels found and suggesting `remap_option` (class_labels.h maps any labels to 0..C-1).
@@ -96,6 +98,10 @@ void write_file_atomic(const std::string& path, std::span<const std::byte> bytes
 /// The whole file (text, or bytes for a binary reader). An InputError "<path>: cannot open <what> (<reason>)" when
 /// it cannot be read.
 std::string read_text_file(const std::string& path, const std::string& what = "the file");
+/// Writes all of `bytes` to the open file `fd` and syncs it to disk; otherwise an InputError "<path>: <failure>
+/// (<reason>)" (the caller closes `fd`).
+void write_all_synced(int fd, std::span<const std::byte> bytes, const std::string& path,
+                      const std::string& failure = "write failed");
 /// write_file_atomic for text.
 void write_text_atomic(const std::string& path, std::string_view text);
 

@@ -99,8 +99,7 @@ class FittedDetector {
     context_ = std::move(ctx);
     label_map_ = std::move(label_map);
     if (!label_map_.is_null())  // the line `oodbench fit --remap-labels` prints
-      write_to_python_stderr("oodbench: labels remapped to 0.." + std::to_string(label_map_.size() - 1) + ": " +
-                             ClassLabels::map_text(label_map_));
+      write_to_python_stderr("oodbench: " + ClassLabels::remapped_note(label_map_, "labels"));
     return context_->warnings();
   }
 

@@ -120,8 +120,8 @@ std::size_t remove_report_files(const fs::path& dir) {
 
 void remove_stale_report(const fs::path& dir) {
   if (const std::size_t removed = remove_report_files(dir); removed > 0)
-    std::cerr << "oodbench: " << dir.string() << ": removed the report made from records that no longer match the config (" << removed
-              << " files), so that the folder shows no numbers its config does not give\n";
+    std::cerr << "oodbench: " << dir.string() << ": removed the report made from records that no longer match the "
+              << "config (" << removed << " files), so that the folder shows no numbers its config does not give\n";
 }
 
 }  // namespace oodbench

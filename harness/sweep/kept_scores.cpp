@@ -17,7 +17,7 @@ std::string scores_hash(const KeptScores& s) {
     hashes += ' ';
     hashes += content_hash(o);
   }
-  if (!s.id_val.empty()) hashes += " id_val " + content_hash(s.id_val);  // absent: the hash files without it had
+  if (!s.id_val.empty()) hashes += " id_val " + content_hash(s.id_val);  // only when kept: older files' hashes hold
   return content_hash(hashes);
 }
 

@@ -40,24 +40,11 @@ fs::path write_new_file(const fs::path& dir, const std::string& stem, const std:
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0 && errno == EEXIST) continue;
     if (fd < 0) fail_errno(path, "cannot create");
-    std::size_t done = 0;
-    while (done < text.size()) {
-      const ssize_t w = ::write(fd, text.data() + done, text.size() - done);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) {
-        if (w == 0) errno = EIO;
-        const int err = errno;
-        ::close(fd);
-        errno = err;
-        fail_errno(path, "cannot write");
-      }
-      done += static_cast<std::size_t>(w);
-    }
-    if (::fsync(fd) != 0) {
-      const int err = errno;
+    try {
+      write_all_synced(fd, std::as_bytes(std::span(text.data(), text.size())), path.string(), "cannot write");
+    } catch (const InputError&) {
       ::close(fd);
-      errno = err;
-      fail_errno(path, "cannot sync");
+      throw;
     }
     ::close(fd);
     return path;
@@ -222,20 +209,13 @@ void RecordStore::append(const nlohmann::json& record) {
   const std::string line = record.dump() + "\n";
   const fs::path path = records_path(dir_);
   const off_t before = ::lseek(fd_, 0, SEEK_END);
-  std::size_t done = 0;
-  while (done < line.size()) {
-    const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = n < 0 ? errno : EIO;
-      // Take back a partial line so that the file holds whole records only.
-      if (before >= 0) (void)!::ftruncate(fd_, before);  // best effort: the write already failed
-      errno = err;
-      fail_errno(path, "cannot append a record");
-    }
-    done += static_cast<std::size_t>(n);
+  try {
+    write_all_synced(fd_, std::as_bytes(std::span(line.data(), line.size())), path.string(), "cannot append a record");
+  } catch (const InputError&) {
+    // Take back a partial (or unsynced) line so that the file holds whole records only.
+    if (before >= 0) (void)!::ftruncate(fd_, before);  // best effort: the write already failed
+    throw;
   }
-  if (::fsync(fd_) != 0) fail_errno(path, "cannot sync");
   finished_.insert(record["cell"].get<std::string>());
 }
 

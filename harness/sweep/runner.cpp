@@ -36,6 +36,12 @@ const char* git_commit() { return OODBENCH_GIT_COMMIT; }
 
 namespace {
 
+/// A cell as people name it: "chestxray/mobilenet_v2: knn (k=5)", with ", seed 1" for a seeded one.
+std::string cell_name(const SweepConfig& config, const Cell& cell) {
+  return config.datasets[cell.dataset].name() + ": " + config.detectors[cell.detector].label +
+         (cell.seed ? ", seed " + std::to_string(*cell.seed) : "");
+}
+
 RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& inputs, const std::vector<Cell>& plan,
                   RecordStore& store, const RunOptions& options, const Backend& backend, RunSummary& summary) {
   for (const std::string& w : store.warnings()) std::cerr << "oodbench: warning: " << w << '\n';
@@ -59,8 +65,7 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
   std::map<std::string, std::string> names;
   for (const Cell& c : plan) {
     ids.push_back(c.id);
-    names[c.id] = config.datasets[c.dataset].name() + ": " + config.detectors[c.detector].label +
-                  (c.seed ? ", seed " + std::to_string(*c.seed) : "");
+    names[c.id] = cell_name(config, c);
   }
   write_plan(options.out, ids, names);
 
@@ -82,8 +87,8 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
   for (std::size_t d = 0; d < config.datasets.size(); ++d) {  // what the records' class indices stand for, as `score`
     const nlohmann::json& labels = inputs[d].value("train_labels", nlohmann::json::object());
     if (const auto map = labels.find("label_map"); map != labels.end() && !map->is_null())
-      std::cerr << "oodbench: " << config.datasets[d].name() << ": train labels remapped to 0.." << map->size() - 1
-                << ": " << ClassLabels::map_text(*map) << '\n';
+      std::cerr << "oodbench: " << config.datasets[d].name() << ": " << ClassLabels::remapped_note(*map, "train labels")
+                << '\n';
   }
 
   Progress progress(summary.planned - summary.skipped, options.quiet);
@@ -130,8 +135,7 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
       record["run"]["finished_at"] = utc_time("%Y-%m-%dT%H:%M:%SZ");
       store.append(record);
       ++summary.ran;
-      const std::string seed = cell->seed ? ", seed " + std::to_string(*cell->seed) : "";
-      const std::string what = dataset.name() + ": " + config.detectors[cell->detector].label + seed;
+      const std::string what = cell_name(config, *cell);
       // The fit's warnings (a singular covariance...), as `oodbench fit` prints them; the record keeps them too.
       for (const auto& w : record.value("warnings", nlohmann::json::array()))
         progress.say("oodbench: warning: " + what + ": " + w.get<std::string>());

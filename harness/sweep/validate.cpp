@@ -41,8 +41,7 @@ std::vector<nlohmann::json> validate_sweep(const SweepConfig& config, const Back
     std::optional<DataShape> shape;  // the train and val shapes, from the arrays' headers where deferred
     try {
       LoadedDataset data = load_dataset(dataset, config.source, backend);  // one dataset in memory at a time
-      const Matrix<float>* val = data.context.validation();
-      shape = DataShape{data.context.train_rows(), data.context.dims(), val ? val->rows : 0};
+      shape = data_shape(data.context);
       inputs.push_back(std::move(data.inputs));
     } catch (const InputError& e) {  // one line per fault of the dataset
       std::istringstream lines(e.what());
