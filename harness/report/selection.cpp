@@ -16,7 +16,7 @@ namespace {
 using nlohmann::json;
 
 bool is_validation(const json& ood_entry, const Selection& select) {
-  return std::find(select.on.begin(), select.on.end(), ood_entry.at("name").get<std::string>()) != select.on.end();
+  return select.validates(ood_entry.at("name").get<std::string>());
 }
 
 /// `record` with only the OOD sets for which `keep(set)` holds.

@@ -191,8 +191,7 @@ CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& 
   // scores; config validation keeps its grids out of selection, and its validation sets stay against ID test.)
   CellResult result;
   const auto is_validation = [&](const OodSet& set) {
-    return config.report.select && std::count(config.report.select->on.begin(), config.report.select->on.end(),
-                                              set.name) > 0;
+    return config.report.select && config.report.select->validates(set.name);
   };
   if (detector && config.report.select && data.context.validation()) {
     const auto val_start = Clock::now();
@@ -220,17 +219,13 @@ CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& 
                             {"histogram", histogram_on(axis, scores)}};
     if (is_validation(set)) entry["id_side"] = against_val ? "val" : "test";
     set_intervals(entry, ranked, config.report.bootstrap, cell.id);
-    if (against_val) {  // CCR and subgroups describe the ID test side
-      sets.push_back(std::move(entry));
-      result.ood_names.push_back(set.name);
-      continue;
-    }
-    if (data.test_correct && id_parts.size() == 1) {  // OpenOOD's CCR@FPR, on the ID test set (standard protocol)
+    // OpenOOD's CCR@FPR (standard protocol) and the subgroups describe the ID test side.
+    if (!against_val && data.test_correct && id_parts.size() == 1) {
       nlohmann::json ccr = nlohmann::json::object();
       for (const CcrRate& r : kCcrRates) ccr[r.name] = ccr_at_fpr(id, *data.test_correct, scores, r.rate);
       entry["ccr"] = std::move(ccr);
     }
-    if (!data.test_groups.empty())
+    if (!against_val && !data.test_groups.empty())
       entry["groups"] = subgroup_metrics(id, id_groups, scores, data.ood_groups[j], backend);
     if (config.report.plots && detector && detector->has_diagnostic())
       entry["spectrum"] = bucket_spectrum(detector->diagnose(data.ood[j], backend));

@@ -4,6 +4,7 @@
 // data); every error names the config file and the JSON Pointer of the offending value.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -74,6 +75,9 @@ struct DetectorVariant {
 struct Selection {
   std::string metric = "auroc";
   std::vector<std::string> on;  ///< the validation OOD sets: they never enter test tables or averages
+
+  /// Whether the OOD set named `set` is one of the validation sets.
+  bool validates(const std::string& set) const { return std::find(on.begin(), on.end(), set) != on.end(); }
 };
 
 /// What to compute for reports and what to write: the config's metrics, tables, plots and select keys.
