@@ -20,6 +20,21 @@ Matrix<double> LinearHead::logits(const Matrix<float>& features, const Backend& 
   return out;
 }
 
+Matrix<double> LinearHead::exact_logits(const Matrix<double>& features, const Backend& backend) const {
+  Matrix<double> w(weight.rows, weight.cols);
+  std::copy(weight.data.begin(), weight.data.end(), w.data.begin());
+  Matrix<double> out = backend.matmul_nt(features, w);
+  for (std::size_t i = 0; i < out.rows; ++i)
+    for (std::size_t c = 0; c < out.cols; ++c) out(i, c) += bias[c];
+  return out;
+}
+
+Matrix<double> LinearHead::exact_logits(const Matrix<float>& features, const Backend& backend) const {
+  Matrix<double> x(features.rows, features.cols);
+  std::copy(features.data.begin(), features.data.end(), x.data.begin());
+  return exact_logits(x, backend);
+}
+
 namespace {
 
 /// The probe's objective, optionally in preconditioned coordinates. The solver's parameters are [V (C x D), b' (C)]

@@ -16,6 +16,10 @@ struct LinearHead {
   std::size_t classes() const { return weight.rows; }
   /// z = W x + b for every row of `features`, as float64 for the per-row math that follows.
   Matrix<double> logits(const Matrix<float>& features, const Backend& backend) const;
+  /// The same from float64 products (features and weights widened): for scores that divide by a logit or bin a
+  /// function of the logits, where float32 rounding would show (CADRef's confidence, NAC's states, pNML).
+  Matrix<double> exact_logits(const Matrix<double>& features, const Backend& backend) const;
+  Matrix<double> exact_logits(const Matrix<float>& features, const Backend& backend) const;
 };
 
 /// How L-BFGS walks to the (unique) optimum. `preconditioned` moves the feature mean into the bias and runs in

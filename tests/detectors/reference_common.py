@@ -142,6 +142,18 @@ def seeded_permutation(seed, n):
     return SeededRandom(seed).permutation(n)
 
 
+def ten_class_case():
+    """A 10-class head built as the fixed head above (nearest class mean, scaled) from the first 600 labelled
+    fashion_far rows; returns those rows and labels (train), W, b, and the other 400 fashion rows followed by 300
+    mnist_far rows (test), all float64."""
+    fashion, fashion_y = features["fashion_far"].astype(np.float64), labels["fashion_far"]
+    train, train_y = fashion[:600], fashion_y[:600]
+    m = np.stack([train[train_y == c].mean(0) for c in range(10)])
+    W = (4 * m / np.linalg.norm(m, axis=1).mean()).astype(np.float32).astype(np.float64)
+    b = (-0.5 * (W * m).sum(1)).astype(np.float32).astype(np.float64)
+    return train, train_y, W, b, np.r_[fashion[600:], features["mnist_far"][:300].astype(np.float64)]
+
+
 def multi_tile_case(seed):
     """A synthetic head (3 classes, D = 8) with 4500 train and 1100 test rows, float32 values in float64: more than
     one tile on both sides (row_tiles.h: 1024 queries x 4096 train rows), which the bundled data never reach."""
