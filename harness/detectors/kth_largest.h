@@ -85,4 +85,19 @@ void for_each_row_kth_largest(const Matrix<float>& x, std::size_t k, Visit visit
   }
 }
 
+/// Calls visit(i, row, total, top) for every row i of `x`: the sum of its values and the sum of its k largest (those
+/// above the k-th largest t, and as many values equal to t as make k), both in float64. SCALE's and LTS's ratio.
+template <class Visit>
+void for_each_row_top_sum(const Matrix<float>& x, std::size_t k, Visit visit) {
+  for_each_row_kth_largest(x, k, [&](std::size_t i, const float* row, float t) {
+    double total = 0, top = 0;
+    std::size_t above = 0;
+    for (std::size_t j = 0; j < x.cols; ++j) {
+      total += row[j];
+      if (row[j] > t) top += row[j], ++above;
+    }
+    visit(i, row, total, top + static_cast<double>(k - above) * t);
+  });
+}
+
 }  // namespace oodbench

@@ -31,15 +31,7 @@ class Scale final : public Detector {
   std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {
     const std::size_t k = kept(x.cols);
     Matrix<float> scaled = Matrix<float>::uninitialized(x.rows, x.cols);
-    // The sum of the k largest: those above the row's k-th largest t, and as many values equal to t as make k.
-    for_each_row_kth_largest(x, k, [&](std::size_t i, const float* row, float t) {
-      double total = 0, top = 0;
-      std::size_t above = 0;
-      for (std::size_t j = 0; j < x.cols; ++j) {
-        total += row[j];
-        if (row[j] > t) top += row[j], ++above;
-      }
-      top += static_cast<double>(k - above) * t;
+    for_each_row_top_sum(x, k, [&](std::size_t i, const float* row, double total, double top) {
       // A zero top-k sum makes the reference's ratio inf or NaN; the factor is 1 then (documented).
       const double factor = top != 0 ? std::exp(total / top) : 1.0;
       float* out = scaled.row(i);
