@@ -27,7 +27,9 @@ VARIANTS = [("mars", {**FAST, "mode": "diagonal"}),
             ("ae_l2", {**FAST, "patience": 1, "preprocessing": "l2"}),
             ("mahalanobis", {"shrinkage": "ledoit_wolf"}),
             ("mahalanobis", {"normalize": True}),
-            ("neco", {"use_maxlogit": False})]
+            ("neco", {"use_maxlogit": False}),
+            ("cadref", {"confidence": "gen"}),
+            ("nac", {"fit_rows": 0})]
 # Detectors whose defaults cannot fit these inputs get parameters that can (none today; docs/adding-a-detector.md).
 FITTABLE = {}
 TESTS = ["chestxray_test", "mnist_far"]
