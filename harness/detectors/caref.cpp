@@ -3,8 +3,8 @@
 // first maximum), not of the rows labelled k; a class never predicted takes the mean of all train rows (pytorch-ood's
 // fallback; the authors' code fails there), with a warning.
 // caref:  s = ‖x - μ_ŷ‖₁ / ‖x‖₁.
-// cadref: a_j = sign(W_ŷj) (x_j - μ_ŷj); E₊ = Σ max(a_j, 0) / ‖x‖₁, E₋ = Σ max(-a_j, 0) / ‖x‖₁; s = E₊ / S(x) + E₋ / S̄,
-//         S a logit confidence (energy by default) and S̄ its mean over the ID train rows.
+// cadref: a_j = sign(W_ŷj) (x_j - μ_ŷj); E₊ = Σ max(a_j, 0) / ‖x‖₁, E₋ = Σ max(-a_j, 0) / ‖x‖₁;
+//         s = E₊ / S(x) + E₋ / S̄, S a logit confidence (energy by default) and S̄ its mean over the ID train rows.
 // ‖x‖₁ is floored at 1e-12 (pytorch-ood). References: LingAndZero/CADRef ood_methods/CARef.py, CADRef.py; pytorch-ood
 // detector/caref.py, cadref.py. Tested against a float64 NumPy reference in tests/detectors/test_caref.py.
 #include <algorithm>
@@ -105,7 +105,8 @@ class Caref final : public Detector {
   Matrix<double> means_;  // C x D: centroids of the predicted classes
 };
 
-OODBENCH_REGISTER_DETECTOR(Caref, {"caref", "s = ||x - mu_yhat||_1 / ||x||_1, mu_k the mean ID train row predicted as k",
+OODBENCH_REGISTER_DETECTOR(Caref, {"caref",
+                                   "s = ||x - mu_yhat||_1 / ||x||_1, mu_k the mean ID train row predicted as k",
                                    "docs/methods.md \"CARef and CADRef\"; Ling et al., CVPR 2025", false, true, {}})
 
 

@@ -1,5 +1,5 @@
-// GMM, docs/methods.md "gmm": class-conditional Gaussians with their own covariances and mixing weights, fitted on
-// the labelled ID train rows: π_c = n_c / N, μ_c the class mean, Σ_c = (1/n_c) Σ_{y_i = c} (x_i - μ_c)(x_i - μ_c)ᵀ + reg·I
+// GMM, docs/methods.md#gmm: class-conditional Gaussians with their own covariances and mixing weights, fitted on the
+// labelled ID train rows: π_c = n_c / N, μ_c the class mean, Σ_c = (1/n_c) Σ_{y_i = c} (x_i - μ_c)(x_i - μ_c)ᵀ + reg I
 // (reg = 1e-6: scikit-learn's GaussianMixture reg_covar and pytorch-ood's constant, which makes a singular class
 // covariance invertible). variant nll (default): s = -log Σ_c π_c N(x | μ_c, Σ_c), the mixture's negative
 // log-likelihood; variant pytorch-ood: s = min_c (x - μ_c)ᵀ Σ_c⁻¹ (x - μ_c) / D, what pytorch-ood's detector/gmm.py

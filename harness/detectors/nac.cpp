@@ -66,7 +66,8 @@ class Nac final : public Detector {
           if (const std::size_t k = bin(s(i, j)); k < bins) counts(k, j) += 1;
     }
     coverage_ = Matrix<double>(bins, x.cols);
-    for (std::size_t k = 0; k < counts.data.size(); ++k) coverage_.data[k] = std::min(counts.data[k] / static_cast<double>(o_), 1.0);
+    for (std::size_t k = 0; k < counts.data.size(); ++k)
+      coverage_.data[k] = std::min(counts.data[k] / static_cast<double>(o_), 1.0);
   }
 
   void state(StateIO& io) override {

@@ -1,6 +1,6 @@
 // pNML, single-layer predictive normalized maximum likelihood (Bibas et al., NeurIPS 2021), docs/methods.md#pnml:
-// x̂ = x / max(‖x‖, 1e-12) for train and test rows; G = Σ_i x̂_i x̂_iᵀ over the ID train rows (uncentred, no bias column)
-// and P = G⁺ (eigenvalues <= rcond · λ_max dropped; rcond = 0 means D · 2.22e-16, the project's pinvh cut);
+// x̂ = x / max(‖x‖, 1e-12) for train and test rows; G = Σ_i x̂_i x̂_iᵀ over the ID train rows (uncentred, no bias
+// column) and P = G⁺ (eigenvalues <= rcond · λ_max dropped; rcond = 0 means D · 2.22e-16, the project's pinvh cut);
 // q = x̂ᵀ P x̂, g = q / (1 + q), p = softmax(W x̂ + b);
 // s = log(Σ_c p_c / (p_c + (1 - p_c) p_c^g)) / log C, the regret (in [0, 1]; higher = more OOD).
 // Each term is computed as 1 / (1 + (1 - p_c) exp((g - 1) log p_c)) from log-softmax, so a probability that
@@ -23,7 +23,9 @@ namespace {
 Matrix<double> unit_rows(const Matrix<float>& x) {
   Matrix<double> out(x.rows, x.cols);
   for (std::size_t i = 0; i < x.rows; ++i) {
-    const double norm = std::max(std::sqrt(static_cast<double>(squared_norm(x.row(i), x.cols))), 1e-12);
+    double sq = 0;
+    for (std::size_t j = 0; j < x.cols; ++j) sq += static_cast<double>(x(i, j)) * x(i, j);
+    const double norm = std::max(std::sqrt(sq), 1e-12);
     for (std::size_t j = 0; j < x.cols; ++j) out(i, j) = x(i, j) / norm;
   }
   return out;

@@ -47,8 +47,8 @@ TEST_P(DetectorOnGpu, MatchesCpu) {
   std::vector<std::int32_t> val_labels;
   const Matrix<float> val = clustered(90, 48, &val_labels, 3);
   for (std::size_t i = 0; i < val_labels.size(); i += 5) val_labels[i] = (val_labels[i] + 1) % 3;
-  // nac bins states that move with the head, and a probe trained on each device is the same optimum to 1e-4, not the
-  // same bits: a few states would cross a bin edge. Both devices get the CPU's probe, so the GPU's arithmetic is tested.
+  // nac bins states that move with the head, and a probe trained on each device is the same optimum to 1e-4, not
+  // the same bits: a few states would cross a bin edge. Both devices get the CPU's probe, so its arithmetic is tested.
   std::optional<LinearHead> head;
   if (GetParam() == "nac") head = FitContext(*cpu, train, labels).head();
   auto scores = [&](const Backend& backend) {
