@@ -12,6 +12,18 @@ class InputError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// A file system call on a path the user named failed for a reason other than the name (permission denied, no space
+/// left, a loop of symbolic links, a component that is not a directory): exit code 2 like bad input, but an OSError
+/// carrying `code` (the errno) in Python, not a ValueError. A missing file stays an InputError: a mistyped name.
+class FileSystemError : public InputError {
+ public:
+  FileSystemError(const std::string& what, int code) : InputError(what), code_(code) {}
+  int code() const { return code_; }
+
+ private:
+  int code_;
+};
+
 /// A requested device cannot be used (e.g. `--device cuda` with no usable GPU). Also exit code 2.
 class DeviceError : public InputError {
  public:

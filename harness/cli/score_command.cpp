@@ -128,14 +128,21 @@ void run_score(const ScoreOptions& opt, const GlobalOptions& global) {
     FitInputs::print_notes(ctx);
   }
 
-  for (const auto& [entry, scores] : results) {  // written only once every detector has scored
+  // Written only once every detector has scored, and all or none: a disk with room for one of two leaves neither.
+  std::vector<std::pair<std::string, std::vector<std::byte>>> encoded;
+  std::vector<std::string> said;
+  for (const auto& [entry, scores] : results) {
     for (std::size_t t = 0; t < tests.size(); ++t) {
       const std::size_t n = scores[t].size();
       const std::string out = substituted(opt.outs[t], entry->info.name);
-      write_file_atomic(out, encode_npy(scores[t], std::span<const std::size_t>(&n, 1)));
-      std::cout << out << ": " << n << " " << entry->info.name << " scores for " << opt.tests[t] << '\n';
+      encoded.emplace_back(out, encode_npy(scores[t], std::span<const std::size_t>(&n, 1)));
+      said.push_back(out + ": " + std::to_string(n) + " " + entry->info.name + " scores for " + opt.tests[t]);
     }
   }
+  std::vector<std::pair<std::string, std::span<const std::byte>>> files;
+  for (const auto& [out, bytes] : encoded) files.emplace_back(out, bytes);
+  write_files_atomic(files);
+  for (const std::string& line : said) std::cout << line << '\n';
 }
 
 }  // namespace

@@ -45,6 +45,8 @@ bool is_npy_file(const std::string& path) {
 NpyArray read_member(const std::string& path, const std::string& key, ModelCaller caller) {
   try {
     return load_npz_member(path, key);
+  } catch (const FileSystemError&) {
+    throw;  // the file system's reason, not damage
   } catch (const InputError& e) {
     throw InputError(std::string(e.what()) + "; the model file is damaged: " + remedy(path, caller));
   }
@@ -165,6 +167,8 @@ LoadedModel load_checked_model(const std::string& path, ModelCaller caller) {
   std::set<std::string> keys;
   try {
     for (std::string& k : npz_keys(path)) keys.insert(std::move(k));
+  } catch (const FileSystemError&) {
+    throw;  // the file system's reason (permission denied, a loop of links), not damage
   } catch (const InputError& e) {
     if (is_npy_file(path)) {
       throw InputError(path + ": a NumPy array (.npy), not an oodbench model (.oodb); fit a detector and save it: " +

@@ -11,6 +11,7 @@
 
 #include "harness/io/file_map.h"
 #include "harness/io/hdf5_module.h"
+#include "harness/io/file_checks.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -56,8 +57,7 @@ std::string library_reason() {
 
 Handle open_file(const std::string& path) {
   quiet_library();
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw InputError(path + ": no such file");
+  require_regular_file(path);
   const htri_t is = H5Fis_hdf5(path.c_str());
   if (is <= 0) {
     H5Eclear2(H5E_DEFAULT);

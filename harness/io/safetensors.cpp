@@ -15,6 +15,7 @@
 
 #include "harness/io/file_map.h"
 #include "harness/io/half.h"
+#include "harness/io/file_checks.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -105,7 +106,7 @@ void check_header_length(std::uint64_t n, std::uint64_t file_size, const std::st
 class File {
  public:
   explicit File(const std::string& path) : path_(path), fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
-    if (fd_ < 0) throw InputError(path + ": cannot open the array file (" + std::strerror(errno) + ")");
+    if (fd_ < 0) throw_system_error(path + ": cannot open the array file", errno);
   }
   ~File() { ::close(fd_); }
   File(const File&) = delete;

@@ -57,8 +57,6 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
   if (store.changed() > 0)
     std::cerr << "oodbench: " << options.out.string() << ": recomputed the intervals of " << store.changed()
               << " records from their kept scores for " << bootstrap << '\n';
-  if ((store.moved_aside().first > 0 || store.stale() > 0 || store.changed() > 0) && options.on_set_aside)
-    options.on_set_aside();
   // The config and the plan beside the records: `report` takes its settings from one, `merge` checks the other.
   write_text_atomic((options.out / "config.json").string(), config.document.dump(2) + "\n");
   std::vector<std::string> ids;
@@ -160,7 +158,7 @@ RunSummary run_sweep(const SweepConfig& config, const RunOptions& options, const
   for (const Cell& c : plan) plan_ids.insert(c.id);
   // Another run's folder is an InputError here, and nothing of it is touched: that run may have just created it.
   RecordStore store(options.out, plan_ids, "oodbench run " + config.source,
-                    interval_check(options.out, config.report.bootstrap, backend));
+                    interval_check(options.out, config.report.bootstrap, backend), options.on_set_aside);
   RunSummary summary;
   try {
     return run_in(config, inputs, plan, store, options, backend, summary);

@@ -358,5 +358,107 @@ with tempfile.TemporaryDirectory() as t:
                        ["No space left on device"], out=full / "out", created_by_run=False)
         subprocess.run(["umount", full])
 
+    # What the file system refuses, in its own words (errno kept), and outputs that are not ours to replace.
+    def expect_score_failure(name, out_args, fragments, train="data/train.npy", preexec=None, left_in=None):
+        proc = subprocess.run([binary, "--device", "cpu", "score", "--detector", "knn", "--param", "k=3", "--train",
+                               str(train), "--test", "data/test.npy", *map(str, out_args)], capture_output=True,
+                              text=True, cwd=tmp, preexec_fn=preexec)
+        problems = [f"exit {proc.returncode}"] if proc.returncode != 2 else []
+        problems += [f"missing {f!r}" for f in fragments if f not in proc.stderr]
+        if left_in is not None:
+            problems += [f"left {p.name}" for p in pathlib.Path(left_in).iterdir() if p.suffix == ".npy"]
+            problems += leftovers(left_in)
+        report(name, not problems, "; ".join(problems) or proc.stderr.strip().splitlines()[-1][:150])
+
+    import stat
+    special = tmp / "special"
+    special.mkdir()
+    os.mkfifo(special / "fifo.npy")
+    (special / "folder.npy").mkdir()
+    os.symlink("/nonexistent/scores.npy", special / "dangling.npy")
+    os.symlink("loop_b.npy", special / "loop_a.npy")
+    os.symlink("loop_a.npy", special / "loop_b.npy")
+    devices = [("a FIFO", "fifo.npy", "is a FIFO (named pipe), not a regular file, so it is not replaced")]
+    if os.geteuid() == 0:  # a character device of our own (a copy of /dev/null's numbers), never the real one
+        os.mknod(special / "null.npy", stat.S_IFCHR | 0o666, os.makedev(1, 3))
+        devices.append(("a character device", "null.npy", "is a character device, not a regular file"))
+    for what, name, fragment in devices:
+        expect_score_failure(f"--out onto {what}", ["--out", special / name], [f"{name}: exists and", fragment])
+        kind = special / name
+        report(f"--out onto {what}: left as it was", stat.S_ISFIFO(kind.lstat().st_mode) or
+               stat.S_ISCHR(kind.lstat().st_mode), oct(kind.lstat().st_mode))
+    expect_score_failure("--out onto a folder", ["--out", special / "folder.npy"], ["folder.npy: is a directory"])
+    expect_score_failure("--out onto a dangling symbolic link", ["--out", special / "dangling.npy"],
+                         ["dangling.npy: is a symbolic link to /nonexistent/scores.npy, which does not exist"])
+    expect_score_failure("input: a loop of symbolic links", ["--out", special / "s.npy"],
+                         ["loop_a.npy: cannot open", "Too many levels of symbolic links"], train=special / "loop_a.npy")
+    expect_score_failure("input: a path through a file", ["--out", special / "s.npy"],
+                         ["train.npy/x.npy: cannot open", "Not a directory"], train=data / "train.npy" / "x.npy")
+    damaged_dir = tmp / "with_loop"
+    damaged_dir.mkdir()
+    os.symlink("records.jsonl", damaged_dir / "records.jsonl")
+    expect_failure("report: records.jsonl a loop of symbolic links", ["report", damaged_dir],
+                   ["records.jsonl", "Too many levels of symbolic links"])
+
+    # Permission denied is said as such (as an unprivileged user: root reads anything).
+    locked = tmp / "locked"
+    locked.mkdir()
+    np.save(locked / "train.npy", train)
+    (tmp / "good_copy").mkdir()
+    locked.chmod(0o000)
+    tmp.chmod(0o755)
+
+    def as_nobody():
+        os.setgid(65534)
+        os.setuid(65534)
+
+    if os.geteuid() == 0:
+        expect_score_failure("input in a folder without permission", ["--out", "/tmp/never.npy"],
+                             ["locked/train.npy: cannot open", "Permission denied"], train=locked / "train.npy",
+                             preexec=as_nobody)
+        expect_failure("report of a folder without permission", ["report", locked],
+                       ["locked: cannot read the result folder (Permission denied)"], preexec=as_nobody)
+    else:
+        expect_score_failure("input in a folder without permission", ["--out", special / "s.npy"],
+                             ["locked/train.npy: cannot open", "Permission denied"], train=locked / "train.npy")
+        expect_failure("report of a folder without permission", ["report", locked],
+                       ["locked: cannot read the result folder (Permission denied)"])
+    locked.chmod(0o755)
+
+    # Two outputs and room for one: neither is left behind.
+    roomy = tmp / "room_for_one"
+    roomy.mkdir()
+    np.save(data / "test_big.npy", rng.normal(size=(3000, 8)).astype(np.float32))  # 12 kB of scores
+    if os.geteuid() == 0 and subprocess.run(["mount", "-t", "tmpfs", "-o", "size=20k", "tmpfs", roomy],
+                                            capture_output=True).returncode == 0:
+        proc = subprocess.run([binary, "--device", "cpu", "score", "--detector", "knn", "--param", "k=3", "--train",
+                               data / "train.npy", "--test", data / "test_big.npy", "--out", roomy / "a.npy",
+                               "--test", data / "test_big.npy", "--out", roomy / "b.npy"], capture_output=True,
+                              text=True)
+        left = sorted(p.name for p in roomy.iterdir())
+        report("two --out files and room for one: exit 2, no space named, nothing left",
+               proc.returncode == 2 and "No space left on device" in proc.stderr and not left,
+               f"exit {proc.returncode}, left {left}: {proc.stderr.strip()[-150:]}")
+        subprocess.run(["umount", roomy])
+    else:
+        report("two --out files and room for one", True, "skipped: needs root to mount a tmpfs")
+
+    # Temporary files a killed writer left (dead pid) are swept by the next run and report; a live one's stay.
+    swept = tmp / "swept"
+    subprocess.run([binary, "--device", "cpu", "run", "--quiet", tmp / "config.json", "--out", swept],
+                   capture_output=True, cwd=tmp)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = [swept / f"records.jsonl.tmp.{dead.pid}", swept / "cache" / f"probe-x.npz.tmp.{dead.pid}",
+             swept / "tables" / f"toy_b_auroc.md.tmp.{dead.pid}", swept / "plots" / f"x.svg.tmp.{dead.pid}"]
+    live = swept / f"plan.json.tmp.{os.getpid()}"
+    for p in stale + [live]:
+        p.parent.mkdir(exist_ok=True)
+        p.write_text("partial")
+    subprocess.run([binary, "--device", "cpu", "run", "--quiet", tmp / "config.json", "--out", swept],
+                   capture_output=True, cwd=tmp)
+    report("a rerun removes temporary files of dead writers, keeps a live writer's",
+           not any(p.exists() for p in stale) and live.exists(), [p.name for p in stale if p.exists()])
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
