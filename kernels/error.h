@@ -24,6 +24,13 @@ class FileSystemError : public InputError {
   int code_;
 };
 
+/// A fit or a score gave NaN or Inf from finite inputs: their magnitudes overflowed the arithmetic. Exit code 2, with
+/// what overflowed and the advice to rescale the features.
+class NonFiniteError : public InputError {
+ public:
+  using InputError::InputError;
+};
+
 /// A requested device cannot be used (e.g. `--device cuda` with no usable GPU). Also exit code 2.
 class DeviceError : public InputError {
  public:

@@ -63,10 +63,12 @@ std::vector<const DetectorEntry*> named_detectors(const ScoreOptions& opt) {
 
 using DetectorScores = std::pair<const DetectorEntry*, std::vector<std::vector<float>>>;
 
-std::vector<std::vector<float>> scores_of(const Detector& detector, const std::vector<Matrix<float>>& tests,
-                                          const Backend& backend) {
+std::vector<std::vector<float>> scores_of(const Detector& detector, const std::string& name,
+                                          const std::vector<Matrix<float>>& tests,
+                                          const std::vector<std::string>& specs, const Backend& backend) {
   std::vector<std::vector<float>> scores;
-  for (const Matrix<float>& test : tests) scores.push_back(detector.score(test, backend));
+  for (std::size_t t = 0; t < tests.size(); ++t)
+    scores.push_back(finite_scores(detector, name, tests[t], backend, specs[t]));
   return scores;
 }
 
@@ -94,7 +96,7 @@ void run_score(const ScoreOptions& opt, const GlobalOptions& global) {
       tests.push_back(load_features(spec));
       check_model_width(model, opt.model, tests.back().cols, spec);
     }
-    results.emplace_back(model.entry, scores_of(*model.detector, tests, *backend));
+    results.emplace_back(model.entry, scores_of(*model.detector, model.entry->info.name, tests, opt.tests, *backend));
   } else {
     FitContext ctx = opt.fit.load(*backend);  // outlives the scoring: a fitted detector may borrow from it
     for (const std::string& spec : opt.tests) tests.push_back(opt.fit.load_test(spec, ctx.dims()));
@@ -123,7 +125,7 @@ void run_score(const ScoreOptions& opt, const GlobalOptions& global) {
         std::cerr << "oodbench: skipped " << entry->info.name << ": " << e.what() << '\n';
         continue;
       }
-      results.emplace_back(entry, scores_of(*detector, tests, *backend));
+      results.emplace_back(entry, scores_of(*detector, entry->info.name, tests, opt.tests, *backend));
     }
     FitInputs::print_notes(ctx);
   }

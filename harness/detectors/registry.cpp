@@ -2,6 +2,8 @@
 #include <map>
 
 #include "harness/detectors/detector.h"
+#include "harness/detectors/detector_state.h"
+#include "harness/fit/finite.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -156,6 +158,22 @@ std::vector<std::string> unmet_needs(const DetectorInfo& info, const nlohmann::j
   return out;
 }
 
+void check_fitted_state(Detector& detector) {
+  StateIO io = StateIO::checker();
+  detector.state(io);
+}
+
+std::vector<float> finite_scores(const Detector& detector, const std::string& name, const Matrix<float>& x,
+                                 const Backend& backend, const std::string& what) {
+  std::vector<float> scores = detector.score(x, backend);
+  try {
+    check_finite(std::span<const float>(scores), 0, "the scores of " + what + " are");
+  } catch (const NonFiniteError& e) {
+    throw NonFiniteError(name + ": " + e.what() + "; " + rescale_advice(x, what));
+  }
+  return scores;
+}
+
 DataShape data_shape(const FitContext& ctx) {
   const Matrix<float>* val = ctx.validation();
   return {ctx.train_rows(), ctx.dims(), val ? val->rows : 0};
@@ -175,10 +193,14 @@ std::unique_ptr<Detector> make_fitted_detector(const DetectorEntry& entry, const
     if (const auto limits = entry.info.limits(params, data_shape(ctx)); !limits.empty())
       throw InputError(entry.info.name + ": " + limits.front().why);
   }
+  const std::string prefix = entry.info.name + ": ";
   try {
     detector->fit(ctx);
+    check_fitted_state(*detector);
+  } catch (const NonFiniteError& e) {  // the train features overflowed the fit's arithmetic
+    const std::string what = std::string_view(e.what()).starts_with(prefix) ? e.what() : prefix + e.what();
+    throw NonFiniteError(what + "; " + rescale_advice(ctx.train(), "the train features"));
   } catch (const InputError& e) {
-    const std::string prefix = entry.info.name + ": ";
     if (std::string_view(e.what()).starts_with(prefix)) throw;
     throw InputError(prefix + e.what());  // shared fits do not know which detector asked
   }

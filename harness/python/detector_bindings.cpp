@@ -145,7 +145,7 @@ class FittedDetector {
     {
       EngineScope engine;
       const DeviceUse use = device_use(/*exclusive=*/false);
-      s = fitted->detector->score(features, *backend_);
+      s = finite_scores(*fitted->detector, entry_->info.name, features, *backend_, "x");
     }
     return to_numpy(std::move(s));
   }

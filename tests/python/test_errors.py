@@ -180,3 +180,14 @@ def test_file_system_errors_are_os_errors(data, tmp_path):
         assert os.listdir(full) == []
     finally:
         subprocess.run(["umount", full])
+
+
+def test_overflowing_features_are_refused_with_advice(data):
+    """Finite float32 features near 1e37 overflow pca's float32 scores: a ValueError naming the detector and how
+    to rescale, never NaN scores; knn, which normalises rows, scores them as the unscaled features."""
+    big = data.train * np.float32(1e37)
+    expect(["pca: the scores of x are not finite", "x reach |x| = ", "rescale them"],
+           lambda: oodbench.Detector("pca", device="cpu").fit(big).score(big[:50]))
+    knn = oodbench.Detector("knn", device="cpu", k=5)
+    scaled = knn.fit(big).score(data.test * np.float32(1e37))
+    assert np.allclose(scaled, knn.fit(data.train).score(data.test), rtol=1e-5, atol=1e-6)
