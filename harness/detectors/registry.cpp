@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <map>
 
 #include "harness/detectors/detector.h"
@@ -89,6 +91,10 @@ std::optional<std::string> Params::problem(const DetectorInfo& info, const std::
   const bool ok = (def.is_boolean() && value.is_boolean()) || (def.is_number_integer() && value.is_number_integer()) ||
                   (def.is_number_float() && value.is_number()) || (def.is_string() && value.is_string());
   if (!ok) return "expected " + type_name(def) + ", got " + value.dump();
+  if (def.is_number_integer() && value.is_number_unsigned() &&
+      value.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    return "expected an integer up to " + std::to_string(std::numeric_limits<std::int64_t>::max()) + ", got " +
+           value.dump();  // as given: read as a signed integer it would wrap to a negative one
   if (value.is_string() && !spec->choices.empty() &&
       std::find(spec->choices.begin(), spec->choices.end(), value.get<std::string>()) == spec->choices.end()) {
     std::string choices;

@@ -58,7 +58,7 @@ class FittedDetector {
     auto out = std::make_unique<FittedDetector>(model.entry->info.name, model.params, device);
     auto fitted = std::make_shared<Fitted>();
     fitted->detector = std::move(model.detector);
-    fitted->provenance = {model.meta.value("train_hash", ""), model.dims, model.meta.value("classes", std::size_t{0})};
+    fitted->provenance = model.provenance;
     fitted->source = path;
     out->fitted_ = std::move(fitted);
     return out;
