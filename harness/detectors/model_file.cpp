@@ -9,6 +9,7 @@
 #include "harness/detectors/detector_state.h"
 #include "harness/io/content_hash.h"
 #include "harness/io/npz.h"
+#include "harness/io/unique_keys.h"
 #include "harness/numbers_version.h"
 #include "harness/version.h"
 #include "kernels/error.h"
@@ -65,10 +66,15 @@ nlohmann::json read_meta(const std::string& path, const std::set<std::string>& k
                      writer(caller));
   }
   const NpyArray raw = read_member(path, kMetaMember, caller);
-  nlohmann::json meta;
+  nlohmann::json meta = nlohmann::json::value_t::discarded;
   if (raw.dtype == DType::uint8 && raw.shape.size() == 1) {
-    const auto* text = reinterpret_cast<const char*>(raw.bytes.data());
-    meta = nlohmann::json::parse(text, text + raw.bytes.size(), nullptr, false);
+    try {
+      meta = parse_unique_keys(std::string_view(reinterpret_cast<const char*>(raw.bytes.data()), raw.bytes.size()));
+    } catch (const DuplicateJsonKey& e) {
+      throw InputError(path + ": model.json " + e.pointer() + ": duplicate key (which value holds is ambiguous); " +
+                       remedy(path, caller));
+    } catch (const nlohmann::json::exception&) {
+    }
   }
   if (meta.is_discarded() || !meta.is_object()) {
     throw InputError(path + ": '" + kMetaMember +

@@ -16,6 +16,7 @@
 #include "harness/io/file_map.h"
 #include "harness/io/half.h"
 #include "harness/io/file_checks.h"
+#include "harness/io/unique_keys.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -151,8 +152,14 @@ Header read_header(const File& f, const std::string& path) {
 std::vector<SafetensorsEntry> parse_safetensors_header(std::string_view json, std::uint64_t data_size,
                                                        const std::string& source) {
   if (json.empty() || json.front() != '{') bad_header(source, "it does not start with '{'");
-  nlohmann::json doc = nlohmann::json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) bad_header(source, "not valid JSON");
+  nlohmann::json doc;
+  try {
+    doc = parse_unique_keys(json);
+  } catch (const DuplicateJsonKey& e) {
+    bad_header(source, "the key " + e.pointer() + " appears twice (which tensor it names is ambiguous)");
+  } catch (const nlohmann::json::exception&) {
+    bad_header(source, "not valid JSON");
+  }
   if (!doc.is_object()) bad_header(source, "expected a JSON object");
   std::vector<SafetensorsEntry> entries;
   for (const auto& [name, value] : doc.items()) {

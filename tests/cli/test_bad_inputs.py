@@ -118,6 +118,25 @@ with tempfile.TemporaryDirectory() as t:
     safetensors("overlap.safetensors", {"train": f32, "copy": f32}, raw)
     safetensors("hole.safetensors", {"train": {**f32, "data_offsets": [8, len(raw) + 8]}}, b"\0" * 8 + raw)
     safetensors("negative.safetensors", {"train": {**f32, "shape": [-40, 8]}}, raw)
+    with h5py.File(data / "links.h5", "w") as f:
+        f["x"] = train
+        f["loop_a"] = h5py.SoftLink("/loop_b")
+        f["loop_b"] = h5py.SoftLink("/loop_a")
+        f["dangling"] = h5py.SoftLink("/nothing")
+        f["outside"] = h5py.ExternalLink("missing.h5", "/data")
+    (data / "nul.csv").write_bytes(b"1,2,3,4,5,6,7,8\n1,2,3,4,\x005,6,7,8\n")
+    with open(data / "huge_line.csv", "wb") as f:  # one line of 2 GiB (sparse: NUL bytes that take no disk)
+        f.write(b"1,")
+        f.truncate(2 << 30)
+    import zipfile
+    with zipfile.ZipFile(data / "twice.npz", "w") as z:
+        import io as _io
+        for values in (train, test):
+            buffer = _io.BytesIO()
+            np.save(buffer, values)
+            with __import__("warnings").catch_warnings():
+                __import__("warnings").simplefilter("ignore")  # zipfile warns of the duplicate name it writes
+                z.writestr("train.npy", buffer.getvalue())
     (data / "shards").mkdir()
     np.save(data / "shards" / "a.npy", train[:20])
     np.save(data / "shards" / "b.npy", train[20:, :6])
@@ -171,6 +190,25 @@ with tempfile.TemporaryDirectory() as t:
            row == flat and flat["ood"] is not None, (flat_run.stderr + row_run.stderr).strip()[-200:] or "same records")
 
     # Config: syntax, structure, types, unknown keys and values.
+    config_case("a key twice in one object", None, ["/datasets/0/train/features: duplicate key", "keep one"],
+                text=json.dumps(good).replace('"features": "train.npy"',
+                                              '"features": "train.npy", "features": "test.npy"'))
+    config_case("a top-level key twice", None, ["/detectors: duplicate key"],
+                text=json.dumps(good)[:-1] + ', "detectors": []}')
+    config_case("integer parameter of 2^63", lambda c: c["detectors"][0].update(params={"k": 2 ** 63}),
+                ["/detectors/0/params/k: expected an integer up to 9223372036854775807, got 9223372036854775808"])
+    config_case("CSV with a NUL byte in a field", lambda c: dataset(c)["test"].update(features="nul.csv"),
+                ["nul.csv: line 2, column 4: '\\x005' is not a number"])
+    config_case("CSV with a 2 GiB line", lambda c: dataset(c)["test"].update(features="huge_line.csv"),
+                ["huge_line.csv: line 1: a field longer than 1 MiB"])
+    config_case("npz with two members of one name", lambda c: dataset(c)["train"].update(features="twice.npz:train"),
+                ["twice.npz: not a valid .npz archive: two of its members have the same name"])
+    config_case("HDF5 loop of soft links", lambda c: dataset(c)["train"].update(features="links.h5:/loop_a"),
+                ["links.h5: '/loop_a' is a soft link in a loop of soft links (/loop_a -> /loop_b -> /loop_a)"])
+    config_case("HDF5 dangling soft link", lambda c: dataset(c)["train"].update(features="links.h5:/dangling"),
+                ["links.h5: '/dangling' is a soft link to '/nothing', which does not exist"])
+    config_case("HDF5 external link", lambda c: dataset(c)["train"].update(features="links.h5:/outside"),
+                ["links.h5: '/outside' is an external link to missing.h5:/data"])
     config_case("malformed JSON", None, ["line 3, column 1", "invalid JSON"], text='{\n"name": "x",\n}\n')
     config_case("number too large for a double", None, ["invalid JSON", "number overflow parsing '2e308'"],
                 text='{"seeds": [2e308]}')
