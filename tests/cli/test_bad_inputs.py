@@ -306,6 +306,34 @@ with tempfile.TemporaryDirectory() as t:
     config_case("plots not a boolean", lambda c: c.update(plots="yes"), ["/plots: expected true or false"])
     config_case("name that is a path", lambda c: c.update(name="../x"), ["/name: expected a plain name"])
 
+    # Names that clean to one file name would overwrite each other's tables and plots: refused before any cell runs.
+    def second_dataset(modality):
+        return lambda c: c["datasets"].append({**copy.deepcopy(dataset(c)), "modality": modality})
+
+    config_case("datasets whose names clean alike", lambda c: (dataset(c).update(modality="chest/xray"),
+                                                               second_dataset("chest_xray")(c)),
+                ['dataset "chest/xray/b" (/datasets/0) and dataset "chest_xray/b" (/datasets/1) both give the report '
+                 'file name tables/chest_xray_b_<metric>', "rename one of them"])
+    config_case("OOD sets whose names clean alike",
+                lambda c: (dataset(c)["ood"][0].update(name="far/1"),
+                           dataset(c)["ood"].append({**dataset(c)["ood"][0], "name": "far_1"})),
+                ['OOD set "far/1" of toy/b (/datasets/0/ood/0) and OOD set "far_1" of toy/b (/datasets/0/ood/1) both '
+                 'give the report file name plots/roc_toy_b_far_1_p<n>.svg'])
+    config_case("a dataset named like another's scale table",
+                lambda c: (second_dataset("toy")(c), c["datasets"][1].update(backbone="c"),
+                           c["datasets"].append({**copy.deepcopy(dataset(c)), "modality": "scale", "backbone": "toy"})),
+                ["the scale table of modality \"toy\" (/datasets/0/modality) and dataset \"scale/toy\" (/datasets/2) "
+                 "both give the report file name tables/scale_toy_<metric>"])
+    twins = copy.deepcopy(good)
+    twins["detectors"] = [{"name": "mahalanobis", "label": "mahalanobis++"},
+                          {"name": "mahalanobis", "label": "mahalanobis**", "params": {"normalize": True}}]
+    (tmp / "twins.json").write_text(json.dumps(twins))
+    proc = subprocess.run([binary, "--device", "cpu", "run", "--quiet", tmp / "twins.json", "--out", tmp / "twins"],
+                          capture_output=True, text=True, cwd=tmp)
+    hists = sorted(p.name for p in (tmp / "twins" / "plots").glob("hist_*")) if proc.returncode == 0 else []
+    report("labels that clean alike get plots of their own", len(hists) == 2 and
+           all(h.startswith("hist_toy_b_mahalanobis__-") for h in hists), proc.stderr.strip()[-150:] or hists)
+
     # Embedding files: found to be wrong only when the dataset is loaded.
     config_case("OOD width differs from train", lambda c: dataset(c)["ood"][0].update(features="narrow.npy"),
                 ["/datasets/0/ood/0/features", "6 columns", "have 8"])
