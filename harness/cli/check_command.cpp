@@ -5,6 +5,7 @@
 
 #include "harness/cli/command.h"
 #include "harness/io/arrays.h"
+#include "harness/io/file_checks.h"
 #include "harness/report/regression.h"
 #include "harness/report/text_table.h"
 #include "harness/sweep/json_reader.h"
@@ -28,7 +29,7 @@ std::string number(std::optional<double> v, const char* format = "%.6f") {
 }
 
 int run_check(const CheckOptions& opt) {
-  if (!std::filesystem::is_directory(opt.dir)) throw InputError(opt.dir + ": no such result folder");
+  require_result_folder(opt.dir);
   const std::vector<nlohmann::json> records = read_records(opt.dir);
   if (records.empty()) throw InputError(opt.dir + ": no result records");
 

@@ -63,10 +63,12 @@ std::vector<const DetectorEntry*> named_detectors(const ScoreOptions& opt) {
 
 using DetectorScores = std::pair<const DetectorEntry*, std::vector<std::vector<float>>>;
 
-std::vector<std::vector<float>> scores_of(const Detector& detector, const std::vector<Matrix<float>>& tests,
-                                          const Backend& backend) {
+std::vector<std::vector<float>> scores_of(const Detector& detector, const std::string& name,
+                                          const std::vector<Matrix<float>>& tests,
+                                          const std::vector<std::string>& specs, const Backend& backend) {
   std::vector<std::vector<float>> scores;
-  for (const Matrix<float>& test : tests) scores.push_back(detector.score(test, backend));
+  for (std::size_t t = 0; t < tests.size(); ++t)
+    scores.push_back(finite_scores(detector, name, tests[t], backend, specs[t]));
   return scores;
 }
 
@@ -94,7 +96,7 @@ void run_score(const ScoreOptions& opt, const GlobalOptions& global) {
       tests.push_back(load_features(spec));
       check_model_width(model, opt.model, tests.back().cols, spec);
     }
-    results.emplace_back(model.entry, scores_of(*model.detector, tests, *backend));
+    results.emplace_back(model.entry, scores_of(*model.detector, model.entry->info.name, tests, opt.tests, *backend));
   } else {
     FitContext ctx = opt.fit.load(*backend);  // outlives the scoring: a fitted detector may borrow from it
     for (const std::string& spec : opt.tests) tests.push_back(opt.fit.load_test(spec, ctx.dims()));
@@ -123,19 +125,26 @@ void run_score(const ScoreOptions& opt, const GlobalOptions& global) {
         std::cerr << "oodbench: skipped " << entry->info.name << ": " << e.what() << '\n';
         continue;
       }
-      results.emplace_back(entry, scores_of(*detector, tests, *backend));
+      results.emplace_back(entry, scores_of(*detector, entry->info.name, tests, opt.tests, *backend));
     }
     FitInputs::print_notes(ctx);
   }
 
-  for (const auto& [entry, scores] : results) {  // written only once every detector has scored
+  // Written only once every detector has scored, and all or none: a disk with room for one of two leaves neither.
+  std::vector<std::pair<std::string, std::vector<std::byte>>> encoded;
+  std::vector<std::string> said;
+  for (const auto& [entry, scores] : results) {
     for (std::size_t t = 0; t < tests.size(); ++t) {
       const std::size_t n = scores[t].size();
       const std::string out = substituted(opt.outs[t], entry->info.name);
-      write_file_atomic(out, encode_npy(scores[t], std::span<const std::size_t>(&n, 1)));
-      std::cout << out << ": " << n << " " << entry->info.name << " scores for " << opt.tests[t] << '\n';
+      encoded.emplace_back(out, encode_npy(scores[t], std::span<const std::size_t>(&n, 1)));
+      said.push_back(out + ": " + std::to_string(n) + " " + entry->info.name + " scores for " + opt.tests[t]);
     }
   }
+  std::vector<std::pair<std::string, std::span<const std::byte>>> files;
+  for (const auto& [out, bytes] : encoded) files.emplace_back(out, bytes);
+  write_files_atomic(files);
+  for (const std::string& line : said) std::cout << line << '\n';
 }
 
 }  // namespace

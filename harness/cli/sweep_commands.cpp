@@ -8,6 +8,7 @@
 
 #include "harness/cli/command.h"
 #include "harness/io/arrays.h"
+#include "harness/io/file_checks.h"
 #include "harness/report/report_files.h"
 #include "harness/report/sweep_report.h"
 #include "harness/sweep/config.h"
@@ -71,7 +72,7 @@ void merge_command(const MergeOptions& opt) {
   std::string plan_text;  // the first input's plan.json, with the names of its cells
   std::vector<std::pair<fs::path, std::string>> kept_files;  // (source, path relative to the folder)
   for (const std::string& input : opt.inputs) {
-    if (!fs::is_directory(input)) throw InputError(input + ": no such result folder");
+    require_result_folder(input);
     // Shards of one sweep share its plan; folders of other configs, inputs or devices would mix cells.
     const std::set<std::string> input_plan = read_plan(input);
     if (plan && input_plan != *plan)
@@ -99,20 +100,22 @@ void merge_command(const MergeOptions& opt) {
   }
   if (merged.empty()) throw InputError("nothing to merge: the inputs hold no records");
   check_report_files_free(opt.out);  // before the records: a refused merge leaves the folder as it was
-  const FolderLock lock(opt.out, "oodbench merge --out " + opt.out);
-  for (const auto& [from, relative] : kept_files) {  // score files first: a merged record never points to nothing
-    const fs::path to = fs::path(opt.out) / relative;
-    if (fs::exists(to) && fs::equivalent(from, to)) continue;  // merging into one of the inputs
-    fs::create_directories(to.parent_path());
-    const fs::path partial = to.string() + ".partial";
-    fs::copy_file(from, partial, fs::copy_options::overwrite_existing);
-    fs::rename(partial, to);
+  {
+    const FolderLock lock(opt.out, "oodbench merge --out " + opt.out);
+    for (const auto& [from, relative] : kept_files) {  // score files first: a merged record never points to nothing
+      const fs::path to = fs::path(opt.out) / relative;
+      std::error_code ec;
+      if (fs::exists(to, ec) && fs::equivalent(from, to, ec)) continue;  // merging into one of the inputs
+      fs::create_directories(to.parent_path(), ec);
+      if (ec) throw_system_error(to.parent_path().string() + ": cannot create", ec.value());
+      write_text_atomic(to.string(), read_text_file(from.string(), "a kept score file"));
+    }
+    write_records(opt.out, merged);
+    if (!plan_text.empty()) write_text_atomic((fs::path(opt.out) / "plan.json").string(), plan_text);
+    if (!config_text.empty())
+      write_text_atomic((fs::path(opt.out) / "config.json").string(), config_text);
   }
-  write_records(opt.out, merged);
-  if (!plan_text.empty()) write_text_atomic((fs::path(opt.out) / "plan.json").string(), plan_text);
-  if (!config_text.empty())
-    write_text_atomic((fs::path(opt.out) / "config.json").string(), config_text);
-  print_report(opt.out);
+  print_report(opt.out);  // which takes the folder's lock itself
 }
 
 }  // namespace

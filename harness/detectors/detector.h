@@ -170,10 +170,19 @@ std::vector<std::string> unmet_needs(const DetectorInfo& info, const nlohmann::j
                                      const InputNames& names = {});
 
 /// Validates `params_json`, checks the detector's needs (named as `names` says) and parameter limits
-/// (DetectorInfo::limits) against `ctx`, builds and fits it.
+/// (DetectorInfo::limits) against `ctx`, builds and fits it, and checks its fitted state finite (a NaN or Inf is a
+/// NonFiniteError naming the detector, what overflowed, and how to rescale the train features).
 std::unique_ptr<Detector> make_fitted_detector(const DetectorEntry& entry, const nlohmann::json& params_json,
                                                FitContext& ctx, const std::string& where,
                                                const InputNames& names = {});
+
+/// A NonFiniteError when a fitted state array of `detector` holds a NaN or Inf, naming the field.
+void check_fitted_state(Detector& detector);
+
+/// `detector`'s scores of `x` (named `what`), checked finite: a NaN or Inf score is a NonFiniteError naming the
+/// detector (`name`), the set and the row, with how large `x` is and how to rescale it.
+std::vector<float> finite_scores(const Detector& detector, const std::string& name, const Matrix<float>& x,
+                                 const Backend& backend, const std::string& what);
 
 }  // namespace oodbench
 

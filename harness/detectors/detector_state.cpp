@@ -1,8 +1,11 @@
 #include "harness/detectors/detector_state.h"
 
+#include <cmath>
 #include <cstring>
+#include <type_traits>
 #include <stdexcept>
 
+#include "harness/fit/finite.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -46,6 +49,12 @@ const char* preprocessing_name(Preprocessing p) {
 
 StateIO StateIO::saver() { return StateIO(); }
 
+StateIO StateIO::checker() {
+  StateIO io;
+  io.checking_ = true;
+  return io;
+}
+
 StateIO StateIO::loader(Reader read, std::string source, std::string remedy) {
   StateIO io;
   io.read_ = std::move(read);
@@ -75,11 +84,25 @@ NpyArray StateIO::get(const std::string& name, DType dtype, std::size_t ndim) {
 }
 
 template <class T>
+void StateIO::check_values(const std::string& name, std::span<const T> values, std::size_t cols) const {
+  if constexpr (std::is_floating_point_v<T>) {
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (std::isfinite(values[i])) continue;
+      const std::string where = non_finite_where(static_cast<double>(values[i]), i, cols);
+      if (loading()) fail(name, "finite values", where);
+      throw NonFiniteError("the fitted state '" + name + "' is not finite (" + where + ")");
+    }
+  }
+}
+
+template <class T>
 void StateIO::vector_field(const std::string& name, std::vector<T>& v, DType dtype) {
   if (loading()) {
     v = values_of<T>(get(name, dtype, 1));
+    check_values(name, std::span<const T>(v), 0);
     return;
   }
+  if (checking_) return check_values(name, std::span<const T>(v), 0);
   const std::size_t shape[1] = {v.size()};
   put(name, encode_npy(std::span<const T>(v), shape), dtype, {v.size()});
 }
@@ -92,8 +115,10 @@ void StateIO::matrix_field(const std::string& name, Matrix<T>& m, DType dtype) {
     m.cols = a.shape[1];
     const std::vector<T> values = values_of<T>(a);
     m.data.assign(values.begin(), values.end());
+    check_values(name, std::span<const T>(m.data), m.cols);
     return;
   }
+  if (checking_) return check_values(name, std::span<const T>(m.data), m.cols);
   const std::size_t shape[2] = {m.rows, m.cols};
   put(name, encode_npy(std::span<const T>(m.data), shape), dtype, {m.rows, m.cols});
 }

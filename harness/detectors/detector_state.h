@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <span>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -55,6 +56,9 @@ class StateIO {
 
   /// A saver: every field() encodes the member into members().
   static StateIO saver();
+  /// A checker: every field() is read as a saver reads it, encoding nothing, and a NaN or Inf in a float field is a
+  /// NonFiniteError naming it (every fit is checked so; a loader checks the same of what it reads).
+  static StateIO checker();
   /// A loader: every field() fills the member from `read(name)`. `source` (the file) and `remedy` (what to do) go
   /// into every error message.
   static StateIO loader(Reader read, std::string source, std::string remedy);
@@ -108,8 +112,13 @@ class StateIO {
   void matrix_field(const std::string& name, Matrix<T>& m, DType dtype);
   template <class T>
   void scalar_field(const std::string& name, T& x, DType dtype);
+  /// Refuses a NaN or Inf among float `values` (rows of `cols`; 0 for a vector): an InputError naming the file when
+  /// loading, a NonFiniteError naming the field when checking.
+  template <class T>
+  void check_values(const std::string& name, std::span<const T> values, std::size_t cols) const;
 
   Reader read_;
+  bool checking_ = false;
   std::string source_, remedy_;
   Members members_;
   std::map<std::string, nlohmann::json> manifest_;

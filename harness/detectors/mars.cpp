@@ -9,6 +9,7 @@
 #include "harness/detectors/autoencoder_params.h"
 #include "harness/detectors/covariance_params.h"
 #include "harness/detectors/detector_state.h"
+#include "harness/fit/finite.h"
 
 namespace oodbench {
 namespace {
@@ -34,6 +35,7 @@ class Mars final : public Detector {
     const bool use_val = params_.text("residual_split") == "val";
     if (use_val && !ctx.validation()) throw InputError("residual_split = val needs ID validation features (--val)");
     const Matrix<float> r = ae_->residuals(use_val ? *ctx.validation() : ctx.train(), backend);
+    check_finite(r, "the autoencoder's residuals (its reconstructions overflowed float32) are");
     const std::size_t d = r.cols;
     Matrix<double> mean(1, d);
     for (std::size_t i = 0; i < r.rows; ++i)

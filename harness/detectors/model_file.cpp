@@ -1,6 +1,7 @@
 #include "harness/detectors/model_file.h"
 
 #include <fstream>
+#include <map>
 #include <set>
 #include <string_view>
 #include <span>
@@ -8,6 +9,7 @@
 #include "harness/detectors/detector_state.h"
 #include "harness/io/content_hash.h"
 #include "harness/io/npz.h"
+#include "harness/io/unique_keys.h"
 #include "harness/numbers_version.h"
 #include "harness/version.h"
 #include "kernels/error.h"
@@ -45,6 +47,8 @@ bool is_npy_file(const std::string& path) {
 NpyArray read_member(const std::string& path, const std::string& key, ModelCaller caller) {
   try {
     return load_npz_member(path, key);
+  } catch (const FileSystemError&) {
+    throw;  // the file system's reason, not damage
   } catch (const InputError& e) {
     throw InputError(std::string(e.what()) + "; the model file is damaged: " + remedy(path, caller));
   }
@@ -62,10 +66,15 @@ nlohmann::json read_meta(const std::string& path, const std::set<std::string>& k
                      writer(caller));
   }
   const NpyArray raw = read_member(path, kMetaMember, caller);
-  nlohmann::json meta;
+  nlohmann::json meta = nlohmann::json::value_t::discarded;
   if (raw.dtype == DType::uint8 && raw.shape.size() == 1) {
-    const auto* text = reinterpret_cast<const char*>(raw.bytes.data());
-    meta = nlohmann::json::parse(text, text + raw.bytes.size(), nullptr, false);
+    try {
+      meta = parse_unique_keys(std::string_view(reinterpret_cast<const char*>(raw.bytes.data()), raw.bytes.size()));
+    } catch (const DuplicateJsonKey& e) {
+      throw InputError(path + ": model.json " + e.pointer() + ": duplicate key (which value holds is ambiguous); " +
+                       remedy(path, caller));
+    } catch (const nlohmann::json::exception&) {
+    }
   }
   if (meta.is_discarded() || !meta.is_object()) {
     throw InputError(path + ": '" + kMetaMember +
@@ -92,13 +101,31 @@ nlohmann::json read_meta(const std::string& path, const std::set<std::string>& k
   require("params", meta.contains("params") && meta["params"].is_object(), "an object of parameters");
   require("dims", meta.contains("dims") && meta["dims"].is_number_unsigned() && meta["dims"] > 0, "a width >= 1");
   require("state", meta.contains("state") && meta["state"].is_object(), "an object of state fields");
+  for (const char* rows : {"train_rows", "val_rows"})
+    require(rows, meta.contains(rows) && meta[rows].is_number_unsigned(), "a row count >= 0");
   return meta;
+}
+
+/// The hash of one state array: its dtype, shape and data.
+std::string array_hash(const NpyArray& a) {
+  const auto data = a.data();
+  return std::string(dtype_name(a.dtype)) + " " + nlohmann::json(a.shape).dump() + " " +
+         content_hash(std::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
+}
+
+/// The hash saved in model.json: of model.json itself (without "hash") and of every state array, so that neither can
+/// be edited, alone or together, without the file being refused.
+std::string model_hash(nlohmann::json meta, const std::map<std::string, std::string>& arrays) {
+  meta.erase("hash");
+  std::string text = meta.dump() + "\n";
+  for (const auto& [name, hash] : arrays) text += name + " " + hash + "\n";
+  return content_hash(std::string_view(text));
 }
 
 /// The reader of a loading StateIO: `state/<name>` of the archive, with the shape model.json lists for it.
 StateIO::Reader state_reader(const std::string& path, const std::set<std::string>& keys, const nlohmann::json& meta,
-                             ModelCaller caller) {
-  return [&path, &keys, &meta, caller](const std::string& name) {
+                             ModelCaller caller, std::map<std::string, std::string>& hashes) {
+  return [&path, &keys, &meta, caller, &hashes](const std::string& name) {
     const nlohmann::json& listed = meta["state"];
     const std::string key = kStatePrefix + name;
     if (!listed.contains(name) || !keys.contains(key)) {
@@ -114,6 +141,7 @@ StateIO::Reader state_reader(const std::string& path, const std::set<std::string
       throw InputError(path + ": state field '" + name + "': expected shape " + expected.dump() +
                        " (as model.json lists it), found " + shape.dump() + "; " + remedy(path, caller, meta));
     }
+    hashes[name] = array_hash(a);
     return a;
   };
 }
@@ -130,7 +158,8 @@ TrainProvenance provenance_of(const FitContext& ctx) {
   }
   if (const Matrix<float>* val = ctx.validation()) inputs += "\nval " + content_hash(*val);
   if (!ctx.validation_labels().empty()) inputs += "\nval_labels " + content_hash(ctx.validation_labels());
-  return {content_hash(std::string_view(inputs)), ctx.dims(), ctx.classes()};
+  return {content_hash(std::string_view(inputs)), ctx.dims(), ctx.classes(), ctx.train_rows(),
+          ctx.validation() ? ctx.validation()->rows : 0};
 }
 
 void save_model(const std::string& path, const DetectorEntry& entry, const nlohmann::json& params, Detector& detector,
@@ -149,13 +178,20 @@ void save_model(const std::string& path, const DetectorEntry& entry, const nlohm
                                {"dims", provenance.dims},
                                {"classes", provenance.classes},
                                {"train_hash", provenance.train_hash},
+                               {"train_rows", provenance.train_rows},
+                               {"val_rows", provenance.val_rows},
                                {"state", state}};
-  const std::string text = meta.dump(2);
+  StateIO::Members arrays = io.take_members();
+  std::map<std::string, std::string> hashes;
+  for (const auto& [name, bytes] : arrays) hashes[name] = array_hash(parse_npy_in_place(bytes, nullptr, name));
+  nlohmann::json hashed = meta;
+  hashed["hash"] = model_hash(meta, hashes);
+  const std::string text = hashed.dump(2);
   const std::size_t shape[1] = {text.size()};
   StateIO::Members members;
   members.emplace_back(kMetaMember,
                        encode_npy(std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), shape));
-  for (auto& [name, bytes] : io.take_members()) members.emplace_back(kStatePrefix + name, std::move(bytes));
+  for (auto& [name, bytes] : arrays) members.emplace_back(kStatePrefix + name, std::move(bytes));
   write_npz(path, members, /*compress=*/false);  // stored: saving and loading at disk speed
 }
 
@@ -165,6 +201,8 @@ LoadedModel load_checked_model(const std::string& path, ModelCaller caller) {
   std::set<std::string> keys;
   try {
     for (std::string& k : npz_keys(path)) keys.insert(std::move(k));
+  } catch (const FileSystemError&) {
+    throw;  // the file system's reason (permission denied, a loop of links), not damage
   } catch (const InputError& e) {
     if (is_npy_file(path)) {
       throw InputError(path + ": a NumPy array (.npy), not an oodbench model (.oodb); fit a detector and save it: " +
@@ -174,19 +212,29 @@ LoadedModel load_checked_model(const std::string& path, ModelCaller caller) {
     throw InputError(std::string(e.what()) + "; expected an oodbench model (.oodb) written by " + writer(caller) +
                      "; if it was cut short or damaged, " + remedy(path, caller));
   }
-  LoadedModel model{nullptr, nullptr, nullptr, read_meta(path, keys, caller), 0};
-  const auto name = model.meta["detector"].get<std::string>();
+  LoadedModel model{nullptr, nullptr, nullptr, read_meta(path, keys, caller), 0, {}};
+  const nlohmann::json& meta = model.meta;
+  const auto name = meta["detector"].get<std::string>();
+  model.dims = meta["dims"].get<std::size_t>();
+  model.provenance = {meta.value("train_hash", ""), model.dims, meta.value("classes", std::size_t{0}),
+                      meta.value("train_rows", std::size_t{0}), meta.value("val_rows", std::size_t{0})};
   try {
     model.entry = &find_detector(name);
-    const Params params = Params::resolve(model.entry->info, model.meta["params"], "params");
+    const Params params = Params::resolve(model.entry->info, meta["params"], "params");
     model.params = params.values();
+    // What the data it was fitted on allows (k <= train rows...), as a fit checks it: never "internal error".
+    if (model.entry->info.limits) {
+      const DataShape shape{model.provenance.train_rows, model.dims, model.provenance.val_rows};
+      if (const auto limits = model.entry->info.limits(params, shape); !limits.empty())
+        throw InputError("params/" + limits.front().param + ": " + name + ": " + limits.front().why);
+    }
     model.detector = model.entry->make(params);
   } catch (const InputError& e) {  // another oodbench's detector or parameters
-    throw InputError(path + ": model.json: " + e.what() + "; " + remedy(path, caller, model.meta));
+    throw InputError(path + ": model.json: " + e.what() + "; " + remedy(path, caller, meta));
   }
-  model.dims = model.meta["dims"].get<std::size_t>();
-  const nlohmann::json& listed = model.meta["state"];
-  StateIO io = StateIO::loader(state_reader(path, keys, model.meta, caller), path, remedy(path, caller, model.meta));
+  const nlohmann::json& listed = meta["state"];
+  std::map<std::string, std::string> hashes;
+  StateIO io = StateIO::loader(state_reader(path, keys, meta, caller, hashes), path, remedy(path, caller, meta));
   model.detector->state(io);
   for (const auto& [field, layout] : listed.items()) {
     if (!io.manifest().contains(field)) {
@@ -194,6 +242,10 @@ LoadedModel load_checked_model(const std::string& path, ModelCaller caller) {
                        "' has (written by another oodbench build?); " + remedy(path, caller, model.meta));
     }
   }
+  if (meta.value("hash", nlohmann::json()) != model_hash(meta, hashes))
+    throw InputError(path + ": model.json and the state arrays are not what was saved (they are hashed together, "
+                     "and the hash in model.json does not match them): the file was edited or damaged after it was "
+                     "saved; " + remedy(path, caller, meta));
   return model;
 }
 

@@ -15,14 +15,17 @@
 namespace oodbench {
 
 inline constexpr const char* kModelFormat = "oodbench-model";
-/// Bumped when the layout of a .oodb changes (model.json's keys, member names, a detector's state fields).
-inline constexpr int kModelFormatVersion = 1;
+/// Bumped when the layout of a .oodb changes (model.json's keys, member names, a detector's state fields). 2: the
+/// hash of model.json and the state together, and the train and val row counts the parameter limits are checked on.
+inline constexpr int kModelFormatVersion = 2;
 
 /// What a detector was fitted on, recorded in its model file.
 struct TrainProvenance {
   std::string train_hash;  ///< one content hash of every training input (content_hash.h)
   std::size_t dims = 0;
   std::size_t classes = 0;  ///< 0 for label-free fits without a head
+  std::size_t train_rows = 0;
+  std::size_t val_rows = 0;  ///< 0 without ID validation features
 };
 
 /// The provenance of a context: a hash of the train features, labels, supplied head and validation features (those
@@ -40,13 +43,15 @@ struct LoadedModel {
   std::unique_ptr<Detector> detector;
   nlohmann::json meta;  ///< model.json as written
   std::size_t dims;     ///< the width of the features it was fitted on, and the only one it scores
+  TrainProvenance provenance;
 };
 
 /// Reads a model written by save_model. Anything but a readable model of this format and numbers version (a corrupt
-/// or truncated archive, another version, an unknown detector, a missing or ill-shaped field) is an InputError naming
-/// the file, what was expected, what was found, and to refit with this oodbench, in the words of `caller` (the
-/// command line's `oodbench fit --save`, or the Python module's Detector.save). A .npy array is not a model, and
-/// the message says so without suggesting to save over it.
+/// or truncated archive, another version, an unknown detector, a missing or ill-shaped field, a NaN or Inf in the
+/// state, a parameter outside what the data it was fitted on allows, or model.json and the arrays edited since they
+/// were saved: they are hashed together) is an InputError naming the file, what was expected, what was found, and to
+/// refit with this oodbench, in the words of `caller` (the command line's `oodbench fit --save`, or the Python
+/// module's Detector.save). A .npy array is not a model, and the message says so without suggesting to save over it.
 enum class ModelCaller { command_line, python };
 LoadedModel load_model(const std::string& path, ModelCaller caller = ModelCaller::command_line);
 

@@ -1,7 +1,11 @@
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <map>
 
 #include "harness/detectors/detector.h"
+#include "harness/detectors/detector_state.h"
+#include "harness/fit/finite.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -87,6 +91,10 @@ std::optional<std::string> Params::problem(const DetectorInfo& info, const std::
   const bool ok = (def.is_boolean() && value.is_boolean()) || (def.is_number_integer() && value.is_number_integer()) ||
                   (def.is_number_float() && value.is_number()) || (def.is_string() && value.is_string());
   if (!ok) return "expected " + type_name(def) + ", got " + value.dump();
+  if (def.is_number_integer() && value.is_number_unsigned() &&
+      value.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    return "expected an integer up to " + std::to_string(std::numeric_limits<std::int64_t>::max()) + ", got " +
+           value.dump();  // as given: read as a signed integer it would wrap to a negative one
   if (value.is_string() && !spec->choices.empty() &&
       std::find(spec->choices.begin(), spec->choices.end(), value.get<std::string>()) == spec->choices.end()) {
     std::string choices;
@@ -156,6 +164,22 @@ std::vector<std::string> unmet_needs(const DetectorInfo& info, const nlohmann::j
   return out;
 }
 
+void check_fitted_state(Detector& detector) {
+  StateIO io = StateIO::checker();
+  detector.state(io);
+}
+
+std::vector<float> finite_scores(const Detector& detector, const std::string& name, const Matrix<float>& x,
+                                 const Backend& backend, const std::string& what) {
+  std::vector<float> scores = detector.score(x, backend);
+  try {
+    check_finite(std::span<const float>(scores), 0, "the scores of " + what + " are");
+  } catch (const NonFiniteError& e) {
+    throw NonFiniteError(name + ": " + e.what() + "; " + rescale_advice(x, what));
+  }
+  return scores;
+}
+
 DataShape data_shape(const FitContext& ctx) {
   const Matrix<float>* val = ctx.validation();
   return {ctx.train_rows(), ctx.dims(), val ? val->rows : 0};
@@ -175,10 +199,14 @@ std::unique_ptr<Detector> make_fitted_detector(const DetectorEntry& entry, const
     if (const auto limits = entry.info.limits(params, data_shape(ctx)); !limits.empty())
       throw InputError(entry.info.name + ": " + limits.front().why);
   }
+  const std::string prefix = entry.info.name + ": ";
   try {
     detector->fit(ctx);
+    check_fitted_state(*detector);
+  } catch (const NonFiniteError& e) {  // the train features overflowed the fit's arithmetic
+    const std::string what = std::string_view(e.what()).starts_with(prefix) ? e.what() : prefix + e.what();
+    throw NonFiniteError(what + "; " + rescale_advice(ctx.train(), "the train features"));
   } catch (const InputError& e) {
-    const std::string prefix = entry.info.name + ": ";
     if (std::string_view(e.what()).starts_with(prefix)) throw;
     throw InputError(prefix + e.what());  // shared fits do not know which detector asked
   }

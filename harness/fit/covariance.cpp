@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "harness/fit/finite.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -17,6 +18,7 @@ CovarianceFit fit_covariance(const Backend& backend, const Matrix<float>& x, con
   for (double& v : fit.matrix.data) v /= n;
   fit.mean_fourth = fourth / n;
   fit.samples = x.rows;
+  check_finite(fit.matrix, "the covariance of the features is");  // LAPACK would fail on it, saying only "info -5"
   fit.eigen = backend.eigh(fit.matrix);
   return fit;
 }

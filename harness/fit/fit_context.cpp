@@ -187,7 +187,14 @@ Matrix<float> normalize_rows(const Matrix<float>& x) {
   Matrix<float> out(x.rows, x.cols);
 #pragma omp parallel for schedule(static) if (worth_threads(x.rows * x.cols))
   for (std::size_t i = 0; i < x.rows; ++i) {
-    const double norm = std::max(std::sqrt(static_cast<double>(squared_norm(x.row(i), x.cols))), 1e-12);
+    // The squared norm as float32 (the numbers of every earlier run); where that overflows (features near 1e19 and
+    // up), in float64, so that a row of finite features is normalised, never divided by Inf into zeros.
+    double squared = squared_norm(x.row(i), x.cols);
+    if (!std::isfinite(squared)) {
+      squared = 0;
+      for (std::size_t j = 0; j < x.cols; ++j) squared += static_cast<double>(x(i, j)) * x(i, j);
+    }
+    const double norm = std::max(std::sqrt(squared), 1e-12);
     for (std::size_t j = 0; j < x.cols; ++j) out(i, j) = static_cast<float>(x(i, j) / norm);
   }
   return out;

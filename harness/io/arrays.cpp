@@ -19,6 +19,7 @@
 
 #include "harness/io/csv_reader.h"
 #include "harness/io/feature_reader.h"
+#include "harness/io/file_checks.h"
 #include "harness/io/file_map.h"
 #include "harness/io/half.h"
 #include "harness/io/hdf5_reader.h"
@@ -33,7 +34,7 @@ std::string read_text_file(const std::string& path, const std::string& what) {
   if (std::filesystem::is_directory(path, ec))
     throw InputError(path + ": cannot open " + what + " (it is a directory)");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open " + what + " (" + std::strerror(errno) + ")");
+  if (!in) throw_system_error(path + ": cannot open " + what, errno);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) throw InputError(path + ": read error");
   return text;
@@ -199,8 +200,7 @@ NpyArray load_one(const std::string& path, const ArraySpec& parts) {
 }
 
 void check_one(const std::string& path, const ArraySpec& parts) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw InputError(path + ": no such file");
+  require_regular_file(path);
   if (parts.format == ArrayFormat::hdf5) return check_hdf5_dataset(path, parts.key);
   if (parts.format == ArrayFormat::safetensors) {
     const std::vector<std::string> keys = safetensors_keys(path);  // validates the whole header
@@ -387,12 +387,17 @@ void check_same_width(const Matrix<float>& features, const std::string& features
 void check_writable(const std::string& path) {
   namespace fs = std::filesystem;
   const fs::path dir = fs::absolute(fs::path(path)).parent_path();
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw InputError(path + ": output directory " + dir.string() + " does not exist");
-  if (fs::is_directory(path, ec)) throw InputError(path + ": is a directory, expected a file name");
-  if (::access(dir.c_str(), W_OK) != 0) {
-    throw InputError(path + ": output directory " + dir.string() + " is not writable (" + std::strerror(errno) + ")");
+  struct stat st{};
+  if (::stat(dir.c_str(), &st) != 0) {
+    if (errno == ENOENT) throw InputError(path + ": output directory " + dir.string() + " does not exist");
+    throw_system_error(path + ": output directory " + dir.string(), errno);
   }
+  if (!S_ISDIR(st.st_mode)) throw InputError(path + ": " + dir.string() + " is not a directory");
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw InputError(path + ": is a directory, expected a file name");
+  check_output_file(path);
+  if (::access(dir.c_str(), W_OK) != 0)
+    throw_system_error(path + ": output directory " + dir.string() + " is not writable", errno);
 }
 
 void check_outputs_distinct(const std::vector<NamedOutput>& outputs, const std::vector<std::string>& input_specs) {
@@ -422,16 +427,28 @@ void write_all_synced(int fd, std::span<const std::byte> bytes, const std::strin
   while (done < bytes.size()) {
     const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw InputError(path + ": " + failure + " (" + std::strerror(n < 0 ? errno : EIO) + ")");
+    if (n <= 0) throw_system_error(path + ": " + failure, n < 0 ? errno : EIO);
     done += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0) throw InputError(path + ": " + failure + " (" + std::strerror(errno) + ")");
+  if (::fsync(fd) != 0) throw_system_error(path + ": " + failure, errno);
 }
 
-void write_file_atomic(const std::string& path, std::span<const std::byte> bytes) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+namespace {
+
+/// Where writing `path` puts the bytes: the file a symbolic link points to (the link stays), else `path`.
+std::string write_target(const std::string& path) {
+  check_output_file(path);
+  std::error_code ec;
+  if (!std::filesystem::is_symlink(path, ec)) return path;
+  const std::filesystem::path target = std::filesystem::canonical(path, ec);
+  return ec ? path : target.string();
+}
+
+/// Writes `bytes` to the temporary file of `target`, synced; returns its name. Nothing is left on failure.
+std::string write_temporary(const std::string& path, const std::string& target, std::span<const std::byte> bytes) {
+  const std::string tmp = temporary_name(target);
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw InputError(path + ": cannot write (" + std::strerror(errno) + ")");
+  if (fd < 0) throw_system_error(path + ": cannot write", errno);
   try {
     write_all_synced(fd, bytes, path);
   } catch (const InputError&) {
@@ -440,15 +457,36 @@ void write_file_atomic(const std::string& path, std::span<const std::byte> bytes
     throw;
   }
   if (::close(fd) != 0) {
-    const std::string reason = std::strerror(errno);
+    const int err = errno;
     ::unlink(tmp.c_str());
-    throw InputError(path + ": write failed (" + reason + ")");
+    throw_system_error(path + ": write failed", err);
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    throw InputError(path + ": cannot replace (" + reason + ")");
+  return tmp;
+}
+
+}  // namespace
+
+void write_files_atomic(const std::vector<std::pair<std::string, std::span<const std::byte>>>& files) {
+  std::vector<std::pair<std::string, std::string>> written;  // (temporary, target)
+  try {
+    for (const auto& [path, bytes] : files) {
+      const std::string target = write_target(path);
+      written.emplace_back(write_temporary(path, target, bytes), target);
+    }
+  } catch (...) {
+    for (const auto& [tmp, target] : written) ::unlink(tmp.c_str());
+    throw;
   }
+  for (std::size_t i = 0; i < written.size(); ++i) {
+    if (::rename(written[i].first.c_str(), written[i].second.c_str()) == 0) continue;
+    const int err = errno;
+    for (std::size_t j = i; j < written.size(); ++j) ::unlink(written[j].first.c_str());
+    throw_system_error(files[i].first + ": cannot replace", err);
+  }
+}
+
+void write_file_atomic(const std::string& path, std::span<const std::byte> bytes) {
+  write_files_atomic({{path, bytes}});
 }
 
 }  // namespace oodbench

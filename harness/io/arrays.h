@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "kernels/matrix.h"
@@ -91,9 +92,15 @@ inline void check_same_rows(const Matrix<float>& features, const std::string& fe
 void check_same_width(const Matrix<float>& features, const std::string& features_name, std::size_t train_cols,
                       const std::string& train_name);
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync, then rename. A reader sees
-/// the old file or the whole new one, never a part. Failures are InputErrors naming the path.
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory (<path>.tmp.<pid>), fsync, then
+/// rename. A reader sees the old file or the whole new one, never a part. A symbolic link is written through (the
+/// file it names is replaced, the link stays); a path that is a device, a FIFO, a folder or a link to nothing is
+/// refused (check_output_file). Failures are InputErrors naming the path (FileSystemErrors for the OS's reasons:
+/// no space left, permission denied), and leave no temporary file.
 void write_file_atomic(const std::string& path, std::span<const std::byte> bytes);
+/// write_file_atomic for several files, all or none: every file is written to its temporary file first, and only
+/// when all are written are they renamed into place. A failure (a disk with room for one of two) leaves none.
+void write_files_atomic(const std::vector<std::pair<std::string, std::span<const std::byte>>>& files);
 
 /// The whole file (text, or bytes for a binary reader). An InputError "<path>: cannot open <what> (<reason>)" when
 /// it cannot be read.

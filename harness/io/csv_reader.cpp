@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "harness/io/arrays.h"
+#include "harness/io/file_map.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -23,6 +24,10 @@ std::string_view trimmed(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
   return s;
 }
+
+/// The longest field read (1 MiB): no number or label is longer, and a file with a line of gigabytes (a binary file
+/// named .csv) is refused once that much of it is read, not after all of it.
+constexpr std::size_t kMaxField = std::size_t{1} << 20;
 
 std::vector<Row> split_records(std::string_view text, char delimiter, const std::string& source) {
   std::vector<Row> rows;
@@ -40,6 +45,9 @@ std::vector<Row> split_records(std::string_view text, char delimiter, const std:
     bool quoted = false, was_quoted = false;
     for (; i < text.size(); ++i) {
       const char c = text[i];
+      if (field.size() > kMaxField)
+        throw InputError(source + ": line " + std::to_string(row.line) + ": a field longer than 1 MiB, which no "
+                         "number or label is; is it a CSV file of embeddings?");
       if (quoted) {
         if (c == '"') {
           if (i + 1 < text.size() && text[i + 1] == '"') field += '"', ++i;
@@ -241,8 +249,12 @@ NpyArray parse_csv(std::string_view text, char delimiter, const std::string& col
 NpyArray load_csv(const std::string& path, const std::string& columns) {
   const std::string ext = std::filesystem::path(path).extension().string();
   const char delimiter = (ext == ".tsv" || ext == ".TSV") ? '\t' : ',';
-  const std::string text = read_text_file(path, "the array file");
-  return parse_csv(text, delimiter, columns, columns.empty() ? path : path + ":" + columns);
+  const std::string source = columns.empty() ? path : path + ":" + columns;
+  // Mapped, so that a line refused after its first MiB is read no further; a pipe or an empty file is read.
+  if (const std::optional<FileMap> map = map_file(path))
+    return parse_csv(std::string_view(reinterpret_cast<const char*>(map->bytes.data()), map->bytes.size()), delimiter,
+                     columns, source);
+  return parse_csv(read_text_file(path, "the array file"), delimiter, columns, source);
 }
 
 }  // namespace oodbench

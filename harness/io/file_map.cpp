@@ -8,13 +8,14 @@
 #include <cerrno>
 #include <cstring>
 
+#include "harness/io/file_checks.h"
 #include "kernels/error.h"
 
 namespace oodbench {
 
 std::optional<FileMap> map_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw InputError(path + ": cannot open the array file (" + std::strerror(errno) + ")");
+  if (fd < 0) throw_system_error(path + ": cannot open the array file", errno);
   struct stat st{};
   const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
   const auto size = regular ? static_cast<std::size_t>(st.st_size) : 0;

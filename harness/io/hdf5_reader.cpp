@@ -11,6 +11,7 @@
 
 #include "harness/io/file_map.h"
 #include "harness/io/hdf5_module.h"
+#include "harness/io/file_checks.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -56,8 +57,7 @@ std::string library_reason() {
 
 Handle open_file(const std::string& path) {
   quiet_library();
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw InputError(path + ": no such file");
+  require_regular_file(path);
   const htri_t is = H5Fis_hdf5(path.c_str());
   if (is <= 0) {
     H5Eclear2(H5E_DEFAULT);
@@ -107,6 +107,48 @@ bool path_exists(hid_t file, const std::string& name) {
   }
 }
 
+/// Why `full`, whose links all exist, names no object: a component that is a soft link leading nowhere or into a loop
+/// of soft links, or an external link (into another file) that does not resolve; "" when no link explains it.
+std::string broken_link(hid_t file, const std::string& full) {
+  for (std::size_t slash = full.find('/', 1);; slash = full.find('/', slash + 1)) {
+    const std::string prefix = full.substr(0, slash);
+    H5L_info_t link{};
+    if (H5Lget_info(file, prefix.c_str(), &link, H5P_DEFAULT) < 0) break;
+    if (link.type == H5L_TYPE_EXTERNAL) {
+      std::vector<char> value(link.u.val_size + 1, '\0');
+      const char* target_file = nullptr;
+      const char* target_object = nullptr;
+      unsigned flags = 0;
+      if (H5Lget_val(file, prefix.c_str(), value.data(), value.size(), H5P_DEFAULT) >= 0 &&
+          H5Lunpack_elink_val(value.data(), value.size(), &flags, &target_file, &target_object) >= 0)
+        return "'" + prefix + "' is an external link to " + target_file + ":" + target_object + ", which does not "
+               "resolve from here; name that file's dataset directly (" + target_file + ":" + target_object + ")";
+      return "'" + prefix + "' is an external link (into another file) that does not resolve";
+    }
+    if (link.type == H5L_TYPE_SOFT) {
+      std::vector<std::string> chain = {prefix};
+      std::string at = prefix;
+      while (true) {  // follow the soft links of this component until one leads nowhere or back
+        H5L_info_t step{};
+        if (H5Lget_info(file, at.c_str(), &step, H5P_DEFAULT) < 0 || step.type != H5L_TYPE_SOFT) break;
+        std::vector<char> target(step.u.val_size + 1, '\0');
+        if (H5Lget_val(file, at.c_str(), target.data(), target.size(), H5P_DEFAULT) < 0) break;
+        at = target.data();
+        std::string shown;
+        for (const std::string& c : chain) shown += c + " -> ";
+        if (std::find(chain.begin(), chain.end(), at) != chain.end())
+          return "'" + prefix + "' is a soft link in a loop of soft links (" + shown + at + ")";
+        chain.push_back(at);
+        if (H5Lexists(file, at.c_str(), H5P_DEFAULT) <= 0)
+          return "'" + prefix + "' is a soft link to '" + at + "', which does not exist";
+      }
+    }
+    if (slash == std::string::npos) break;
+  }
+  H5Eclear2(H5E_DEFAULT);
+  return "";
+}
+
 /// The dataset called `name` (a leading '/' optional), or the only dataset when `name` is empty.
 std::string resolve_name(hid_t file, const std::string& path, const std::string& name) {
   if (name.empty()) {
@@ -120,8 +162,14 @@ std::string resolve_name(hid_t file, const std::string& path, const std::string&
   if (full == "/" || !path_exists(file, full))
     throw InputError(path + ": no dataset '" + full + "' (datasets: " + dataset_list(datasets_in(file)) + ")");
   H5O_info_t info{};
-  if (H5Oget_info_by_name(file, full.c_str(), &info, H5P_DEFAULT) < 0 || info.type != H5O_TYPE_DATASET) {
-    H5Eclear2(H5E_DEFAULT);
+  const bool found = H5Oget_info_by_name(file, full.c_str(), &info, H5P_DEFAULT) >= 0;
+  H5Eclear2(H5E_DEFAULT);
+  if (!found) {
+    const std::string link = broken_link(file, full);
+    throw InputError(path + ": " + (link.empty() ? "cannot open '" + full + "'" + library_reason() : link) +
+                     " (datasets: " + dataset_list(datasets_in(file)) + ")");
+  }
+  if (info.type != H5O_TYPE_DATASET) {
     throw InputError(path + ": '" + full + "' is a group, not a dataset (datasets: " +
                      dataset_list(datasets_in(file)) + ")");
   }

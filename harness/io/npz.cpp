@@ -8,7 +8,9 @@
 #include <cstdio>
 #include <memory>
 
+#include "harness/io/arrays.h"
 #include "harness/io/feature_reader.h"
+#include "harness/io/file_checks.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -20,6 +22,7 @@ struct ZipCloser {
 using ZipHandle = std::unique_ptr<zip_t, ZipCloser>;
 
 ZipHandle open_archive(const std::string& path) {
+  require_regular_file(path);  // the file system's reason (permission denied, a loop of links), not libzip's
   int code = 0;
   zip_t* z = zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code);
   if (!z) {
@@ -28,6 +31,9 @@ ZipHandle open_archive(const std::string& path) {
     std::string reason = zip_error_strerror(&error);
     zip_error_fini(&error);
     if (code == ZIP_ER_NOENT || code == ZIP_ER_OPEN) throw InputError(path + ": cannot open (" + reason + ")");
+    if (code == ZIP_ER_EXISTS)  // libzip's "File already exists": two members of one name
+      throw InputError(path + ": not a valid .npz archive: two of its members have the same name, so which array a "
+                       "key names is ambiguous; write it again with numpy.savez (one array per key)");
     throw InputError(path + ": not a valid .npz archive (" + reason + ")");
   }
   return ZipHandle(z);
@@ -130,12 +136,26 @@ std::optional<Matrix<float>> read_npz_features(const std::string& path, const st
   return features;
 }
 
-void write_npz(const std::string& path, const std::vector<std::pair<std::string, std::vector<std::byte>>>& members,
-               bool compress) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int code = 0;
-  zip_t* z = zip_open(tmp.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &code);
-  if (!z) throw InputError(path + ": cannot create (libzip error " + std::to_string(code) + ")");
+namespace {
+
+/// The bytes of a .npz archive of `members`, built in memory by libzip, so that the file itself is written by
+/// write_file_atomic (its temporary name, its errors: "No space left on device", not libzip's "Seek error").
+std::vector<std::byte> encode_npz(const std::string& path,
+                                  const std::vector<std::pair<std::string, std::vector<std::byte>>>& members,
+                                  bool compress) {
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* buffer = zip_source_buffer_create(nullptr, 0, 0, &error);
+  zip_t* z = buffer ? zip_open_from_source(buffer, ZIP_TRUNCATE, &error) : nullptr;
+  if (!z) {
+    const std::string reason = zip_error_strerror(&error);
+    zip_error_fini(&error);
+    if (buffer) zip_source_free(buffer);
+    throw InputError(path + ": cannot create the archive (" + reason + ")");
+  }
+  zip_error_fini(&error);
+  zip_source_keep(buffer);  // read back after zip_close
+  const std::unique_ptr<zip_source_t, decltype(&zip_source_free)> owner(buffer, zip_source_free);
   for (const auto& [name, bytes] : members) {
     const auto fail = [&] {
       const std::string reason = zip_strerror(z);
@@ -154,21 +174,26 @@ void write_npz(const std::string& path, const std::vector<std::pair<std::string,
   if (zip_close(z) != 0) {
     const std::string reason = zip_strerror(z);
     zip_discard(z);
-    std::remove(tmp.c_str());
-    throw InputError(path + ": write failed (" + reason + ")");
+    throw InputError(path + ": cannot build the archive (" + reason + ")");
   }
-  // Durable before it becomes visible, as write_file_atomic: a crash leaves the old file or the whole new one.
-  const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
-  const bool synced = fd >= 0 && ::fsync(fd) == 0;
-  if (fd >= 0) ::close(fd);
-  if (!synced) {
-    std::remove(tmp.c_str());
-    throw InputError(path + ": write failed (cannot sync it to disk)");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw InputError(path + ": cannot replace");
-  }
+  zip_stat_t st;
+  zip_stat_init(&st);
+  if (zip_source_stat(buffer, &st) != 0 || !(st.valid & ZIP_STAT_SIZE) || zip_source_open(buffer) != 0)
+    throw InputError(path + ": cannot read the archive back from memory");
+  std::vector<std::byte> out(st.size);
+  const zip_int64_t got = zip_source_read(buffer, out.data(), out.size());
+  zip_source_close(buffer);
+  if (got < 0 || static_cast<zip_uint64_t>(got) != st.size)
+    throw InputError(path + ": cannot read the archive back from memory");
+  return out;
+}
+
+}  // namespace
+
+void write_npz(const std::string& path, const std::vector<std::pair<std::string, std::vector<std::byte>>>& members,
+               bool compress) {
+  const std::vector<std::byte> bytes = encode_npz(path, members, compress);
+  write_file_atomic(path, bytes);  // durable before it becomes visible: the old file or the whole new one
 }
 
 }  // namespace oodbench

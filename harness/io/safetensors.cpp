@@ -15,6 +15,8 @@
 
 #include "harness/io/file_map.h"
 #include "harness/io/half.h"
+#include "harness/io/file_checks.h"
+#include "harness/io/unique_keys.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -105,7 +107,7 @@ void check_header_length(std::uint64_t n, std::uint64_t file_size, const std::st
 class File {
  public:
   explicit File(const std::string& path) : path_(path), fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
-    if (fd_ < 0) throw InputError(path + ": cannot open the array file (" + std::strerror(errno) + ")");
+    if (fd_ < 0) throw_system_error(path + ": cannot open the array file", errno);
   }
   ~File() { ::close(fd_); }
   File(const File&) = delete;
@@ -150,8 +152,14 @@ Header read_header(const File& f, const std::string& path) {
 std::vector<SafetensorsEntry> parse_safetensors_header(std::string_view json, std::uint64_t data_size,
                                                        const std::string& source) {
   if (json.empty() || json.front() != '{') bad_header(source, "it does not start with '{'");
-  nlohmann::json doc = nlohmann::json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) bad_header(source, "not valid JSON");
+  nlohmann::json doc;
+  try {
+    doc = parse_unique_keys(json);
+  } catch (const DuplicateJsonKey& e) {
+    bad_header(source, "the key " + e.pointer() + " appears twice (which tensor it names is ambiguous)");
+  } catch (const nlohmann::json::exception&) {
+    bad_header(source, "not valid JSON");
+  }
   if (!doc.is_object()) bad_header(source, "expected a JSON object");
   std::vector<SafetensorsEntry> entries;
   for (const auto& [name, value] : doc.items()) {

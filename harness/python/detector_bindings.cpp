@@ -5,7 +5,11 @@
 #include <pybind11_json/pybind11_json.hpp>
 
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
+#include <utility>
+#include <variant>
 
 #include "harness/detectors/detector.h"
 #include "harness/detectors/model_file.h"
@@ -28,6 +32,20 @@ InputNames python_input_names() {
           "fit(..., val=...)"};
 }
 
+/// What fit() (or a load) made: the detector, the context it borrows from, and what it was fitted on. Never changed
+/// once made: a refit makes a new one and swaps it in, so a score() in flight keeps the one it started with.
+struct Fitted {
+  std::unique_ptr<FitContext> context;  // detectors keep references into it; none after a load
+  std::unique_ptr<Detector> detector;
+  TrainProvenance provenance;
+  std::string source = "train";  // what the detector was fitted on, for messages
+  nlohmann::json label_map;      // null unless the fit remapped its labels
+};
+
+/// Safe to share between Python threads (the GIL is released while the engine works): fit() builds a new Fitted and
+/// swaps it in under a mutex held only for the swap; score() takes the current one and scores with it, so scores run
+/// in parallel with each other and with a refit. On a GPU a fit also holds `device_use_` exclusively (scores share
+/// it): the autoencoder's training switches the stream of the backend's cuBLAS handle, which scores use too.
 class FittedDetector {
  public:
   FittedDetector(const std::string& name, const nlohmann::json& params, const std::string& device)
@@ -38,17 +56,20 @@ class FittedDetector {
   static std::unique_ptr<FittedDetector> load(const std::string& path, const std::string& device) {
     LoadedModel model = load_model(path, ModelCaller::python);
     auto out = std::make_unique<FittedDetector>(model.entry->info.name, model.params, device);
-    out->detector_ = std::move(model.detector);
-    out->provenance_ = {model.meta.value("train_hash", ""), model.dims, model.meta.value("classes", std::size_t{0})};
-    out->source_ = path;
+    auto fitted = std::make_shared<Fitted>();
+    fitted->detector = std::move(model.detector);
+    fitted->provenance = model.provenance;
+    fitted->source = path;
+    out->fitted_ = std::move(fitted);
     return out;
   }
 
-  void save(const std::string& path) {
-    if (!detector_) throw InputError(entry_->info.name + ": fit() the detector before save()");
+  void save(const std::string& path) const {
+    const std::shared_ptr<const Fitted> fitted = current();
+    if (!fitted) throw InputError(entry_->info.name + ": fit() the detector before save()");
     check_writable(path);
     EngineScope engine;
-    save_model(path, *entry_, params_, *detector_, provenance_);
+    save_model(path, *entry_, params_, *fitted->detector, fitted->provenance);
   }
 
   /// Fits on the arrays; returns the fit's warnings (the Python layer issues them as warnings). `remap_labels`
@@ -88,29 +109,43 @@ class FittedDetector {
     }
 
     if (!y.empty()) check_class_labels(y, head ? head->classes() : 0, "labels", kRemapArgument);  // as the argument
-    EngineScope engine;
-    detector_.reset();  // a refit replaces everything, the context the old detector pointed into last
-    auto ctx = std::make_unique<FitContext>(*backend_, std::move(x), std::move(y), std::move(head));
-    if (validation) ctx->set_validation(std::move(*validation), std::move(validation_labels));  // checks the classes
-    if (backend_->kind() == DeviceKind::cuda) ctx->keep_resident();  // train crosses the bus once, not per score()
-    detector_ = make_fitted_detector(*entry_, params_, *ctx, "params", python_input_names());
-    provenance_ = provenance_of(*ctx);
-    source_ = "train";
-    context_ = std::move(ctx);
-    label_map_ = std::move(label_map);
-    if (!label_map_.is_null())  // the line `oodbench fit --remap-labels` prints
-      write_to_python_stderr("oodbench: " + ClassLabels::remapped_note(label_map_, "labels"));
-    return context_->warnings();
+    std::shared_ptr<const Fitted> fresh, old;
+    {
+      EngineScope engine;
+      const DeviceUse use = device_use(/*exclusive=*/true);
+      auto fitted = std::make_shared<Fitted>();
+      fitted->context = std::make_unique<FitContext>(*backend_, std::move(x), std::move(y), std::move(head));
+      FitContext& ctx = *fitted->context;
+      if (validation) ctx.set_validation(std::move(*validation), std::move(validation_labels));  // checks the classes
+      if (backend_->kind() == DeviceKind::cuda) ctx.keep_resident();  // train crosses the bus once, not per score()
+      fitted->detector = make_fitted_detector(*entry_, params_, ctx, "params", python_input_names());
+      fitted->provenance = provenance_of(ctx);
+      fitted->label_map = std::move(label_map);
+      fresh = std::move(fitted);
+    }
+    {
+      const std::lock_guard<std::mutex> lock(swap_);
+      old = std::exchange(fitted_, fresh);
+    }
+    {
+      EngineScope engine;  // the old state (a GPU's resident arrays among it) goes once no score() holds it
+      old.reset();
+    }
+    if (!fresh->label_map.is_null())  // the line `oodbench fit --remap-labels` prints
+      write_to_python_stderr("oodbench: " + ClassLabels::remapped_note(fresh->label_map, "labels"));
+    return fresh->context->warnings();
   }
 
   py::array_t<float> score(const py::array& x) const {
-    if (!detector_) throw InputError(entry_->info.name + ": fit() the detector before score()");
+    const std::shared_ptr<const Fitted> fitted = current();
+    if (!fitted) throw InputError(entry_->info.name + ": fit() the detector before score()");
     const Matrix<float> features = features_from(x, "x");
-    check_same_width(features, "x", provenance_.dims, source_);
+    check_same_width(features, "x", fitted->provenance.dims, fitted->source);
     std::vector<float> s;
     {
       EngineScope engine;
-      s = detector_->score(features, *backend_);
+      const DeviceUse use = device_use(/*exclusive=*/false);
+      s = finite_scores(*fitted->detector, entry_->info.name, features, *backend_, "x");
     }
     return to_numpy(std::move(s));
   }
@@ -121,21 +156,34 @@ class FittedDetector {
     const CpuThreads threads;  // as the engine runs
     return backend_->description();
   }
-  bool fitted() const { return detector_ != nullptr; }
+  bool fitted() const { return current() != nullptr; }
   /// What class c stands for after a remapped fit (the original label, int or str), else None.
   py::object label_map() const {
-    return label_map_.is_null() ? py::none() : py::object(py::cast(label_map_));
+    const std::shared_ptr<const Fitted> fitted = current();
+    return !fitted || fitted->label_map.is_null() ? py::none() : py::object(py::cast(fitted->label_map));
   }
 
  private:
+  std::shared_ptr<const Fitted> current() const {
+    const std::lock_guard<std::mutex> lock(swap_);
+    return fitted_;
+  }
+
+  /// A hold on the GPU backend (exclusive for a fit, shared for a score); nothing on the CPU, whose backend any
+  /// number of threads may use at once.
+  using DeviceUse = std::variant<std::monostate, std::unique_lock<std::shared_mutex>, std::shared_lock<std::shared_mutex>>;
+  DeviceUse device_use(bool exclusive) const {
+    if (backend_->kind() != DeviceKind::cuda) return {};
+    if (exclusive) return std::unique_lock(device_use_);
+    return std::shared_lock(device_use_);
+  }
+
   const DetectorEntry* entry_;
   nlohmann::json params_;
   std::unique_ptr<Backend> backend_;
-  std::unique_ptr<FitContext> context_;  // detectors keep references into it; none after a load
-  std::unique_ptr<Detector> detector_;
-  TrainProvenance provenance_;
-  std::string source_ = "train";  // what the detector was fitted on, for messages
-  nlohmann::json label_map_;      // null unless the last fit remapped its labels
+  mutable std::mutex swap_;                // guards fitted_ (the pointer, never what it points to)
+  std::shared_ptr<const Fitted> fitted_;  // null until fit() or a load
+  mutable std::shared_mutex device_use_;
 };
 
 }  // namespace

@@ -30,6 +30,16 @@ PYBIND11_MODULE(_core, m) {
   m.attr("version_string") = oodbench::version_string();
   // Bad input (exit code 2 on the command line) is a ValueError here, with the same message.
   py::register_exception<oodbench::InputError>(m, "InputError", PyExc_ValueError);
+  // A file system's refusal (permission denied, no space left, a loop of links) is an OSError with its errno, as
+  // Python's own file functions raise it (PermissionError, ...), with the command line's message.
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const oodbench::FileSystemError& e) {
+      py::object error = py::reinterpret_borrow<py::object>(PyExc_OSError)(e.code(), e.what());
+      PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(error.ptr())), error.ptr());
+    }
+  });
   // The readers' notes (a squeezed shape, a dropped index column) go where Python's diagnostics go, not to fd 2.
   oodbench::set_note_sink(
       [](const std::string& text) { oodbench::python::write_to_python_stderr("oodbench: note: " + text); });

@@ -13,6 +13,7 @@
 #include "harness/python/bindings.h"
 #include "kernels/error.h"
 #include "harness/io/arrays.h"
+#include "harness/io/file_checks.h"
 #include "harness/metrics/ood_metrics.h"
 #include "harness/report/paired_tests.h"
 #include "harness/report/report_files.h"
@@ -90,8 +91,7 @@ void bind_sweeps(py::module_& m) {
   m.def(
       "read_records",
       [](const fs::path& dir) {
-        std::error_code ec;  // a mistyped folder is an error, not an empty result
-        if (!fs::is_directory(dir, ec)) throw InputError(dir.string() + ": no such result folder");
+        require_result_folder(dir.string());  // a mistyped folder is an error, not an empty result
         std::vector<std::string> warnings;
         std::vector<nlohmann::json> records = read_records(dir, &warnings);
         return py::make_tuple(py::cast(records), py::cast(warnings));

@@ -7,7 +7,7 @@
 #include <set>
 
 #include "harness/metrics/ood_metrics.h"
-#include "harness/report/file_names.h"
+#include "harness/sweep/file_names.h"
 #include "harness/sweep/config.h"
 
 namespace oodbench {

@@ -4,8 +4,9 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <set>
 
-#include "harness/report/file_names.h"
+#include "harness/sweep/file_names.h"
 #include "harness/report/svg_chart.h"
 
 namespace oodbench {
@@ -134,6 +135,9 @@ Plots sweep_plots(const std::vector<json>& records) {
     const long seed = r["seed"].is_null() ? -1 : r["seed"].get<long>();
     if (!slot || seed < ((*slot)["seed"].is_null() ? -1 : (*slot)["seed"].get<long>())) slot = &r;
   }
+  std::set<std::string> labels;
+  for (const json& r : records) labels.insert(r["label"].get<std::string>());
+  const std::map<std::string, std::string> label_parts = label_file_parts(labels);
   Plots plots;
   for (const auto& [dataset_key, by_label] : chosen) {
     const std::string& dataset = dataset_key.second;
@@ -142,7 +146,7 @@ Plots sweep_plots(const std::vector<json>& records) {
     for (std::size_t j = 0; j < sets; ++j) roc_panels(plots, dataset, by_label, j);
 
     for (const auto& [label_key, r] : by_label) {
-      const std::string stem = file_name_part(dataset) + "_" + file_name_part(label_key.second) + ".svg";
+      const std::string stem = file_name_part(dataset) + "_" + label_parts.at(label_key.second) + ".svg";
       plots.emplace_back("hist_" + stem, histogram(dataset, label_key.second, *r));
       if ((*r)["ood"][0].contains("spectrum")) plots.emplace_back("spectrum_" + stem, spectrum(dataset, label_key.second, *r));
     }

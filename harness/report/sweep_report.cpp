@@ -7,6 +7,7 @@
 
 #include "harness/fit/class_labels.h"
 #include "harness/io/arrays.h"
+#include "harness/io/file_checks.h"
 #include "harness/report/paired_tests.h"
 #include "harness/report/results_table.h"
 #include "harness/report/selection.h"
@@ -51,8 +52,11 @@ std::string incomplete_note(const fs::path& dir, const std::vector<nlohmann::jso
 }  // namespace
 
 ReportSummary write_report(const fs::path& dir) {
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw InputError(dir.string() + ": no such result folder");
+  require_result_folder(dir.string());
+  // One writer at a time: a run setting records aside removes the report, which must not come back from a report
+  // made at the same time from the records it moved.
+  const FolderLock lock(dir, "oodbench report " + dir.string());
+  for (const char* sub : {"", "tables", "plots"}) remove_stale_temporaries(dir / sub);  // what a killed report left
   ReportSummary summary;
   const std::vector<nlohmann::json> records = read_records(dir, &summary.warnings);
   if (records.empty()) throw InputError(dir.string() + ": no result records (" + records_path(dir).string() + ")");

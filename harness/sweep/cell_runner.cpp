@@ -162,8 +162,15 @@ CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& 
     }
     fit_s = seconds_since(start);
     start = Clock::now();
-    id = widened(detector->score(data.test, backend));
-    for (const Matrix<float>& o : data.ood) ood.push_back(widened(detector->score(o, backend)));
+    const std::string& name = variant.detector;
+    try {
+      id = widened(finite_scores(*detector, name, data.test, backend, "the ID test set"));
+      for (std::size_t j = 0; j < data.ood.size(); ++j)
+        ood.push_back(widened(finite_scores(*detector, name, data.ood[j], backend, "OOD set " + dataset.ood[j].name)));
+    } catch (const NonFiniteError& e) {
+      throw NonFiniteError(config.source + ": " + dataset.name() + ", detector \"" + variant.label + "\" (" +
+                           variant.pointer + "): " + e.what());
+    }
     score_s = seconds_since(start);
   }
 
@@ -195,7 +202,8 @@ CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& 
   };
   if (detector && config.report.select && data.context.validation()) {
     const auto val_start = Clock::now();
-    result.id_val_scores = widened(detector->score(*data.context.validation(), backend));
+    result.id_val_scores = widened(finite_scores(*detector, variant.detector, *data.context.validation(), backend,
+                                                 "the ID val set"));
     score_s += seconds_since(val_start);
   }
   const HistogramAxis axis = histogram_axis(id, detected_scores);

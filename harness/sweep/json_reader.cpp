@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "harness/io/unique_keys.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -94,7 +95,10 @@ std::vector<std::string> JsonReader::texts() const {
 
 nlohmann::json parse_json_document(const std::string& text, const std::string& source) {
   try {
-    return nlohmann::json::parse(text);
+    return parse_unique_keys(text);
+  } catch (const DuplicateJsonKey& e) {
+    throw InputError(source + ": " + e.pointer() + ": duplicate key: JSON gives each key of an object once (the later "
+                     "value would silently replace the earlier); keep one");
   } catch (const nlohmann::json::parse_error& e) {
     // e.byte is 1-based and points at (or just past) the offending character.
     const std::size_t end = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());

@@ -8,8 +8,10 @@
 #include <cstring>
 #include <ctime>
 #include <sstream>
+#include <algorithm>
 
 #include "harness/io/arrays.h"
+#include "harness/io/file_checks.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -23,31 +25,64 @@ std::size_t complete_prefix(const std::string& text) {
   return last == std::string::npos ? 0 : last + 1;
 }
 
-/// The time now as 20261123T224055Z, for file names.
 [[noreturn]] void fail_errno(const fs::path& path, const std::string& what) {
-  throw InputError(path.string() + ": " + what + " (" + std::strerror(errno) + ")");
+  throw_system_error(path.string() + ": " + what, errno);
 }
 
-/// Writes `text` to a file of `dir` that did not exist, named `stem` + `extension`, or, when that name is taken (a
-/// second set-aside in the same second), `stem`-2, -3, ... + `extension`: created exclusively, so nothing written
-/// before is replaced. Returns its path.
-fs::path write_new_file(const fs::path& dir, const std::string& stem, const std::string& extension,
-                        const std::string& text) {
+/// The whole lines of the folder's set-aside files (records.set-aside-*.jsonl), and the last file holding one of them.
+struct SetAside {
+  std::set<std::string> lines;
+  std::map<std::string, fs::path> file_of;  // line -> the file holding it
+};
+
+SetAside read_set_aside(const fs::path& dir) {
+  SetAside out;
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.starts_with("records.set-aside-") && name.ends_with(".jsonl")) files.push_back(it->path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const fs::path& file : files) {
+    std::istringstream lines(read_text_file(file.string(), "a set-aside records file"));
+    for (std::string line; std::getline(lines, line);) {
+      if (line.empty()) continue;
+      out.lines.insert(line);
+      out.file_of[line] = file;
+    }
+  }
+  return out;
+}
+
+/// Sets `lines` (whole records, one per line) aside in a file of `dir` that did not exist, named `stem` + ".jsonl",
+/// or, when that name is taken (a second set-aside in the same second), `stem`-2, -3, ...: written to a temporary
+/// file first and linked to its name (which fails rather than replace), so a set-aside file is whole or absent and
+/// nothing set aside before is replaced. Records an earlier set-aside already holds (a run killed before it rewrote
+/// the records file) are not written twice. Returns the file holding them.
+fs::path set_aside(const fs::path& dir, const std::string& stem, const std::vector<std::string>& lines) {
+  const SetAside existing = read_set_aside(dir);
+  std::string text;
+  fs::path found;
+  for (const std::string& line : lines) {
+    if (existing.lines.count(line)) found = existing.file_of.at(line);
+    else text += line + "\n";
+  }
+  if (text.empty()) return found;
+  const fs::path tmp = temporary_name((dir / stem).string() + ".jsonl");
+  write_file_atomic(tmp.string(), std::as_bytes(std::span(text.data(), text.size())));
   for (int n = 1;; ++n) {
     std::string name = stem;
     if (n > 1) name.append("-").append(std::to_string(n));
-    const fs::path path = dir / (name + extension);
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0 && errno == EEXIST) continue;
-    if (fd < 0) fail_errno(path, "cannot create");
-    try {
-      write_all_synced(fd, std::as_bytes(std::span(text.data(), text.size())), path.string(), "cannot write");
-    } catch (const InputError&) {
-      ::close(fd);
-      throw;
+    const fs::path path = dir / name.append(".jsonl");
+    if (::link(tmp.c_str(), path.c_str()) == 0) {
+      ::unlink(tmp.c_str());  // a kill before this leaves the temporary file, which the next run removes
+      return path;
     }
-    ::close(fd);
-    return path;
+    if (errno == EEXIST) continue;
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    throw_system_error(path.string() + ": cannot create", err);
   }
 }
 
@@ -60,8 +95,7 @@ struct RecordsFile {
 
 RecordsFile read_records_file(const fs::path& dir, std::vector<std::string>* warnings) {
   const fs::path path = records_path(dir);
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return {};
+  if (!file_exists(path.string())) return {};
   const std::string text = read_text_file(path.string(), "the records");
   const std::size_t whole = complete_prefix(text);
   if (whole < text.size() && warnings)
@@ -119,8 +153,13 @@ void write_records(const fs::path& dir, const std::vector<nlohmann::json>& recor
 
 FolderLock::FolderLock(const fs::path& dir, const std::string& what) {
   std::error_code ec;
+  if (fs::is_symlink(dir, ec) && !fs::exists(dir, ec))
+    throw InputError(dir.string() + ": is a symbolic link to " + fs::read_symlink(dir, ec).string() +
+                     ", which does not exist; create that folder, or remove the link");
   fs::create_directories(dir, ec);
-  if (ec) throw InputError(dir.string() + ": cannot create the output folder (" + ec.message() + ")");
+  if (ec && ec.value() == EEXIST && !fs::is_directory(dir))
+    throw InputError(dir.string() + ": exists and is not a folder; give the results a folder of their own");
+  if (ec) throw_system_error(dir.string() + ": cannot create the output folder", ec.value());
   const fs::path lock = dir / ".lock";
   fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) fail_errno(dir, "cannot write to the output folder");
@@ -145,8 +184,7 @@ namespace {
 /// The folder's plan.json (null when it has none).
 nlohmann::json plan_document(const fs::path& dir) {
   const fs::path path = dir / "plan.json";
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return nullptr;
+  if (!file_exists(path.string())) return nullptr;
   nlohmann::json plan = nlohmann::json::parse(read_text_file(path.string()), nullptr, false);
   if (plan.is_discarded() || !plan.contains("cells") || !plan["cells"].is_array() ||
       (plan.contains("names") && !plan["names"].is_object()))
@@ -174,16 +212,18 @@ void write_plan(const fs::path& dir, const std::vector<std::string>& cell_ids,
 }
 
 RecordStore::RecordStore(const fs::path& dir, const std::set<std::string>& plan, const std::string& what,
-                         const RecordCheck& check)
+                         const RecordCheck& check, const std::function<void()>& before_rewrite)
     : dir_(dir), lock_(dir, what) {
+  for (const char* sub : {"", "cache", "scores"}) remove_stale_temporaries(dir / sub);  // what a killed run left
   const fs::path path = records_path(dir);
   RecordsFile existing = read_records_file(dir, &warnings_);
-  std::string kept, other;
+  std::string kept;
+  std::vector<std::string> other;
   for (nlohmann::json& r : existing.records) {
     const std::string id = r["cell"].get<std::string>();
     const RecordFate fate = !plan.count(id) ? RecordFate::set_aside : check ? check(r) : RecordFate::keep;
     if (fate == RecordFate::set_aside) {
-      other += r.dump() + "\n";
+      other.push_back(r.dump());
       ++(plan.count(id) ? stale_ : moved_);
       continue;
     }
@@ -191,9 +231,13 @@ RecordStore::RecordStore(const fs::path& dir, const std::set<std::string>& plan,
     finished_.insert(id);
     if (fate == RecordFate::changed) ++changed_;
   }
-  if (moved_ + stale_ > 0)  // aside first, then the records file without them: a crash between loses nothing
-    moved_to_ = write_new_file(dir, "records.set-aside-" + utc_time("%Y%m%dT%H%M%SZ"), ".jsonl", other);
-  if (moved_ + stale_ + changed_ > 0) write_text_atomic(path.string(), kept);
+  if (moved_ + stale_ + changed_ > 0) {
+    // What was made from the records goes first, then the records aside, then the records file without them: a
+    // kill at any point leaves no report of records the folder no longer holds, and loses or repeats nothing.
+    if (before_rewrite) before_rewrite();
+    if (moved_ + stale_ > 0) moved_to_ = set_aside(dir, "records.set-aside-" + utc_time("%Y%m%dT%H%M%SZ"), other);
+    write_text_atomic(path.string(), kept);
+  }
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0) fail_errno(path, "cannot open for appending");
   // Cut a torn last line off, so that the next record starts on a line of its own.

@@ -7,6 +7,8 @@
 // records of other cells (another config, other inputs, another version) aside into a file of their own, as well as
 // records of its cells that the caller's check finds stale (intervals of another bootstrap count that cannot be
 // recomputed). A set-aside file is never overwritten: a second one in the same second gets the suffix -2, -3, ...
+// It is whole or absent (written aside, then linked to its name), and a record already in one is not set aside again:
+// a run killed between the set-aside and the rewrite of the records file finds its set-aside file on the next run.
 #pragma once
 
 #include <filesystem>
@@ -59,10 +61,12 @@ using RecordCheck = std::function<RecordFate(nlohmann::json& record)>;
 
 class RecordStore {
  public:
-  /// Takes the folder's lock for `what`, moves the records of cells outside `plan` aside (see moved_aside()), passes
-  /// each other record to `check` (when given), and reads the ids already finished, cutting off a torn last line.
+  /// Takes the folder's lock for `what`, removes the temporary files killed writers left (in it, cache/ and
+  /// scores/), moves the records of cells outside `plan` aside (see moved_aside()), passes each other record to
+  /// `check` (when given), and reads the ids already finished, cutting off a torn last line. `before_rewrite` runs
+  /// before anything is set aside or changed (it removes what was made from the records: the report).
   RecordStore(const std::filesystem::path& dir, const std::set<std::string>& plan, const std::string& what,
-              const RecordCheck& check = {});
+              const RecordCheck& check = {}, const std::function<void()>& before_rewrite = {});
   ~RecordStore();
   RecordStore(const RecordStore&) = delete;
   RecordStore& operator=(const RecordStore&) = delete;

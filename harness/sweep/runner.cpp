@@ -6,10 +6,12 @@
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
+#include <algorithm>
 #include <map>
 #include <set>
 
 #include "harness/fit/class_labels.h"
+#include "harness/detectors/detector.h"
 #include "harness/git_commit.h"
 #include "harness/io/arrays.h"
 #include "harness/sweep/cell_runner.h"
@@ -57,8 +59,6 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
   if (store.changed() > 0)
     std::cerr << "oodbench: " << options.out.string() << ": recomputed the intervals of " << store.changed()
               << " records from their kept scores for " << bootstrap << '\n';
-  if ((store.moved_aside().first > 0 || store.stale() > 0 || store.changed() > 0) && options.on_set_aside)
-    options.on_set_aside();
   // The config and the plan beside the records: `report` takes its settings from one, `merge` checks the other.
   write_text_atomic((options.out / "config.json").string(), config.document.dump(2) + "\n");
   std::vector<std::string> ids;
@@ -149,6 +149,31 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
   return summary;
 }
 
+/// Refuses to set aside the records of detectors this process does not know: detectors defined in Python, whose
+/// cells a run from the command line (or from Python without them) cannot compute again. Nothing is changed.
+void keep_foreign_cells(const std::filesystem::path& out, const std::set<std::string>& plan, const std::string& source) {
+  std::map<std::string, std::size_t> foreign;  // detector -> records of it outside the plan
+  for (const nlohmann::json& r : read_records(out)) {
+    const std::string detector = r.value("detector", "");
+    if (plan.count(r["cell"].get<std::string>()) || detector.empty() || detector == kScoresDetector) continue;
+    const auto known = all_detectors();
+    if (std::none_of(known.begin(), known.end(), [&](const DetectorEntry* e) { return e->info.name == detector; }))
+      ++foreign[detector];
+  }
+  if (foreign.empty()) return;
+  std::string names, passed;
+  std::size_t records = 0;
+  for (const auto& [name, n] : foreign) {
+    names += (names.empty() ? "" : ", ") + name;
+    passed += std::string(passed.empty() ? "" : ", ") + "\"" + name + "\": YourClass";
+    records += n;
+  }
+  throw InputError(out.string() + ": holds " + std::to_string(records) + " records of detectors defined in Python (" +
+                   names + "), which this run cannot compute and would set aside; run it from Python with them: " +
+                   "oodbench.run(\"" + source + "\", out=\"" + out.string() + "\", detectors={" + passed +
+                   "}), or write to another folder (--out); nothing was changed");
+}
+
 }  // namespace
 
 RunSummary run_sweep(const SweepConfig& config, const RunOptions& options, const Backend& backend) {
@@ -158,9 +183,10 @@ RunSummary run_sweep(const SweepConfig& config, const RunOptions& options, const
   const std::vector<Cell> plan = expand_plan(config, inputs, backend.kind());
   std::set<std::string> plan_ids;
   for (const Cell& c : plan) plan_ids.insert(c.id);
+  if (existed) keep_foreign_cells(options.out, plan_ids, config.source);
   // Another run's folder is an InputError here, and nothing of it is touched: that run may have just created it.
   RecordStore store(options.out, plan_ids, "oodbench run " + config.source,
-                    interval_check(options.out, config.report.bootstrap, backend));
+                    interval_check(options.out, config.report.bootstrap, backend), options.on_set_aside);
   RunSummary summary;
   try {
     return run_in(config, inputs, plan, store, options, backend, summary);

@@ -15,9 +15,9 @@ struct RunOptions {
   std::filesystem::path out;  ///< the result folder
   Shard shard;
   bool quiet = false;         ///< no progress output
-  /// Called once opening the folder moved records aside or recomputed their intervals, before any cell runs:
-  /// whatever was made from the old records (the report) no longer matches the folder. The sweep knows nothing of
-  /// reports.
+  /// Called when opening the folder is about to move records aside or recompute their intervals, before it does:
+  /// whatever was made from the old records (the report) will no longer match the folder. The sweep knows nothing
+  /// of reports.
   std::function<void()> on_set_aside;
 };
 

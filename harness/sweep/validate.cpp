@@ -1,11 +1,13 @@
 #include "harness/sweep/validate.h"
 
+#include <map>
 #include <optional>
 #include <set>
 #include <sstream>
 
 #include "harness/detectors/detector.h"
 #include "harness/sweep/dataset.h"
+#include "harness/sweep/file_names.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -31,10 +33,45 @@ std::string param_pointer(const SweepConfig& config, const DetectorVariant& vari
   return pointer;
 }
 
+/// The report's file names this config makes, each with what makes it, and a fault for every name two things make:
+/// their files would replace each other. Tables are named by dataset and metric (and scale tables by modality), ROC
+/// plots by dataset and OOD set, histograms and spectra by dataset and detector label (labels that clean alike are
+/// told apart already: label_file_parts).
+std::vector<std::string> file_name_clashes(const SweepConfig& config) {
+  std::set<std::string> labels;
+  for (const DetectorVariant& v : config.detectors) labels.insert(v.label);
+  const std::map<std::string, std::string> label_parts = label_file_parts(labels);
+  std::map<std::string, std::string> made;  // file name (without the kind's fixed prefix/suffix) -> what made it
+  std::vector<std::string> faults;
+  const auto add = [&](const std::string& name, const std::string& what) {
+    const auto [at, fresh] = made.emplace(name, what);
+    if (!fresh && at->second != what)
+      faults.push_back(config.source + ": " + at->second + " and " + what + " both give the report file name " +
+                       name + ", so one would replace the other; rename one of them");
+  };
+  std::map<std::string, int> backbones;  // a modality with several has a scale table
+  for (const DatasetConfig& d : config.datasets) ++backbones[d.modality];
+  std::set<std::string> modalities;
+  for (const DatasetConfig& d : config.datasets) {
+    const std::string dataset = file_name_part(d.name());
+    add("tables/" + dataset + "_<metric>", "dataset \"" + d.name() + "\" (" + d.pointer + ")");
+    if (backbones[d.modality] > 1 && modalities.insert(d.modality).second)
+      add("tables/scale_" + file_name_part(d.modality) + "_<metric>",
+          "the scale table of modality \"" + d.modality + "\" (" + d.pointer + "/modality)");
+    for (std::size_t j = 0; j < d.ood.size(); ++j)
+      add("plots/roc_" + dataset + "_" + file_name_part(d.ood[j].name) + "_p<n>.svg",
+          "OOD set \"" + d.ood[j].name + "\" of " + d.name() + " (" + d.pointer + "/ood/" + std::to_string(j) + ")");
+    for (const DetectorVariant& v : config.detectors)
+      add("plots/hist_" + dataset + "_" + label_parts.at(v.label) + ".svg",
+          "detector \"" + v.label + "\" on " + d.name() + " (" + v.pointer + ", " + d.pointer + ")");
+  }
+  return faults;
+}
+
 }  // namespace
 
 std::vector<nlohmann::json> validate_sweep(const SweepConfig& config, const Backend& backend) {
-  std::vector<std::string> faults;
+  std::vector<std::string> faults = file_name_clashes(config);  // before any array is read: the config alone
   std::set<std::string> seen;  // grid variants of one detector share their needs: report each once
   std::vector<nlohmann::json> inputs;
   for (const DatasetConfig& dataset : config.datasets) {

@@ -118,6 +118,25 @@ with tempfile.TemporaryDirectory() as t:
     safetensors("overlap.safetensors", {"train": f32, "copy": f32}, raw)
     safetensors("hole.safetensors", {"train": {**f32, "data_offsets": [8, len(raw) + 8]}}, b"\0" * 8 + raw)
     safetensors("negative.safetensors", {"train": {**f32, "shape": [-40, 8]}}, raw)
+    with h5py.File(data / "links.h5", "w") as f:
+        f["x"] = train
+        f["loop_a"] = h5py.SoftLink("/loop_b")
+        f["loop_b"] = h5py.SoftLink("/loop_a")
+        f["dangling"] = h5py.SoftLink("/nothing")
+        f["outside"] = h5py.ExternalLink("missing.h5", "/data")
+    (data / "nul.csv").write_bytes(b"1,2,3,4,5,6,7,8\n1,2,3,4,\x005,6,7,8\n")
+    with open(data / "huge_line.csv", "wb") as f:  # one line of 2 GiB (sparse: NUL bytes that take no disk)
+        f.write(b"1,")
+        f.truncate(2 << 30)
+    import zipfile
+    with zipfile.ZipFile(data / "twice.npz", "w") as z:
+        import io as _io
+        for values in (train, test):
+            buffer = _io.BytesIO()
+            np.save(buffer, values)
+            with __import__("warnings").catch_warnings():
+                __import__("warnings").simplefilter("ignore")  # zipfile warns of the duplicate name it writes
+                z.writestr("train.npy", buffer.getvalue())
     (data / "shards").mkdir()
     np.save(data / "shards" / "a.npy", train[:20])
     np.save(data / "shards" / "b.npy", train[20:, :6])
@@ -171,6 +190,25 @@ with tempfile.TemporaryDirectory() as t:
            row == flat and flat["ood"] is not None, (flat_run.stderr + row_run.stderr).strip()[-200:] or "same records")
 
     # Config: syntax, structure, types, unknown keys and values.
+    config_case("a key twice in one object", None, ["/datasets/0/train/features: duplicate key", "keep one"],
+                text=json.dumps(good).replace('"features": "train.npy"',
+                                              '"features": "train.npy", "features": "test.npy"'))
+    config_case("a top-level key twice", None, ["/detectors: duplicate key"],
+                text=json.dumps(good)[:-1] + ', "detectors": []}')
+    config_case("integer parameter of 2^63", lambda c: c["detectors"][0].update(params={"k": 2 ** 63}),
+                ["/detectors/0/params/k: expected an integer up to 9223372036854775807, got 9223372036854775808"])
+    config_case("CSV with a NUL byte in a field", lambda c: dataset(c)["test"].update(features="nul.csv"),
+                ["nul.csv: line 2, column 4: '\\x005' is not a number"])
+    config_case("CSV with a 2 GiB line", lambda c: dataset(c)["test"].update(features="huge_line.csv"),
+                ["huge_line.csv: line 1: a field longer than 1 MiB"])
+    config_case("npz with two members of one name", lambda c: dataset(c)["train"].update(features="twice.npz:train"),
+                ["twice.npz: not a valid .npz archive: two of its members have the same name"])
+    config_case("HDF5 loop of soft links", lambda c: dataset(c)["train"].update(features="links.h5:/loop_a"),
+                ["links.h5: '/loop_a' is a soft link in a loop of soft links (/loop_a -> /loop_b -> /loop_a)"])
+    config_case("HDF5 dangling soft link", lambda c: dataset(c)["train"].update(features="links.h5:/dangling"),
+                ["links.h5: '/dangling' is a soft link to '/nothing', which does not exist"])
+    config_case("HDF5 external link", lambda c: dataset(c)["train"].update(features="links.h5:/outside"),
+                ["links.h5: '/outside' is an external link to missing.h5:/data"])
     config_case("malformed JSON", None, ["line 3, column 1", "invalid JSON"], text='{\n"name": "x",\n}\n')
     config_case("number too large for a double", None, ["invalid JSON", "number overflow parsing '2e308'"],
                 text='{"seeds": [2e308]}')
@@ -268,6 +306,34 @@ with tempfile.TemporaryDirectory() as t:
     config_case("plots not a boolean", lambda c: c.update(plots="yes"), ["/plots: expected true or false"])
     config_case("name that is a path", lambda c: c.update(name="../x"), ["/name: expected a plain name"])
 
+    # Names that clean to one file name would overwrite each other's tables and plots: refused before any cell runs.
+    def second_dataset(modality):
+        return lambda c: c["datasets"].append({**copy.deepcopy(dataset(c)), "modality": modality})
+
+    config_case("datasets whose names clean alike", lambda c: (dataset(c).update(modality="chest/xray"),
+                                                               second_dataset("chest_xray")(c)),
+                ['dataset "chest/xray/b" (/datasets/0) and dataset "chest_xray/b" (/datasets/1) both give the report '
+                 'file name tables/chest_xray_b_<metric>', "rename one of them"])
+    config_case("OOD sets whose names clean alike",
+                lambda c: (dataset(c)["ood"][0].update(name="far/1"),
+                           dataset(c)["ood"].append({**dataset(c)["ood"][0], "name": "far_1"})),
+                ['OOD set "far/1" of toy/b (/datasets/0/ood/0) and OOD set "far_1" of toy/b (/datasets/0/ood/1) both '
+                 'give the report file name plots/roc_toy_b_far_1_p<n>.svg'])
+    config_case("a dataset named like another's scale table",
+                lambda c: (second_dataset("toy")(c), c["datasets"][1].update(backbone="c"),
+                           c["datasets"].append({**copy.deepcopy(dataset(c)), "modality": "scale", "backbone": "toy"})),
+                ["the scale table of modality \"toy\" (/datasets/0/modality) and dataset \"scale/toy\" (/datasets/2) "
+                 "both give the report file name tables/scale_toy_<metric>"])
+    twins = copy.deepcopy(good)
+    twins["detectors"] = [{"name": "mahalanobis", "label": "mahalanobis++"},
+                          {"name": "mahalanobis", "label": "mahalanobis**", "params": {"normalize": True}}]
+    (tmp / "twins.json").write_text(json.dumps(twins))
+    proc = subprocess.run([binary, "--device", "cpu", "run", "--quiet", tmp / "twins.json", "--out", tmp / "twins"],
+                          capture_output=True, text=True, cwd=tmp)
+    hists = sorted(p.name for p in (tmp / "twins" / "plots").glob("hist_*")) if proc.returncode == 0 else []
+    report("labels that clean alike get plots of their own", len(hists) == 2 and
+           all(h.startswith("hist_toy_b_mahalanobis__-") for h in hists), proc.stderr.strip()[-150:] or hists)
+
     # Embedding files: found to be wrong only when the dataset is loaded.
     config_case("OOD width differs from train", lambda c: dataset(c)["ood"][0].update(features="narrow.npy"),
                 ["/datasets/0/ood/0/features", "6 columns", "have 8"])
@@ -357,6 +423,108 @@ with tempfile.TemporaryDirectory() as t:
         expect_failure("full disk (tiny tmpfs)", ["run", tmp / "config.json", "--out", full / "out"],
                        ["No space left on device"], out=full / "out", created_by_run=False)
         subprocess.run(["umount", full])
+
+    # What the file system refuses, in its own words (errno kept), and outputs that are not ours to replace.
+    def expect_score_failure(name, out_args, fragments, train="data/train.npy", preexec=None, left_in=None):
+        proc = subprocess.run([binary, "--device", "cpu", "score", "--detector", "knn", "--param", "k=3", "--train",
+                               str(train), "--test", "data/test.npy", *map(str, out_args)], capture_output=True,
+                              text=True, cwd=tmp, preexec_fn=preexec)
+        problems = [f"exit {proc.returncode}"] if proc.returncode != 2 else []
+        problems += [f"missing {f!r}" for f in fragments if f not in proc.stderr]
+        if left_in is not None:
+            problems += [f"left {p.name}" for p in pathlib.Path(left_in).iterdir() if p.suffix == ".npy"]
+            problems += leftovers(left_in)
+        report(name, not problems, "; ".join(problems) or proc.stderr.strip().splitlines()[-1][:150])
+
+    import stat
+    special = tmp / "special"
+    special.mkdir()
+    os.mkfifo(special / "fifo.npy")
+    (special / "folder.npy").mkdir()
+    os.symlink("/nonexistent/scores.npy", special / "dangling.npy")
+    os.symlink("loop_b.npy", special / "loop_a.npy")
+    os.symlink("loop_a.npy", special / "loop_b.npy")
+    devices = [("a FIFO", "fifo.npy", "is a FIFO (named pipe), not a regular file, so it is not replaced")]
+    if os.geteuid() == 0:  # a character device of our own (a copy of /dev/null's numbers), never the real one
+        os.mknod(special / "null.npy", stat.S_IFCHR | 0o666, os.makedev(1, 3))
+        devices.append(("a character device", "null.npy", "is a character device, not a regular file"))
+    for what, name, fragment in devices:
+        expect_score_failure(f"--out onto {what}", ["--out", special / name], [f"{name}: exists and", fragment])
+        kind = special / name
+        report(f"--out onto {what}: left as it was", stat.S_ISFIFO(kind.lstat().st_mode) or
+               stat.S_ISCHR(kind.lstat().st_mode), oct(kind.lstat().st_mode))
+    expect_score_failure("--out onto a folder", ["--out", special / "folder.npy"], ["folder.npy: is a directory"])
+    expect_score_failure("--out onto a dangling symbolic link", ["--out", special / "dangling.npy"],
+                         ["dangling.npy: is a symbolic link to /nonexistent/scores.npy, which does not exist"])
+    expect_score_failure("input: a loop of symbolic links", ["--out", special / "s.npy"],
+                         ["loop_a.npy: cannot open", "Too many levels of symbolic links"], train=special / "loop_a.npy")
+    expect_score_failure("input: a path through a file", ["--out", special / "s.npy"],
+                         ["train.npy/x.npy: cannot open", "Not a directory"], train=data / "train.npy" / "x.npy")
+    damaged_dir = tmp / "with_loop"
+    damaged_dir.mkdir()
+    os.symlink("records.jsonl", damaged_dir / "records.jsonl")
+    expect_failure("report: records.jsonl a loop of symbolic links", ["report", damaged_dir],
+                   ["records.jsonl", "Too many levels of symbolic links"])
+
+    # Permission denied is said as such (as an unprivileged user: root reads anything).
+    locked = tmp / "locked"
+    locked.mkdir()
+    np.save(locked / "train.npy", train)
+    (tmp / "good_copy").mkdir()
+    locked.chmod(0o000)
+    tmp.chmod(0o755)
+
+    def as_nobody():
+        os.setgid(65534)
+        os.setuid(65534)
+
+    if os.geteuid() == 0:
+        expect_score_failure("input in a folder without permission", ["--out", "/tmp/never.npy"],
+                             ["locked/train.npy: cannot open", "Permission denied"], train=locked / "train.npy",
+                             preexec=as_nobody)
+        expect_failure("report of a folder without permission", ["report", locked],
+                       ["locked: cannot read the result folder (Permission denied)"], preexec=as_nobody)
+    else:
+        expect_score_failure("input in a folder without permission", ["--out", special / "s.npy"],
+                             ["locked/train.npy: cannot open", "Permission denied"], train=locked / "train.npy")
+        expect_failure("report of a folder without permission", ["report", locked],
+                       ["locked: cannot read the result folder (Permission denied)"])
+    locked.chmod(0o755)
+
+    # Two outputs and room for one: neither is left behind.
+    roomy = tmp / "room_for_one"
+    roomy.mkdir()
+    np.save(data / "test_big.npy", rng.normal(size=(3000, 8)).astype(np.float32))  # 12 kB of scores
+    if os.geteuid() == 0 and subprocess.run(["mount", "-t", "tmpfs", "-o", "size=20k", "tmpfs", roomy],
+                                            capture_output=True).returncode == 0:
+        proc = subprocess.run([binary, "--device", "cpu", "score", "--detector", "knn", "--param", "k=3", "--train",
+                               data / "train.npy", "--test", data / "test_big.npy", "--out", roomy / "a.npy",
+                               "--test", data / "test_big.npy", "--out", roomy / "b.npy"], capture_output=True,
+                              text=True)
+        left = sorted(p.name for p in roomy.iterdir())
+        report("two --out files and room for one: exit 2, no space named, nothing left",
+               proc.returncode == 2 and "No space left on device" in proc.stderr and not left,
+               f"exit {proc.returncode}, left {left}: {proc.stderr.strip()[-150:]}")
+        subprocess.run(["umount", roomy])
+    else:
+        report("two --out files and room for one", True, "skipped: needs root to mount a tmpfs")
+
+    # Temporary files a killed writer left (dead pid) are swept by the next run and report; a live one's stay.
+    swept = tmp / "swept"
+    subprocess.run([binary, "--device", "cpu", "run", "--quiet", tmp / "config.json", "--out", swept],
+                   capture_output=True, cwd=tmp)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = [swept / f"records.jsonl.tmp.{dead.pid}", swept / "cache" / f"probe-x.npz.tmp.{dead.pid}",
+             swept / "tables" / f"toy_b_auroc.md.tmp.{dead.pid}", swept / "plots" / f"x.svg.tmp.{dead.pid}"]
+    live = swept / f"plan.json.tmp.{os.getpid()}"
+    for p in stale + [live]:
+        p.parent.mkdir(exist_ok=True)
+        p.write_text("partial")
+    subprocess.run([binary, "--device", "cpu", "run", "--quiet", tmp / "config.json", "--out", swept],
+                   capture_output=True, cwd=tmp)
+    report("a rerun removes temporary files of dead writers, keeps a live writer's",
+           not any(p.exists() for p in stale) and live.exists(), [p.name for p in stale if p.exists()])
 
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

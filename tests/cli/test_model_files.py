@@ -122,16 +122,17 @@ for detector, params in VARIANTS:
 model = tmp / "pca.oodb"
 with np.load(model) as archive:
     meta = json.loads(archive["model.json"].tobytes())
-    tally.record(meta["format"] == "oodbench-model" and meta["format_version"] == 1 and meta["detector"] == "pca" and
+    tally.record(meta["format"] == "oodbench-model" and meta["format_version"] == 2 and meta["detector"] == "pca" and
                  meta["params"] == {"variance": 0.9} and meta["dims"] == 1280 and meta["classes"] == C and
-                 meta["train_hash"].startswith("xxh3:") and
+                 meta["train_hash"].startswith("xxh3:") and meta["hash"].startswith("xxh3:") and
+                 meta["train_rows"] == 3882 and meta["val_rows"] == 524 and
                  sorted(archive.files) == sorted(["model.json"] + [f"state/{k}" for k in meta["state"]]),
                  f"model.json lists what the archive holds: {meta}")
 
 score = ["score", "--test", f"{features}:mnist_far", "--out", "OUT/s.npy"]
 check_error("another format version", [*score, "--model", doctored(model, tmp / "v99.oodb",
                                                                      lambda m: m.update(format_version=99))],
-            ["v99.oodb", "format_version: expected 1, found 99", "refit with this oodbench",
+            ["v99.oodb", "format_version: expected 2, found 99", "refit with this oodbench",
              "oodbench fit --detector pca ... --save"])
 check_error("another numbers version", [*score, "--model", doctored(model, tmp / "n1.oodb",
                                                                       lambda m: m.update(numbers_version=1))],
@@ -142,6 +143,25 @@ check_error("unknown detector", [*score, "--model", doctored(model, tmp / "odin.
 check_error("model.json value of another type", [*score, "--model", doctored(model, tmp / "bad.oodb",
                                                                               lambda m: m.update(dims="wide"))],
             ["bad.oodb", "model.json dims: expected a width >= 1, found \"wide\"", "refit"])
+# model.json and the arrays are hashed together: no parameter, provenance or array can be edited into disagreement,
+# whether the state depends on it (k) or not (mars's mode, mahalanobis's shrinkage: fitted already).
+for detector, edit, what in [("knn", {"k": 7}, "k"), ("mars", {"mode": "diagonal"}, "mode"),
+                             ("mars", {"epochs": 7}, "epochs"), ("mahalanobis", {"shrinkage": "ridge"}, "shrinkage")]:
+    check_error(f"{detector} model with {what} edited in model.json",
+                [*score, "--model", doctored(tmp / f"{detector}.oodb", tmp / f"edited_{detector}_{what}.oodb",
+                                             lambda m, e=edit: m["params"].update(e))],
+                [f"edited_{detector}_{what}.oodb", "model.json and the state arrays are not what was saved",
+                 "edited or damaged", "refit"])
+check_error("model with classes edited in model.json",
+            [*score, "--model", doctored(tmp / "mahalanobis.oodb", tmp / "classes.oodb", lambda m: m.update(classes=5))],
+            ["classes.oodb", "not what was saved", "refit"])
+check_error("model with a k beyond its train rows", [*score, "--model", doctored(
+                tmp / "knn.oodb", tmp / "k_huge.oodb", lambda m: m["params"].update(k=100000))],
+            ["k_huge.oodb: model.json: params/k: knn: k = 100000 exceeds the 3882 ID train rows", "refit"])
+check_error("model with k = 2^63", [*score, "--model", doctored(
+                tmp / "knn.oodb", tmp / "k_2_63.oodb", lambda m: m["params"].update(k=2**63))],
+            ["k_2_63.oodb: model.json: params/k: expected an integer up to 9223372036854775807, "
+             "got 9223372036854775808"])
 check_error("missing state field", [*score, "--model", doctored(model, tmp / "nocenter.oodb", drop=["state/center"])],
             ["nocenter.oodb", "state field 'center'", "missing", "refit"])
 check_error("ill-shaped state field", [*score, "--model", doctored(model, tmp / "shape.oodb",

@@ -9,9 +9,11 @@ tested against scikit-learn's multinomial LogisticRegression (probabilities with
 Usage: test_detectors_reference.py OODBENCH_BINARY DATA_DIR (helpers: reference_common.py)
 """
 import functools
+import os
 import pathlib
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 from scipy.special import logsumexp, softmax
@@ -214,7 +216,8 @@ run = subprocess.run(
     [sys.argv[1], "--device", "cpu", "score", "--detector", "msp", "--param", "temperature=0", "--train",
      str(pathlib.Path(sys.argv[2]) / "mobilenet_v2.npz:chestxray_train"), "--train-labels",
      str(pathlib.Path(sys.argv[2]) / "labels.npz:chestxray_train"), "--test",
-     str(pathlib.Path(sys.argv[2]) / "mobilenet_v2.npz:chestxray_test"), "--out", "/dev/null"],
+     str(pathlib.Path(sys.argv[2]) / "mobilenet_v2.npz:chestxray_test"), "--out",
+     str(pathlib.Path(tempfile.gettempdir()) / f"never-written-{os.getpid()}.npy")],
     capture_output=True, text=True)
 tally.record(run.returncode == 2 and "temperature must be > 0" in run.stderr, f"msp temperature=0 refused: {run.stderr}")
 

@@ -110,8 +110,8 @@ def test_loading_an_array_as_a_model_says_it_is_not_one(data):
                      lambda: oodbench.load(data.files["train"]))
     assert "--save" not in message and "oodbench fit" not in message
     # the command line says the same in its own words, without suggesting to save over the array either
-    theirs = cli("score", "--model", data.files["train"], "--test", data.files["test"], "--out", "/dev/null",
-                 check=False)
+    theirs = cli("score", "--model", data.files["train"], "--test", data.files["test"], "--out",
+                 data.files["test"] + ".scores.npy", check=False)
     assert theirs.returncode == 2 and "not an oodbench model" in theirs.stderr
     assert "--save " + data.files["train"] not in theirs.stderr
 
@@ -150,3 +150,44 @@ def test_small_argument_mistakes_are_value_errors_naming_the_argument(data, tmp_
     message = expect(["detectors['x']: expected a class, got an instance of Plain", "pass the class itself"],
                      lambda: oodbench.run({"name": "x"}, tmp_path / "o", detectors={"x": Plain()}))
     assert "callable" not in message
+
+
+def test_file_system_errors_are_os_errors(data, tmp_path):
+    """What the file system refuses is an OSError with its errno (not a ValueError), as Python's own open() raises:
+    a loop of symbolic links, a full disk."""
+    import errno
+    import os
+    import subprocess
+
+    (tmp_path / "a.oodb").symlink_to("b.oodb")
+    (tmp_path / "b.oodb").symlink_to("a.oodb")
+    with pytest.raises(OSError) as info:
+        oodbench.load(tmp_path / "a.oodb")
+    assert info.value.errno == errno.ELOOP and not isinstance(info.value, ValueError)
+    assert "a.oodb: cannot open (Too many levels of symbolic links)" in str(info.value)
+
+    full = tmp_path / "full"
+    full.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", full],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("needs root to mount a small tmpfs")
+    try:
+        det = oodbench.Detector("knn", device="cpu").fit(data.train)  # a model of ~1 MB
+        with pytest.raises(OSError) as info:
+            det.save(full / "knn.oodb")
+        assert info.value.errno == errno.ENOSPC, info.value
+        assert "knn.oodb: write failed (No space left on device)" in str(info.value)
+        assert os.listdir(full) == []
+    finally:
+        subprocess.run(["umount", full])
+
+
+def test_overflowing_features_are_refused_with_advice(data):
+    """Finite float32 features near 1e37 overflow pca's float32 scores: a ValueError naming the detector and how
+    to rescale, never NaN scores; knn, which normalises rows, scores them as the unscaled features."""
+    big = data.train * np.float32(1e37)
+    expect(["pca: the scores of x are not finite", "x reach |x| = ", "rescale them"],
+           lambda: oodbench.Detector("pca", device="cpu").fit(big).score(big[:50]))
+    knn = oodbench.Detector("knn", device="cpu", k=5)
+    scaled = knn.fit(big).score(data.test * np.float32(1e37))
+    assert np.allclose(scaled, knn.fit(data.train).score(data.test), rtol=1e-5, atol=1e-6)

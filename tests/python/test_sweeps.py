@@ -240,3 +240,20 @@ class Made:
     child = code_hash(Child)
     made.score = lambda self, x: x.sum(1)
     assert code_hash(Child) != child
+
+
+def test_a_command_line_rerun_never_drops_python_detectors_cells(tmp_path):
+    """The command line cannot compute a Python detector's cells: a rerun of the folder from it refuses, saying how to
+    rerun from Python, and changes nothing; a run from Python with the detector goes on."""
+    config = write_json(tmp_path / "config.json", small_config(tmp_path, [{"name": "knn"}]))
+    out = tmp_path / "out"
+    oodbench.run(config, out, device="cpu", detectors={"mine": CentroidDistance})  # the config gets "mine" added
+    before = (out / "records.jsonl").read_text()
+    refused = cli("run", config, "--out", out, check=False)
+    assert refused.returncode == 2, refused.stderr
+    assert "records of detectors defined in Python (mine)" in refused.stderr
+    assert f'oodbench.run("{config}", out="{out}", detectors={{"mine": YourClass}})' in refused.stderr
+    assert (out / "records.jsonl").read_text() == before and not list(out.glob("records.set-aside-*"))
+    assert (out / "report.md").exists()
+    again = oodbench.run(config, out, device="cpu", detectors={"mine": CentroidDistance})
+    assert len(again) == 3 and not list(out.glob("records.set-aside-*"))
