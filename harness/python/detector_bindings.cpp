@@ -100,7 +100,9 @@ class FittedDetector {
     label_map_ = std::move(label_map);
     if (!label_map_.is_null())  // the line `oodbench fit --remap-labels` prints
       write_to_python_stderr("oodbench: " + ClassLabels::remapped_note(label_map_, "labels"));
-    return context_->warnings();
+    std::vector<std::string> warnings;  // each naming the detector, as `oodbench fit` prints them
+    for (const std::string& w : context_->warnings()) warnings.push_back(entry_->info.name + ": " + w);
+    return warnings;
   }
 
   py::array_t<float> score(const py::array& x) const {
