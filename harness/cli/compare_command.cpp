@@ -57,7 +57,8 @@ void print_sets(const nlohmann::json& sets, const std::vector<std::string>& metr
 nlohmann::json compare_files(const CompareOptions& opt) {
   if (!opt.dir.empty())
     throw InputError("compare: give a result folder and two labels, or score files (--id, --ood), not both");
-  if (opt.ood.empty() || opt.ood.size() % 2 != 0)
+  if (opt.ood.empty()) throw InputError("compare --id: give the OOD scores too, --ood A_OOD B_OOD (repeated per set)");
+  if (opt.ood.size() % 2 != 0)
     throw InputError("compare --ood: expected two files each time, A's then B's scores of one OOD set (--ood A_OOD "
                      "B_OOD, repeated per set), got " + std::to_string(opt.ood.size()) + " in all");
   ScoreArrays a, b;

@@ -67,9 +67,17 @@ def test_compare_scores_equals_compare_on_the_kept_scores(sweep, tmp_path):
     assert oodbench.compare_scores((a["id"], a["blur"]), (b["id"], b["blur"]), metric="auroc")["auroc"]
 
 
-def test_compare_scores_faults():
+def test_compare_scores_faults(tmp_path):
     rng = np.random.default_rng(0)
     i, o = rng.standard_normal(50), rng.standard_normal(40) + 1
+    np.save(tmp_path / "i.npy", i)
+    np.save(tmp_path / "o.npy", o)
+    np.save(tmp_path / "short.npy", o[:-1])
+    for args, message in [(["--ood", tmp_path / "o.npy"], "--ood: expected two files each time"),
+                          (["--ood", tmp_path / "o.npy", tmp_path / "short.npy"], "A has 40 scores, B 39"),
+                          ([], "give the OOD scores too")]:
+        run = cli("compare", "--id", tmp_path / "i.npy", tmp_path / "i.npy", *args, check=False)
+        assert run.returncode == 2 and message in run.stderr and not run.stdout, run.stderr
     with pytest.raises(oodbench.InputError, match="OOD set ood: A has 40 scores, B 39"):
         oodbench.compare_scores((i, o), (i, o[:-1]))
     with pytest.raises(oodbench.InputError, match=r"b: its OOD sets \[y\] are not a's \[x\]"):
