@@ -59,4 +59,11 @@ with tempfile.TemporaryDirectory() as tmp:
     run(binary, "run", tmp / "plain.json", "--out", tmp / "plain")
     c.check("a sweep of default conventions says nothing of them",
             "convention" not in (tmp / "plain" / "report.md").read_text())
+    clash = dict(config, detectors=[{"name": "mahalanobis", "params": {"convention": "pytorch-ood",
+                                                                     "rcond": [0.001, 0.01]}}])
+    (tmp / "clash.json").write_text(json.dumps(clash))
+    proc = run(binary, "validate", tmp / "clash.json", check=False)
+    c.check("validate names an expert parameter beside a convention by its JSON Pointer, before anything runs",
+            proc.returncode == 2 and "/detectors/0/params/rcond/0: mahalanobis: convention = pytorch-ood fixes"
+            in proc.stderr and "/detectors/0/params/rcond/1" in proc.stderr, proc.stderr)
 c.exit()
