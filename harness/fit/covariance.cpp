@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <iterator>
 #include <limits>
 
@@ -93,10 +94,12 @@ Whitening whitening(const CovarianceFit& fit, const InverseRule& rule) {
     for (double& v : values) v = (1.0 - s) * v + s * trace / static_cast<double>(d);
   }
   const KeptEigenvalues kept = kept_eigenvalues(values, rule);
-  if (rule.rcond <= 0 && kept.index.size() < d)  // an exact inverse: Σ + εI must be positive definite
-    throw InputError("the exact inverse of Σ + εI (ε = " + std::to_string(rule.ridge) + ") does not exist: its "
-                     "smallest eigenvalue is " + std::to_string(*std::min_element(values.begin(), values.end()) +
-                     rule.ridge) + "; use a larger ridge or a convention with a cut");
+  if (rule.rcond <= 0 && kept.index.size() < d) {  // an exact inverse: Σ + εI must be positive definite
+    char why[160];
+    std::snprintf(why, sizeof why, "the exact inverse of Σ + εI (ε = %g) does not exist: its smallest eigenvalue is %g",
+                  rule.ridge, *std::min_element(values.begin(), values.end()) + rule.ridge);
+    throw InputError(std::string(why) + "; use a larger ridge or a convention with a cut");
+  }
   Whitening w;
   w.unresolved = static_cast<std::size_t>(std::count_if(
       kept.value.begin(), kept.value.end(), [&](double v) { return v < kResolvedEigenvalue * kept.largest; }));
