@@ -6,7 +6,8 @@ The same C++/CUDA engine as the `oodbench` command:
     oodbench.detectors()                              # names, parameters, defaults, needs
     det = oodbench.Detector("knn", k=50).fit(train)   # NumPy arrays or CPU tensors, float16/32/64
     s = det.score(test)                               # float32, higher = more OOD
-    oodbench.evaluate(det.score(id_test), {"far": det.score(far)})
+    m = oodbench.evaluate(det.score(id_test), det.score(far))        # m["auroc"], m["fpr95"], ...
+    oodbench.compare_scores((id_a, far_a), (id_b, far_b))            # A − B, paired bootstrap, p-value
     det.save("knn.oodb"); oodbench.load("knn.oodb")
     records = oodbench.run("configs/quickstart.json", detectors={"mine": MyDetector})
     oodbench.to_frame(records)
@@ -21,7 +22,8 @@ _core = _load_core()
 _warn_if_slow_blas(_core)
 
 from ._arrays import load_array  # noqa: E402
-from .detector import Detector, OodbenchWarning, detectors, evaluate, load  # noqa: E402
+from .detector import Detector, OodbenchWarning, detectors, load  # noqa: E402
+from .metrics import compare_scores, evaluate  # noqa: E402
 from .sweep import Records, compare, read_records, report, run, to_frame  # noqa: E402
 
 InputError = _core.InputError
@@ -34,6 +36,7 @@ __all__ = [
     "OodbenchWarning",
     "Records",
     "compare",
+    "compare_scores",
     "detectors",
     "evaluate",
     "load",

@@ -3,6 +3,7 @@ into the C-contiguous, native-byte-order NumPy arrays the engine reads in place.
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,8 @@ def as_array(value: Any, name: str) -> np.ndarray:
     ValueError that says what to do otherwise."""
     if isinstance(value, (str, os.PathLike)):
         value = load_array(value)
+    if hasattr(value, "select_dtypes") and hasattr(value, "columns"):  # a pandas DataFrame
+        value = _numeric_columns(value, name)
     if isinstance(value, np.ndarray):
         array = value
     else:
@@ -37,6 +40,27 @@ def as_array(value: Any, name: str) -> np.ndarray:
     if not array.flags.c_contiguous:
         array = np.ascontiguousarray(array)  # one copy: the engine reads rows in C order
     return array
+
+
+def _numeric_columns(frame: Any, name: str) -> Any:
+    """A DataFrame's numeric columns (an id or a label column of str would make NumPy's array of objects), with a note
+    on sys.stderr naming what it read and what it left out; none numeric is an InputError saying how to select."""
+    numeric = frame.select_dtypes(include="number")
+    others = [str(c) for c in frame.columns if c not in set(numeric.columns)]
+    select = f"pass {name}=df[columns] (or df.drop(columns=[...]))"
+    if numeric.shape[1] == 0:
+        raise _core.InputError(f"{name}: a DataFrame without numeric columns ({_listed(others)}); {select}")
+    if others:
+        read = [str(c) for c in numeric.columns]
+        span = read[0] if len(read) == 1 else f"{read[0]} .. {read[-1]}"
+        print(f"oodbench: note: {name}: a DataFrame: read its {len(read)} numeric columns ({span}), left out "
+              f"{len(others)} others ({_listed(others)}); to choose yourself, {select}", file=sys.stderr)
+    return numeric
+
+
+def _listed(names: list[str], most: int = 8) -> str:
+    shown = ", ".join(repr(n) for n in names[:most])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > most else "")
 
 
 def optional_array(value: Any, name: str) -> np.ndarray | None:

@@ -47,7 +47,20 @@ def evaluate(
     device: str,
     bootstrap: int,
     seed: int,
-) -> dict[str, Any]: ...
+) -> dict[str, Any]:
+    """The document of `oodbench eval --json`; oodbench.evaluate flattens it for one OOD array."""
+def compare_scores(
+    id_a: np.ndarray,
+    ood_a: list[tuple[str, np.ndarray]],
+    id_b: np.ndarray,
+    ood_b: list[tuple[str, np.ndarray]],
+    metrics: list[str],
+    bootstrap: int,
+    seed: int,
+    dataset: str,
+) -> dict[str, Any]:
+    """The document of `oodbench compare --id ... --ood ... --json`; oodbench.compare_scores flattens it for one OOD
+    array."""
 
 class FitData:
     """What a user-defined detector's fit(data) sees; NumPy copies it may keep. Valid only during fit()."""

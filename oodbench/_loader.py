@@ -1,7 +1,8 @@
 """Finds the compiled engine, oodbench._core.
 
-An installed package has it beside this file. In a source checkout it is in the CMake build folder: `build/` of
-the repository, or the folder named by the environment variable OODBENCH_BUILD_DIR.
+An installed package (`pip install .`) has it in bin/ beside this file, with the modules it loads in lib/. In a
+source checkout it is in the CMake build folder: `build/` of the repository, or the folder named by the environment
+variable OODBENCH_BUILD_DIR.
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def warn_if_slow_blas(core: ModuleType) -> None:
 def load_core() -> ModuleType:
     here = Path(__file__).resolve().parent
     suffixes = importlib.machinery.EXTENSION_SUFFIXES
-    candidates = [here]
+    candidates = [here / "bin"]
     build = os.environ.get("OODBENCH_BUILD_DIR")
     candidates.append(Path(build) / "python" if build else here.parent / "build" / "python")
     for folder in candidates:
@@ -48,5 +49,6 @@ def load_core() -> ModuleType:
     looked = ", ".join(str(c) for c in candidates)
     raise ImportError(
         f"oodbench: the compiled engine (_core{suffixes[0]}) is not built; looked in {looked}. "
-        "Build it with scripts/build.sh in the repository (or set OODBENCH_BUILD_DIR to your CMake build folder)."
+        "Install the package with `pip install --no-build-isolation .` in the repository, or build it there with "
+        "scripts/build.sh (or set OODBENCH_BUILD_DIR to your CMake build folder)."
     )

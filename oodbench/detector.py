@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import os
 import warnings
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
 from . import _core
-from ._arrays import as_array, count, labels_array, optional_array
+from ._arrays import as_array, labels_array, optional_array
 from ._json import plain
 
 
@@ -123,23 +123,3 @@ def _split_head(head: tuple[Any, Any] | None) -> tuple[Any, Any]:
     if not isinstance(head, (tuple, list)) or len(head) != 2:
         raise _core.InputError("head: expected (W, b): weights of shape (C, D) and bias of shape (C,)")
     return head[0], head[1]
-
-
-def evaluate(
-    id_scores: Any,
-    ood_scores: Any | Mapping[str, Any],
-    *,
-    id_name: str = "id",
-    device: str = "auto",
-    bootstrap: int = 0,
-    seed: int = 0,
-) -> dict[str, Any]:
-    """The metrics of `oodbench eval --json` (fractions): AUROC, FPR@95 (ID positive, and OpenOOD's OOD positive),
-    AUPR-In/Out (average precision, and OpenOOD's trapezoid), detection error, with the set sizes. Scores: higher =
-    more OOD. `ood_scores` is one array (named "ood") or a mapping of OOD set names to arrays; the result has one
-    entry per set under "ood". `bootstrap` > 0 (100..100000) adds each set's percentile-bootstrap 95 % intervals
-    ("ci95": {"low": {...}, "high": {...}}), resampled from `seed`."""
-    sets = ood_scores.items() if isinstance(ood_scores, Mapping) else [("ood", ood_scores)]
-    arrays = [(str(name), as_array(scores, str(name))) for name, scores in sets]
-    return _core.evaluate(as_array(id_scores, id_name), arrays, id_name, device, count(bootstrap, "bootstrap"),
-                          count(seed, "seed"))

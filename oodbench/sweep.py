@@ -26,8 +26,9 @@ class Records(list):
         return to_frame(self)
 
     def scores(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        """The per-sample scores one record kept ("keep_scores": true): {"id": ID side, <OOD set name>: scores}, as
-        float64 arrays, checked against the hash in the record. Without kept scores: an InputError saying what to do."""
+        """The per-sample scores one record kept ("keep_scores": true): {"id": ID side, <OOD set name>: scores}, and
+        with `select` "id_val" (the ID val scores its validation sets are ranked against), as float64 arrays,
+        checked against the hash in the record. Without kept scores: an InputError saying what to do."""
         if self.out is None:
             raise ValueError("these records have no result folder (read them with oodbench.read_records)")
         return _core.read_kept_scores(os.fspath(self.out), dict(record))

@@ -25,7 +25,7 @@ void run_diagnose(const DiagnoseOptions& opt, const GlobalOptions& global) {
   const Matrix<float> ood = opt.fit.load_test(opt.ood, ctx.dims());
   const auto detector = make_fitted_detector(entry, params, ctx, "--param");
   nlohmann::json result = detector->diagnose(ood, *backend);
-  FitInputs::print_notes(ctx);
+  FitInputs::print_notes(ctx, entry.info.name);
   result["ood"] = opt.ood;
   const std::string text = result.dump(2) + "\n";
   if (!opt.out.empty()) {

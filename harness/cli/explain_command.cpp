@@ -37,7 +37,7 @@ void run_explain(const ExplainOptions& opt, const GlobalOptions& global) {
   std::copy(test.row(opt.row), test.row(opt.row) + test.cols, sample.data.begin());
   const auto detector = make_fitted_detector(entry, params, ctx, "--param");
   Explanation e = detector->explain(sample, opt.top, *backend);
-  FitInputs::print_notes(ctx);
+  FitInputs::print_notes(ctx, entry.info.name);
 
   const std::span<const std::byte> svg(reinterpret_cast<const std::byte*>(e.svg.data()), e.svg.size());
   write_file_atomic(svg_path, svg);

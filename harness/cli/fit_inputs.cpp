@@ -122,8 +122,18 @@ FitContext FitInputs::load(const Backend& backend) const {
   return ctx;
 }
 
-void FitInputs::print_notes(const FitContext& ctx) {
-  for (const std::string& w : ctx.warnings()) std::cerr << "oodbench: warning: " << w << '\n';
+void FitInputs::print_notes(const FitContext& ctx, const std::string& detector) {
+  print_warnings(ctx, detector);
+  print_probe_note(ctx);
+}
+
+std::size_t FitInputs::print_warnings(const FitContext& ctx, const std::string& detector, std::size_t from) {
+  for (std::size_t w = from; w < ctx.warnings().size(); ++w)
+    std::cerr << "oodbench: warning: " << detector << ": " << ctx.warnings()[w] << '\n';
+  return ctx.warnings().size();
+}
+
+void FitInputs::print_probe_note(const FitContext& ctx) {
   if (!ctx.probe_read_from().empty())
     std::cerr << "oodbench: linear probe read from the cache " << ctx.probe_read_from() << " (--no-cache trains it)\n";
 }

@@ -31,8 +31,13 @@ struct FitInputs {
   nlohmann::json params_json() const;
   /// Loads and checks train features, labels (remapped with a note on stderr) and head, and builds the context.
   FitContext load(const Backend& backend) const;
-  /// Prints the context's warnings on stderr, and where the probe came from when it was read from the cache.
-  static void print_notes(const FitContext& ctx);
+  /// Prints the context's warnings on stderr, each naming `detector` (what a fit warns of says nothing of who asked),
+  /// and where the probe came from when it was read from the cache.
+  static void print_notes(const FitContext& ctx, const std::string& detector);
+  /// Prints the warnings from the `from`-th on, each naming `detector`; returns how many the context holds.
+  static std::size_t print_warnings(const FitContext& ctx, const std::string& detector, std::size_t from = 0);
+  /// Says where the probe came from when it was read from the cache.
+  static void print_probe_note(const FitContext& ctx);
   /// Loads test features, checking their width against the train features'.
   Matrix<float> load_test(const std::string& spec, std::size_t train_cols) const;
 };

@@ -108,6 +108,7 @@ void run_score(const ScoreOptions& opt, const GlobalOptions& global) {
     }
     const DataOffer offer{ctx.has_labels(), ctx.has_supplied_head(), ctx.validation() != nullptr,
                           !ctx.validation_labels().empty()};
+    std::size_t warned = 0;  // each detector's fit warnings are printed under its name
     for (const DetectorEntry* entry : entries) {
       if (all) {
         const auto unmet = unmet_needs(entry->info, Params::resolve(entry->info, params, "--param").values(), offer);
@@ -123,11 +124,13 @@ void run_score(const ScoreOptions& opt, const GlobalOptions& global) {
         if (!all) throw;
         // One detector the data cannot fit (tempscale on perfectly separated labels) does not stop the others.
         std::cerr << "oodbench: skipped " << entry->info.name << ": " << e.what() << '\n';
+        warned = FitInputs::print_warnings(ctx, entry->info.name, warned);
         continue;
       }
+      warned = FitInputs::print_warnings(ctx, entry->info.name, warned);
       results.emplace_back(entry, scores_of(*detector, entry->info.name, tests, opt.tests, *backend));
     }
-    FitInputs::print_notes(ctx);
+    FitInputs::print_probe_note(ctx);
   }
 
   // Written only once every detector has scored, and all or none: a disk with room for one of two leaves neither.

@@ -25,6 +25,9 @@ struct ParamSpec {
   nlohmann::json default_value;
   std::string doc;
   std::vector<std::string> choices;  ///< for string parameters; empty = any string
+  /// false for a parameter added after results were published (`convention`): at its default it is left out of a
+  /// sweep cell's parameters (Params::identity), so the records and cell ids of those results stay what they were.
+  bool identity_at_default = true;
 };
 
 class Params;
@@ -81,9 +84,13 @@ class Params {
   bool flag(std::string_view name) const;
   std::string text(std::string_view name) const;
   const nlohmann::json& values() const { return values_; }
+  /// values() without the parameters whose default is no part of a cell's identity (ParamSpec::identity_at_default)
+  /// where they have it: what a sweep records and hashes.
+  nlohmann::json identity() const { return identity_; }
 
  private:
   nlohmann::json values_;
+  nlohmann::json identity_;
 };
 
 /// Why one sample got its score: the score's terms as JSON, and a chart as an SVG document.

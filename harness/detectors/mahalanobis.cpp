@@ -1,8 +1,10 @@
 // Mahalanobis (Lee et al. 2018, penultimate layer, no input perturbation), docs/methods.md#mahalanobis:
-// s = min_c (x - μ_c)ᵀ P (x - μ_c), shared within-class covariance, P its pseudo-inverse (rcond), optional ridge or
-// Ledoit-Wolf shrinkage. Scored as the nearest whitened class mean: one n x D x rank product, no n x n matrix.
+// s = min_c (x - μ_c)ᵀ P (x - μ_c), shared within-class covariance, P its inverse by a named convention (OpenOOD's
+// pinvh by default; pytorch-ood's, current or legacy; the float32 cut) or, for experts, a cut, ridge or Ledoit-Wolf.
+// Scored as the nearest whitened class mean: one n x D x rank product, no n x n matrix.
 // Follows OpenOOD's mds_postprocessor.py (scikit-learn's EmpiricalCovariance().precision_); docs/methods.md#mahalanobis.
-// Tested against scikit-learn's precision_ in tests/detectors/test_detectors_reference.py.
+// Tested against scikit-learn's precision_ in tests/detectors/test_detectors_reference.py, and against pytorch-ood's
+// Mahalanobis re-expressed in torch in tests/detectors/test_conventions.py.
 // normalize = true is Mahalanobis++ (Müller & Hein 2025): the same on ℓ2-normalised features x / max(‖x‖, 1e-12), train
 // (class means, covariance, pseudo-inverse) and test alike, as the authors' mdsn_postprocessor.py (mueller-mp/maha-norm);
 // tested in tests/detectors/test_mahalanobis_normalize.py.
@@ -59,12 +61,14 @@ class Mahalanobis final : public Detector {
   void fit(FitContext& ctx) override {
     if (normalize_) {
       const NormalizedClassStatistics& s = normalized_class_statistics(ctx);
-      whitening_ = whitening_from(ctx, s.covariance, params_, "mahalanobis (normalize)");
+      whitening_ = whitening_from(ctx, s.covariance, inverse_rule(params_, s.covariance),
+                                  "the class covariance of the normalised features");
       center_ = s.mean;
       centroids_ = whiten_rows(s.class_means, center_, whitening_);
       return;
     }
-    whitening_ = whitening_from(ctx, ctx.class_covariance(), params_, "mahalanobis");
+    whitening_ = whitening_from(ctx, ctx.class_covariance(), inverse_rule(params_, ctx.class_covariance()),
+                                "the class covariance");
     center_ = ctx.train_mean();  // shifting by the train mean first keeps the float32 projection well scaled
     centroids_ = whiten_rows(ctx.class_means(), center_, whitening_);
   }
@@ -89,7 +93,8 @@ class Mahalanobis final : public Detector {
 
 OODBENCH_REGISTER_DETECTOR(Mahalanobis, {"mahalanobis", "s = min_c (x - mu_c)^T pinv(Sigma) (x - mu_c), shared Sigma",
                                          "docs/methods.md#mahalanobis; Lee et al., NeurIPS 2018", true, false,
-                                         mahalanobis_params()})
+                                         mahalanobis_params(), /*code_version=*/"", /*needs_fit_labels=*/false,
+                                         /*autoencoder=*/{}, convention_limits})
 
 }  // namespace
 }  // namespace oodbench

@@ -46,20 +46,18 @@ class Mars final : public Detector {
     const CovarianceFit cov = fit_covariance(backend, r, mean, {});
     spectrum_ = cov.eigen;
     id_energy_ = energies(subtract_row(r, center_), backend);
-    if (cov.samples <= d) ctx.warn("mars: residual covariance from " + std::to_string(cov.samples) + " samples in " +
+    if (cov.samples <= d) ctx.warn("the residual covariance from " + std::to_string(cov.samples) + " samples in " +
                                    std::to_string(d) + " dimensions is singular; using its pseudo-inverse");
     if (mode_ == "full") {
-      projection_ = whitening_from(ctx, cov, params_, "mars");
-    } else if (mode_ == "diagonal") {
-      double max_var = 0;
-      for (std::size_t j = 0; j < d; ++j) max_var = std::max(max_var, cov.matrix(j, j));
-      const double rcond = params_.number("rcond") > 0 ? params_.number("rcond") : default_rcond(d);
-      std::vector<std::size_t> kept;
-      for (std::size_t j = 0; j < d; ++j)
-        if (cov.matrix(j, j) > rcond * max_var) kept.push_back(j);
-      projection_.rows = Matrix<double>(kept.size(), d);
-      for (std::size_t r_ = 0; r_ < kept.size(); ++r_)
-        projection_.rows(r_, kept[r_]) = 1.0 / std::sqrt(cov.matrix(kept[r_], kept[r_]));
+      projection_ = whitening_from(ctx, cov, inverse_rule(params_, cov), "the residual covariance");
+    } else if (mode_ == "diagonal") {  // the convention's rule on the variances; shrinkage does not apply
+      std::vector<double> variances(d);
+      for (std::size_t j = 0; j < d; ++j) variances[j] = cov.matrix(j, j);
+      const KeptEigenvalues kept =
+          kept_eigenvalues(std::move(variances), inverse_rule(params_, d, cov.samples, /*shrinkage=*/false));
+      projection_.rows = Matrix<double>(kept.index.size(), d);
+      for (std::size_t r_ = 0; r_ < kept.index.size(); ++r_)
+        projection_.rows(r_, kept.index[r_]) = 1.0 / std::sqrt(kept.value[r_]);
     } else {  // low_pca: eigenvalues ascending, so the first columns
       const std::int64_t low = params_.integer("low_dims");
       const std::size_t keep = low <= 0 ? d / 2 : std::min<std::size_t>(static_cast<std::size_t>(low), d);
@@ -130,7 +128,7 @@ class Mars final : public Detector {
 
 OODBENCH_REGISTER_DETECTOR(Mars, {"mars", "s = r^T pinv(Sigma_r) r, r = x - g(f(x)) the autoencoder residual",
                                   "docs/methods.md#mars", false, false, mars_params(), /*code_version=*/"",
-                                  /*needs_fit_labels=*/false, autoencoder_config})
+                                  /*needs_fit_labels=*/false, autoencoder_config, convention_limits})
 
 }  // namespace
 }  // namespace oodbench

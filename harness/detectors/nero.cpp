@@ -63,7 +63,7 @@ class Nero final : public Detector {
     // As in ViM: components beyond the rank are null directions picked by rounding, and the L1 distance is not
     // rotation-invariant, so d_rel then differs between devices. The official code does the same; said, not refused.
     if (const std::size_t rank = numerical_rank(eig); rank < dims) {
-      ctx.warn("nero: the train relevance has numerical rank " + std::to_string(rank) + " < pca_dims = " +
+      ctx.warn("the train relevance has numerical rank " + std::to_string(rank) + " < pca_dims = " +
                std::to_string(dims) + ", so rounding picks " + std::to_string(dims - rank) +
                " of its components and scores differ slightly between devices; set pca_dims at most " +
                std::to_string(rank));

@@ -109,12 +109,16 @@ Params Params::resolve(const DetectorInfo& info, const nlohmann::json& given, co
   Params p;
   p.values_ = nlohmann::json::object();
   for (const ParamSpec& spec : info.params) p.values_[spec.name] = spec.default_value;
-  if (given.is_null()) return p;
-  for (const auto& [key, value] : given.items()) {
-    if (const auto why = problem(info, key, value)) throw InputError(where + "/" + key + ": " + *why);
-    // floats are stored as doubles even when given as integers ("lr": 1)
-    p.values_[key] = p.values_[key].is_number_float() ? nlohmann::json(value.get<double>()) : value;
+  if (!given.is_null()) {
+    for (const auto& [key, value] : given.items()) {
+      if (const auto why = problem(info, key, value)) throw InputError(where + "/" + key + ": " + *why);
+      // floats are stored as doubles even when given as integers ("lr": 1)
+      p.values_[key] = p.values_[key].is_number_float() ? nlohmann::json(value.get<double>()) : value;
+    }
   }
+  p.identity_ = p.values_;
+  for (const ParamSpec& spec : info.params)
+    if (!spec.identity_at_default && p.values_[spec.name] == spec.default_value) p.identity_.erase(spec.name);
   return p;
 }
 

@@ -32,7 +32,7 @@ class Residual final : public Detector {
     split_ = val != nullptr ? "val" : "train";
     const Matrix<float>& rows = val != nullptr ? *val : ctx.train();
     origin_ = vim_origin(ctx.head(), ctx.backend());
-    residual_space_ = vim_residual_space(ctx, rows, origin_, dp, "residual");
+    residual_space_ = vim_residual_space(ctx, rows, origin_, dp);
   }
 
   void state(StateIO& io) override {

@@ -1,7 +1,8 @@
 // Relative Mahalanobis (Ren et al. 2021), docs/methods.md#rmds: s = min_c [d_c(x) - d_0(x)], d_c the
 // class-conditional Mahalanobis distance (shared covariance), d_0 the distance to the global mean under the global
 // covariance. Follows OpenOOD's rmds_postprocessor.py; docs/methods.md#rmds. Tested against scikit-learn's
-// EmpiricalCovariance().precision_ in tests/detectors/test_detectors_reference.py.
+// EmpiricalCovariance().precision_ in tests/detectors/test_detectors_reference.py, and its pytorch-ood conventions
+// against pytorch-ood's RMD re-expressed in torch in tests/detectors/test_conventions.py.
 #include "harness/detectors/covariance_params.h"
 #include "harness/detectors/detector_state.h"
 
@@ -12,8 +13,17 @@ class Rmds final : public Detector {
  public:
   explicit Rmds(const Params& p) : params_(p) {}
   void fit(FitContext& ctx) override {
-    class_whitening_ = whitening_from(ctx, ctx.class_covariance(), params_, "rmds (class covariance)");
-    global_whitening_ = whitening_from(ctx, ctx.global_covariance(), params_, "rmds (global covariance)");
+    const CovarianceFit& global = ctx.global_covariance();
+    // pytorch-ood's RMD takes its class precision from Mahalanobis (now a pinv) but inverts the background scatter
+    // with inv: the legacy rule (docs/methods.md#rmds).
+    const bool pytorch_ood = parse_convention(params_.text("convention")) == Convention::pytorch_ood;
+    class_whitening_ = whitening_from(ctx, ctx.class_covariance(), inverse_rule(params_, ctx.class_covariance()),
+                                      "the class covariance");
+    global_whitening_ = whitening_from(
+        ctx, global,
+        pytorch_ood ? convention_rule(Convention::pytorch_ood_legacy, global.matrix.rows, global.samples)
+                    : inverse_rule(params_, global),
+        "the global covariance");
     center_ = ctx.train_mean();
     centroids_ = whiten_rows(ctx.class_means(), center_, class_whitening_);
   }
@@ -39,7 +49,8 @@ class Rmds final : public Detector {
 
 OODBENCH_REGISTER_DETECTOR(Rmds, {"rmds", "s = min_c d_c(x) - d_0(x), d_0 the Mahalanobis distance to the global fit",
                                   "docs/methods.md#rmds; Ren et al., arXiv:2106.09022", true, false,
-                                  covariance_params()})
+                                  covariance_params(), /*code_version=*/"", /*needs_fit_labels=*/false,
+                                  /*autoencoder=*/{}, convention_limits})
 
 }  // namespace
 }  // namespace oodbench

@@ -94,7 +94,7 @@ class TempScale final : public LogitDetector {
       temperature_ = fit_temperature(head_.logits(*val, ctx.backend()), ctx.validation_labels(), "ID val split");
     } else if (ctx.has_labels()) {
       split_ = "train";
-      if (val) ctx.warn("tempscale: the ID val features came without labels; T is fitted on labelled ID train");
+      if (val) ctx.warn("the ID val features came without labels; T is fitted on labelled ID train");
       temperature_ = fit_temperature(ctx.train_logits(), ctx.labels(), "ID train split");
     } else {
       throw InputError(

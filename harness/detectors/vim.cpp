@@ -28,7 +28,7 @@ class Vim final : public Detector {
     const std::size_t d = ctx.dims();
     const std::size_t dp = principal_dims(principal_dims_, d);  // in 1..D-1: vim_limits, checked before fit
     origin_ = vim_origin(head_, backend);
-    residual_space_ = vim_residual_space(ctx, ctx.train(), origin_, dp, "vim");
+    residual_space_ = vim_residual_space(ctx, ctx.train(), origin_, dp);
 
     const std::vector<double> r = residual_norms(ctx.train(), backend);
     const Matrix<double>& z = ctx.train_logits();

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <iterator>
 #include <limits>
 
 #include "harness/fit/finite.h"
@@ -20,14 +22,32 @@ CovarianceFit fit_covariance(const Backend& backend, const Matrix<float>& x, con
   fit.samples = x.rows;
   check_finite(fit.matrix, "the covariance of the features is");  // LAPACK would fail on it, saying only "info -5"
   fit.eigen = backend.eigh(fit.matrix);
+  const std::size_t kept = std::min(x.rows, kSampleRows);
+  fit.sample = Matrix<double>(kept, x.cols);
+  for (std::size_t r = 0; r < kept; ++r) {
+    const std::size_t i = r * x.rows / kept;
+    const std::size_t c = group.empty() ? 0 : static_cast<std::size_t>(group[i]);
+    for (std::size_t j = 0; j < x.cols; ++j) fit.sample(r, j) = static_cast<double>(x(i, j)) - centers(c, j);
+  }
   return fit;
 }
 
-Shrinkage parse_shrinkage(const std::string& name) {
-  if (name == "none") return Shrinkage::none;
-  if (name == "ridge") return Shrinkage::ridge;
-  if (name == "ledoit_wolf") return Shrinkage::ledoit_wolf;
-  throw InputError("shrinkage: expected none, ridge or ledoit_wolf, got '" + name + "'");
+Convention parse_convention(const std::string& name) {
+  for (std::size_t c = 0; c < std::size(kConventionNames); ++c)
+    if (name == kConventionNames[c]) return static_cast<Convention>(c);
+  throw InputError("convention: expected openood, pytorch-ood, pytorch-ood-legacy or float32, got '" + name + "'");
+}
+
+InverseRule convention_rule(Convention convention, std::size_t dims, std::size_t samples) {
+  constexpr double kPytorchOodEps = 1e-6;  // pytorch-ood's Mahalanobis(eps=1e-6), added to the undivided scatter
+  const double on_sigma = kPytorchOodEps / static_cast<double>(std::max<std::size_t>(samples, 1));
+  switch (convention) {
+    case Convention::openood: return {0, default_rcond(dims)};
+    case Convention::pytorch_ood: return {on_sigma, float32_rcond(dims)};
+    case Convention::pytorch_ood_legacy: return {on_sigma, 0};
+    case Convention::float32: return {0, float32_rcond(dims)};
+  }
+  return {};
 }
 
 double ledoit_wolf_shrinkage(const CovarianceFit& fit) {
@@ -53,37 +73,59 @@ std::size_t numerical_rank(const SymmetricEigen& eig) {
 double default_rcond(std::size_t dims) { return static_cast<double>(dims) * std::numeric_limits<double>::epsilon(); }
 double float32_rcond(std::size_t dims) { return static_cast<double>(dims) * std::numeric_limits<float>::epsilon(); }
 
-Whitening whitening(const CovarianceFit& fit, Shrinkage shrinkage, double ridge, double rcond) {
+KeptEigenvalues kept_eigenvalues(std::vector<double> values, const InverseRule& rule) {
+  for (double& v : values) v += rule.ridge;
+  KeptEigenvalues kept;
+  kept.largest = values.empty() ? 0.0 : *std::max_element(values.begin(), values.end());
+  const double cutoff = rule.rcond * kept.largest;  // rcond 0: nothing dropped (checked positive by the caller)
+  for (std::size_t j = 0; j < values.size(); ++j)
+    if (values[j] > cutoff) {
+      kept.index.push_back(j);
+      kept.value.push_back(values[j]);
+    }
+  return kept;
+}
+
+Whitening whitening(const CovarianceFit& fit, const InverseRule& rule) {
   const std::size_t d = fit.matrix.rows;
   std::vector<double> values = fit.eigen.values;
-  double cutoff = 0;  // the ridge inverse keeps every direction: Σ + εI is positive definite
-  if (shrinkage == Shrinkage::ridge) {
-    for (double& v : values) v += ridge;
-    if (values.front() <= 0)
-      throw InputError("shrinkage = ridge: ε = " + std::to_string(ridge) + " does not make Σ + εI positive definite "
-                       "(smallest eigenvalue of Σ " + std::to_string(fit.eigen.values.front()) + "); use a larger ridge");
-  } else {
-    if (shrinkage == Shrinkage::ledoit_wolf) {
-      double trace = 0;
-      for (std::size_t i = 0; i < d; ++i) trace += fit.matrix(i, i);
-      const double s = ledoit_wolf_shrinkage(fit);
-      for (double& v : values) v = (1.0 - s) * v + s * trace / static_cast<double>(d);
-    }
-    cutoff = (rcond > 0 ? rcond : default_rcond(d)) * *std::max_element(values.begin(), values.end());
+  if (rule.ledoit_wolf) {
+    double trace = 0;
+    for (std::size_t i = 0; i < d; ++i) trace += fit.matrix(i, i);
+    const double s = ledoit_wolf_shrinkage(fit);
+    for (double& v : values) v = (1.0 - s) * v + s * trace / static_cast<double>(d);
   }
-  std::vector<std::size_t> kept;
-  for (std::size_t j = 0; j < d; ++j)
-    if (values[j] > cutoff) kept.push_back(j);
+  const KeptEigenvalues kept = kept_eigenvalues(values, rule);
+  if (rule.rcond <= 0 && kept.index.size() < d) {  // an exact inverse: Σ + εI must be positive definite
+    char why[160];
+    std::snprintf(why, sizeof why, "the exact inverse of Σ + εI (ε = %g) does not exist: its smallest eigenvalue is %g",
+                  rule.ridge, *std::min_element(values.begin(), values.end()) + rule.ridge);
+    throw InputError(std::string(why) + "; use a larger ridge or a convention with a cut");
+  }
   Whitening w;
-  const double lambda_max = *std::max_element(values.begin(), values.end());
-  w.unresolved = static_cast<std::size_t>(
-      std::count_if(kept.begin(), kept.end(), [&](std::size_t j) { return values[j] < kResolvedEigenvalue * lambda_max; }));
-  w.rows = Matrix<double>(kept.size(), d);
-  for (std::size_t r = 0; r < kept.size(); ++r) {
-    const double scale = 1.0 / std::sqrt(values[kept[r]]);
-    for (std::size_t i = 0; i < d; ++i) w.rows(r, i) = fit.eigen.vectors(i, kept[r]) * scale;
+  w.unresolved = static_cast<std::size_t>(std::count_if(
+      kept.value.begin(), kept.value.end(), [&](double v) { return v < kResolvedEigenvalue * kept.largest; }));
+  w.beyond_float32 = static_cast<std::size_t>(std::count_if(
+      kept.value.begin(), kept.value.end(), [&](double v) { return v <= float32_rcond(d) * kept.largest; }));
+  w.rows = Matrix<double>(kept.index.size(), d);
+  for (std::size_t r = 0; r < kept.index.size(); ++r) {
+    const double scale = 1.0 / std::sqrt(kept.value[r]);
+    for (std::size_t i = 0; i < d; ++i) w.rows(r, i) = fit.eigen.vectors(i, kept.index[r]) * scale;
   }
   return w;
+}
+
+double order_disagreement(const CovarianceFit& fit, const Whitening& a, const Whitening& b, const Backend& backend) {
+  const std::vector<double> da = row_sqnorms(backend.matmul_nt(fit.sample, a.rows));
+  const std::vector<double> db = row_sqnorms(backend.matmul_nt(fit.sample, b.rows));
+  double discordant = 0;
+  std::size_t pairs = 0;
+  for (std::size_t i = 0; i < da.size(); ++i)
+    for (std::size_t j = i + 1; j < da.size(); ++j, ++pairs) {
+      const double s = (da[i] - da[j]) * (db[i] - db[j]);
+      discordant += s < 0 ? 1.0 : s == 0 ? 0.5 : 0.0;
+    }
+  return pairs == 0 ? 0.0 : discordant / static_cast<double>(pairs);
 }
 
 Matrix<float> subtract_row(const Matrix<float>& x, std::span<const double> center) {

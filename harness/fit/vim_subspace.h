@@ -38,9 +38,9 @@ inline std::vector<double> vim_origin(const LinearHead& head, const Backend& bac
 }
 
 /// The residual space of `rows` about `origin`: the D - dp eigenvectors of Σ_u with the smallest eigenvalues, as
-/// (D - dp) x D float32 rows. Warns through `ctx` (prefixed by `who`) when Σ_u has numerical rank below dp.
+/// (D - dp) x D float32 rows. Warns through `ctx` when Σ_u has numerical rank below dp.
 inline Matrix<float> vim_residual_space(FitContext& ctx, const Matrix<float>& rows, std::span<const double> origin,
-                                        std::size_t dp, const std::string& who) {
+                                        std::size_t dp) {
   const Backend& backend = ctx.backend();
   const std::size_t d = rows.cols;
   Matrix<double> center(1, d);
@@ -49,7 +49,7 @@ inline Matrix<float> vim_residual_space(FitContext& ctx, const Matrix<float>& ro
   // Rank below D_p (fewer samples than principal dimensions) puts the cut between principal and residual space
   // inside the null space: rounding then picks the residual directions. Said, not refused.
   if (const std::size_t rank = numerical_rank(eig); rank < dp) {
-    ctx.warn(who + ": the covariance about the origin has numerical rank " + std::to_string(rank) + " < D_p = " +
+    ctx.warn("the covariance about the origin has numerical rank " + std::to_string(rank) + " < D_p = " +
              std::to_string(dp) + ", so rounding picks its residual space and scores differ between devices and "
              "BLAS builds; set principal_dims below " + std::to_string(rank));
   }

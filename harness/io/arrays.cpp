@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -61,6 +62,13 @@ double float_element(const NpyArray& a, std::size_t i) {
     case DType::float64: return element<double>(a, i);
     default: return 0.0;
   }
+}
+
+/// `v` in the fewest digits that read back as it (0.5, 0.10000000149011612 for float32's 0.1, nan).
+std::string shortest_text(double v) {
+  char text[32];
+  const auto end = std::to_chars(text, text + sizeof text, v).ptr;
+  return std::string(text, end);
 }
 
 /// Element i of an integer array of any width; false when a uint64 does not fit an int64.
@@ -123,6 +131,28 @@ ArrayFormat format_of(const std::string& path) {
   return ArrayFormat::other;
 }
 
+/// Why a PyTorch file is not read, and the one-line conversion that works for what it may hold: with a key, the
+/// tensor under that key of a dict checkpoint; without, a tensor (to .npy) or every tensor of a dict (to .npz, whose
+/// keys then name them). Floating tensors become float32 (NumPy has no bfloat16); integer labels keep their type.
+std::string torch_file_advice(const ArraySpec& parts) {
+  namespace fs = std::filesystem;
+  const std::string stem = fs::path(parts.path).replace_extension("").string();
+  const std::string numpy = "n = lambda v: (v.float() if v.is_floating_point() else v).numpy(); ";
+  const std::string load = "torch.load('" + parts.path + "', map_location='cpu')";
+  std::string why = parts.path + ": a PyTorch pickle, which oodbench does not read (unpickling runs code); convert it "
+                    "once: python3 -c \"import torch, numpy as np; " + numpy;
+  if (!parts.key.empty()) {
+    const std::string npy = stem + "_" + parts.key + ".npy";
+    return why + "np.save('" + npy + "', n(" + load + "['" + parts.key + "']))\" and name " + npy +
+           " (the checkpoint's keys: python3 -c \"import torch; print(list(" + load + "))\")";
+  }
+  return why + "t = " + load + "; np.savez('" + stem + ".npz', **{k: n(v) for k, v in t.items() if " +
+         "torch.is_tensor(v)}) if isinstance(t, dict) else np.save('" + stem + ".npy', n(t))\", then name " + stem +
+         ".npy (a tensor) or " + stem + ".npz:KEY (a dict checkpoint; python3 -c \"import numpy as np; print(np.load('" +
+         stem + ".npz').files)\" lists its keys). A checkpoint of tensors can also be saved with " +
+         "safetensors.torch.save_file and named file.safetensors:KEY";
+}
+
 /// Refuses, before any parsing, a directory or a file of a format that is not read, saying how to get an array file.
 void check_array_file(const ArraySpec& parts) {
   namespace fs = std::filesystem;
@@ -138,13 +168,7 @@ void check_array_file(const ArraySpec& parts) {
     return;
   }
   const std::string ext = lowercase(fs::path(parts.path).extension().string());
-  const std::string npy = fs::path(parts.path).replace_extension(".npy").string();
-  if (ext == ".pt" || ext == ".pth") {
-    throw InputError(parts.path + ": a PyTorch pickle, which oodbench does not read (unpickling runs code); " +
-                     "convert it once: python3 -c \"import torch, numpy as np; np.save('" + npy +
-                     "', torch.load('" + parts.path + "', map_location='cpu').float().numpy())\"" +
-                     " (or save a dict of tensors with safetensors.torch.save_file and name file.safetensors:key)");
-  }
+  if (ext == ".pt" || ext == ".pth") throw InputError(torch_file_advice(parts));
   throw InputError(parts.path + ": " + (ext.empty() ? "no file extension" : "'" + ext + "' files are not read") +
                    "; oodbench reads .npy, .npz (file.npz:key), HDF5 (file.h5:/dataset), safetensors " +
                    "(file.safetensors:tensor) and CSV/TSV (file.csv, file.csv:col_a,col_b)");
@@ -226,11 +250,11 @@ void note(const std::string& text) {
 }
 
 ArraySpec split_array_spec(const std::string& spec) {
-  // The file ends at the first keyed extension (.npz, .h5, .hdf5, .hdf, .safetensors, .csv, .tsv, .npy) followed by
-  // ':' or the end; what follows the ':' is the key.
+  // The file ends at the first keyed extension (.npz, .h5, .hdf5, .hdf, .safetensors, .csv, .tsv, .npy; .pt and .pth,
+  // which are refused, but with the key's own conversion) followed by ':' or the end; what follows the ':' is the key.
   const std::string lower = lowercase(spec);
   std::size_t best = std::string::npos, best_end = 0;
-  for (const char* ext : {".npz", ".h5", ".hdf5", ".hdf", ".safetensors", ".csv", ".tsv", ".npy"}) {
+  for (const char* ext : {".npz", ".h5", ".hdf5", ".hdf", ".safetensors", ".csv", ".tsv", ".npy", ".pt", ".pth"}) {
     const std::size_t n = std::strlen(ext);
     for (std::size_t at = lower.find(ext); at != std::string::npos; at = lower.find(ext, at + 1)) {
       const std::size_t end = at + n;
@@ -300,7 +324,7 @@ Matrix<float> load_features(const std::string& spec) {
 
 RawLabels to_raw_labels(const NpyArray& a) {
   const bool column = a.shape.size() == 2 && a.shape[1] == 1;
-  if ((a.shape.size() != 1 && !column) || is_float(a.dtype)) {
+  if (a.shape.size() != 1 && !column) {
     throw InputError(a.source + ": expected a 1-D integer (or string) array of labels, got " + dtype_name(a.dtype) +
                      " of shape " + shape_text(a));
   }
@@ -312,6 +336,18 @@ RawLabels to_raw_labels(const NpyArray& a) {
     return raw;
   }
   raw.values.resize(a.size());
+  if (is_float(a.dtype)) {  // labels saved as floats (0.0, 1.0, ...: a DataFrame column, a torch tensor): whole values
+    for (std::size_t i = 0; i < raw.values.size(); ++i) {
+      const double v = float_element(a, i);
+      if (!(std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9.0e15))  // exact in a double below 2^53
+        throw InputError(a.source + ": label " + shortest_text(v) + " at row " + std::to_string(i) + " is not a whole "
+                         "number; labels are class indices (integers) or names (strings), and " +
+                         dtype_name(a.dtype) + " labels are read only when every value is whole");
+      raw.values[i] = static_cast<std::int64_t>(v);
+    }
+    note(a.source + ": " + dtype_name(a.dtype) + " labels read as integers (every value is a whole number)");
+    return raw;
+  }
   for (std::size_t i = 0; i < raw.values.size(); ++i) {
     if (!integer_element(a, i, raw.values[i]))
       throw InputError(a.source + ": label " + std::to_string(element<std::uint64_t>(a, i)) + " at row " +

@@ -21,7 +21,7 @@ struct EngineScope {
 void write_to_python_stderr(const std::string& line);
 
 void bind_detectors(pybind11::module_& m);      // Detector: fit, score, save, load; detectors()
-void bind_metrics(pybind11::module_& m);        // evaluate()
+void bind_metrics(pybind11::module_& m);        // evaluate(), compare_scores(), load_array()
 void bind_user_detectors(pybind11::module_& m); // Python classes as detectors in sweeps
 void bind_sweeps(pybind11::module_& m);         // run(), read_records(), report()
 

@@ -133,7 +133,9 @@ class FittedDetector {
     }
     if (!fresh->label_map.is_null())  // the line `oodbench fit --remap-labels` prints
       write_to_python_stderr("oodbench: " + ClassLabels::remapped_note(fresh->label_map, "labels"));
-    return fresh->context->warnings();
+    std::vector<std::string> warnings;  // each naming the detector, as `oodbench fit` prints them
+    for (const std::string& w : fresh->context->warnings()) warnings.push_back(entry_->info.name + ": " + w);
+    return warnings;
   }
 
   py::array_t<float> score(const py::array& x) const {

@@ -1,11 +1,14 @@
-// `oodbench.evaluate`: the metrics of `oodbench eval --json`, from score arrays; `oodbench.load_array`: an array
-// named as a config names it (x.npy, file.npz:key, file.h5:/ds, file.safetensors:t, file.csv:cols, a glob).
+// `oodbench.evaluate`: the metrics of `oodbench eval --json`, from score arrays; `oodbench.compare_scores`: the paired
+// bootstrap of `oodbench compare`, from score arrays; `oodbench.load_array`: an array named as a config names it
+// (x.npy, file.npz:key, file.h5:/ds, file.safetensors:t, file.csv:cols, a glob).
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 #include <pybind11_json/pybind11_json.hpp>
 
 #include "harness/metrics/metrics_json.h"
+#include "harness/metrics/ood_metrics.h"
 #include "harness/python/bindings.h"
+#include "harness/report/paired_tests.h"
 #include "kernels/error.h"
 #include "harness/python/numpy_arrays.h"
 #include "kernels/device.h"
@@ -44,6 +47,38 @@ void bind_metrics(py::module_& m) {
       },
       py::arg("id_scores"), py::arg("ood_sets"), py::arg("id_name"), py::arg("device"), py::arg("bootstrap"),
       py::arg("seed"));
+  m.def(
+      "compare_scores",
+      [](const py::array& id_a, const std::vector<std::pair<std::string, py::array>>& ood_a, const py::array& id_b,
+         const std::vector<std::pair<std::string, py::array>>& ood_b, const std::vector<std::string>& metrics,
+         std::size_t bootstrap, std::uint64_t seed, const std::string& dataset) {
+        if (bootstrap < 100 || bootstrap > 100000)
+          throw InputError("bootstrap: expected 100..100000 resamples, got " + std::to_string(bootstrap));
+        for (const std::string& metric : metrics) metric_field(metric);  // an unknown name lists the known ones
+        if (ood_a.empty()) throw InputError("a: no OOD scores given; pass (id, ood) with ood one array or a mapping");
+        std::vector<std::string> sets;
+        for (const auto& [name, scores] : ood_a) sets.push_back(name);
+        std::vector<std::string> sets_b;
+        for (const auto& [name, scores] : ood_b) sets_b.push_back(name);
+        if (sets_b != sets) {
+          const auto listed = [](const std::vector<std::string>& names) {
+            std::string out;
+            for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+            return "[" + out + "]";
+          };
+          throw InputError("b: its OOD sets " + listed(sets_b) + " are not a's " + listed(sets) + "; a paired "
+                           "comparison needs both detectors' scores of the same sets, in the same order");
+        }
+        ScoreArrays a, b;
+        a.id = scores_from(id_a, "a: ID scores");
+        b.id = scores_from(id_b, "b: ID scores");
+        for (const auto& [name, scores] : ood_a) a.ood.push_back(scores_from(scores, "a: " + name));
+        for (const auto& [name, scores] : ood_b) b.ood.push_back(scores_from(scores, "b: " + name));
+        EngineScope engine;
+        return compare_score_arrays(a, b, sets, dataset, {bootstrap, seed, metrics});
+      },
+      py::arg("id_a"), py::arg("ood_a"), py::arg("id_b"), py::arg("ood_b"), py::arg("metrics"), py::arg("bootstrap"),
+      py::arg("seed"), py::arg("dataset"));
 }
 
 }  // namespace oodbench::python

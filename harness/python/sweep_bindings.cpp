@@ -106,6 +106,7 @@ void bind_sweeps(py::module_& m) {
         };
         py::dict out;
         out["id"] = array(kept.id);
+        if (!kept.id_val.empty()) out["id_val"] = array(kept.id_val);  // /select's ID side of the validation sets
         for (std::size_t j = 0; j < kept.ood.size(); ++j)
           out[py::str(record.at("ood")[j].at("name").get<std::string>())] = array(kept.ood[j]);
         return out;

@@ -13,8 +13,9 @@
 
 namespace oodbench {
 
-/// The page for `records`, their `tables` (as `report` builds them) and `plots` ((file name, SVG) pairs); `warning`
-/// (plain text, e.g. that the records are part of their plan only) stands on top unless empty.
+/// The page for `records` (every record of the folder: the summary counts its cells as report.md does, unselected grid
+/// points included), their `tables` (as `report` builds them) and `plots` ((file name, SVG) pairs); `warning` (plain
+/// text, e.g. that the records are part of their plan only) stands on top unless empty.
 std::string html_report(const std::vector<nlohmann::json>& records, const std::vector<ResultTable>& tables,
                         const std::vector<std::pair<std::string, std::string>>& plots, const std::string& warning);
 

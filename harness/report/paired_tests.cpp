@@ -71,11 +71,15 @@ std::set<std::int64_t> seeds_in(const std::vector<const json*>& records) {
 }
 
 /// The resamples of a dataset: the same for every comparison on it, from the options' seed and the dataset's name.
+PairedResamples resamples_for(std::size_t id_rows, std::vector<std::size_t> ood_rows, const std::string& dataset,
+                              const PairedTestOptions& options) {
+  return PairedResamples(id_rows, std::move(ood_rows), options.resamples, options.seed ^ fnv1a64(dataset));
+}
+
 PairedResamples resamples_for(const json& record, const std::string& dataset, const PairedTestOptions& options) {
   std::vector<std::size_t> ood_rows;
   for (const json& o : record.at("ood")) ood_rows.push_back(o.at("n").get<std::size_t>());
-  return PairedResamples(record.at("id_test").at("n").get<std::size_t>(), ood_rows, options.resamples,
-                         options.seed ^ fnv1a64(dataset));
+  return resamples_for(record.at("id_test").at("n").get<std::size_t>(), std::move(ood_rows), dataset, options);
 }
 
 json difference_json(const PairedDifference& d, double a, double b) {
@@ -83,15 +87,32 @@ json difference_json(const PairedDifference& d, double a, double b) {
           {"a", a}, {"b", b}};
 }
 
-std::string known_labels(const std::vector<json>& records) {
+/// The distinct labels of `records` (those for which `keep` holds), quoted and comma-separated.
+template <class Keep>
+std::string quoted_labels(const std::vector<json>& records, Keep keep) {
   std::vector<std::string> labels;
   for (const json& r : records) {
     const std::string l = r.at("label").get<std::string>();
-    if (std::find(labels.begin(), labels.end(), l) == labels.end()) labels.push_back(l);
+    if (keep(r) && std::find(labels.begin(), labels.end(), l) == labels.end()) labels.push_back(l);
   }
   std::string out;
   for (const std::string& l : labels) out += (out.empty() ? "" : ", ") + ("\"" + l + "\"");
   return out;
+}
+
+/// The table label `name` stands for: itself, or the one label whose grid entry `name` is ("knn" for "knn (k=10,
+/// selected)"). Several such labels, or none, are an InputError listing the candidates.
+std::string resolve_label(const fs::path& dir, const std::vector<json>& records, const std::string& name) {
+  const auto exact = [&](const json& r) { return r.at("label") == name; };
+  if (std::any_of(records.begin(), records.end(), exact)) return name;
+  const auto of_entry = [&](const json& r) { return r.contains("grid") && r["grid"].value("base_label", "") == name; };
+  const std::string candidates = quoted_labels(records, of_entry);
+  if (candidates.empty())
+    throw InputError(dir.string() + ": no detector labelled \"" + name + "\"; the labels are " +
+                     quoted_labels(records, [](const json&) { return true; }));
+  if (candidates.find("\", \"") != std::string::npos)
+    throw InputError(dir.string() + ": \"" + name + "\" names several rows: " + candidates + "; give one of them");
+  return candidates.substr(1, candidates.size() - 2);
 }
 
 }  // namespace
@@ -116,6 +137,22 @@ CompareColumns compare_columns(const json& record) {
   if (averaged.size() > 1) {
     out.sets.push_back(averaged);
     out.entries.push_back({{"name", "all"}, {"shift", "all"}, {"metrics", json::object()}});
+  }
+  return out;
+}
+
+/// The columns of scores given directly: each named set, then "all" when there are several.
+CompareColumns array_columns(const std::vector<std::string>& sets) {
+  CompareColumns out;
+  for (std::size_t j = 0; j < sets.size(); ++j) {
+    out.sets.push_back({j});
+    out.entries.push_back({{"name", sets[j]}, {"metrics", json::object()}});
+  }
+  if (sets.size() > 1) {
+    SetColumn all(sets.size());
+    for (std::size_t j = 0; j < sets.size(); ++j) all[j] = j;
+    out.sets.push_back(std::move(all));
+    out.entries.push_back({{"name", "all"}, {"metrics", json::object()}});
   }
   return out;
 }
@@ -145,20 +182,71 @@ std::set<std::int64_t> paired_seeds(const std::vector<const json*>& ra, const st
   return common;
 }
 
+/// A − B for every metric of `options` on every column, into `columns.entries`; per seed too when `seeds` pairs them.
+json paired_columns(const RowRuns& a, const RowRuns& b, const PairedResamples& resamples, CompareColumns columns,
+                    const std::set<std::int64_t>& seeds, const PairedTestOptions& options) {
+  for (const std::string& metric : options.metrics) {
+    const MetricField& field = metric_field(metric);
+    const auto xa = resamples.samples(a.runs, field, columns.sets);
+    const auto xb = resamples.samples(b.runs, field, columns.sets);
+    for (std::size_t c = 0; c < columns.sets.size(); ++c) {
+      json entry = difference_json(paired_difference(xa[c], xb[c]), xa[c].observed, xb[c].observed);
+      if (!seeds.empty()) entry["per_seed"] = per_seed_differences(a, b, columns.sets[c], field);
+      columns.entries[c]["metrics"][metric] = std::move(entry);
+    }
+  }
+  return std::move(columns.entries);
+}
+
+json test_json(const PairedTestOptions& options) {
+  return {{"resamples", options.resamples}, {"seed", options.seed},
+          {"test", "paired percentile bootstrap; two-sided p = 2 min(1 + #{d* <= 0}, 1 + #{d* >= 0}) / (B + 1)"}};
+}
+
 }  // namespace
 
-json compare_detectors(const fs::path& dir, const std::vector<json>& all_records, const std::string& a,
-                       const std::string& b, const PairedTestOptions& options) {
-  const std::vector<json> records = records_as_tables_show(dir, all_records);  // labels and sets as in the tables
-  for (const std::string& label : {a, b}) {
-    const bool found = std::any_of(records.begin(), records.end(), [&](const json& r) { return r.at("label") == label; });
-    if (!found)
-      throw InputError(dir.string() + ": no detector labelled \"" + label + "\"; the labels are " + known_labels(records));
+json compare_score_arrays(const ScoreArrays& a, const ScoreArrays& b, const std::vector<std::string>& sets,
+                          const std::string& dataset, const PairedTestOptions& options) {
+  if (a.ood.size() != sets.size() || b.ood.size() != sets.size())
+    throw InputError("A and B need one score array per OOD set (" + std::to_string(sets.size()) + "), got " +
+                     std::to_string(a.ood.size()) + " and " + std::to_string(b.ood.size()));
+  const auto same_rows = [](const std::string& what, std::size_t na, std::size_t nb) {
+    if (na != nb)
+      throw InputError(what + ": A has " + std::to_string(na) + " scores, B " + std::to_string(nb) + "; a paired "
+                       "comparison needs both detectors' scores of the same rows, in the same order");
+  };
+  same_rows("ID scores", a.id.size(), b.id.size());
+  std::vector<std::size_t> ood_rows;
+  for (std::size_t j = 0; j < sets.size(); ++j) {
+    same_rows("OOD set " + sets[j], a.ood[j].size(), b.ood[j].size());
+    ood_rows.push_back(a.ood[j].size());
   }
   const auto backend = make_cpu_backend();
-  json out = {{"a", a}, {"b", b}, {"resamples", options.resamples}, {"seed", options.seed},
-              {"test", "paired percentile bootstrap; two-sided p = 2 min(1 + #{d* <= 0}, 1 + #{d* >= 0}) / (B + 1)"},
-              {"datasets", json::array()}, {"notes", json::array()}};
+  const auto runs = [&](const ScoreArrays& s, const std::string& who) {
+    RowRuns row;
+    row.seeds.emplace_back();
+    row.runs.emplace_back();
+    for (std::size_t j = 0; j < sets.size(); ++j)
+      row.runs[0].emplace_back(s.id, s.ood[j], *backend, who + "'s ID scores", who + "'s scores of " + sets[j]);
+    return row;
+  };
+  const RowRuns runs_a = runs(a, "A"), runs_b = runs(b, "B");
+  json out = test_json(options);
+  out["dataset"] = dataset;
+  out["sets"] = paired_columns(runs_a, runs_b, resamples_for(a.id.size(), ood_rows, dataset, options),
+                               array_columns(sets), {}, options);
+  return out;
+}
+
+json compare_detectors(const fs::path& dir, const std::vector<json>& all_records, const std::string& name_a,
+                       const std::string& name_b, const PairedTestOptions& options) {
+  const std::vector<json> records = records_as_tables_show(dir, all_records);  // labels and sets as in the tables
+  const std::string a = resolve_label(dir, records, name_a), b = resolve_label(dir, records, name_b);
+  const auto backend = make_cpu_backend();
+  json out = {{"a", a}, {"b", b}};
+  out.update(test_json(options));
+  out["datasets"] = json::array();
+  out["notes"] = json::array();
   for (const std::string& dataset : datasets_of(records)) {
     const auto ra = records_of(records, dataset, a), rb = records_of(records, dataset, b);
     if (ra.empty() || rb.empty()) {
@@ -167,19 +255,9 @@ json compare_detectors(const fs::path& dir, const std::vector<json>& all_records
     }
     const std::set<std::int64_t> seeds = paired_seeds(ra, rb, dir.string() + ": " + dataset, out["notes"]);
     const RowRuns runs_a = load_row(dir, ra, seeds, *backend), runs_b = load_row(dir, rb, seeds, *backend);
-    const PairedResamples resamples = resamples_for(*ra.front(), dataset, options);
-    CompareColumns columns = compare_columns(*ra.front());
-    for (const std::string& metric : options.metrics) {
-      const MetricField& field = metric_field(metric);
-      const auto xa = resamples.samples(runs_a.runs, field, columns.sets);
-      const auto xb = resamples.samples(runs_b.runs, field, columns.sets);
-      for (std::size_t c = 0; c < columns.sets.size(); ++c) {
-        json entry = difference_json(paired_difference(xa[c], xb[c]), xa[c].observed, xb[c].observed);
-        if (!seeds.empty()) entry["per_seed"] = per_seed_differences(runs_a, runs_b, columns.sets[c], field);
-        columns.entries[c]["metrics"][metric] = std::move(entry);
-      }
-    }
-    out["datasets"].push_back({{"dataset", dataset}, {"seeds", seeds}, {"sets", std::move(columns.entries)}});
+    json sets = paired_columns(runs_a, runs_b, resamples_for(*ra.front(), dataset, options),
+                               compare_columns(*ra.front()), seeds, options);
+    out["datasets"].push_back({{"dataset", dataset}, {"seeds", seeds}, {"sets", std::move(sets)}});
   }
   if (out["datasets"].empty())
     throw InputError(dir.string() + ": " + a + " and " + b + " never ran on the same dataset");

@@ -21,9 +21,25 @@ struct PairedTestOptions {
 
 /// A − B (table labels) on every dataset both ran on: per OOD set, and averaged over all sets, for every metric:
 /// {"diff", "ci95_low", "ci95_high", "p_value", "a", "b"}, plus the per-seed differences when both are seeded.
-/// Needs the records' kept scores ("keep_scores": true); anything missing is an InputError saying what to do.
+/// A label may also be a grid entry's base label ("knn") when exactly one row of the folder has it ("knn (k=10,
+/// selected)"). Needs the records' kept scores ("keep_scores": true); anything missing is an InputError saying what
+/// to do.
 nlohmann::json compare_detectors(const std::filesystem::path& dir, const std::vector<nlohmann::json>& records,
                                  const std::string& a, const std::string& b, const PairedTestOptions& options);
+
+/// One detector's scores held in memory (Python's compare_scores, `oodbench compare --id --ood`): its ID test scores
+/// and each OOD set's, in order.
+struct ScoreArrays {
+  std::vector<double> id;
+  std::vector<std::vector<double>> ood;
+};
+
+/// A − B on scores given directly, every OOD set named in `sets` (and "all", their mean, when there are several):
+/// {"resamples", "seed", "dataset", "test", "sets": [{"name", "metrics": {metric: {"diff", ...}}}]}. The resamples
+/// are those `compare_detectors` draws for a dataset named `dataset`, so on the scores a sweep kept for that dataset
+/// (one run each) the numbers are the same. A and B must score the same rows; anything else is an InputError.
+nlohmann::json compare_score_arrays(const ScoreArrays& a, const ScoreArrays& b, const std::vector<std::string>& sets,
+                                    const std::string& dataset, const PairedTestOptions& options);
 
 /// Marks, in every dataset table of `tables`, the cells not significantly worse than their column's best (paired
 /// bootstrap, two-sided p >= 0.05), when every record of the dataset kept its scores. Returns the datasets it could

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <map>
 #include <set>
+#include <utility>
 
 #include "harness/metrics/ood_metrics.h"
 #include "harness/sweep/file_names.h"
@@ -136,6 +137,24 @@ std::string protocol_note(const json& record) {
   return note;
 }
 
+/// Names the rows of `t` whose records invert a covariance by a convention other than the default (a table must say
+/// which inverse made its numbers, docs/methods.md#conventions), in t.conventions and at the end of t.note.
+void name_conventions(ResultTable& t, const std::vector<const json*>& records) {
+  std::map<std::string, std::string> convention;  // label -> convention
+  for (const json* r : records) {
+    const json& params = r->value("params", json::object());
+    if (params.contains("convention") && params["convention"] != "openood")
+      convention.emplace(label_of(*r), params["convention"].get<std::string>());
+  }
+  if (convention.empty()) return;
+  t.conventions = "Covariance inverses by convention (docs/methods.md#conventions):";
+  std::string sep = " ";
+  for (const std::string& label : t.rows)
+    if (convention.count(label)) t.conventions += std::exchange(sep, "; ") + label + ": " + convention[label];
+  t.conventions += "; every other row that inverts one: openood (scikit-learn's precision_).";
+  t.note += " " + t.conventions;
+}
+
 ResultTable dataset_table(const std::vector<const json*>& records, const std::string& metric) {
   const json& first = *records.front();
   ResultTable t;
@@ -191,6 +210,7 @@ ResultTable dataset_table(const std::vector<const json*>& records, const std::st
            protocol_note(first);
   if (!records.front()->at("ood").empty() && records.front()->at("ood")[0].contains("ci95"))
     t.note += " [a, b]: percentile-bootstrap 95 % interval (mean of the per-seed bounds).";
+  name_conventions(t, records);
   return t;
 }
 
@@ -266,6 +286,7 @@ ResultTable group_table(const std::vector<const json*>& records, const std::stri
               std::to_string(sets) + " OOD sets (" + names + " has no rows of it), so it and worst compare unlike "
               "averages.";
   }
+  name_conventions(t, records);
   return t;
 }
 
@@ -306,6 +327,7 @@ ResultTable scale_table(const std::string& modality, const std::vector<const jso
   }
   mark_best(t);
   t.note = seeds_note(records) + "Each column: the mean over that shift type's OOD sets for that backbone.";
+  name_conventions(t, records);
   return t;
 }
 

@@ -37,6 +37,7 @@ struct ResultTable {
   std::vector<std::string> rows;                ///< detector labels
   std::vector<std::vector<TableCell>> cells;    ///< rows x columns
   std::string note;
+  std::string conventions;  ///< the rows whose covariance inverse follows a non-default convention; "" if none
 };
 
 /// Every table for `metrics` from `records` (in any order: tables are ordered by the records' plan ranks).

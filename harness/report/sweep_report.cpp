@@ -136,7 +136,7 @@ ReportSummary write_report(const fs::path& dir) {
     for (const auto& [name, svg] : plots) markdown += "- [" + name + "](plots/" + name + ")\n";
   }
   files.emplace_back("report.md", markdown);
-  files.emplace_back("report.html", html_report(test_records, tables, plots, incomplete));
+  files.emplace_back("report.html", html_report(records, tables, plots, incomplete));
   replace_report_files(dir, files);
   return summary;
 }

@@ -211,6 +211,7 @@ std::string table_latex(const ResultTable& t, LatexCells cells) {
     caption += "; $^\\dagger$: not significantly worse than it (paired bootstrap, $p \\geq 0.05$)";
   if (cells != LatexCells::mean_ci && has_intervals(t))
     caption += "; bootstrap 95~\\% intervals in Table~\\ref{tab:" + t.slug + "_ci}";
+  if (!t.conventions.empty()) caption += ". " + latex_escape(t.conventions);
   return latex_table(t, caption, t.slug, [&](const TableCell& c) {
     const std::string text =
         latex_escape(cell_text(c, " ± ", cells == LatexCells::mean_std, cells == LatexCells::mean_ci));
@@ -219,7 +220,8 @@ std::string table_latex(const ResultTable& t, LatexCells cells) {
 }
 
 std::string table_latex_intervals(const ResultTable& t) {
-  return latex_table(t, latex_escape(t.title) + ": bootstrap 95~\\% intervals", t.slug + "_ci", [](const TableCell& c) {
+  const std::string conventions = t.conventions.empty() ? "" : ". " + latex_escape(t.conventions);
+  return latex_table(t, latex_escape(t.title) + ": bootstrap 95~\\% intervals" + conventions, t.slug + "_ci", [](const TableCell& c) {
     return c.present && c.ci95 ? interval_text(*c.ci95) : std::string("--");
   });
 }

@@ -177,7 +177,7 @@ std::vector<DetectorVariant> read_detector(const JsonReader& r) {
     variant.label = grid.empty() ? base_label : base_label + " (" + grid + ")";
     variant.base_label = base_label;
     variant.grid = grid;
-    variant.params = Params::resolve(entry->info, given, r.pointer() + "/params").values();
+    variant.params = Params::resolve(entry->info, given, r.pointer() + "/params").identity();
     variant.seeded = seeded;
     variant.pointer = r.pointer();
     out.push_back(std::move(variant));
@@ -306,7 +306,7 @@ SweepConfig parse_sweep_config(const nlohmann::json& document, const std::string
     for (const DetectorEntry* entry : all_detectors()) {
       DetectorVariant v;
       v.detector = v.label = v.base_label = entry->info.name;
-      v.params = Params::resolve(entry->info, nlohmann::json::object(), detectors.pointer()).values();
+      v.params = Params::resolve(entry->info, nlohmann::json::object(), detectors.pointer()).identity();
       v.seeded = std::any_of(entry->info.params.begin(), entry->info.params.end(),
                              [](const ParamSpec& p) { return p.name == "seed"; });
       v.skippable = true;

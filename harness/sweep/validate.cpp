@@ -29,7 +29,7 @@ std::string param_pointer(const SweepConfig& config, const DetectorVariant& vari
   const nlohmann::json& given = config.document.at(at);
   if (!given.is_array()) return pointer;
   for (std::size_t i = 0; i < given.size(); ++i)
-    if (given[i] == variant.params.at(param)) return pointer + "/" + std::to_string(i);
+    if (given[i] == variant.params.value(param, nlohmann::json())) return pointer + "/" + std::to_string(i);
   return pointer;
 }
 

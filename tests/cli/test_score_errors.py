@@ -112,8 +112,8 @@ with tempfile.TemporaryDirectory() as t:
                                         "features_dir/", "--out", "OUT/s.npy"], ["features_dir/ is a directory"])
     check("PyTorch file", ["--detector", "knn", "--train", "train.pt", "--test", "test.npy", "--out", "OUT/s.npy"],
           ["train.pt: a PyTorch pickle", "unpickling runs code",
-           "np.save('train.npy', torch.load('train.pt', map_location='cpu').float().numpy())",
-           "safetensors.torch.save_file"])
+           "t = torch.load('train.pt', map_location='cpu'); np.savez('train.npz'", "then name train.npy (a tensor) "
+           "or train.npz:KEY (a dict checkpoint", "safetensors.torch.save_file"])
     check("CSV file of another width", ["--detector", "knn", "--train", "train.csv", "--test", "test.npy", "--out",
                                         "OUT/s.npy"], ["test.npy: 8 columns but the train features (train.csv) have 2"])
     check("text file", ["--detector", "knn", "--train", "train.txt", "--test", "test.npy", "--out", "OUT/s.npy"],

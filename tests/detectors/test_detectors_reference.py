@@ -106,7 +106,7 @@ def _(x): return knn_reference(x, 5)
 @functools.cache
 def precision(kind):
     """The precision matrices as the reference code gets them (OpenOOD's mds/rmds postprocessors fit
-    EmpiricalCovariance on the class-centred float64 features; pytorch-ood's ridge is an exact inverse)."""
+    EmpiricalCovariance on the class-centred float64 features; `shrinkage = ridge` is the exact inverse of Σ + εI)."""
     if kind.startswith("ridge"):
         return np.linalg.inv(class_cov() + float(kind[len("ridge"):]) * np.eye(D))
     if kind == "ledoit_wolf":

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """mars and ae_l2 against a float64 NumPy reference computed from the very autoencoder weights oodbench trained
-(written with the weights_out parameter), on the bundled data: every mode of MaRS and its options."""
+(written with the weights_out parameter), on the bundled data: every mode of MaRS and its options, and the covariance
+conventions applied to the residual covariance."""
 import json
 import subprocess
 
@@ -32,16 +33,19 @@ def covariance_eigen():
     return mean, lam, U
 
 
-def mars_reference(x, centering=False, mode="full", low_dims=None):
+def mars_reference(x, centering=False, mode="full", low_dims=None, ridge=0.0, rcond=RCOND):
+    """`ridge` is added to Σ's eigenvalues (or variances), then those at or below rcond times the largest are dropped
+    (rcond 0: none): docs/methods.md#conventions."""
     mean, lam, U = covariance_eigen()
     r = residual(x) - (mean if centering else 0)
     if mode == "diagonal":
-        var = np.diag(U @ np.diag(lam) @ U.T)
-        keep = var > RCOND * var.max()
+        var = np.diag(U @ np.diag(lam) @ U.T) + ridge
+        keep = var > rcond * var.max()
         return (r[:, keep] ** 2 / var[keep]).sum(1)
     if mode == "low_pca":
         return ((r @ U[:, :low_dims]) ** 2).sum(1)
-    keep = lam > RCOND * lam.max()
+    lam = lam + ridge
+    keep = lam > rcond * lam.max()
     return ((r @ U[:, keep]) ** 2 / lam[keep]).sum(1)
 
 
@@ -55,6 +59,15 @@ tally.compare("mars", AE + (("mode", "diagonal"),), lambda x: mars_reference(x, 
               train_labels=False)
 tally.compare("mars", AE + (("mode", "low_pca"), ("low_dims", 200)),
               lambda x: mars_reference(x, mode="low_pca", low_dims=200), head=False, train_labels=False)
+# The conventions on the residual covariance: pytorch-ood's pinv(M Σ_r + 1e-6 I) with the float32 cut (full and
+# diagonal) and its legacy exact inverse, i.e. 1e-6 / M on Σ_r.
+RIDGE, CUT32 = 1e-6 / len(X), X.shape[1] * float(np.finfo(np.float32).eps)
+tally.compare("mars", AE + (("convention", "pytorch-ood"),), lambda x: mars_reference(x, ridge=RIDGE, rcond=CUT32),
+              head=False, train_labels=False)
+tally.compare("mars", AE + (("convention", "pytorch-ood"), ("mode", "diagonal")),
+              lambda x: mars_reference(x, mode="diagonal", ridge=RIDGE, rcond=CUT32), head=False, train_labels=False)
+tally.compare("mars", AE + (("convention", "pytorch-ood-legacy"),), lambda x: mars_reference(x, ridge=RIDGE, rcond=0),
+              head=False, train_labels=False)
 
 # diagnose: the spectrum of Σ and where OOD residual energy lands, per eigenvector.
 run = subprocess.run([binary, "--device", "cpu", "diagnose", "--detector", "mars", "--train",

@@ -50,6 +50,10 @@ TEST(ArraySpec, SplitsByExtension) {
   EXPECT_EQ(glob.format, ArrayFormat::hdf5);
   EXPECT_EQ(split_array_spec("x.csv.d/y.npy").path, "x.csv.d/y.npy");
   EXPECT_EQ(split_array_spec("x.pt").format, ArrayFormat::other);
+  const auto torch = split_array_spec("ckpt.pth:features");  // refused, but with the key's own conversion
+  EXPECT_EQ(torch.path, "ckpt.pth");
+  EXPECT_EQ(torch.key, "features");
+  EXPECT_EQ(split_array_spec("runs.pth.d/x.npy").path, "runs.pth.d/x.npy");
 }
 
 std::string safetensors_file(const std::string& header, const std::string& data) {

@@ -62,8 +62,8 @@ def test_evaluate_equals_eval_json(data, tmp_path):
     ours = oodbench.evaluate(id_scores, {str(tmp_path / "far.npy"): far_scores}, id_name=str(tmp_path / "id.npy"),
                              device="cpu")
     assert ours == expected
-    single = oodbench.evaluate(id_scores, far_scores, device="cpu")
-    assert single["ood"][0]["name"] == "ood" and single["ood"][0]["auroc"] == expected["ood"][0]["auroc"]
+    single = oodbench.evaluate(id_scores, far_scores, device="cpu")  # one array: flat
+    assert single["auroc"] == expected["ood"][0]["auroc"] and single["fpr95"] == expected["ood"][0]["fpr95"]
 
 
 def test_refit_replaces_the_fit(data):

@@ -39,7 +39,10 @@ def test_bad_inputs(data):
     expect(["x: shape (2, 3, 4)", "reshape it to (N, D)"], lambda: fitted.score(np.zeros((2, 3, 4), np.float32)))
     expect(["x: expected a 2-D float array"], lambda: fitted.score(np.zeros(5, np.float32)))
     expect(["x: empty feature array"], lambda: fitted.score(np.zeros((0, 1280), np.float32)))
-    expect(["labels: expected a 1-D integer (or string) array"], lambda: det().fit(data.train, labels=data.labels * 1.0))
+    expect([f"labels: label {data.labels[0] + 0.5} at row 0 is not a whole number"],
+           lambda: det().fit(data.train, labels=data.labels * 1.0 + 0.5))
+    expect(["labels: expected a 1-D integer (or string) array"],
+           lambda: det().fit(data.train, labels=np.zeros((len(data.train), 2), np.int32)))
     expect(["labels: label -1 at row 0"], lambda: det().fit(data.train, labels=np.full(len(data.train), -1)))
     expect(["labels:", "labels but train has"], lambda: det().fit(data.train, labels=data.labels[:-1]))
     expect(["labels: found labels 1, 2", "class 0 has no sample"],

@@ -58,3 +58,29 @@ def test_val_labels_follow_the_train_mapping(data):
             data.val)), remap_labels=True)
     with pytest.raises(oodbench.InputError, match="remap_labels=True needs labels"):
         oodbench.Detector("knn", device="cpu").fit(data.train, remap_labels=True)
+
+
+def test_float_labels_are_read_when_every_value_is_whole(data, capfd):
+    base = oodbench.Detector("mahalanobis", device="cpu").fit(data.train, data.labels).score(data.test)
+    as_float = oodbench.Detector("mahalanobis", device="cpu").fit(data.train, data.labels.astype(np.float32))
+    np.testing.assert_array_equal(as_float.score(data.test), base)
+    assert "oodbench: note: labels: float32 labels read as integers" in capfd.readouterr().err
+    half = data.labels.astype(np.float64)
+    half[5] = 0.5
+    with pytest.raises(oodbench.InputError, match="labels: label 0.5 at row 5 is not a whole number"):
+        oodbench.Detector("mahalanobis", device="cpu").fit(data.train, half)
+
+
+def test_a_dataframe_is_read_by_its_numeric_columns(data, capfd):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(data.train, columns=[f"f{j}" for j in range(data.train.shape[1])])
+    frame.insert(0, "id", [f"img{i}" for i in range(len(frame))])
+    frame["label"] = words(data.labels)
+    base = oodbench.Detector("knn", device="cpu").fit(data.train).score(data.test)
+    det = oodbench.Detector("knn", device="cpu").fit(frame)
+    np.testing.assert_array_equal(det.score(data.test), base)
+    err = capfd.readouterr().err
+    assert "train: a DataFrame: read its 1280 numeric columns (f0 .. f1279), left out 2 others ('id', 'label')" in err
+    assert "pass train=df[columns]" in err
+    with pytest.raises(oodbench.InputError, match=r"train: a DataFrame without numeric columns \('id', 'label'\)"):
+        oodbench.Detector("knn", device="cpu").fit(frame[["id", "label"]])

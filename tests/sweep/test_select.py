@@ -65,6 +65,10 @@ with tempfile.TemporaryDirectory() as tmp:
     c.check("validation table: every grid point, validation sets only",
             len(knn_rows(v)) == len(KS) and [col["name"] for col in v["columns"]] == VALIDATION)
     c.check("report.md says what was chosen", f"knn (k={best_k}) chosen among {len(KS)}" in (out / "report.md").read_text())
+    cells = len(records(out))  # msp and every grid point
+    c.check("report.html's summary counts every cell, as report.md does",
+            cells == 1 + len(KS) and (out / "report.md").read_text().startswith(f"# Results\n\n{cells} cells;")
+            and f"<tr><th>cells</th><td>{cells}</td></tr>" in (out / "report.html").read_text())
 
     # The validation sets are ranked against ID val: another ID test set (its first 400 rows) leaves every
     # validation entry, and so the choice, as it was.
