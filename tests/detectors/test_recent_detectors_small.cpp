@@ -1,0 +1,66 @@
+// The 2022-2025 detectors of docs/methods.md ("More post-hoc baselines: 2022-2025 methods") on cases small enough to
+// compute by hand, and their refused parameters. Scores are outlier scores: higher = more OOD. The float64 NumPy
+// references on the bundled data are tests/detectors/test_<name>.py.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numbers>
+
+#include "harness/detectors/detector.h"
+#include "kernels/cpu/cpu_backend.h"
+#include "kernels/error.h"
+
+namespace oodbench {
+namespace {
+
+const double kPi = std::numbers::pi;
+
+Matrix<float> rows(std::initializer_list<std::initializer_list<float>> values) {
+  Matrix<float> m(values.size(), values.begin()->size());
+  std::size_t i = 0;
+  for (const auto& row : values) {
+    std::size_t j = 0;
+    for (float v : row) m(i, j++) = v;
+    ++i;
+  }
+  return m;
+}
+
+class RecentDetectors : public ::testing::Test {
+ protected:
+  std::unique_ptr<Backend> backend_ = make_cpu_backend();
+
+  std::vector<float> score(const std::string& name, FitContext& ctx, const Matrix<float>& test,
+                           nlohmann::json params = nullptr) {
+    return make_fitted_detector(find_detector(name), params, ctx, "test")->score(test, *backend_);
+  }
+};
+
+TEST_F(RecentDetectors, OraIsTheAngleToTheBoundaryProjection) {
+  // Head W = I, b = 0; class means (3, 0) and (0, 3), so μ = (1.5, 1.5).
+  // x = (3, 1): p = 0, d = (1, -1), x_1 = x - (3 - 1)/2 d = (2, 2); cos(x - μ, x_1 - μ) = 0.5 / (√2.5 √0.5) = 1/√5.
+  FitContext ctx(*backend_, rows({{2, 0}, {4, 0}, {0, 2}, {0, 4}}), {0, 0, 1, 1},
+                 LinearHead{rows({{1, 0}, {0, 1}}), {0, 0}});
+  const Matrix<float> x = rows({{3, 1}, {1, 1}});
+  const double angle = std::acos(1 / std::sqrt(5.0)) / kPi;
+  EXPECT_NEAR(score("ora", ctx, x)[0], -angle, 1e-6);
+  EXPECT_NEAR(score("ora", ctx, x, {{"aggregation", "mean"}})[0], -angle / 2, 1e-6);  // a_p = 0 counts in the mean
+  EXPECT_NEAR(score("ora", ctx, x)[1], 0.0, 1e-6);  // (1, 1) lies on the boundary: no angle
+}
+
+TEST_F(RecentDetectors, OraAggregatesOverTheOtherClasses) {
+  // Three classes, W = I (3 x 3), b = 0, class means e_0 * 3, e_1 * 3, e_2 * 3: μ = (1, 1, 1).
+  // x = (4, 1, 0), p = 0. Class 1: d = (1, -1, 0), shift 3/2, x_1 = (2.5, 2.5, 0); class 2: d = (1, 0, -1),
+  // shift 2, x_2 = (2, 1, 2). v = (3, 0, -1); x_1 - μ = (1.5, 1.5, -1), x_2 - μ = (1, 0, 1).
+  FitContext ctx(*backend_, rows({{3, 0, 0}, {0, 3, 0}, {0, 0, 3}}), {0, 1, 2},
+                 LinearHead{rows({{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}), {0, 0, 0}});
+  const Matrix<float> x = rows({{4, 1, 0}});
+  const double a1 = std::acos(5.5 / (std::sqrt(10.0) * std::sqrt(5.5))) / kPi;
+  const double a2 = std::acos(2 / (std::sqrt(10.0) * std::sqrt(2.0))) / kPi;
+  EXPECT_NEAR(score("ora", ctx, x)[0], -std::max(a1, a2), 1e-6);
+  EXPECT_NEAR(score("ora", ctx, x, {{"aggregation", "min"}})[0], -std::min(a1, a2), 1e-6);
+  EXPECT_NEAR(score("ora", ctx, x, {{"aggregation", "mean"}})[0], -(a1 + a2) / 3, 1e-6);
+}
+
+}  // namespace
+}  // namespace oodbench
