@@ -62,5 +62,15 @@ TEST_F(RecentDetectors, OraAggregatesOverTheOtherClasses) {
   EXPECT_NEAR(score("ora", ctx, x, {{"aggregation", "mean"}})[0], -(a1 + a2) / 3, 1e-6);
 }
 
+TEST_F(RecentDetectors, McmIsTheMaxSoftmaxOfTheCosines) {
+  // Text embeddings (2, 0) and (0, 1); x = (3, 4) has cosines 0.6 and 0.8: at T = 0.1, 1 / (1 + e^-2).
+  FitContext ctx(*backend_, rows({{1, 1}}), {}, LinearHead{rows({{2, 0}, {0, 1}}), {0, 0}});
+  const Matrix<float> x = rows({{3, 4}, {0, 0}});
+  EXPECT_NEAR(score("mcm", ctx, x, {{"temperature", 0.1}})[0], -1 / (1 + std::exp(-2.0)), 1e-6);
+  EXPECT_NEAR(score("mcm", ctx, x)[0], -1 / (1 + std::exp(-0.2)), 1e-6);
+  EXPECT_NEAR(score("mcm", ctx, x)[1], -0.5, 1e-6);  // a zero row: both cosines 0, not NaN
+  EXPECT_THROW(score("mcm", ctx, x, {{"temperature", 0.0}}), InputError);
+}
+
 }  // namespace
 }  // namespace oodbench
