@@ -72,5 +72,23 @@ TEST_F(RecentDetectors, McmIsTheMaxSoftmaxOfTheCosines) {
   EXPECT_THROW(score("mcm", ctx, x, {{"temperature", 0.0}}), InputError);
 }
 
+TEST_F(RecentDetectors, OptFsWeighsEachIntervalByItsContribution) {
+  // D = 1, W = (1; -1), b = 0, train values 0, 1, ..., 10: percentiles 0.01 and 9.99, width 0.0998, 100 intervals.
+  // 0 and 10 fall outside; every other integer k is alone in its interval and predicted as class 0, contributing k:
+  // θ = 1000 k / √285 there, 0 elsewhere. x = 3: h = 3 θ, s = -h. x = 3.05 lies in [3.004, 3.1038), where no train
+  // value does: s = 0.
+  Matrix<float> train(11, 1);
+  for (std::size_t i = 0; i < 11; ++i) train(i, 0) = static_cast<float>(i);
+  FitContext ctx(*backend_, std::move(train), {}, LinearHead{rows({{1}, {-1}}), {0, 0}});
+  const Matrix<float> x = rows({{3}, {3.05f}, {20}});
+  const std::vector<float> s = score("optfs", ctx, x);
+  EXPECT_NEAR(s[0], -9000 / std::sqrt(285.0), 1e-3);
+  EXPECT_EQ(s[1], 0.0f);
+  EXPECT_EQ(s[2], 0.0f);
+  EXPECT_NEAR(score("optfs", ctx, x, {{"score", "energy"}})[0], -9000 / std::sqrt(285.0), 1e-3);  // -lse(h, -h)
+  FitContext flat(*backend_, rows({{1}, {1}}), {}, LinearHead{rows({{1}, {-1}}), {0, 0}});
+  EXPECT_THROW(score("optfs", flat, x), InputError);  // no spread: nothing to shape
+}
+
 }  // namespace
 }  // namespace oodbench
