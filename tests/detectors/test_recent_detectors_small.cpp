@@ -90,5 +90,26 @@ TEST_F(RecentDetectors, OptFsWeighsEachIntervalByItsContribution) {
   EXPECT_THROW(score("optfs", flat, x), InputError);  // no spread: nothing to shape
 }
 
+TEST_F(RecentDetectors, GroodIsTheNearestGradientOfTheCorrectRows) {
+  // D = 1, W = (1; -1), b = 0. Train 2, 4 (class 0), -2, 1 (class 1, but 1 is predicted 0: not in the bank).
+  // μ_0 = 3, μ_1 = -0.5, μ_o = 1.25; g(x) = p_o(x) sign(x - μ_o), p_o = e^-|x - μ_o| / Σ_j e^-|x - μ_j|.
+  FitContext ctx(*backend_, rows({{2}, {4}, {-2}, {1}}), {0, 0, 1, 1}, LinearHead{rows({{1}, {-1}}), {0, 0}});
+  auto p_ood = [](double v) {
+    const double a = std::exp(-std::abs(v - 3)), b = std::exp(-std::abs(v + 0.5)), o = std::exp(-std::abs(v - 1.25));
+    return o / (a + b + o);
+  };
+  const double bank[] = {p_ood(2), p_ood(4), -p_ood(-2)};
+  auto nearest = [&](double g) {
+    double best = 1e300;
+    for (double b : bank) best = std::min(best, (g - b) * (g - b));
+    return best;
+  };
+  const std::vector<float> s = score("grood", ctx, rows({{2.5}, {1.25}, {1}}));
+  EXPECT_NEAR(s[0], nearest(p_ood(2.5)), 1e-7);
+  EXPECT_NEAR(s[1], nearest(0), 1e-7);  // at μ_o the gradient is 0
+  EXPECT_NEAR(s[2], nearest(-p_ood(1)), 1e-7);  // 1 was left out of the bank: its own gradient is not there
+  EXPECT_GT(s[2], 1e-4);
+}
+
 }  // namespace
 }  // namespace oodbench
