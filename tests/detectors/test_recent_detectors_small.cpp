@@ -7,6 +7,7 @@
 #include <numbers>
 
 #include "harness/detectors/detector.h"
+#include "harness/fit/seeded_random.h"
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/error.h"
 
@@ -109,6 +110,47 @@ TEST_F(RecentDetectors, GroodIsTheNearestGradientOfTheCorrectRows) {
   EXPECT_NEAR(s[1], nearest(0), 1e-7);  // at μ_o the gradient is 0
   EXPECT_NEAR(s[2], nearest(-p_ood(1)), 1e-7);  // 1 was left out of the bank: its own gradient is not there
   EXPECT_GT(s[2], 1e-4);
+}
+
+TEST_F(RecentDetectors, KpcaCopIsTheResidualOfTheCentredUnitRows) {
+  // Train (1, 0), (0, 1), (-1, 0) are unit rows; μ = (0, 1/3); the centred scatter is diag(2, 2/3): the first axis
+  // explains 3/4, and at most D - 1 = 1 axis is kept, so q = 1 for both ratios. s = |φ(x)_y - 1/3|.
+  FitContext ctx(*backend_, rows({{1, 0}, {0, 1}, {-1, 0}}), {});
+  const Matrix<float> x = rows({{3, 4}, {0, -2}});
+  for (double ratio : {0.5, 0.9}) {
+    const std::vector<float> s = score("kpca", ctx, x, {{"method", "CoP"}, {"exp_var_ratio", ratio}});
+    EXPECT_NEAR(s[0], 0.8 - 1.0 / 3, 1e-6);
+    EXPECT_NEAR(s[1], 4.0 / 3, 1e-6);
+  }
+  EXPECT_THROW(score("kpca", ctx, x, {{"exp_var_ratio", 0.0}}), InputError);
+  EXPECT_THROW(score("kpca", ctx, x, {{"features", 1}}), InputError);
+}
+
+TEST_F(RecentDetectors, KpcaCorpIsSeeded) {
+  FitContext ctx(*backend_, rows({{1, 0}, {0, 1}, {-1, 0}, {1, 1}, {2, -1}}), {});
+  const Matrix<float> x = rows({{3, 4}, {0, -2}});
+  const nlohmann::json params = {{"features", 16}, {"exp_var_ratio", 0.9}};
+  EXPECT_EQ(score("kpca", ctx, x, params), score("kpca", ctx, x, params));
+  nlohmann::json other = params;
+  other["seed"] = 1;
+  EXPECT_NE(score("kpca", ctx, x, params), score("kpca", ctx, x, other));
+}
+
+TEST(SeededRandomDraws, UniformAndNormalHaveTheirMoments) {
+  SeededRandom rng(5);
+  double sum = 0, squares = 0, uniform_sum = 0;
+  const int n = 200000;
+  for (int i = 0; i < n; ++i) {
+    const double v = rng.normal();
+    sum += v;
+    squares += v * v;
+    const double u = rng.uniform_double();
+    ASSERT_TRUE(u >= 0 && u < 1);
+    uniform_sum += u;
+  }
+  EXPECT_NEAR(sum / n, 0, 0.01);        // standard error 1 / √n = 0.0022
+  EXPECT_NEAR(squares / n, 1, 0.01);    // standard error √(2 / n) = 0.0032
+  EXPECT_NEAR(uniform_sum / n, 0.5, 0.003);
 }
 
 }  // namespace
