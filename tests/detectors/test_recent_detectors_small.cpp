@@ -136,6 +136,22 @@ TEST_F(RecentDetectors, KpcaCorpIsSeeded) {
   EXPECT_NE(score("kpca", ctx, x, params), score("kpca", ctx, x, other));
 }
 
+TEST_F(RecentDetectors, WeiPerWithoutPerturbationIsTheDivergenceOfTwoBins) {
+  // δ = 0, R = 1: the perturbed head is W = I (b = 0). Train (0, 1), (1, 0): lo = 0, hi = 1; with two bins
+  // [0, 0.5), [0.5, 1 + 1e-8) every train row puts one value in each, p = p~ = (1/2, 1/2). x = (1, 0.75) puts both
+  // in the second, q = q~ = (0, 1); unsmoothed, with ε: q' = (ε, 1 + ε) / (1 + 2ε), p' = (1/2, 1/2).
+  FitContext ctx(*backend_, rows({{0, 1}, {1, 0}}), {}, LinearHead{rows({{1, 0}, {0, 1}}), {0, 0}});
+  const nlohmann::json params = {{"n_repeats", 1}, {"perturbation_distance", 0.0}, {"n_bins", 2}, {"smoothing", 1},
+                                 {"smoothing_perturbed", 1}};
+  auto kl = [](double eps) {
+    const double a = eps / (1 + 2 * eps), b = (1 + eps) / (1 + 2 * eps);
+    return (0.5 - a) * std::log(0.5 / a) + (0.5 - b) * std::log(0.5 / b);
+  };
+  const double msp = std::exp(1.0) / (std::exp(1.0) + std::exp(0.75));
+  EXPECT_NEAR(score("weiper", ctx, rows({{1, 0.75f}}), params)[0], kl(0.01) + 2.5 * kl(0.025) - 0.1 * msp, 1e-5);
+  EXPECT_THROW(score("weiper", ctx, rows({{1, 0.75f}}), {{"smoothing", 0}}), InputError);
+}
+
 TEST(SeededRandomDraws, UniformAndNormalHaveTheirMoments) {
   SeededRandom rng(5);
   double sum = 0, squares = 0, uniform_sum = 0;
