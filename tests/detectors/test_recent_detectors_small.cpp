@@ -152,6 +152,17 @@ TEST_F(RecentDetectors, WeiPerWithoutPerturbationIsTheDivergenceOfTwoBins) {
   EXPECT_THROW(score("weiper", ctx, rows({{1, 0.75f}}), {{"smoothing", 0}}), InputError);
 }
 
+TEST_F(RecentDetectors, PcaNreScalesTheClippedEnergyByTheResidual) {
+  // Train (2, 1), (4, 1), (0, 1): μ = (2, 1), the one principal axis is e_x; percentile 100 clips at 4; W = I, b = 0.
+  // x = (3, 3): residual 2 of norm √18, s = -(3 + ln 2)(1 - 2/√18). x = (5, 1) -> (4, 1): no residual, s = -lse(4, 1).
+  FitContext ctx(*backend_, rows({{2, 1}, {4, 1}, {0, 1}}), {}, LinearHead{rows({{1, 0}, {0, 1}}), {0, 0}});
+  const nlohmann::json params = {{"k", 1}, {"percentile", 100.0}};
+  const std::vector<float> s = score("pca_nre", ctx, rows({{3, 3}, {5, 1}}), params);
+  EXPECT_NEAR(s[0], -(3 + std::log(2.0)) * (1 - 2 / std::sqrt(18.0)), 1e-5);
+  EXPECT_NEAR(s[1], -(4 + std::log(1 + std::exp(-3.0))), 1e-5);
+  EXPECT_THROW(score("pca_nre", ctx, rows({{3, 3}}), {{"k", 3}}), InputError);  // k > D
+}
+
 TEST(SeededRandomDraws, UniformAndNormalHaveTheirMoments) {
   SeededRandom rng(5);
   double sum = 0, squares = 0, uniform_sum = 0;
