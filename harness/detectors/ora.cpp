@@ -3,8 +3,8 @@
 // projected onto the p-vs-c decision boundary (d_c = w_p - w_c, s_c = (z_p - z_c) / ‖d_c‖²), and
 // a_c = arccos(cos(v, x_c - μ)) / π. s = -max_c a_c (the authors' code), or -mean_c a_c over all C classes with
 // a_p = 0 (OpenOOD pull request 311's default), or -min over c ≠ p.
-// The angles come from the logits and the C x C Gram matrix of the head, O(C) per row after the logits:
-// ⟨v, d_c⟩ = (W v)_p - (W v)_c and ‖d_c‖² = G_pp + G_cc - 2 G_pc. Everything after the logits is float64.
+// The angles come from the logits and the head's C x C squared row distances, O(C) per row after the logits:
+// ⟨v, d_c⟩ = (W v)_p - (W v)_c and ‖d_c‖² = ‖w_p - w_c‖². Everything after the logits is float64.
 // Tested against a float64 NumPy reference (the projection written out) in tests/detectors/test_ora.py.
 #include <algorithm>
 #include <cmath>
@@ -40,24 +40,16 @@ class Ora final : public Detector {
     for (std::size_t k = 0; k < means.rows; ++k)
       for (std::size_t j = 0; j < d; ++j) center_[j] += means(k, j) / static_cast<double>(means.rows);
     center_logits_.assign(c, 0.0);  // W μ
-    gram_ = Matrix<double>(c, c);    // W Wᵀ
-    for (std::size_t a = 0; a < c; ++a) {
-      const float* wa = head_.weight.row(a);
-      for (std::size_t j = 0; j < d; ++j) center_logits_[a] += wa[j] * center_[j];
-      for (std::size_t b = 0; b <= a; ++b) {
-        const float* wb = head_.weight.row(b);
-        double dot = 0;
-        for (std::size_t j = 0; j < d; ++j) dot += static_cast<double>(wa[j]) * wb[j];
-        gram_(a, b) = gram_(b, a) = dot;
-      }
-    }
+    for (std::size_t a = 0; a < c; ++a)
+      for (std::size_t j = 0; j < d; ++j) center_logits_[a] += head_.weight(a, j) * center_[j];
+    squared_gaps_ = head_.squared_row_gaps();
   }
 
   void state(StateIO& io) override {
     io.field("head", head_);
     io.field("center", center_);
     io.field("center_logits", center_logits_);
-    io.field("gram", gram_);
+    io.field("squared_gaps", squared_gaps_);
   }
 
   std::vector<float> score(const Matrix<float>& x, const Backend& backend) const override {
@@ -77,7 +69,7 @@ class Ora final : public Detector {
       double total = 0, best = 0, least = std::numeric_limits<double>::infinity();
       for (std::size_t k = 0; k < c; ++k) {
         if (k == p) continue;
-        const double dd = gram_(p, p) + gram_(k, k) - 2 * gram_(p, k);  // ‖w_p - w_k‖²
+        const double dd = squared_gaps_(p, k);  // ‖w_p - w_k‖²
         if (!(dd > 0)) continue;  // identical weight rows: the references' NaN, 0 for max and mean, left out of min
         const double shift = (zi[p] - zi[k]) / dd;
         // ⟨v, d⟩ = (W v)_p - (W v)_k, with W v = z - b - W μ
@@ -104,7 +96,7 @@ class Ora final : public Detector {
   LinearHead head_;
   std::vector<double> center_;         // μ: the mean of the C class means (D)
   std::vector<double> center_logits_;  // W μ (C)
-  Matrix<double> gram_;                // W Wᵀ (C x C)
+  Matrix<double> squared_gaps_;    // ‖w_a - w_b‖² (C x C)
 };
 
 OODBENCH_REGISTER_DETECTOR(Ora, {"ora",

@@ -16,6 +16,8 @@ struct LinearHead {
   std::size_t classes() const { return weight.rows; }
   /// z = W x + b for every row of `features`, as float64 for the per-row math that follows.
   Matrix<double> logits(const Matrix<float>& features, const Backend& backend) const;
+  /// ‖w_a - w_b‖² for every pair of classes (C x C), from the differences in float64 (the decision boundaries' normals).
+  Matrix<double> squared_row_gaps() const;
 };
 
 /// How L-BFGS walks to the (unique) optimum. `preconditioned` moves the feature mean into the bias and runs in
