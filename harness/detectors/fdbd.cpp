@@ -20,16 +20,8 @@ class Fdbd final : public Detector {
     mean_ = ctx.train_mean();
     const std::size_t c = head_.classes();
     if (c < 2) throw InputError("fdbd: needs a head with at least 2 classes");
-    weight_gap_ = Matrix<double>(c, c);  // ‖w_a - w_b‖₂ for every pair of classes
-    for (std::size_t a = 0; a < c; ++a)
-      for (std::size_t b = 0; b < c; ++b) {
-        double s = 0;
-        for (std::size_t j = 0; j < head_.weight.cols; ++j) {
-          const double d = static_cast<double>(head_.weight(a, j)) - head_.weight(b, j);
-          s += d * d;
-        }
-        weight_gap_(a, b) = std::sqrt(s);
-      }
+    weight_gap_ = head_.squared_row_gaps();  // ‖w_a - w_b‖₂ for every pair of classes
+    for (double& v : weight_gap_.data) v = std::sqrt(v);
   }
 
   void state(StateIO& io) override {

@@ -35,6 +35,21 @@ Matrix<double> LinearHead::exact_logits(const Matrix<float>& features, const Bac
   return exact_logits(x, backend);
 }
 
+Matrix<double> LinearHead::squared_row_gaps() const {
+  const std::size_t c = classes();
+  Matrix<double> out(c, c);
+  for (std::size_t a = 0; a < c; ++a)
+    for (std::size_t b = 0; b < c; ++b) {
+      double s = 0;
+      for (std::size_t j = 0; j < weight.cols; ++j) {
+        const double d = static_cast<double>(weight(a, j)) - weight(b, j);
+        s += d * d;
+      }
+      out(a, b) = s;
+    }
+  return out;
+}
+
 namespace {
 
 /// The probe's objective, optionally in preconditioned coordinates. The solver's parameters are [V (C x D), b' (C)]

@@ -20,6 +20,8 @@ struct LinearHead {
   /// function of the logits, where float32 rounding would show (CADRef's confidence, NAC's states, pNML).
   Matrix<double> exact_logits(const Matrix<double>& features, const Backend& backend) const;
   Matrix<double> exact_logits(const Matrix<float>& features, const Backend& backend) const;
+  /// ‖w_a - w_b‖² for every pair of classes (C x C), from the differences in float64 (the decision boundaries' normals).
+  Matrix<double> squared_row_gaps() const;
 };
 
 /// How L-BFGS walks to the (unique) optimum. `preconditioned` moves the feature mean into the bias and runs in

@@ -1,5 +1,7 @@
 #include "harness/fit/seeded_random.h"
 
+#include <cmath>
+#include <numbers>
 #include <utility>
 
 namespace oodbench {
@@ -12,6 +14,13 @@ std::uint64_t SeededRandom::next() {
 }
 
 float SeededRandom::uniform() { return static_cast<float>(next() >> 40) * (1.0f / 16777216.0f); }
+
+double SeededRandom::uniform_double() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+
+double SeededRandom::normal() {
+  const double radius = std::sqrt(-2.0 * std::log(1.0 - uniform_double()));  // 1 - u in (0, 1]: log is finite
+  return radius * std::cos(2.0 * std::numbers::pi * uniform_double());
+}
 
 std::size_t SeededRandom::below(std::size_t n) {
   __extension__ typedef unsigned __int128 uint128;  // GCC/Clang

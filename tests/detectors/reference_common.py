@@ -131,6 +131,18 @@ class Tally:
         ok = got is not None and np.allclose(got, expected, rtol=tol, atol=tol)
         self.record(ok, f"{detector} {dict(params)} hand case: got {got}, expected {np.asarray(expected)} {run.stderr}")
 
+    def compare_case(self, detector, params, reference, train, test_sets, labels=None, head=None):
+        """Scores each of `test_sets` ({name: rows}) of a case given as arrays (fitted on `train`, `labels`, `head` =
+        (W, b)) and checks it against `reference(rows)` as compare() does: ‖s - s_ref‖ / ‖s_ref‖ <= 1e-4."""
+        for name, rows in test_sets.items():
+            run, scores = run_case("case", detector, params, train, rows, labels=labels, head=head)
+            if run.returncode != 0:
+                self.record(False, f"{detector} {dict(params)} {name}: {run.stderr}")
+                continue
+            got, ref = np.load(scores), reference(rows)
+            err = np.linalg.norm(got - ref) / np.linalg.norm(ref)
+            self.record(err <= 1e-4, f"{detector} {dict(params)} {name}: rel err {err:.2e}")
+
     def finish(self):
         print(f"{self.passed} passed, {self.failed} failed")
         sys.exit(1 if self.failed else 0)
@@ -163,3 +175,16 @@ def multi_tile_case(seed):
     train = rng.normal(size=(4500, 8)).astype(np.float32).astype(np.float64)
     test = rng.normal(size=(1100, 8)).astype(np.float32).astype(np.float64)
     return W, b, train, test
+
+
+def multiclass_case():
+    """A 10-class problem from the bundled data, for detectors whose C = 2 chest X-ray case hides what they do over
+    classes: the first 600 rows of the labelled fashion_far set as train, a nearest-class-mean head fitted on them as
+    reference_common's, and {name: rows} of the remaining fashion rows and mnist_far as test sets, all float32 values
+    in float64. Returns (W, b, train, labels, test sets)."""
+    fashion = features["fashion_far"].astype(np.float64)
+    train, train_y = fashion[:600], labels["fashion_far"][:600]
+    class_means = np.stack([train[train_y == c].mean(0) for c in range(train_y.max() + 1)])
+    W = (4 * class_means / np.linalg.norm(class_means, axis=1).mean()).astype(np.float32).astype(np.float64)
+    b = (-0.5 * (W * class_means).sum(1)).astype(np.float32).astype(np.float64)
+    return W, b, train, train_y, {"fashion_rest": fashion[600:], "mnist_far": features["mnist_far"].astype(np.float64)}
