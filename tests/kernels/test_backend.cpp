@@ -63,5 +63,14 @@ TEST(CpuBackend, KSmallestPerRowBreaksTiesByIndex) {
   EXPECT_EQ(rt, (std::vector<std::int32_t>{0, 1}));
 }
 
+TEST(CpuBackend, KSmallestPerRowTakesSignedZerosAsTies) {
+  Matrix<float> v(1, 6);
+  v.data = {0.0f, 1.0f, -0.0f, 0.0f, -0.0f, -1.0f};  // -0 and +0 are equal: the lowest columns win the tie
+  const auto idx = make_cpu_backend()->k_smallest_per_row(v, 3);
+  std::vector<std::int32_t> r(idx.row(0), idx.row(0) + 3);
+  std::sort(r.begin(), r.end());
+  EXPECT_EQ(r, (std::vector<std::int32_t>{0, 2, 5}));
+}
+
 }  // namespace
 }  // namespace oodbench

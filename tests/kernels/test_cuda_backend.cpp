@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <random>
@@ -174,6 +175,30 @@ TEST_F(CudaVsCpu, KSmallestPerRowMatchesWithTies) {
   }
   const auto g = random_matrix<float>(100, 777, 19);
   EXPECT_EQ(sorted_rows(gpu_->k_smallest_per_row(g, 100)).data, sorted_rows(cpu_->k_smallest_per_row(g, 100)).data);
+}
+
+// -0 and +0 compare equal on the CPU, which breaks their tie by the column index; the GPU's radix selection must take
+// the same columns (its keys once put -0 below +0). Features j + 1 make every ρ exact, so a column chosen differently
+// shows in ρ.
+TEST_F(CudaVsCpu, SignedZerosAreTiesBrokenByIndex) {
+  const std::size_t rows = 64, cols = 300;
+  std::mt19937 rng(50);
+  std::uniform_int_distribution<int> pick(0, 3);
+  Matrix<float> relevance(rows, cols), features(rows, cols);
+  for (float& v : relevance.data) v = std::array<float, 4>{-0.0f, 0.0f, -0.0f, 1.0f}[static_cast<std::size_t>(pick(rng))];
+  relevance(1, 0) = -1.0f;  // a row with one value below the zeros
+  for (std::size_t i = 0; i < rows; ++i)
+    for (std::size_t j = 0; j < cols; ++j) features(i, j) = static_cast<float>(j + 1);
+  for (std::size_t k : {1u, 7u, 40u, 150u}) {
+    EXPECT_EQ(sorted_rows(gpu_->k_smallest_per_row(relevance, k)).data,
+              sorted_rows(cpu_->k_smallest_per_row(relevance, k)).data)
+        << "k = " << k;
+  }
+  const auto projected = integer_matrix(rows, 16, 51), centroids = integer_matrix(3, 16, 52);
+  const NeroRowTerms g = gpu_->nero_row_terms(projected, centroids, relevance, features, 40);
+  const NeroRowTerms c = cpu_->nero_row_terms(projected, centroids, relevance, features, 40);
+  EXPECT_EQ(g.rho, c.rho);
+  EXPECT_EQ(g.nearest.index, c.nearest.index);
 }
 
 TEST_F(CudaVsCpu, NearestCentroidMatches) {
