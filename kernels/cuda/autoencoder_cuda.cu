@@ -566,7 +566,7 @@ std::unique_ptr<AutoencoderTrainer> CudaBackend::autoencoder_trainer(const Autoe
                                                                      const Matrix<float>& x, std::size_t batch,
                                                                      const AdamSettings& adam) const {
   if (batch == 0) throw std::invalid_argument("autoencoder_trainer: batch must be >= 1");
-  return std::make_unique<CudaAutoencoderTrainer>(cublas_, initial, x, device_input(x), batch, adam);
+  return std::make_unique<CudaAutoencoderTrainer>(cublas_.get(), initial, x, device_input(x), batch, adam);
 }
 
 std::unique_ptr<AutoencoderTrainers> CudaBackend::autoencoder_trainers(
@@ -574,7 +574,7 @@ std::unique_ptr<AutoencoderTrainers> CudaBackend::autoencoder_trainers(
     const AdamSettings& adam) const {
   if (batch == 0) throw std::invalid_argument("autoencoder_trainers: batch must be >= 1");
   if (initial.empty() || x.rows == 0) return Backend::autoencoder_trainers(initial, x, batch, adam);
-  return std::make_unique<CudaAutoencoderTrainers>(cublas_, initial, x, device_input(x), batch, adam);
+  return std::make_unique<CudaAutoencoderTrainers>(cublas_.get(), initial, x, device_input(x), batch, adam);
 }
 
 Matrix<float> CudaBackend::autoencoder_reconstruct(const AutoencoderParams<float>& params, const Matrix<float>& x) const {
@@ -597,7 +597,7 @@ Matrix<float> CudaBackend::autoencoder_reconstruct(const AutoencoderParams<float
       note_upload(bytes);
       check(cudaMemcpy(act.buffers[0].data(), x.row(start), bytes, cudaMemcpyHostToDevice), "reconstruct upload");
     }
-    forward(cublas_, layout, d_params.data(), act.pointers(), rows);
+    forward(cublas_.get(), layout, d_params.data(), act.pointers(), rows);
     to_host(act.buffers[kLayers].data(), std::span<float>(out.row(start), rows * x.cols));
   }
   return out;

@@ -9,6 +9,7 @@
 #include "kernels/cuda/cuda_backend_impl.cuh"
 #include "kernels/cuda/cuda_check.cuh"
 #include "kernels/cuda/device_memory.cuh"
+#include "kernels/device_choice.h"
 #include "kernels/error.h"
 
 // CudaBackend's construction, matrix products, eigensolver and sort; the other primitives are in knn.cu, rows.cu and
@@ -43,33 +44,27 @@ void check_inner(std::size_t a_cols, std::size_t b_cols) {
 }  // namespace
 
 CudaBackend::CudaBackend(bool tf32) {
-  OODBENCH_CUDA_CHECK(cudaSetDevice(0));
+  if (const cudaError_t status = cudaSetDevice(0); status != cudaSuccess)
+    throw DeviceError(std::string("CUDA cannot start on the GPU: ") + cudaGetErrorString(status));
   cudaDeviceProp props{};
   OODBENCH_CUDA_CHECK(cudaGetDeviceProperties(&props, 0));
   name_ = props.name;
   if (tf32) name_ += ", TF32 products";
-  OODBENCH_CUDA_CHECK(cublasCreate(&cublas_));
   // cuBLAS's default is full FP32; TF32 applies to float32 GEMMs only, float64 work is unaffected.
-  if (tf32) OODBENCH_CUDA_CHECK(cublasSetMathMode(cublas_, CUBLAS_TF32_TENSOR_OP_MATH));
-  OODBENCH_CUDA_CHECK(cusolverDnCreate(&cusolver_));
-}
-
-CudaBackend::~CudaBackend() {
-  cusolverDnDestroy(cusolver_);
-  cublasDestroy(cublas_);
+  if (tf32) OODBENCH_CUDA_CHECK(cublasSetMathMode(cublas_.get(), CUBLAS_TF32_TENSOR_OP_MATH));
 }
 
 Matrix<float> CudaBackend::matmul_nt(const Matrix<float>& a, const Matrix<float>& b) const {
   check_inner(a.cols, b.cols);
   if (a.rows == 0 || b.rows == 0) return Matrix<float>(a.rows, b.rows);
   const DeviceInput da = device_input(a), db = device_input(b);
-  return product_nt(cublas_, da.data, db.data, a.rows, b.rows, a.cols);
+  return product_nt(cublas_.get(), da.data, db.data, a.rows, b.rows, a.cols);
 }
 Matrix<double> CudaBackend::matmul_nt(const Matrix<double>& a, const Matrix<double>& b) const {
   check_inner(a.cols, b.cols);
   if (a.rows == 0 || b.rows == 0) return Matrix<double>(a.rows, b.rows);
   const auto da = to_device(a), db = to_device(b);
-  return product_nt(cublas_, da.data(), db.data(), a.rows, b.rows, a.cols);
+  return product_nt(cublas_.get(), da.data(), db.data(), a.rows, b.rows, a.cols);
 }
 
 /// cuSOLVER dsyevd in float64. A symmetric matrix is its own transpose, so the row-major input needs no change;
@@ -80,11 +75,11 @@ SymmetricEigen CudaBackend::eigh(const Matrix<double>& symmetric) const {
   thrust::device_vector<double> da(symmetric.data.begin(), symmetric.data.end()), dw(symmetric.rows);
   thrust::device_vector<int> info(1);
   int lwork = 0;
-  OODBENCH_CUDA_CHECK(cusolverDnDsyevd_bufferSize(cusolver_, CUSOLVER_EIG_MODE_VECTOR, CUBLAS_FILL_MODE_UPPER, n,
+  OODBENCH_CUDA_CHECK(cusolverDnDsyevd_bufferSize(cusolver_.get(), CUSOLVER_EIG_MODE_VECTOR, CUBLAS_FILL_MODE_UPPER, n,
                                                   thrust::raw_pointer_cast(da.data()), n,
                                                   thrust::raw_pointer_cast(dw.data()), &lwork));
   thrust::device_vector<double> work(static_cast<std::size_t>(lwork));
-  OODBENCH_CUDA_CHECK(cusolverDnDsyevd(cusolver_, CUSOLVER_EIG_MODE_VECTOR, CUBLAS_FILL_MODE_UPPER, n,
+  OODBENCH_CUDA_CHECK(cusolverDnDsyevd(cusolver_.get(), CUSOLVER_EIG_MODE_VECTOR, CUBLAS_FILL_MODE_UPPER, n,
                                        thrust::raw_pointer_cast(da.data()), n, thrust::raw_pointer_cast(dw.data()),
                                        thrust::raw_pointer_cast(work.data()), lwork,
                                        thrust::raw_pointer_cast(info.data())));
@@ -114,16 +109,42 @@ std::vector<std::uint32_t> CudaBackend::argsort(std::span<const double> keys) co
 namespace oodbench::cuda {
 namespace {
 
-bool device_usable(std::string* why) {
+__global__ void probe_kernel() {}
+
+/// The GPU this build's code can run on: device 0 (CUDA_VISIBLE_DEVICES narrows the machine's GPUs to the chosen one),
+/// with a compute capability the build's architectures cover (kernels/device_choice.h), and, for lists CMake resolved
+/// itself, a kernel image CUDA finds for it.
+bool device_usable(std::string* why, bool* gpu_found) {
+  *gpu_found = false;
   int count = 0;
   const cudaError_t status = cudaGetDeviceCount(&count);
   if (status != cudaSuccess) {
-    if (why) *why = std::string("no CUDA device: ") + cudaGetErrorString(status);
+    *why = std::string("no CUDA device: ") + cudaGetErrorString(status);
     cudaGetLastError();  // clear the sticky error so later calls are not confused by it
     return false;
   }
   if (count == 0) {
-    if (why) *why = "no CUDA device found";
+    *why = "no CUDA device found";
+    return false;
+  }
+  *gpu_found = true;
+  cudaDeviceProp props{};
+  if (const cudaError_t e = cudaGetDeviceProperties(&props, 0); e != cudaSuccess) {
+    *why = std::string("cannot read the GPU's properties: ") + cudaGetErrorString(e);
+    cudaGetLastError();
+    return false;
+  }
+  const BuildArchitectures build = parse_cuda_architectures(OODBENCH_CUDA_ARCHITECTURES);
+  if (const GpuChoice choice = choose_gpu(props.name, props.major, props.minor, build); !choice.usable) {
+    *why = choice.reason;
+    return false;
+  }
+  cudaFuncAttributes attributes{};
+  if (const cudaError_t e = cudaFuncGetAttributes(&attributes, probe_kernel); e != cudaSuccess) {
+    *why = std::string("the GPU (") + props.name + ", compute capability " + std::to_string(props.major) + "." +
+           std::to_string(props.minor) + ") cannot run this build's GPU code (CUDA architectures " + build.text +
+           "): " + cudaGetErrorString(e);
+    cudaGetLastError();
     return false;
   }
   return true;
@@ -131,7 +152,8 @@ bool device_usable(std::string* why) {
 
 Backend* make_backend(bool tf32) {
   std::string why;
-  if (!device_usable(&why)) throw DeviceError(why);
+  bool gpu_found = false;
+  if (!device_usable(&why, &gpu_found)) throw DeviceError(why);
   return new CudaBackend(tf32);
 }
 

@@ -12,6 +12,7 @@
 
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/cuda/device_memory.cuh"
+#include "kernels/cuda/library_handles.cuh"
 #include "kernels/residency.h"
 
 namespace oodbench::cuda {
@@ -22,8 +23,8 @@ class CudaBackend final : public CpuBackend {
  public:
   static constexpr std::size_t kMaxKnnK = 4096;
 
+  /// Throws DeviceError where CUDA, cuBLAS or cuSOLVER cannot start on the GPU.
   explicit CudaBackend(bool tf32);
-  ~CudaBackend() override;
   CudaBackend(const CudaBackend&) = delete;
   CudaBackend& operator=(const CudaBackend&) = delete;
 
@@ -68,8 +69,8 @@ class CudaBackend final : public CpuBackend {
   DeviceInput device_input(const Matrix<float>& host) const;
 
   std::string name_;
-  cublasHandle_t cublas_ = nullptr;  // full FP32 unless constructed with tf32
-  cusolverDnHandle_t cusolver_ = nullptr;
+  CublasHandle cublas_;  // full FP32 unless constructed with tf32
+  CusolverHandle cusolver_;
   std::shared_ptr<ResidencyRegistry> resident_ = std::make_shared<ResidencyRegistry>();  // handles hold it weakly
 };
 

@@ -123,7 +123,7 @@ std::vector<float> CudaBackend::kth_smallest_sqdist_within(std::size_t budget, c
         "cudaFuncSetAttribute(merge_tile_kernel)");
   Stream compute, copy;
   std::array<Event, 2> uploaded, used;
-  CublasStreamScope scope(cublas_, compute.handle);
+  CublasStreamScope scope(cublas_.get(), compute.handle);
   const std::size_t tiles = (database.rows + db_tile - 1) / db_tile;
   auto upload_tile = [&](std::size_t t) {
     if (resident_database) return;
@@ -162,7 +162,7 @@ std::vector<float> CudaBackend::kth_smallest_sqdist_within(std::size_t budget, c
       for (std::size_t q0 = 0; q0 < nc; q0 += query_tile) {
         const std::size_t nq = std::min(query_tile, nc - q0);
         const float minus_two = -2.0f, zero = 0.0f;
-        check(cublasSgemm(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(rows), static_cast<int>(nq),
+        check(cublasSgemm(cublas_.get(), CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(rows), static_cast<int>(nq),
                           static_cast<int>(dim), &minus_two, x, static_cast<int>(dim), q.data() + q0 * dim,
                           static_cast<int>(dim), &zero, tile.data(), static_cast<int>(rows)),
               "kNN tile GEMM");

@@ -149,7 +149,7 @@ Matrix<double> CudaBackend::scatter(const Matrix<float>& x, const Matrix<double>
     check_launch("center_rows_kernel");
     // Row-major rows x d is column-major d x rows: S += B Bᵀ in column-major, the upper triangle.
     const double one = 1.0;
-    check(cublasDsyrk(cublas_, CUBLAS_FILL_MODE_UPPER, CUBLAS_OP_N, static_cast<int>(d), static_cast<int>(rows), &one,
+    check(cublasDsyrk(cublas_.get(), CUBLAS_FILL_MODE_UPPER, CUBLAS_OP_N, static_cast<int>(d), static_cast<int>(rows), &one,
                       block.data(), static_cast<int>(d), &one, ds.data(), static_cast<int>(d)),
           "cublasDsyrk");
   }

@@ -91,7 +91,7 @@ std::unique_ptr<SoftmaxRegressionTerms> CudaBackend::softmax_regression_terms(co
                             sizeof(std::int32_t) * x.rows;
   if (bytes <= memory_budget()) {
     try {
-      return std::make_unique<CudaSoftmaxRegressionTerms>(cublas_, x, labels, classes);
+      return std::make_unique<CudaSoftmaxRegressionTerms>(cublas_.get(), x, labels, classes);
     } catch (const OutOfDeviceMemory&) {
     }
   }

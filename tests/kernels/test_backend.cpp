@@ -33,15 +33,17 @@ TEST(Device, ParsesRequests) {
 }
 
 TEST(Device, AutoFallsBackAndCudaFailsClearly) {
-  std::string no_gpu_reason;
-  const auto backend = make_backend(DeviceRequest::automatic, &no_gpu_reason);
+  CpuFallback fallback;
+  const auto backend = make_backend(DeviceRequest::automatic, &fallback);
   std::string reason;
-  if (!cuda_usable(&reason)) {
-    EXPECT_EQ(no_gpu_reason, reason);
+  bool gpu_found = false;
+  if (!cuda_usable(&reason, &gpu_found)) {
+    EXPECT_EQ(fallback.reason, reason);
+    EXPECT_EQ(fallback.gpu_found, gpu_found);
     EXPECT_EQ(backend->kind(), DeviceKind::cpu);
     EXPECT_THROW(make_backend(DeviceRequest::cuda), DeviceError);
   } else {
-    EXPECT_TRUE(no_gpu_reason.empty());
+    EXPECT_TRUE(fallback.reason.empty());
     EXPECT_EQ(backend->kind(), DeviceKind::cuda);
   }
 }
