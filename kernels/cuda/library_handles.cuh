@@ -13,46 +13,51 @@
 
 namespace oodbench::cuda {
 
-class CublasHandle {
+inline std::string status_text(cublasStatus_t status) { return cublasGetStatusString(status); }
+inline std::string status_text(cusolverStatus_t status) { return "status " + std::to_string(status); }
+
+/// A library handle made by `create` (any status but `ok` is a DeviceError naming `Library::name`) and freed by
+/// `destroy`.
+template <class Library>
+class LibraryHandle {
  public:
-  CublasHandle() {
-    if (const cublasStatus_t status = cublasCreate(&handle_); status != CUBLAS_STATUS_SUCCESS) {
+  using Handle = typename Library::Handle;
+  LibraryHandle() {
+    if (const auto status = Library::create(&handle_); status != Library::ok) {
       handle_ = nullptr;
-      throw DeviceError(std::string("cuBLAS cannot start on the GPU: ") + cublasGetStatusString(status));
+      throw DeviceError(std::string(Library::name) + " cannot start on the GPU: " + status_text(status));
     }
   }
-  ~CublasHandle() {
-    if (handle_) cublasDestroy(handle_);
+  ~LibraryHandle() {
+    if (handle_) Library::destroy(handle_);
   }
-  CublasHandle(CublasHandle&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
-  CublasHandle& operator=(CublasHandle&&) = delete;
-  CublasHandle(const CublasHandle&) = delete;
-  CublasHandle& operator=(const CublasHandle&) = delete;
-  cublasHandle_t get() const { return handle_; }
+  LibraryHandle(LibraryHandle&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+  LibraryHandle& operator=(LibraryHandle&&) = delete;
+  LibraryHandle(const LibraryHandle&) = delete;
+  LibraryHandle& operator=(const LibraryHandle&) = delete;
+  Handle get() const { return handle_; }
 
  private:
-  cublasHandle_t handle_ = nullptr;
+  Handle handle_ = nullptr;
 };
 
-class CusolverHandle {
- public:
-  CusolverHandle() {
-    if (const cusolverStatus_t status = cusolverDnCreate(&handle_); status != CUSOLVER_STATUS_SUCCESS) {
-      handle_ = nullptr;
-      throw DeviceError("cuSOLVER cannot start on the GPU: status " + std::to_string(status));
-    }
-  }
-  ~CusolverHandle() {
-    if (handle_) cusolverDnDestroy(handle_);
-  }
-  CusolverHandle(CusolverHandle&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
-  CusolverHandle& operator=(CusolverHandle&&) = delete;
-  CusolverHandle(const CusolverHandle&) = delete;
-  CusolverHandle& operator=(const CusolverHandle&) = delete;
-  cusolverDnHandle_t get() const { return handle_; }
-
- private:
-  cusolverDnHandle_t handle_ = nullptr;
+struct Cublas {
+  using Handle = cublasHandle_t;
+  static constexpr const char* name = "cuBLAS";
+  static constexpr cublasStatus_t ok = CUBLAS_STATUS_SUCCESS;
+  static cublasStatus_t create(Handle* handle) { return cublasCreate(handle); }
+  static cublasStatus_t destroy(Handle handle) { return cublasDestroy(handle); }
 };
+
+struct Cusolver {
+  using Handle = cusolverDnHandle_t;
+  static constexpr const char* name = "cuSOLVER";
+  static constexpr cusolverStatus_t ok = CUSOLVER_STATUS_SUCCESS;
+  static cusolverStatus_t create(Handle* handle) { return cusolverDnCreate(handle); }
+  static cusolverStatus_t destroy(Handle handle) { return cusolverDnDestroy(handle); }
+};
+
+using CublasHandle = LibraryHandle<Cublas>;
+using CusolverHandle = LibraryHandle<Cusolver>;
 
 }  // namespace oodbench::cuda
