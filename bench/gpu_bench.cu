@@ -13,6 +13,8 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <memory>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -224,8 +226,9 @@ int run(bool quick, bool tf32, const std::string& json_path) {
     }
     std::vector<std::uint32_t> order(n);
     for (std::size_t i = 0; i < n; ++i) order[i] = static_cast<std::uint32_t>((i * 2654435761u) % n);
-    auto trainer = gpu->autoencoder_trainer(params, x, batch, AdamSettings{});
-    const double s = median_seconds(runs, [&] { trainer->epoch(order); });
+    auto trainer = gpu->autoencoder_trainers(std::span(&params, 1), x, batch, AdamSettings{});
+    const std::vector<std::vector<std::uint32_t>> orders = {order};
+    const double s = median_seconds(runs, [&] { trainer->epoch(orders); });
     const double weights = static_cast<double>(2 * d * h + 2 * h * b);
     // forward, weight gradients and input gradients (none for the first layer): 2 flops per multiply-add
     const double flops = 2.0 * static_cast<double>(n) * (3 * weights - static_cast<double>(d * h));
@@ -234,6 +237,39 @@ int run(bool quick, bool tf32, const std::string& json_path) {
                   100.0 * flops / s / 1e12 / sgemm_tflops);
     rows.push_back({"autoencoder epoch, batch " + std::to_string(batch), shape({n, d, h, b}), s, flops / s / 1e12,
                     "TFLOP/s", note});
+  }
+
+  // A sweep's seeds side by side (one trainer, each member on its own stream) against the same seeds trained one after
+  // the other, on the MaRS model of the bundled 1280-wide embeddings at batch 256.
+  {
+    const std::size_t n = quick ? 8192 : 32768, d = 1280, h = 640, b = 128, batch = 256, seeds = 5;
+    const auto x = random_matrix(n, d, 16);
+    std::vector<AutoencoderParams<float>> initial;
+    for (std::size_t m = 0; m < seeds; ++m) {
+      initial.push_back(AutoencoderParams<float>::zeros(d, h, b));
+      for (std::size_t l = 0; l < AutoencoderParams<float>::kLayers; ++l) {
+        initial.back().weight[l] = random_matrix(initial.back().weight[l].rows, initial.back().weight[l].cols,
+                                                 static_cast<unsigned>(20 + 4 * m + l));
+        for (float& w : initial.back().weight[l].data) w *= 0.03f;
+      }
+    }
+    std::vector<std::uint32_t> order(n);
+    for (std::size_t i = 0; i < n; ++i) order[i] = static_cast<std::uint32_t>((i * 2654435761u) % n);
+    auto together = gpu->autoencoder_trainers(initial, x, batch, AdamSettings{});
+    const std::vector<std::vector<std::uint32_t>> all(seeds, order), one = {order};
+    std::vector<std::unique_ptr<AutoencoderTrainers>> alone;
+    for (const auto& p : initial) alone.push_back(gpu->autoencoder_trainers(std::span(&p, 1), x, batch, AdamSettings{}));
+    const double side_by_side = median_seconds(runs, [&] { together->epoch(all); });
+    const double in_turn = median_seconds(runs, [&] {
+      for (auto& t : alone) t->epoch(one);
+    });
+    char note[96];
+    std::snprintf(note, sizeof note, "%.2fx the seeds one after the other (%.1f ms)", in_turn / side_by_side,
+                  in_turn * 1e3);
+    const double flops = 2.0 * static_cast<double>(seeds * n) * (3 * static_cast<double>(2 * d * h + 2 * h * b) -
+                                                                 static_cast<double>(d * h));
+    rows.push_back({"autoencoder epoch, 5 seeds side by side, batch 256", shape({seeds, n, d, h, b}), side_by_side,
+                    flops / side_by_side / 1e12, "TFLOP/s", note});
   }
 
   // Row-wise primitives, host in and host out: GB/s of their input bytes, beside the host-to-device ceiling above.

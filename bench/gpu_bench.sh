@@ -2,13 +2,15 @@
 # The GPU benchmarks in one go (scripts/gpu_check.sh's `bench` step runs this on the lent GPU machine): oodbench's
 # primitives beside the hardware ceilings (gpu_bench), then the PyTorch peers on the same shapes (gpu_peers.py),
 # then the linear probe on the CPU and on the GPU (probe_bench), then the ratios.
-# Usage: bench/gpu_bench.sh BUILD_DIR [--quick] [--tf32] (--tf32: the kNN with TF32 on both sides)
+# Usage: bench/gpu_bench.sh BIN_DIR [--quick] [--tf32]
+#   BIN_DIR: the folder holding gpu_bench and probe_bench (a build's bench/, or the GPU bundle's bin/, as
+#   scripts/gpu_check.sh bench passes it); --tf32: the kNN with TF32 on both sides.
 set -euo pipefail
-build=$1
+bin=$(realpath "$1")
 shift
 cd "$(dirname "$0")/.."
 out=${OUT:-/tmp}
-"$build/bench/gpu_bench" --json "$out/gpu_bench.jsonl" "$@"
+"$bin/gpu_bench" --json "$out/gpu_bench.jsonl" "$@"
 echo
 python3 bench/gpu_peers.py "$@" | tee "$out/gpu_peers.jsonl"
 echo
@@ -16,7 +18,7 @@ echo
 # head lies from the CPU's).
 : >"$out/probe_bench.jsonl"
 for device in cpu cuda; do
-  "$build/bench/probe_bench" --train data/medood-mini/mobilenet_v2.npz:chestxray_train \
+  "$bin/probe_bench" --train data/medood-mini/mobilenet_v2.npz:chestxray_train \
     --train-labels data/medood-mini/labels.npz:chestxray_train --device "$device" \
     --cache-dir "/tmp/oodbench-probe-bench-$device" | tee -a "$out/probe_bench.jsonl"
 done

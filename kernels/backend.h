@@ -46,46 +46,21 @@ struct NeroRowTerms {
   std::vector<double> rho;
 };
 
-/// Autoencoder training state kept where the backend computes: on the GPU the data, the weights and Adam's moments
-/// stay resident from one epoch to the next, and an epoch makes no host round-trip per mini-batch.
-class AutoencoderTrainer {
- public:
-  virtual ~AutoencoderTrainer() = default;
-  /// One epoch: for each mini-batch of rows taken in `order` (the last one may be smaller), the MSE forward and
-  /// backward pass and an Adam step. Returns each step's loss (before its update).
-  virtual std::vector<double> epoch(std::span<const std::uint32_t> order) = 0;
-  /// The current parameters.
-  virtual AutoencoderParams<float> params() const = 0;
-};
-
-/// Several autoencoders of the same shape over the same rows, trained together (a sweep's seeds): a backend may run
-/// them concurrently or as batched products, but each member's results are those of its own AutoencoderTrainer.
+/// Autoencoders of one shape over the same rows (a sweep's seeds; one member for a single autoencoder), training
+/// state kept where the backend computes: on the GPU the data, the weights and Adam's moments stay resident from one
+/// epoch to the next, and an epoch makes no host round-trip per mini-batch. Each member's results are the bits it
+/// gives when it trains alone (one member), whatever trains beside it: the CPU advances one member after the other,
+/// the GPU runs members side by side with the same calls for each (kernels/cuda/autoencoder_cuda.cu).
 class AutoencoderTrainers {
  public:
   virtual ~AutoencoderTrainers() = default;
-  /// One epoch of every member i whose `orders[i]` is not empty, as AutoencoderTrainer::epoch; a member given an
-  /// empty order (one that stopped early) is left as it is. Returns each member's step losses (empty if skipped).
+  /// One epoch of every member i whose `orders[i]` is not empty: for each mini-batch of rows taken in `orders[i]` (the
+  /// last one may be smaller), the MSE forward and backward pass and an Adam step. A member given an empty order (one
+  /// that stopped early) is left as it is. Returns each member's step losses, each before its update (empty if
+  /// skipped).
   virtual std::vector<std::vector<double>> epoch(std::span<const std::vector<std::uint32_t>> orders) = 0;
   /// Member i's current parameters.
   virtual AutoencoderParams<float> params(std::size_t member) const = 0;
-};
-
-/// AutoencoderTrainers as one AutoencoderTrainer per member, advanced one after the other: what a backend without a
-/// batched trainer gets.
-class SequentialAutoencoderTrainers final : public AutoencoderTrainers {
- public:
-  explicit SequentialAutoencoderTrainers(std::vector<std::unique_ptr<AutoencoderTrainer>> members)
-      : members_(std::move(members)) {}
-  std::vector<std::vector<double>> epoch(std::span<const std::vector<std::uint32_t>> orders) override {
-    std::vector<std::vector<double>> losses(members_.size());
-    for (std::size_t i = 0; i < members_.size(); ++i)
-      if (!orders[i].empty()) losses[i] = members_[i]->epoch(orders[i]);
-    return losses;
-  }
-  AutoencoderParams<float> params(std::size_t member) const override { return members_[member]->params(); }
-
- private:
-  std::vector<std::unique_ptr<AutoencoderTrainer>> members_;
 };
 
 /// The data term of multinomial logistic regression (the linear probe's objective, docs/methods.md) over fixed rows,
@@ -152,22 +127,12 @@ class Backend {
   virtual std::vector<float> kth_smallest_sqdist(const Matrix<float>& database, const Matrix<float>& queries,
                                                  std::size_t k) const = 0;
 
-  /// A trainer for the autoencoder starting from `initial`, over the rows of `x` (which must outlive it), with
-  /// mini-batches of `batch` rows and Adam.
-  virtual std::unique_ptr<AutoencoderTrainer> autoencoder_trainer(const AutoencoderParams<float>& initial,
-                                                                  const Matrix<float>& x, std::size_t batch,
-                                                                  const AdamSettings& adam) const = 0;
-
-  /// Trainers for one autoencoder per element of `initial` (all of the same shape), over the same rows `x` with the
-  /// same `batch` and `adam`: member i trains exactly as autoencoder_trainer(initial[i], x, batch, adam) would.
-  /// The default advances one single trainer per member in turn.
+  /// Trainers for one autoencoder per element of `initial` (all of the same shape) over the rows of `x` (which must
+  /// outlive them), with mini-batches of `batch` rows and Adam. The one way to train an autoencoder: a single one is
+  /// one member.
   virtual std::unique_ptr<AutoencoderTrainers> autoencoder_trainers(std::span<const AutoencoderParams<float>> initial,
                                                                     const Matrix<float>& x, std::size_t batch,
-                                                                    const AdamSettings& adam) const {
-    std::vector<std::unique_ptr<AutoencoderTrainer>> members;
-    for (const AutoencoderParams<float>& p : initial) members.push_back(autoencoder_trainer(p, x, batch, adam));
-    return std::make_unique<SequentialAutoencoderTrainers>(std::move(members));
-  }
+                                                                    const AdamSettings& adam) const = 0;
 
   /// The softmax-regression data term over the rows of `x` (N x D, which must outlive it) with `labels` in
   /// 0..classes-1. `block_rows` (0: all) is how many rows the CPU pushes through both products at a time, which

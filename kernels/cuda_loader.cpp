@@ -48,13 +48,15 @@ const LoadedModule& loaded() {
 
 }  // namespace
 
-bool cuda_usable(std::string* why) {
+bool cuda_usable(std::string* why, bool* gpu_found) {
   const LoadedModule& m = loaded();
-  if (m.module == nullptr) {
-    if (why) *why = m.why_not;
-    return false;
-  }
-  return m.module->usable(why);
+  bool found = false;
+  std::string reason;
+  const bool usable = m.module != nullptr && m.module->usable(&reason, &found);
+  if (m.module == nullptr) reason = m.why_not;
+  if (why) *why = reason;
+  if (gpu_found) *gpu_found = found;
+  return usable;
 }
 
 std::unique_ptr<Backend> make_cuda_backend(bool tf32) {

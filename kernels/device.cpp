@@ -13,9 +13,8 @@ DeviceRequest parse_device_request(std::string_view text, std::string_view name)
   throw InputError(std::string(name) + ": expected auto, cpu or cuda, got '" + std::string(text) + "'");
 }
 
-std::unique_ptr<Backend> make_backend(DeviceRequest request, std::string* no_gpu_reason, bool tf32,
-                                      std::string_view name) {
-  if (no_gpu_reason) no_gpu_reason->clear();
+std::unique_ptr<Backend> make_backend(DeviceRequest request, CpuFallback* fallback, bool tf32, std::string_view name) {
+  if (fallback) *fallback = {};
   std::string reason;
   switch (request) {
     case DeviceRequest::cpu:
@@ -29,8 +28,16 @@ std::unique_ptr<Backend> make_backend(DeviceRequest request, std::string* no_gpu
     case DeviceRequest::automatic:
       break;
   }
-  if (cuda_usable(&reason)) return make_cuda_backend(tf32);
-  if (no_gpu_reason) *no_gpu_reason = reason;
+  bool gpu_found = false;
+  if (cuda_usable(&reason, &gpu_found)) {
+    try {
+      return make_cuda_backend(tf32);
+    } catch (const DeviceError& e) {  // CUDA, cuBLAS or cuSOLVER could not start on the GPU
+      reason = e.what();
+      gpu_found = true;
+    }
+  }
+  if (fallback) *fallback = {reason, gpu_found};
   return make_cpu_backend();
 }
 

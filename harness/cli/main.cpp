@@ -15,22 +15,24 @@ namespace oodbench {
 std::unique_ptr<Backend> GlobalOptions::backend(bool tf32) const {
   DeviceRequest request = parse_device_request(device);
   if (!gpu.empty()) request = restrict_to_gpu(gpu, request);  // before make_backend: CUDA reads it at its first init
-  std::string no_gpu_reason;
+  CpuFallback fallback;
   std::unique_ptr<Backend> result;
   try {
-    result = make_backend(request, &no_gpu_reason, tf32);
+    result = make_backend(request, &fallback, tf32);
   } catch (const DeviceError& e) {
     if (gpu.empty()) throw;
     throw DeviceError("--gpu " + gpu + " (CUDA_VISIBLE_DEVICES=" + std::getenv("CUDA_VISIBLE_DEVICES") + "): " +
                       e.what());
   }
   // One line saying what `auto` or `--gpu` picked. Why no GPU is usable (the driver's words) is noise on a CPU-only
-  // machine, so it is said only on --verbose; `--device cuda` puts it in its error.
+  // machine, so it is said only on --verbose, or where a GPU was found that cannot be used (a build without its
+  // architecture); `--device cuda` puts it in its error.
   if (device == "auto" || verbose || !gpu.empty()) {
     std::cerr << "oodbench: device: " << result->description();
     if (!gpu.empty())
       std::cerr << " (--gpu " << gpu << ": CUDA_VISIBLE_DEVICES=" << std::getenv("CUDA_VISIBLE_DEVICES") << ")";
-    if (verbose && !no_gpu_reason.empty()) std::cerr << " (no usable GPU: " << no_gpu_reason << ")";
+    if ((verbose || fallback.gpu_found) && !fallback.reason.empty())
+      std::cerr << " (no usable GPU: " << fallback.reason << ")";
     std::cerr << '\n';
   }
   return result;

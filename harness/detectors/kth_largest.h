@@ -4,27 +4,16 @@
 #pragma once
 
 #include <array>
-#include <bit>
 #include <cassert>
 #include <cstdint>
 #include <span>
 #include <vector>
 
 #include "kernels/cpu/cpu_threads.h"
+#include "kernels/float_order.h"
 #include "kernels/matrix.h"
 
 namespace oodbench {
-
-/// Order-preserving map of a finite float to an unsigned key: a < b (as floats) implies key(a) < key(b); -0 maps just
-/// below +0, which compares equal to it as a float, so either is the same threshold.
-inline std::uint32_t float_order_key(float v) {
-  const auto bits = std::bit_cast<std::uint32_t>(v);
-  return (bits & 0x80000000u) != 0 ? ~bits : bits | 0x80000000u;
-}
-
-inline float float_from_order_key(std::uint32_t key) {
-  return std::bit_cast<float>((key & 0x80000000u) != 0 ? key & 0x7fffffffu : ~key);
-}
 
 /// The k-th largest value of `values` (1 <= k <= size; finite values): the value t with fewer than k values above it
 /// and at least k at or above it, exactly as std::nth_element with std::greater would place at k - 1. `scratch` is
@@ -45,7 +34,7 @@ inline float kth_largest(std::span<const float> values, std::size_t k, std::vect
     std::uint32_t top = 0;  // the highest digit seen: the scan below starts there
     if (pass == 0) {
       for (std::size_t j = 0; j < candidates; ++j) {
-        const std::uint32_t key = float_order_key(values[j]);
+        const std::uint32_t key = ordered_key(values[j]);
         scratch[j] = key;
         const std::uint32_t digit = key >> shift;
         ++count[digit];
@@ -67,7 +56,7 @@ inline float kth_largest(std::span<const float> values, std::size_t k, std::vect
       if (((scratch[j] >> shift) & mask) == digit) scratch[kept++] = scratch[j];
     candidates = kept;
   }
-  return float_from_order_key(prefix);
+  return key_value(prefix);
 }
 
 /// Calls visit(i, row, t) for every row i of `x`, t being the row's k-th largest value: rows in parallel where the

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 
 #include "harness/fit/fit_context.h"
@@ -59,16 +60,20 @@ struct Shape {
   std::size_t d, h, b;
 };
 
-/// The widths `config` asks for on `train`, after checking what training needs.
-Shape checked_shape(const Matrix<float>& train, const Matrix<float>* validation, const AutoencoderConfig& config) {
-  const std::size_t d = train.cols;
+/// The widths `config` asks for on inputs `d` wide.
+Shape shape_of(std::size_t d, const AutoencoderConfig& config) {
   const std::size_t h = config.hidden ? config.hidden : std::max<std::size_t>(1, d / 2);
   const std::size_t b = config.bottleneck ? config.bottleneck : std::max<std::size_t>(1, std::min<std::size_t>(128, d / 4));
+  return {d, h, b};
+}
+
+/// The widths `config` asks for on `train`, after checking what training needs.
+Shape checked_shape(const Matrix<float>& train, const Matrix<float>* validation, const AutoencoderConfig& config) {
   if (config.batch == 0) throw InputError("autoencoder: batch must be >= 1");
   if (config.patience > 0 && !validation) {
     throw InputError("autoencoder: early stopping (patience > 0) needs ID validation features (--val)");
   }
-  return {d, h, b};
+  return shape_of(train.cols, config);
 }
 
 /// One autoencoder's training outside its trainer: the seed's generator (initial weights, then one permutation per
@@ -139,9 +144,10 @@ Autoencoder prepared(const Matrix<float>& train, const AutoencoderConfig& config
   return ae;
 }
 
-/// Trains configs that differ in their seed only, as one AutoencoderTrainers.
+/// Trains configs that differ in their seed only, as one AutoencoderTrainers (`trace`: of a single config).
 std::vector<Autoencoder> train_group(const Matrix<float>& train, const Matrix<float>* validation,
-                                     const std::vector<AutoencoderConfig>& configs, const Backend& backend) {
+                                     std::span<const AutoencoderConfig> configs, const Backend& backend,
+                                     TrainingTrace* trace = nullptr) {
   const AutoencoderConfig& config = configs.front();
   const Shape shape = checked_shape(train, validation, config);
   const Autoencoder base = prepared(train, config);
@@ -152,6 +158,7 @@ std::vector<Autoencoder> train_group(const Matrix<float>& train, const Matrix<fl
     runs.emplace_back(c, shape, base);
     initial.push_back(runs.back().initial());
   }
+  if (trace) trace->initial = initial.front();
   const std::unique_ptr<AutoencoderTrainers> trainers = backend.autoencoder_trainers(initial, x, config.batch,
                                                                                      config.adam);
   initial.clear();
@@ -164,6 +171,10 @@ std::vector<Autoencoder> train_group(const Matrix<float>& train, const Matrix<fl
     }
     if (std::find(running.begin(), running.end(), true) == running.end()) break;
     const std::vector<std::vector<double>> losses = trainers->epoch(orders);
+    if (trace) {
+      trace->order.insert(trace->order.end(), orders.front().begin(), orders.front().end());
+      trace->losses.insert(trace->losses.end(), losses.front().begin(), losses.front().end());
+    }
     for (std::size_t i = 0; i < runs.size(); ++i) {
       if (!running[i]) continue;
       runs[i].finish_epoch(epoch, losses[i], [&] { return trainers->params(i); }, validation, backend);
@@ -182,25 +193,32 @@ AutoencoderConfig AutoencoderConfig::seedless() const {
   return c;
 }
 
+std::size_t autoencoder_member_bytes(std::size_t d, std::size_t h, std::size_t b, std::size_t batch) {
+  const std::size_t parameters = d * h + h + h * b + b + b * h + h + h * d + d;
+  const std::size_t batch_floats = batch * (d + h + b + h + d) + 2 * batch * std::max(d, h);
+  return sizeof(float) * (7 * parameters + batch_floats);
+}
+
+std::size_t autoencoder_group_bytes() {
+  if (const char* text = std::getenv("OODBENCH_AUTOENCODER_GROUP_BYTES"); text != nullptr && *text != '\0') {
+    char* end = nullptr;
+    const unsigned long long bytes = std::strtoull(text, &end, 10);
+    if (*end != '\0' || text[0] == '-')
+      throw InputError(std::string("OODBENCH_AUTOENCODER_GROUP_BYTES: expected a number of bytes, got '") + text + "'");
+    return static_cast<std::size_t>(bytes);
+  }
+  return std::size_t{1} << 30;
+}
+
+std::size_t autoencoder_group_size(std::size_t rows, std::size_t cols, const AutoencoderConfig& config) {
+  const Shape shape = shape_of(cols, config);
+  const std::size_t per_member = autoencoder_member_bytes(shape.d, shape.h, shape.b, std::min(config.batch, rows));
+  return std::max<std::size_t>(1, autoencoder_group_bytes() / std::max<std::size_t>(1, per_member));
+}
+
 Autoencoder train_autoencoder(const Matrix<float>& train, const Matrix<float>* validation,
                               const AutoencoderConfig& config, const Backend& backend, TrainingTrace* trace) {
-  const Shape shape = checked_shape(train, validation, config);
-  const Autoencoder base = prepared(train, config);
-  const Matrix<float> x = base.prepare(train);
-  SeedRun run(config, shape, base);
-  if (trace) trace->initial = run.initial();
-  const std::unique_ptr<AutoencoderTrainer> trainer = backend.autoencoder_trainer(run.initial(), x, config.batch,
-                                                                                  config.adam);
-  for (std::size_t epoch = 0; epoch < config.epochs && !run.stopped(); ++epoch) {
-    const std::vector<std::uint32_t> order = run.next_order(x.rows);
-    const std::vector<double> losses = trainer->epoch(order);
-    if (trace) {
-      trace->order.insert(trace->order.end(), order.begin(), order.end());
-      trace->losses.insert(trace->losses.end(), losses.begin(), losses.end());
-    }
-    run.finish_epoch(epoch, losses, [&] { return trainer->params(); }, validation, backend);
-  }
-  return run.finish(trainer->params());
+  return std::move(train_group(train, validation, std::span(&config, 1), backend, trace).front());
 }
 
 std::vector<Autoencoder> train_autoencoders(const Matrix<float>& train, const Matrix<float>* validation,
@@ -218,8 +236,14 @@ std::vector<Autoencoder> train_autoencoders(const Matrix<float>& train, const Ma
       group_configs.push_back(configs[j]);
       trained[j] = true;
     }
-    std::vector<Autoencoder> aes = train_group(train, validation, group_configs, backend);
-    for (std::size_t k = 0; k < members.size(); ++k) out[members[k]] = std::move(aes[k]);
+    // In parts within the memory budget: a part's seeds hold their training state at once, never the whole group's.
+    const std::size_t part = autoencoder_group_size(train.rows, train.cols, configs[i]);
+    for (std::size_t first = 0; first < members.size(); first += part) {
+      const std::size_t count = std::min(part, members.size() - first);
+      std::vector<Autoencoder> aes =
+          train_group(train, validation, std::span(group_configs).subspan(first, count), backend);
+      for (std::size_t k = 0; k < count; ++k) out[members[first + k]] = std::move(aes[k]);
+    }
   }
   return out;
 }

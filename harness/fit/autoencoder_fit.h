@@ -58,11 +58,27 @@ struct TrainingTrace {
 Autoencoder train_autoencoder(const Matrix<float>& train, const Matrix<float>* validation,
                               const AutoencoderConfig& config, const Backend& backend, TrainingTrace* trace = nullptr);
 
-/// One autoencoder per config, each identical to train_autoencoder(train, validation, config, backend) (bit for bit
-/// on the CPU): configs that differ in their seed only train together through Backend::autoencoder_trainers (one
-/// epoch of every seed at a time; a seed that stops early drops out).
+/// One autoencoder per config, each identical to train_autoencoder(train, validation, config, backend), bit for bit
+/// (Backend::autoencoder_trainers gives each member its own bits): configs that differ in their seed only train
+/// together (one epoch of every seed at a time; a seed that stops early drops out), in parts of at most
+/// autoencoder_group_size seeds, so that memory is bounded whatever the number of seeds.
 std::vector<Autoencoder> train_autoencoders(const Matrix<float>& train, const Matrix<float>* validation,
                                             std::span<const AutoencoderConfig> configs, const Backend& backend);
+
+/// The most memory one seed takes while it trains in a group, in bytes, for inputs d wide, hidden width h,
+/// bottleneck b and mini-batches of `batch` rows: seven copies of its parameters (the trainer's parameters, gradients
+/// and Adam's two moments, the initial ones it starts from, the best ones early stopping keeps and those read back to
+/// validate; on the GPU the first four are on the device) and one mini-batch's activations and deltas. The rows
+/// themselves are the group's, once.
+std::size_t autoencoder_member_bytes(std::size_t d, std::size_t h, std::size_t b, std::size_t batch);
+
+/// The budget of one group's training: OODBENCH_AUTOENCODER_GROUP_BYTES when set (an InputError when it is not a
+/// number), else 1 GiB.
+std::size_t autoencoder_group_bytes();
+
+/// How many seeds of `config` (on `rows` x `cols` inputs) train together: as many as autoencoder_group_bytes() holds
+/// at autoencoder_member_bytes each, and at least one. A seed's results do not depend on it.
+std::size_t autoencoder_group_size(std::size_t rows, std::size_t cols, const AutoencoderConfig& config);
 
 /// All parameters as named .npy members ("w0".."w3", "b0".."b3"), for write_npz.
 std::vector<std::pair<std::string, std::vector<std::byte>>> encode_params(const AutoencoderParams<float>& p);

@@ -210,11 +210,13 @@ const Autoencoder& FitContext::autoencoder(const AutoencoderConfig& config) {
   std::vector<AutoencoderConfig> batch = {config};
   std::set<std::string> keys = {key};
   const std::string group = config.seedless().key();
+  // At most one group's worth of seeds (autoencoder_group_size): the rest train when asked for, a group at a time.
+  const std::size_t most = autoencoder_group_size(train_rows(), dims(), config);
   std::vector<AutoencoderConfig> later;
   for (const AutoencoderConfig& c : expected_autoencoders_) {
     const std::string k = autoencoder_key(c);
     if (shared_.count(k) || keys.count(k)) continue;  // trained already, or already in this batch
-    if (c.seedless().key() == group) {
+    if (c.seedless().key() == group && batch.size() < most) {
       batch.push_back(c);
       keys.insert(k);
     } else {

@@ -92,7 +92,8 @@ class FitContext {
   }
 
   /// The autoencoder `config` describes, trained once and shared by every detector asking for it. Training it also
-  /// trains every announced config (expect_autoencoders) that differs from it in the seed only, in one batch.
+  /// trains the announced configs (expect_autoencoders) that differ from it in the seed only, in one batch of at most
+  /// autoencoder_group_size seeds (the others train with a later request).
   const Autoencoder& autoencoder(const AutoencoderConfig& config);
   /// Announces autoencoders that detectors fitted from this context will ask for (a sweep's seeds of one dataset),
   /// so that the first request trains them all together; a detector needs to know nothing of the others.

@@ -3,8 +3,10 @@
 
 #include <pybind11/pybind11.h>
 
+#include <memory>
 #include <string>
 
+#include "kernels/backend.h"
 #include "kernels/cpu/cpu_threads.h"
 
 namespace oodbench::python {
@@ -19,6 +21,10 @@ struct EngineScope {
 /// Writes `line` and a newline to Python's sys.stderr (what a notebook shows under the cell), taking the GIL; the
 /// lines the command line prints on stderr go here. Nothing happens when sys.stderr is None (pythonw).
 void write_to_python_stderr(const std::string& line);
+
+/// The backend for Python's `device` argument ("auto", "cpu" or "cuda"), made as the command line makes it: where
+/// "auto" finds a GPU this build cannot use, one line on sys.stderr says why it chose the CPU.
+std::unique_ptr<Backend> python_backend(const std::string& device, bool tf32 = false);
 
 void bind_detectors(pybind11::module_& m);      // Detector: fit, score, save, load; detectors()
 void bind_metrics(pybind11::module_& m);        // evaluate(), compare_scores(), load_array()

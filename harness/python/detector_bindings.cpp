@@ -17,7 +17,6 @@
 #include "harness/io/head_arrays.h"
 #include "harness/python/bindings.h"
 #include "harness/python/numpy_arrays.h"
-#include "kernels/device.h"
 #include "kernels/error.h"
 
 namespace py = pybind11;
@@ -50,7 +49,7 @@ class FittedDetector {
  public:
   FittedDetector(const std::string& name, const nlohmann::json& params, const std::string& device)
       : entry_(&find_detector(name)), params_(Params::resolve(entry_->info, params, "params").values()),
-        backend_(make_backend(parse_device_request(device, "device"), nullptr, false, "device")) {}
+        backend_(python_backend(device)) {}
 
   /// A detector read from a model file: fitted, with no FitContext (its state owns what it needs).
   static std::unique_ptr<FittedDetector> load(const std::string& path, const std::string& device) {

@@ -11,7 +11,6 @@
 #include "harness/report/paired_tests.h"
 #include "kernels/error.h"
 #include "harness/python/numpy_arrays.h"
-#include "kernels/device.h"
 
 namespace py = pybind11;
 
@@ -41,7 +40,7 @@ void bind_metrics(py::module_& m) {
         const std::vector<double> id = scores_from(id_scores, id_name);
         std::vector<std::pair<std::string, std::vector<double>>> ood;
         for (const auto& [name, scores] : ood_sets) ood.emplace_back(name, scores_from(scores, name));
-        const auto backend = make_backend(parse_device_request(device, "device"), nullptr, false, "device");
+        const auto backend = python_backend(device);
         EngineScope engine;
         return evaluation_json(id_name, id, ood, *backend, bootstrap, seed);
       },

@@ -6,6 +6,7 @@
 #include "harness/python/bindings.h"
 #include "harness/version.h"
 #include "kernels/cpu/openblas_core.h"
+#include "kernels/device.h"
 #include "kernels/error.h"
 
 namespace py = pybind11;
@@ -20,6 +21,13 @@ void write_to_python_stderr(const std::string& line) {
   } catch (const py::error_already_set&) {
     // A stream that refuses a diagnostic line must not fail the fit or the sweep that printed it.
   }
+}
+
+std::unique_ptr<Backend> python_backend(const std::string& device, bool tf32) {
+  CpuFallback fallback;
+  std::unique_ptr<Backend> backend = make_backend(parse_device_request(device, "device"), &fallback, tf32, "device");
+  if (fallback.gpu_found) write_to_python_stderr("oodbench: device: cpu (no usable GPU: " + fallback.reason + ")");
+  return backend;
 }
 
 }  // namespace oodbench::python

@@ -22,7 +22,6 @@
 #include "harness/sweep/json_reader.h"
 #include "harness/sweep/record_store.h"
 #include "harness/sweep/runner.h"
-#include "kernels/device.h"
 
 namespace py = pybind11;
 namespace fs = std::filesystem;
@@ -60,7 +59,7 @@ py::dict run(const py::object& config, const std::vector<std::string>& user_dete
              bool report) {
   const SweepConfig sweep = sweep_config(config, user_detectors);
   const fs::path folder = out ? *out : fs::path("results") / sweep.name;
-  const auto backend = make_backend(parse_device_request(device, "device"), nullptr, sweep.tf32, "device");
+  const auto backend = python_backend(device, sweep.tf32);
   py::scoped_estream_redirect to_python_stderr;
   RunSummary summary;
   ReportSummary written;

@@ -1,5 +1,7 @@
 // CpuBackend's autoencoder primitives: mini-batch MSE training with Adam, and reconstruction.
 #include <cmath>
+#include <deque>
+#include <stdexcept>
 
 #include "kernels/adam.h"
 #include "kernels/cpu/autoencoder_cpu.h"
@@ -19,7 +21,8 @@ void adam_step(std::span<float> param, std::span<const float> grad, std::span<fl
   }
 }
 
-class CpuAutoencoderTrainer final : public AutoencoderTrainer {
+/// One autoencoder's training on the CPU.
+class CpuAutoencoderTrainer {
  public:
   CpuAutoencoderTrainer(const AutoencoderParams<float>& initial, const Matrix<float>& x, std::size_t batch,
                         const AdamSettings& adam)
@@ -27,7 +30,7 @@ class CpuAutoencoderTrainer final : public AutoencoderTrainer {
     state_.m = state_.v = zeros_like(initial);
   }
 
-  std::vector<double> epoch(std::span<const std::uint32_t> order) override {
+  std::vector<double> epoch(std::span<const std::uint32_t> order) {
     std::vector<double> losses;
     for (std::size_t start = 0; start < order.size(); start += batch_) {
       const std::size_t rows = std::min(batch_, order.size() - start);
@@ -50,7 +53,7 @@ class CpuAutoencoderTrainer final : public AutoencoderTrainer {
     return losses;
   }
 
-  AutoencoderParams<float> params() const override { return params_; }
+  const AutoencoderParams<float>& params() const { return params_; }
 
  private:
   static AutoencoderParams<float> zeros_like(const AutoencoderParams<float>& p) {
@@ -65,12 +68,34 @@ class CpuAutoencoderTrainer final : public AutoencoderTrainer {
   AdamSettings adam_;
 };
 
+/// The members one after the other, each with its own trainer: a member's bits are those it gets alone, by
+/// construction.
+class CpuAutoencoderTrainers final : public AutoencoderTrainers {
+ public:
+  CpuAutoencoderTrainers(std::span<const AutoencoderParams<float>> initial, const Matrix<float>& x, std::size_t batch,
+                         const AdamSettings& adam) {
+    for (const AutoencoderParams<float>& p : initial) members_.emplace_back(p, x, batch, adam);
+  }
+  std::vector<std::vector<double>> epoch(std::span<const std::vector<std::uint32_t>> orders) override {
+    if (orders.size() != members_.size()) throw std::invalid_argument("autoencoder_trainers: one order per member");
+    std::vector<std::vector<double>> losses(members_.size());
+    for (std::size_t i = 0; i < members_.size(); ++i)
+      if (!orders[i].empty()) losses[i] = members_[i].epoch(orders[i]);
+    return losses;
+  }
+  AutoencoderParams<float> params(std::size_t member) const override { return members_.at(member).params(); }
+
+ private:
+  std::deque<CpuAutoencoderTrainer> members_;  // a deque: they hold references and never move
+};
+
 }  // namespace
 
-std::unique_ptr<AutoencoderTrainer> CpuBackend::autoencoder_trainer(const AutoencoderParams<float>& initial,
-                                                                    const Matrix<float>& x, std::size_t batch,
-                                                                    const AdamSettings& adam) const {
-  return std::make_unique<CpuAutoencoderTrainer>(initial, x, batch, adam);
+std::unique_ptr<AutoencoderTrainers> CpuBackend::autoencoder_trainers(std::span<const AutoencoderParams<float>> initial,
+                                                                      const Matrix<float>& x, std::size_t batch,
+                                                                      const AdamSettings& adam) const {
+  if (batch == 0) throw std::invalid_argument("autoencoder_trainers: batch must be >= 1");
+  return std::make_unique<CpuAutoencoderTrainers>(initial, x, batch, adam);
 }
 
 Matrix<float> CpuBackend::autoencoder_reconstruct(const AutoencoderParams<float>& params, const Matrix<float>& x) const {

@@ -19,9 +19,9 @@ class CpuBackend : public Backend {
   SymmetricEigen eigh(const Matrix<double>& symmetric) const override;
   std::vector<float> kth_smallest_sqdist(const Matrix<float>& database, const Matrix<float>& queries,
                                          std::size_t k) const override;
-  std::unique_ptr<AutoencoderTrainer> autoencoder_trainer(const AutoencoderParams<float>& initial,
-                                                          const Matrix<float>& x, std::size_t batch,
-                                                          const AdamSettings& adam) const override;
+  std::unique_ptr<AutoencoderTrainers> autoencoder_trainers(std::span<const AutoencoderParams<float>> initial,
+                                                            const Matrix<float>& x, std::size_t batch,
+                                                            const AdamSettings& adam) const override;
   std::unique_ptr<SoftmaxRegressionTerms> softmax_regression_terms(const Matrix<double>& x,
                                                                    std::span<const std::int32_t> labels,
                                                                    std::size_t classes,

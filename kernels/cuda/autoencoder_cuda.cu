@@ -1,14 +1,20 @@
-// The MaRS autoencoder on the GPU: cuBLAS GEMMs for the four layers and their gradients, and our kernels for the
-// element-wise steps (bias + ReLU, the MSE gradient with a deterministic loss reduction, the ReLU backward mask, one
-// Adam step over all parameters at once). The training data, weights, gradients and Adam moments stay on the device
-// for the trainer's life; an epoch uploads its batch order once and downloads its losses once. Several autoencoders
-// (a sweep's seeds) train as one problem: each step is one batched GEMM per product for all of them and one launch
-// per element-wise kernel, so the small per-seed products of batch 256 fill the GPU together; and an epoch's launches
-// are captured once as a CUDA graph and replayed, since at batch 256 launching them is what takes the time.
+// The MaRS autoencoder on the GPU: one trainer for any number of members (a sweep's seeds; a single autoencoder is
+// one member), cuBLAS GEMMs for the four layers and their gradients, and our kernels for the element-wise steps (bias
+// + ReLU, the MSE gradient with a deterministic loss reduction, the ReLU backward mask, one Adam step over all
+// parameters at once). The training data, weights, gradients and Adam moments stay on the device for the trainer's
+// life; an epoch uploads its batch orders once and downloads its losses once, and its launches are captured once as
+// a CUDA graph and replayed, since at batch 256 launching them is what takes the time.
+//
+// A member trained beside others gives the bits it gives trained alone, by construction: its step is the same
+// sequence of the same calls whatever trains beside it. Its products are single cuBLAS GEMMs and GEMVs (never a
+// batched GEMM, whose kernel cuBLAS may choose by the batch count) of the same shapes, on a handle configured as every
+// other (one per stream, the same math mode, its own workspace of the same size: lanes.cuh), reading operands of the
+// same alignment (each member's parameters and each lane's scratch are allocations of their own); its element-wise
+// kernels have the same grids; its loss sums in a fixed order. What the members share is only the GPU: they run side
+// by side on up to kMaxLanes lanes, which fills it as a batched GEMM would, without touching any member's arithmetic.
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <map>
 #include <memory>
 #include <utility>
 
@@ -22,6 +28,7 @@ namespace {
 constexpr unsigned kThreads = 256;
 constexpr unsigned kLossBlocks = 264;  // fixed, so the loss sums in the same order every run (2 per H100 SM)
 constexpr std::size_t kLayers = AutoencoderParams<float>::kLayers;
+constexpr std::size_t kMaxLanes = 8;  // members that train at once, each on its own stream
 
 __global__ void gather_rows_kernel(const float* x, const std::uint32_t* order, std::size_t rows, std::size_t cols,
                                    float* out) {
@@ -34,10 +41,9 @@ __global__ void bias_activation_kernel(float* out, const float* bias, std::size_
   if (i < rows * cols) out[i] = biased_activation(out[i], bias[i % cols], relu);
 }
 
-/// One block's share of the MSE step: delta = 2 (output - input) / n, and the block's partial Σ (output - input)² in
-/// float64 (returned by thread 0), for the single and the batched trainer alike.
-__device__ double mse_gradient_block(const float* output, const float* input, std::size_t n, float scale,
-                                     float* delta) {
+/// delta = 2 (output - input) / n, and each block's partial Σ (output - input)² in float64.
+__global__ void mse_gradient_kernel(const float* output, const float* input, std::size_t n, float scale, float* delta,
+                                    double* partial) {
   __shared__ double sums[kThreads];
   double s = 0;
   for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
@@ -52,17 +58,10 @@ __device__ double mse_gradient_block(const float* output, const float* input, st
     if (threadIdx.x < half) sums[threadIdx.x] += sums[threadIdx.x + half];
     __syncthreads();
   }
-  return sums[0];
+  if (threadIdx.x == 0) partial[blockIdx.x] = sums[0];
 }
 
-/// delta = 2 (output - input) / n, and each block's partial Σ (output - input)² in float64.
-__global__ void mse_gradient_kernel(const float* output, const float* input, std::size_t n, float scale, float* delta,
-                                    double* partial) {
-  const double sum = mse_gradient_block(output, input, n, scale, delta);
-  if (threadIdx.x == 0) partial[blockIdx.x] = sum;
-}
-
-/// loss[step] = Σ partial / n, summed in a fixed order.
+/// loss = Σ partial / n, summed in a fixed order.
 __global__ void finish_loss_kernel(const double* partial, unsigned count, double n, double* loss) {
   double s = 0;
   for (unsigned b = 0; b < count; ++b) s += partial[b];
@@ -74,70 +73,14 @@ __global__ void relu_backward_kernel(float* grad, const float* output, std::size
   if (i < n) grad[i] = relu_backward(grad[i], output[i]);
 }
 
-__global__ void adam_kernel(float* param, const float* grad, float* m, float* v, std::size_t n, float lr, float beta1,
-                            float beta2, float eps, float weight_decay, float bc1, float bc2_sqrt) {
+/// One Adam step of every parameter; `corrections` holds this step's bias_correction1 and bias_correction2_sqrt, read
+/// from device memory so that a replayed graph takes each epoch's (members that sat out epochs are at other steps).
+__global__ void adam_kernel(float* param, const float* grad, float* m, float* v, std::size_t n,
+                            const float* corrections, float lr, float beta1, float beta2, float eps,
+                            float weight_decay) {
   const std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i < n) adam_update(param[i], grad[i], m[i], v[i], lr, beta1, beta2, eps, weight_decay, bc1, bc2_sqrt);
-}
-
-// The same element-wise steps for several members at once: blockIdx.y is the member's position in the batch, whose
-// scratch (activations, deltas) lies at position x stride, and whose parameters lie at slots[position] x total.
-
-__global__ void batched_gather_rows_kernel(const float* x, const std::uint32_t* orders, std::size_t order_stride,
-                                           std::size_t rows, std::size_t cols, float* out, std::size_t out_stride) {
-  const std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  const std::size_t p = blockIdx.y;
-  if (i < rows * cols) out[p * out_stride + i] = x[static_cast<std::size_t>(orders[p * order_stride + i / cols]) * cols + i % cols];
-}
-
-__global__ void batched_bias_activation_kernel(float* out, std::size_t out_stride, const float* params,
-                                               std::size_t param_stride, std::size_t bias_offset,
-                                               const std::uint32_t* slots, std::size_t rows, std::size_t cols,
-                                               bool relu) {
-  const std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  const std::size_t p = blockIdx.y;
-  if (i >= rows * cols) return;
-  const float* bias = params + static_cast<std::size_t>(slots[p]) * param_stride + bias_offset;
-  out[p * out_stride + i] = biased_activation(out[p * out_stride + i], bias[i % cols], relu);
-}
-
-/// As mse_gradient_kernel, per position: partial[p * gridDim.x + block].
-__global__ void batched_mse_gradient_kernel(const float* output, const float* input, std::size_t io_stride,
-                                            std::size_t n, float scale, float* delta, std::size_t delta_stride,
-                                            double* partial) {
-  const std::size_t p = blockIdx.y;
-  const double sum = mse_gradient_block(output + p * io_stride, input + p * io_stride, n, scale,
-                                        delta + p * delta_stride);
-  if (threadIdx.x == 0) partial[p * gridDim.x + blockIdx.x] = sum;
-}
-
-/// losses[p * loss_stride] = Σ partial of position p / n (one block per position).
-__global__ void batched_finish_loss_kernel(const double* partial, unsigned count, double n, double* losses,
-                                           std::size_t loss_stride) {
-  const std::size_t p = blockIdx.x;
-  double s = 0;
-  for (unsigned b = 0; b < count; ++b) s += partial[p * count + b];
-  losses[p * loss_stride] = s / n;
-}
-
-__global__ void batched_relu_backward_kernel(float* grad, std::size_t grad_stride, const float* output,
-                                             std::size_t output_stride, std::size_t n) {
-  const std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  const std::size_t p = blockIdx.y;
-  if (i < n) grad[p * grad_stride + i] = relu_backward(grad[p * grad_stride + i], output[p * output_stride + i]);
-}
-
-/// Adam for every position's member; `corrections` holds each position's bias_correction1 and
-/// bias_correction2_sqrt (members that sat out epochs are at other step counts).
-__global__ void batched_adam_kernel(float* param, const float* grad, float* m, float* v, std::size_t total,
-                                    const std::uint32_t* slots, const float* corrections, float lr, float beta1,
-                                    float beta2, float eps, float weight_decay) {
-  const std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  const std::size_t p = blockIdx.y;
-  if (i >= total) return;
-  const std::size_t at = static_cast<std::size_t>(slots[p]) * total + i;
-  adam_update(param[at], grad[at], m[at], v[at], lr, beta1, beta2, eps, weight_decay, corrections[2 * p],
-              corrections[2 * p + 1]);
+  if (i < n) adam_update(param[i], grad[i], m[i], v[i], lr, beta1, beta2, eps, weight_decay, corrections[0],
+                         corrections[1]);
 }
 
 /// Where each layer's weight and bias sit in one flat parameter array (so one Adam launch updates everything).
@@ -171,21 +114,22 @@ struct ParamLayout {
     }
     return p;
   }
+  std::size_t widest() const { return *std::max_element(in.begin(), in.end()); }
 };
 
 int as_int(std::size_t v) { return static_cast<int>(v); }
 
-/// The forward pass of `rows` rows already in act[0]: act[k + 1] = activation(act[k] W_kᵀ + b_k). Row-major
+/// The forward pass of `rows` rows already in act[0]: act[k + 1] = activation(act[k] W_kᵀ + b_k), on `lane`. Row-major
 /// activations are column-major (features x rows), so each layer is one GEMM with W (column-major in x out) transposed.
-void forward(cublasHandle_t cublas, const ParamLayout& layout, const float* params, std::array<float*, kLayers + 1> act,
+void forward(Lane& lane, const ParamLayout& layout, const float* params, std::array<float*, kLayers + 1> act,
              std::size_t rows) {
   const float one = 1.0f, zero = 0.0f;
   for (std::size_t k = 0; k < kLayers; ++k) {
-    check(cublasSgemm(cublas, CUBLAS_OP_T, CUBLAS_OP_N, as_int(layout.out[k]), as_int(rows), as_int(layout.in[k]), &one,
-                      params + layout.weight[k], as_int(layout.in[k]), act[k], as_int(layout.in[k]), &zero, act[k + 1],
-                      as_int(layout.out[k])),
+    check(cublasSgemm(lane.blas(), CUBLAS_OP_T, CUBLAS_OP_N, as_int(layout.out[k]), as_int(rows), as_int(layout.in[k]),
+                      &one, params + layout.weight[k], as_int(layout.in[k]), act[k], as_int(layout.in[k]), &zero,
+                      act[k + 1], as_int(layout.out[k])),
           "autoencoder forward GEMM");
-    bias_activation_kernel<<<grid_size(rows * layout.out[k], kThreads), kThreads>>>(
+    bias_activation_kernel<<<grid_size(rows * layout.out[k], kThreads), kThreads, 0, lane.stream()>>>(
         act[k + 1], params + layout.bias[k], rows, layout.out[k], AutoencoderParams<float>::relu_after(k));
     check_launch("bias_activation_kernel");
   }
@@ -205,240 +149,165 @@ struct Activations {
   }
 };
 
-class CudaAutoencoderTrainer final : public AutoencoderTrainer {
- public:
-  /// `x_device` is `x` on the device (CudaBackend::device_input).
-  CudaAutoencoderTrainer(cublasHandle_t cublas, const AutoencoderParams<float>& initial, const Matrix<float>& x,
-                         DeviceInput x_device, std::size_t batch, const AdamSettings& adam)
-      : cublas_(cublas), layout_(initial), batch_(std::min(batch, x.rows)), adam_(adam),
-        x_(std::move(x_device)), params_(to_device(layout_.flatten(initial))),
-        grad_(layout_.total), m_(layout_.total), v_(layout_.total), act_(layout_, batch_),
-        delta_(batch_ * widest()), next_(batch_ * widest()), ones_(to_device(std::vector<float>(batch_, 1.0f))),
-        partial_(kLossBlocks), cols_(x.cols) {
-    check(cudaMemset(m_.data(), 0, layout_.total * sizeof(float)), "cudaMemset");
-    check(cudaMemset(v_.data(), 0, layout_.total * sizeof(float)), "cudaMemset");
-  }
-
-  std::vector<double> epoch(std::span<const std::uint32_t> order) override {
-    const std::size_t steps = (order.size() + batch_ - 1) / batch_;
-    const auto d_order = to_device(order);
-    DeviceBuffer<double> losses(steps);
-    for (std::size_t s = 0; s < steps; ++s) {
-      const std::size_t start = s * batch_, rows = std::min(batch_, order.size() - start);
-      step(d_order.data() + start, rows, losses.data() + s);
-    }
-    std::vector<double> out(steps);
-    to_host(losses.data(), std::span<double>(out));
-    return out;
-  }
-
-  AutoencoderParams<float> params() const override {
-    std::vector<float> flat(layout_.total);
-    to_host(params_.data(), std::span<float>(flat));
-    return layout_.unflatten(flat);
-  }
-
- private:
-  std::size_t widest() const { return *std::max_element(layout_.in.begin(), layout_.in.end()); }
-
-  /// One mini-batch: forward, loss, backward, Adam. Nothing here waits for the device.
-  void step(const std::uint32_t* order, std::size_t rows, double* loss) {
-    auto act = act_.pointers();
-    gather_rows_kernel<<<grid_size(rows * cols_, kThreads), kThreads>>>(x_.data, order, rows, cols_, act[0]);
-    check_launch("gather_rows_kernel");
-    forward(cublas_, layout_, params_.data(), act, rows);
-    const std::size_t n = rows * cols_;
-    mse_gradient_kernel<<<kLossBlocks, kThreads>>>(act[kLayers], act[0], n, 2.0f / static_cast<float>(n),
-                                                   delta_.data(), partial_.data());
-    finish_loss_kernel<<<1, 1>>>(partial_.data(), kLossBlocks, static_cast<double>(n), loss);
-    check_launch("mse_gradient_kernel");
-    const float one = 1.0f, zero = 0.0f;
-    float* delta = delta_.data();
-    float* next = next_.data();
-    for (std::size_t k = kLayers; k-- > 0;) {
-      const int in = as_int(layout_.in[k]), out = as_int(layout_.out[k]);
-      // grad W_k = deltaᵀ act[k] (row-major out x in; column-major in x out = act[k] deltaᵀ)
-      check(cublasSgemm(cublas_, CUBLAS_OP_N, CUBLAS_OP_T, in, out, as_int(rows), &one, act[k], in, delta, out, &zero,
-                        grad_.data() + layout_.weight[k], in),
-            "autoencoder weight-gradient GEMM");
-      // grad b_k = column sums of delta = (column-major out x rows) · ones
-      check(cublasSgemv(cublas_, CUBLAS_OP_N, out, as_int(rows), &one, delta, out, ones_.data(), 1, &zero,
-                        grad_.data() + layout_.bias[k], 1),
-            "autoencoder bias-gradient GEMV");
-      if (k == 0) break;
-      // next = delta W_k (row-major rows x in; column-major in x rows = W_k(col-major in x out) · delta)
-      check(cublasSgemm(cublas_, CUBLAS_OP_N, CUBLAS_OP_N, in, as_int(rows), out, &one, params_.data() + layout_.weight[k],
-                        in, delta, out, &zero, next, in),
-            "autoencoder backward GEMM");
-      if (AutoencoderParams<float>::relu_after(k - 1)) {
-        const std::size_t n_below = rows * layout_.in[k];
-        relu_backward_kernel<<<grid_size(n_below, kThreads), kThreads>>>(next, act[k], n_below);
-        check_launch("relu_backward_kernel");
-      }
-      std::swap(delta, next);
-    }
-    ++step_;
-    const auto t = static_cast<double>(step_);
-    adam_kernel<<<grid_size(layout_.total, kThreads), kThreads>>>(
-        params_.data(), grad_.data(), m_.data(), v_.data(), layout_.total, static_cast<float>(adam_.lr),
-        static_cast<float>(adam_.beta1), static_cast<float>(adam_.beta2), static_cast<float>(adam_.eps),
-        static_cast<float>(adam_.weight_decay), static_cast<float>(1.0 - std::pow(adam_.beta1, t)),
-        static_cast<float>(std::sqrt(1.0 - std::pow(adam_.beta2, t))));
-    check_launch("adam_kernel");
-  }
-
-  cublasHandle_t cublas_;
-  ParamLayout layout_;
-  std::size_t batch_;
-  AdamSettings adam_;
-  DeviceInput x_;
-  DeviceBuffer<float> params_, grad_, m_, v_;
-  Activations act_;
-  DeviceBuffer<float> delta_, next_, ones_;
-  DeviceBuffer<double> partial_;
-  std::size_t cols_;
-  std::int64_t step_ = 0;
+/// One member's parameters, gradients and Adam moments, each an allocation of its own (see the top of this file).
+struct MemberState {
+  DeviceBuffer<float> params, grad, m, v;
+  std::int64_t steps = 0;  ///< Adam steps taken
+  explicit MemberState(std::size_t total) : params(total), grad(total), m(total), v(total) {}
 };
 
-/// Several autoencoders of one shape over the same rows: the data once on the device, every member's parameters,
-/// gradients and Adam moments side by side (slot i at i x total), and per step one batched GEMM per product and one
-/// launch per element-wise kernel for all members that train in this epoch. Members given orders of different
-/// lengths train as separate batches, one per length.
+/// What the steps on one lane write: a batch's activations, the backward pass's deltas, the loss partials, and the ones
+/// the bias gradient sums with. The members of a lane take turns, in its stream's order.
+struct Scratch {
+  Activations act;
+  DeviceBuffer<float> delta, next, ones;
+  DeviceBuffer<double> partial;
+  Scratch(const ParamLayout& layout, std::size_t batch, cudaStream_t stream)
+      : act(layout, batch), delta(batch * layout.widest()), next(batch * layout.widest()),
+        ones(to_device(std::vector<float>(batch, 1.0f), stream)), partial(kLossBlocks) {}
+};
+
+/// An epoch of some members (each with its own number of rows): its device buffers, reused while the same members
+/// train (the batch orders and Adam corrections are copied into them each epoch), and its launches captured once as a
+/// CUDA graph. A graph that cannot be captured (graph null) leaves the epoch to direct launches: the same calls.
+struct EpochPlan {
+  std::vector<std::pair<std::size_t, std::size_t>> members;  ///< (member, rows of its epoch)
+  std::vector<std::size_t> first_row, first_step;            ///< each entry's offsets into orders and losses
+  std::size_t rows = 0, steps = 0;
+  DeviceBuffer<std::uint32_t> orders;
+  DeviceBuffer<float> corrections;  ///< two per step
+  DeviceBuffer<double> losses;      ///< one per step
+  cudaGraphExec_t graph = nullptr;
+  bool capture_tried = false;
+  int device = 0;
+
+  EpochPlan(std::vector<std::pair<std::size_t, std::size_t>> running, std::size_t batch)
+      : members(std::move(running)), device(current_device()) {
+    for (const auto& [member, length] : members) {
+      first_row.push_back(rows);
+      first_step.push_back(steps);
+      rows += length;
+      steps += (length + batch - 1) / batch;
+    }
+    orders = DeviceBuffer<std::uint32_t>(rows);
+    corrections = DeviceBuffer<float>(2 * steps);
+    losses = DeviceBuffer<double>(steps);
+  }
+  EpochPlan(const EpochPlan&) = delete;
+  EpochPlan& operator=(const EpochPlan&) = delete;
+  ~EpochPlan() {
+    if (graph) on_device(device, [&] { cudaGraphExecDestroy(graph); });
+  }
+};
+
 class CudaAutoencoderTrainers final : public AutoencoderTrainers {
  public:
-  /// `x_device` is `x` on the device (CudaBackend::device_input).
-  CudaAutoencoderTrainers(cublasHandle_t cublas, std::span<const AutoencoderParams<float>> initial,
-                          const Matrix<float>& x, DeviceInput x_device, std::size_t batch, const AdamSettings& adam)
-      : cublas_(cublas), layout_(initial.front()), members_(initial.size()), batch_(std::min(batch, x.rows)),
-        adam_(adam), x_(std::move(x_device)), params_(members_ * layout_.total), grad_(members_ * layout_.total),
-        m_(members_ * layout_.total), v_(members_ * layout_.total), delta_(members_ * batch_ * widest()),
-        next_(members_ * batch_ * widest()), ones_(to_device(std::vector<float>(batch_, 1.0f))),
-        partial_(members_ * kLossBlocks), steps_(members_, 0), cols_(x.cols) {
-    for (std::size_t i = 0; i < members_; ++i) {
-      const std::vector<float> flat = ParamLayout(initial[i]).flatten(initial[i]);
-      if (flat.size() != layout_.total) throw std::invalid_argument("autoencoder_trainers: members differ in shape");
-      note_upload(flat.size() * sizeof(float));
-      check(cudaMemcpy(params_.data() + i * layout_.total, flat.data(), flat.size() * sizeof(float),
-                       cudaMemcpyHostToDevice),
-            "autoencoder_trainers upload");
+  /// `x_device` is `x` on the device, ready before any of the pool's streams reads it.
+  CudaAutoencoderTrainers(int device, LanePool& pool, std::shared_ptr<ResidencyRegistry> resident,
+                          std::span<const AutoencoderParams<float>> initial, const Matrix<float>& x,
+                          DeviceInput x_device, std::size_t batch, const AdamSettings& adam)
+      : device_(device), resident_(std::move(resident)), layout_(initial.front()), batch_(std::min(batch, x.rows)),
+        cols_(x.cols), adam_(adam), x_(std::move(x_device)) {
+    const std::size_t lanes = std::min(initial.size(), kMaxLanes);
+    lanes_.reserve(lanes);
+    scratch_.reserve(lanes);
+    for (std::size_t l = 0; l < lanes; ++l) {
+      lanes_.push_back(pool.lease());
+      scratch_.emplace_back(layout_, batch_, lanes_.back()->stream());
+      joined_.push_back(std::make_unique<Event>());
     }
-    check(cudaMemset(m_.data(), 0, members_ * layout_.total * sizeof(float)), "cudaMemset");
-    check(cudaMemset(v_.data(), 0, members_ * layout_.total * sizeof(float)), "cudaMemset");
-    act_[0] = DeviceBuffer<float>(members_ * batch_ * layout_.in[0]);
-    for (std::size_t k = 0; k < kLayers; ++k) act_[k + 1] = DeviceBuffer<float>(members_ * batch_ * layout_.out[k]);
+    const cudaStream_t stream = lanes_[0]->stream();  // every other lane starts from it (launch_steps)
+    members_.reserve(initial.size());
+    for (const AutoencoderParams<float>& p : initial) {
+      const std::vector<float> flat = ParamLayout(p).flatten(p);
+      if (flat.size() != layout_.total) throw std::invalid_argument("autoencoder_trainers: members differ in shape");
+      MemberState& member = members_.emplace_back(layout_.total);
+      copy_to_device(member.params.data(), std::span<const float>(flat), stream, "autoencoder_trainers upload");
+      check(cudaMemsetAsync(member.m.data(), 0, layout_.total * sizeof(float), stream), "cudaMemsetAsync");
+      check(cudaMemsetAsync(member.v.data(), 0, layout_.total * sizeof(float), stream), "cudaMemsetAsync");
+    }
   }
 
   std::vector<std::vector<double>> epoch(std::span<const std::vector<std::uint32_t>> orders) override {
-    std::vector<std::vector<double>> losses(members_);
-    std::map<std::size_t, std::vector<std::size_t>> by_length;
-    for (std::size_t i = 0; i < members_; ++i)
-      if (!orders[i].empty()) by_length[orders[i].size()].push_back(i);
-    for (const auto& [length, members] : by_length) train_together(members, orders, length, losses);
+    if (orders.size() != members_.size()) throw std::invalid_argument("autoencoder_trainers: one order per member");
+    const DeviceGuard device(device_);
+    std::vector<std::vector<double>> losses(members_.size());
+    std::vector<std::pair<std::size_t, std::size_t>> running;
+    for (std::size_t i = 0; i < members_.size(); ++i)
+      if (!orders[i].empty()) running.emplace_back(i, orders[i].size());
+    if (running.empty()) return losses;
+    if (!plan_ || plan_->members != running) {
+      plan_.reset();
+      plan_ = retry_after_eviction(*resident_, [&] { return std::make_unique<EpochPlan>(running, batch_); });
+    }
+    EpochPlan& plan = *plan_;
+    std::vector<std::uint32_t> all_orders;
+    std::vector<float> corrections;
+    all_orders.reserve(plan.rows);
+    for (const auto& [member, length] : running) {
+      all_orders.insert(all_orders.end(), orders[member].begin(), orders[member].end());
+      for (std::size_t s = 0; s < (length + batch_ - 1) / batch_; ++s) {
+        const auto t = static_cast<double>(members_[member].steps + static_cast<std::int64_t>(s) + 1);
+        corrections.push_back(static_cast<float>(1.0 - std::pow(adam_.beta1, t)));
+        corrections.push_back(static_cast<float>(std::sqrt(1.0 - std::pow(adam_.beta2, t))));
+      }
+    }
+    const cudaStream_t stream = lanes_[0]->stream();
+    copy_to_device(plan.orders.data(), std::span<const std::uint32_t>(all_orders), stream, "batch orders");
+    copy_to_device(plan.corrections.data(), std::span<const float>(corrections), stream, "Adam corrections");
+    if (!plan.capture_tried) capture(plan);
+    if (plan.graph != nullptr) check(cudaGraphLaunch(plan.graph, stream), "autoencoder epoch (CUDA graph)");
+    else launch_steps(plan);
+    std::vector<double> host(plan.steps);
+    to_host(plan.losses.data(), std::span<double>(host), stream);
+    for (std::size_t p = 0; p < running.size(); ++p) {
+      const std::size_t member = running[p].first, steps = (running[p].second + batch_ - 1) / batch_;
+      const auto first = host.begin() + static_cast<std::ptrdiff_t>(plan.first_step[p]);
+      losses[member].assign(first, first + static_cast<std::ptrdiff_t>(steps));
+      members_[member].steps += static_cast<std::int64_t>(steps);
+    }
     return losses;
   }
 
   AutoencoderParams<float> params(std::size_t member) const override {
+    const DeviceGuard device(device_);
     std::vector<float> flat(layout_.total);
-    to_host(params_.data() + member * layout_.total, std::span<float>(flat));
+    to_host(members_.at(member).params.data(), std::span<float>(flat), lanes_[0]->stream());
     return layout_.unflatten(flat);
   }
 
  private:
-  std::size_t widest() const { return *std::max_element(layout_.in.begin(), layout_.in.end()); }
-
-  /// Strides of one position's scratch: act[k] holds batch x width(k) floats, delta and next batch x widest.
-  std::size_t act_stride(std::size_t k) const { return batch_ * (k == 0 ? layout_.in[0] : layout_.out[k - 1]); }
-
-  /// The batched GEMMs' operand pointers for the members at `slots`: per layer, per product (forward, weight
-  /// gradient, bias gradient, backward), A, B and C for every position.
-  enum Product { kForward, kWeightGrad, kBiasGrad, kBackward, kProducts };
-  std::size_t pointer_index(std::size_t k, Product g, std::size_t operand, std::size_t a) const {
-    return ((k * kProducts + g) * 3 + operand) * a;
-  }
-  DeviceBuffer<float*> operand_pointers(const std::vector<std::uint32_t>& slots) {
-    const std::size_t a = slots.size();
-    std::vector<float*> ptr(kLayers * kProducts * 3 * a);
-    for (std::size_t k = 0; k < kLayers; ++k) {
-      // The backward pass swaps delta and next after every layer, starting from delta at the top layer.
-      float* delta_base = (kLayers - 1 - k) % 2 == 0 ? delta_.data() : next_.data();
-      float* next_base = (kLayers - 1 - k) % 2 == 0 ? next_.data() : delta_.data();
-      for (std::size_t p = 0; p < a; ++p) {
-        float* params = params_.data() + slots[p] * layout_.total;
-        float* grad = grad_.data() + slots[p] * layout_.total;
-        float* below = act_[k].data() + p * act_stride(k);
-        float* above = act_[k + 1].data() + p * act_stride(k + 1);
-        float* delta = delta_base + p * batch_ * widest();
-        float* next = next_base + p * batch_ * widest();
-        const std::array<std::array<float*, 3>, kProducts> operands = {{
-            {params + layout_.weight[k], below, above},
-            {below, delta, grad + layout_.weight[k]},
-            {delta, ones_.data(), grad + layout_.bias[k]},
-            {params + layout_.weight[k], delta, next},
-        }};
-        for (std::size_t g = 0; g < kProducts; ++g)
-          for (std::size_t o = 0; o < 3; ++o) ptr[pointer_index(k, static_cast<Product>(g), o, a) + p] = operands[g][o];
+  /// Every step of one epoch of `plan`: lane 0 forks to the other lanes, each runs its members' steps in turn (member
+  /// p on lane p mod lanes), and lane 0 joins them again, so that the epoch is done when lane 0's work is.
+  void launch_steps(EpochPlan& plan) {
+    const std::size_t lanes = std::min(lanes_.size(), plan.members.size());
+    const cudaStream_t origin = lanes_[0]->stream();
+    if (lanes > 1) {
+      check(cudaEventRecord(forked_.handle, origin), "cudaEventRecord");
+      for (std::size_t l = 1; l < lanes; ++l)
+        check(cudaStreamWaitEvent(lanes_[l]->stream(), forked_.handle), "cudaStreamWaitEvent");
+    }
+    for (std::size_t p = 0; p < plan.members.size(); ++p) {
+      const auto [member, length] = plan.members[p];
+      const std::size_t l = p % lanes;
+      for (std::size_t start = 0, s = plan.first_step[p]; start < length; start += batch_, ++s) {
+        step(members_[member], *lanes_[l], scratch_[l], plan.orders.data() + plan.first_row[p] + start,
+             std::min(batch_, length - start), plan.losses.data() + s, plan.corrections.data() + 2 * s);
       }
     }
-    return to_device(ptr);
-  }
-
-  void gemm(cublasOperation_t ta, cublasOperation_t tb, std::size_t m, std::size_t n, std::size_t k,
-            float* const* pointers, std::size_t lda, std::size_t ldb, std::size_t ldc, std::size_t a,
-            const char* what) {
-    const float one = 1.0f, zero = 0.0f;
-    check(cublasSgemmBatched(cublas_, ta, tb, as_int(m), as_int(n), as_int(k), &one, pointers, as_int(lda),
-                             pointers + a, as_int(ldb), &zero, pointers + 2 * a, as_int(ldc), as_int(a)),
-          what);
-  }
-
-  /// An epoch of one step length for one set of members: its device buffers, reused by every epoch of that set (the
-  /// batch orders and Adam corrections are copied into them), and the epoch's launches captured once as a CUDA graph
-  /// and replayed: one launch per epoch instead of about 25 per step, which batch 256 is bound by. A graph that
-  /// cannot be captured (graph is null) leaves the epoch to direct launches, the same kernels in the same order.
-  struct EpochPlan {
-    std::size_t members = 0, length = 0, steps = 0;
-    DeviceBuffer<std::uint32_t> slots, orders;
-    DeviceBuffer<float> corrections;
-    DeviceBuffer<double> losses;
-    DeviceBuffer<float*> pointers;
-    cudaGraphExec_t graph = nullptr;
-    bool capture_tried = false;
-    EpochPlan() = default;
-    EpochPlan(const EpochPlan&) = delete;
-    EpochPlan& operator=(const EpochPlan&) = delete;
-    ~EpochPlan() {
-      if (graph) cudaGraphExecDestroy(graph);
-    }
-  };
-
-  EpochPlan& plan_for(const std::vector<std::uint32_t>& slots, std::size_t length, std::size_t steps) {
-    std::unique_ptr<EpochPlan>& plan = plans_[{slots, length}];
-    if (!plan) {
-      plan = std::make_unique<EpochPlan>();
-      plan->members = slots.size(), plan->length = length, plan->steps = steps;
-      plan->slots = to_device(slots);
-      plan->orders = DeviceBuffer<std::uint32_t>(slots.size() * length);
-      plan->corrections = DeviceBuffer<float>(steps * slots.size() * 2);
-      plan->losses = DeviceBuffer<double>(slots.size() * steps);
-      plan->pointers = operand_pointers(slots);
-    }
-    return *plan;
-  }
-
-  /// Every step of one epoch of `plan`, launched on stream_.
-  void launch_steps(EpochPlan& plan) {
-    const std::size_t a = plan.members;
-    for (std::size_t s = 0; s < plan.steps; ++s) {
-      const std::size_t start = s * batch_, rows = std::min(batch_, plan.length - start);
-      step(a, rows, plan.orders.data() + start, plan.length, plan.slots.data(), plan.pointers.data(),
-           plan.corrections.data() + s * a * 2, plan.losses.data() + s, plan.steps);
+    for (std::size_t l = 1; l < lanes; ++l) {
+      check(cudaEventRecord(joined_[l]->handle, lanes_[l]->stream()), "cudaEventRecord");
+      check(cudaStreamWaitEvent(origin, joined_[l]->handle), "cudaStreamWaitEvent");
     }
   }
 
-  /// Captures launch_steps(plan) as a graph; on any failure the plan keeps no graph and the stream stays usable.
+  /// Captures launch_steps(plan) as a graph, in this thread's mode on lane 0's non-blocking stream: what other threads
+  /// do meanwhile (their uploads on the legacy default stream, PyTorch) neither breaks the capture nor joins it. On
+  /// any failure the plan keeps no graph and the epoch runs as direct launches.
   void capture(EpochPlan& plan) {
     plan.capture_tried = true;
-    if (cudaStreamBeginCapture(stream_.handle, cudaStreamCaptureModeThreadLocal) != cudaSuccess) {
+    const cudaStream_t origin = lanes_[0]->stream();
+    if (cudaStreamBeginCapture(origin, cudaStreamCaptureModeThreadLocal) != cudaSuccess) {
       cudaGetLastError();
       return;
     }
@@ -449,7 +318,7 @@ class CudaAutoencoderTrainers final : public AutoencoderTrainers {
       launched = false;
     }
     cudaGraph_t graph = nullptr;
-    const cudaError_t ended = cudaStreamEndCapture(stream_.handle, &graph);
+    const cudaError_t ended = cudaStreamEndCapture(origin, &graph);
     if (launched && ended == cudaSuccess && graph != nullptr &&
         cudaGraphInstantiate(&plan.graph, graph, 0) != cudaSuccess)
       plan.graph = nullptr;
@@ -457,150 +326,109 @@ class CudaAutoencoderTrainers final : public AutoencoderTrainers {
     cudaGetLastError();  // a failed capture is not the next call's error
   }
 
-  void train_together(const std::vector<std::size_t>& members, std::span<const std::vector<std::uint32_t>> orders,
-                      std::size_t length, std::vector<std::vector<double>>& losses) {
-    const std::size_t a = members.size(), steps = (length + batch_ - 1) / batch_;
-    std::vector<std::uint32_t> slots(members.begin(), members.end()), all_orders;
-    std::vector<float> corrections(steps * a * 2);
-    for (std::size_t p = 0; p < a; ++p) {
-      all_orders.insert(all_orders.end(), orders[members[p]].begin(), orders[members[p]].end());
-      for (std::size_t s = 0; s < steps; ++s) {
-        const auto t = static_cast<double>(steps_[members[p]] + static_cast<std::int64_t>(s) + 1);
-        corrections[(s * a + p) * 2] = static_cast<float>(1.0 - std::pow(adam_.beta1, t));
-        corrections[(s * a + p) * 2 + 1] = static_cast<float>(std::sqrt(1.0 - std::pow(adam_.beta2, t)));
-      }
-    }
-    EpochPlan& plan = plan_for(slots, length, steps);
-    cudaStream_t before = nullptr;
-    check(cublasGetStream(cublas_, &before), "cublasGetStream");
-    check(cublasSetStream(cublas_, stream_.handle), "cublasSetStream");
-    try {
-      copy_to_device(plan.orders.data(), std::span<const std::uint32_t>(all_orders), stream_.handle, "batch orders");
-      copy_to_device(plan.corrections.data(), std::span<const float>(corrections), stream_.handle, "Adam corrections");
-      if (!plan.capture_tried) capture(plan);
-      if (plan.graph != nullptr)
-        check(cudaGraphLaunch(plan.graph, stream_.handle), "autoencoder epoch (CUDA graph)");
-      else
-        launch_steps(plan);
-    } catch (...) {
-      cublasSetStream(cublas_, before);
-      throw;
-    }
-    check(cublasSetStream(cublas_, before), "cublasSetStream");
-    std::vector<double> host(a * steps);
-    to_host(plan.losses.data(), std::span<double>(host), stream_.handle);
-    for (std::size_t p = 0; p < a; ++p) {
-      losses[members[p]].assign(host.begin() + static_cast<std::ptrdiff_t>(p * steps),
-                                host.begin() + static_cast<std::ptrdiff_t>((p + 1) * steps));
-      steps_[members[p]] += static_cast<std::int64_t>(steps);
-    }
-  }
-
-  /// One mini-batch of `rows` rows for the `a` members at `slots`, on stream_. Nothing here waits for the device.
-  void step(std::size_t a, std::size_t rows, const std::uint32_t* orders, std::size_t order_stride,
-            const std::uint32_t* slots, float* const* pointers, const float* corrections, double* losses,
-            std::size_t loss_stride) {
-    const auto a_blocks = static_cast<unsigned>(a);
-    const cudaStream_t stream = stream_.handle;
-    batched_gather_rows_kernel<<<dim3(grid_size(rows * cols_, kThreads), a_blocks), kThreads, 0, stream>>>(
-        x_.data, orders, order_stride, rows, cols_, act_[0].data(), act_stride(0));
-    check_launch("batched_gather_rows_kernel");
-    for (std::size_t k = 0; k < kLayers; ++k) {
-      gemm(CUBLAS_OP_T, CUBLAS_OP_N, layout_.out[k], rows, layout_.in[k], pointers + pointer_index(k, kForward, 0, a),
-           layout_.in[k], layout_.in[k], layout_.out[k], a, "batched autoencoder forward GEMM");
-      const dim3 grid(grid_size(rows * layout_.out[k], kThreads), a_blocks);
-      batched_bias_activation_kernel<<<grid, kThreads, 0, stream>>>(
-          act_[k + 1].data(), act_stride(k + 1), params_.data(), layout_.total, layout_.bias[k], slots, rows,
-          layout_.out[k], AutoencoderParams<float>::relu_after(k));
-      check_launch("batched_bias_activation_kernel");
-    }
+  /// One mini-batch of `rows` rows (taken in `order`) for `member` on `lane`: forward, loss, backward, Adam. Nothing
+  /// here waits for the device.
+  void step(MemberState& member, Lane& lane, Scratch& scratch, const std::uint32_t* order, std::size_t rows,
+            double* loss, const float* corrections) {
+    const cudaStream_t stream = lane.stream();
+    auto act = scratch.act.pointers();
+    gather_rows_kernel<<<grid_size(rows * cols_, kThreads), kThreads, 0, stream>>>(x_.data, order, rows, cols_, act[0]);
+    check_launch("gather_rows_kernel");
+    forward(lane, layout_, member.params.data(), act, rows);
     const std::size_t n = rows * cols_;
-    batched_mse_gradient_kernel<<<dim3(kLossBlocks, a_blocks), kThreads, 0, stream>>>(
-        act_[kLayers].data(), act_[0].data(), act_stride(0), n, 2.0f / static_cast<float>(n), delta_.data(),
-        batch_ * widest(), partial_.data());
-    check_launch("batched_mse_gradient_kernel");
-    batched_finish_loss_kernel<<<a_blocks, 1, 0, stream>>>(partial_.data(), kLossBlocks, static_cast<double>(n), losses,
-                                                 loss_stride);
-    check_launch("batched_finish_loss_kernel");
+    mse_gradient_kernel<<<kLossBlocks, kThreads, 0, stream>>>(act[kLayers], act[0], n, 2.0f / static_cast<float>(n),
+                                                              scratch.delta.data(), scratch.partial.data());
+    check_launch("mse_gradient_kernel");
+    finish_loss_kernel<<<1, 1, 0, stream>>>(scratch.partial.data(), kLossBlocks, static_cast<double>(n), loss);
+    check_launch("finish_loss_kernel");
+    const float one = 1.0f, zero = 0.0f;
+    float* delta = scratch.delta.data();
+    float* next = scratch.next.data();
+    float* grad = member.grad.data();
     for (std::size_t k = kLayers; k-- > 0;) {
-      const std::size_t in = layout_.in[k], out = layout_.out[k];
-      gemm(CUBLAS_OP_N, CUBLAS_OP_T, in, out, rows, pointers + pointer_index(k, kWeightGrad, 0, a), in, out, in, a,
-           "batched autoencoder weight-gradient GEMM");
-      gemm(CUBLAS_OP_N, CUBLAS_OP_N, out, 1, rows, pointers + pointer_index(k, kBiasGrad, 0, a), out, rows, out, a,
-           "batched autoencoder bias-gradient GEMM");
+      const int in = as_int(layout_.in[k]), out = as_int(layout_.out[k]);
+      // grad W_k = deltaᵀ act[k] (row-major out x in; column-major in x out = act[k] deltaᵀ)
+      check(cublasSgemm(lane.blas(), CUBLAS_OP_N, CUBLAS_OP_T, in, out, as_int(rows), &one, act[k], in, delta, out,
+                        &zero, grad + layout_.weight[k], in),
+            "autoencoder weight-gradient GEMM");
+      // grad b_k = column sums of delta = (column-major out x rows) · ones
+      check(cublasSgemv(lane.blas(), CUBLAS_OP_N, out, as_int(rows), &one, delta, out, scratch.ones.data(), 1, &zero,
+                        grad + layout_.bias[k], 1),
+            "autoencoder bias-gradient GEMV");
       if (k == 0) break;
-      gemm(CUBLAS_OP_N, CUBLAS_OP_N, in, rows, out, pointers + pointer_index(k, kBackward, 0, a), in, out, in, a,
-           "batched autoencoder backward GEMM");
+      // next = delta W_k (row-major rows x in; column-major in x rows = W_k(col-major in x out) · delta)
+      check(cublasSgemm(lane.blas(), CUBLAS_OP_N, CUBLAS_OP_N, in, as_int(rows), out, &one,
+                        member.params.data() + layout_.weight[k], in, delta, out, &zero, next, in),
+            "autoencoder backward GEMM");
       if (AutoencoderParams<float>::relu_after(k - 1)) {
-        float* next = (kLayers - 1 - k) % 2 == 0 ? next_.data() : delta_.data();
-        batched_relu_backward_kernel<<<dim3(grid_size(rows * in, kThreads), a_blocks), kThreads, 0, stream>>>(
-            next, batch_ * widest(), act_[k].data(), act_stride(k), rows * in);
-        check_launch("batched_relu_backward_kernel");
+        const std::size_t n_below = rows * layout_.in[k];
+        relu_backward_kernel<<<grid_size(n_below, kThreads), kThreads, 0, stream>>>(next, act[k], n_below);
+        check_launch("relu_backward_kernel");
       }
+      std::swap(delta, next);
     }
-    batched_adam_kernel<<<dim3(grid_size(layout_.total, kThreads), a_blocks), kThreads, 0, stream>>>(
-        params_.data(), grad_.data(), m_.data(), v_.data(), layout_.total, slots, corrections,
+    adam_kernel<<<grid_size(layout_.total, kThreads), kThreads, 0, stream>>>(
+        member.params.data(), grad, member.m.data(), member.v.data(), layout_.total, corrections,
         static_cast<float>(adam_.lr), static_cast<float>(adam_.beta1), static_cast<float>(adam_.beta2),
         static_cast<float>(adam_.eps), static_cast<float>(adam_.weight_decay));
-    check_launch("batched_adam_kernel");
+    check_launch("adam_kernel");
   }
 
-  cublasHandle_t cublas_;
+  int device_;
+  std::shared_ptr<ResidencyRegistry> resident_;  // what an epoch gives back when its buffers do not fit
   ParamLayout layout_;
-  std::size_t members_, batch_;
+  std::size_t batch_, cols_;
   AdamSettings adam_;
   DeviceInput x_;
-  DeviceBuffer<float> params_, grad_, m_, v_;
-  std::array<DeviceBuffer<float>, kLayers + 1> act_;
-  DeviceBuffer<float> delta_, next_, ones_;
-  DeviceBuffer<double> partial_;
-  std::vector<std::int64_t> steps_;  ///< Adam steps each member has taken
-  std::size_t cols_;
-  Stream stream_{false};  // blocking: it waits for the uploads to_device queues on the default stream
-  std::map<std::pair<std::vector<std::uint32_t>, std::size_t>, std::unique_ptr<EpochPlan>> plans_;
+  std::vector<LaneLease> lanes_;
+  std::vector<Scratch> scratch_;                // one per lane
+  std::vector<std::unique_ptr<Event>> joined_;  // one per lane: its share of the epoch is done
+  Event forked_;                                // lane 0 reached the epoch's start
+  std::vector<MemberState> members_;
+  std::unique_ptr<EpochPlan> plan_;  // the members that trained last
 };
 
 }  // namespace
-
-std::unique_ptr<AutoencoderTrainer> CudaBackend::autoencoder_trainer(const AutoencoderParams<float>& initial,
-                                                                     const Matrix<float>& x, std::size_t batch,
-                                                                     const AdamSettings& adam) const {
-  if (batch == 0) throw std::invalid_argument("autoencoder_trainer: batch must be >= 1");
-  return std::make_unique<CudaAutoencoderTrainer>(cublas_, initial, x, device_input(x), batch, adam);
-}
 
 std::unique_ptr<AutoencoderTrainers> CudaBackend::autoencoder_trainers(
     std::span<const AutoencoderParams<float>> initial, const Matrix<float>& x, std::size_t batch,
     const AdamSettings& adam) const {
   if (batch == 0) throw std::invalid_argument("autoencoder_trainers: batch must be >= 1");
-  if (initial.empty() || x.rows == 0) return Backend::autoencoder_trainers(initial, x, batch, adam);
-  return std::make_unique<CudaAutoencoderTrainers>(cublas_, initial, x, device_input(x), batch, adam);
+  if (initial.empty() || x.rows == 0) return CpuBackend::autoencoder_trainers(initial, x, batch, adam);
+  return call([&](Lane& lane) -> std::unique_ptr<AutoencoderTrainers> {
+    DeviceInput rows = device_input(x, lane.stream());
+    check(cudaStreamSynchronize(lane.stream()), "autoencoder_trainers upload");  // the trainer's lanes read it
+    return std::make_unique<CudaAutoencoderTrainers>(device_, *lanes_, resident_, initial, x, std::move(rows), batch,
+                                                     adam);
+  });
 }
 
 Matrix<float> CudaBackend::autoencoder_reconstruct(const AutoencoderParams<float>& params, const Matrix<float>& x) const {
   constexpr std::size_t kBlock = 16384;  // bounded memory for any number of rows
   Matrix<float> out(x.rows, x.cols);
   if (x.rows == 0) return out;
-  const ParamLayout layout(params);
-  const auto d_params = to_device(layout.flatten(params));
-  const ResidentCopy copy = resident_->find(x);
-  const float* resident = copy.device;
-  const std::size_t block_rows = std::min(kBlock, x.rows);
-  Activations act(layout, block_rows);
-  for (std::size_t start = 0; start < x.rows; start += block_rows) {
-    const std::size_t rows = std::min(block_rows, x.rows - start);
-    const std::size_t bytes = rows * x.cols * sizeof(float);
-    if (resident) {
-      check(cudaMemcpy(act.buffers[0].data(), resident + start * x.cols, bytes, cudaMemcpyDeviceToDevice),
-            "reconstruct copy");
-    } else {
-      note_upload(bytes);
-      check(cudaMemcpy(act.buffers[0].data(), x.row(start), bytes, cudaMemcpyHostToDevice), "reconstruct upload");
+  return call([&](Lane& lane) {
+    const cudaStream_t stream = lane.stream();
+    const ParamLayout layout(params);
+    const auto d_params = to_device(layout.flatten(params), stream);
+    const ResidentCopy copy = resident_->find(x);
+    const std::size_t block_rows = std::min(kBlock, x.rows);
+    Activations act(layout, block_rows);
+    for (std::size_t start = 0; start < x.rows; start += block_rows) {
+      const std::size_t rows = std::min(block_rows, x.rows - start);
+      if (copy.device) {
+        check(cudaMemcpyAsync(act.buffers[0].data(), copy.device + start * x.cols, rows * x.cols * sizeof(float),
+                              cudaMemcpyDeviceToDevice, stream),
+              "reconstruct copy");
+      } else {
+        copy_to_device(act.buffers[0].data(), std::span<const float>(x.row(start), rows * x.cols), stream,
+                       "reconstruct upload");
+      }
+      forward(lane, layout, d_params.data(), act.pointers(), rows);
+      to_host(act.buffers[kLayers].data(), std::span<float>(out.row(start), rows * x.cols), stream);
     }
-    forward(cublas_, layout, d_params.data(), act.pointers(), rows);
-    to_host(act.buffers[kLayers].data(), std::span<float>(out.row(start), rows * x.cols));
-  }
-  return out;
+    return out;
+  });
 }
 
 }  // namespace oodbench::cuda

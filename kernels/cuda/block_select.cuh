@@ -1,6 +1,7 @@
 // Block-wide selection and reduction helpers for kernels that give one thread block to one row: the k-th smallest
 // value by radix select (four 8-bit passes over order-preserving keys, histograms in shared memory), the k smallest
-// columns with ties going to the lower index, and the nearest centroid.
+// columns with ties going to the lower index, and the nearest centroid. Keys come from kernels/float_order.h, where
+// -0 and +0 are one key, as they are equal to the CPU.
 #pragma once
 
 #include <cub/block/block_reduce.cuh>
@@ -8,20 +9,12 @@
 
 #include <cstdint>
 
+#include "kernels/float_order.h"
 #include "kernels/rowwise.h"
 
 namespace oodbench::cuda {
 
 constexpr int kRowThreads = 256;  // threads per block in every one-block-per-row kernel
-
-/// float -> uint32 such that a < b exactly when key(a) < key(b) (for non-NaN floats; -0 sorts before +0).
-__device__ inline std::uint32_t ordered_key(float f) {
-  const std::uint32_t u = __float_as_uint(f);
-  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
-}
-__device__ inline float key_value(std::uint32_t key) {
-  return __uint_as_float((key & 0x80000000u) ? (key & 0x7fffffffu) : ~key);
-}
 
 /// Shared memory for block_radix_select.
 struct RadixSelectShared {

@@ -1,14 +1,15 @@
-#include <thrust/copy.h>
-#include <thrust/device_vector.h>
+#include <thrust/execution_policy.h>
 #include <thrust/sequence.h>
 #include <thrust/sort.h>
 
+#include <new>
 #include <type_traits>
 
-#include "kernels/cuda/cuda_module.h"
 #include "kernels/cuda/cuda_backend_impl.cuh"
 #include "kernels/cuda/cuda_check.cuh"
+#include "kernels/cuda/cuda_module.h"
 #include "kernels/cuda/device_memory.cuh"
+#include "kernels/device_choice.h"
 #include "kernels/error.h"
 
 // CudaBackend's construction, matrix products, eigensolver and sort; the other primitives are in knn.cu, rows.cu and
@@ -19,20 +20,19 @@ namespace {
 /// C = A Bᵀ for row-major A (m x k) and B (n x k), both on the device. cuBLAS is column-major, where row-major C is
 /// Cᵀ = B Aᵀ: one GEMM with B transposed, A as is, and the dimensions swapped.
 template <class T>
-Matrix<T> product_nt(cublasHandle_t handle, const T* da, const T* db, std::size_t m, std::size_t n, std::size_t k) {
+Matrix<T> product_nt(Lane& lane, const T* da, const T* db, std::size_t m, std::size_t n, std::size_t k) {
   Matrix<T> c(m, n);
-  if (c.data.empty()) return c;
   DeviceBuffer<T> dc(c.data.size());
   const T one = 1, zero = 0;
   const int mi = static_cast<int>(m), ni = static_cast<int>(n), ki = static_cast<int>(k);
   if constexpr (std::is_same_v<T, float>) {
-    OODBENCH_CUDA_CHECK(cublasSgemm(handle, CUBLAS_OP_T, CUBLAS_OP_N, ni, mi, ki, &one, db, ki, da, ki, &zero,
+    OODBENCH_CUDA_CHECK(cublasSgemm(lane.blas(), CUBLAS_OP_T, CUBLAS_OP_N, ni, mi, ki, &one, db, ki, da, ki, &zero,
                                     dc.data(), ni));
   } else {
-    OODBENCH_CUDA_CHECK(cublasDgemm(handle, CUBLAS_OP_T, CUBLAS_OP_N, ni, mi, ki, &one, db, ki, da, ki, &zero,
+    OODBENCH_CUDA_CHECK(cublasDgemm(lane.blas(), CUBLAS_OP_T, CUBLAS_OP_N, ni, mi, ki, &one, db, ki, da, ki, &zero,
                                     dc.data(), ni));
   }
-  to_host(dc.data(), std::span<T>(c.data));
+  to_host(dc.data(), std::span<T>(c.data), lane.stream());
   return c;
 }
 
@@ -43,70 +43,83 @@ void check_inner(std::size_t a_cols, std::size_t b_cols) {
 }  // namespace
 
 CudaBackend::CudaBackend(bool tf32) {
-  OODBENCH_CUDA_CHECK(cudaSetDevice(0));
+  int current = 0;
+  if (const cudaError_t status = cudaGetDevice(&current); status != cudaSuccess) {
+    cudaGetLastError();
+    throw DeviceError(std::string("CUDA cannot start on the GPU: ") + cudaGetErrorString(status));
+  }
+  const DeviceGuard device(device_);
   cudaDeviceProp props{};
-  OODBENCH_CUDA_CHECK(cudaGetDeviceProperties(&props, 0));
+  OODBENCH_CUDA_CHECK(cudaGetDeviceProperties(&props, device_));
   name_ = props.name;
   if (tf32) name_ += ", TF32 products";
-  OODBENCH_CUDA_CHECK(cublasCreate(&cublas_));
-  // cuBLAS's default is full FP32; TF32 applies to float32 GEMMs only, float64 work is unaffected.
-  if (tf32) OODBENCH_CUDA_CHECK(cublasSetMathMode(cublas_, CUBLAS_TF32_TENSOR_OP_MATH));
-  OODBENCH_CUDA_CHECK(cusolverDnCreate(&cusolver_));
-}
-
-CudaBackend::~CudaBackend() {
-  cusolverDnDestroy(cusolver_);
-  cublasDestroy(cublas_);
+  resident_ = std::make_shared<ResidencyRegistry>([start = memory_budget()] { return residency_budget(start); });
+  lanes_ = std::make_shared<LanePool>(device_, tf32);
+  lanes_->lease()->solver();  // cuBLAS and cuSOLVER start now, where a failure lets `auto` choose the CPU
+  configure_knn_kernels();
 }
 
 Matrix<float> CudaBackend::matmul_nt(const Matrix<float>& a, const Matrix<float>& b) const {
   check_inner(a.cols, b.cols);
   if (a.rows == 0 || b.rows == 0) return Matrix<float>(a.rows, b.rows);
-  const DeviceInput da = device_input(a), db = device_input(b);
-  return product_nt(cublas_, da.data, db.data, a.rows, b.rows, a.cols);
+  return call([&](Lane& lane) {
+    const DeviceInput da = device_input(a, lane.stream()), db = device_input(b, lane.stream());
+    return product_nt(lane, da.data, db.data, a.rows, b.rows, a.cols);
+  });
 }
+
 Matrix<double> CudaBackend::matmul_nt(const Matrix<double>& a, const Matrix<double>& b) const {
   check_inner(a.cols, b.cols);
   if (a.rows == 0 || b.rows == 0) return Matrix<double>(a.rows, b.rows);
-  const auto da = to_device(a), db = to_device(b);
-  return product_nt(cublas_, da.data(), db.data(), a.rows, b.rows, a.cols);
+  return call([&](Lane& lane) {
+    const auto da = to_device(a, lane.stream()), db = to_device(b, lane.stream());
+    return product_nt(lane, da.data(), db.data(), a.rows, b.rows, a.cols);
+  });
 }
 
 /// cuSOLVER dsyevd in float64. A symmetric matrix is its own transpose, so the row-major input needs no change;
 /// the eigenvectors come back as columns in column-major order and are transposed into row-major.
 SymmetricEigen CudaBackend::eigh(const Matrix<double>& symmetric) const {
   const int n = static_cast<int>(symmetric.rows);
-  note_upload(symmetric.data.size() * sizeof(double));
-  thrust::device_vector<double> da(symmetric.data.begin(), symmetric.data.end()), dw(symmetric.rows);
-  thrust::device_vector<int> info(1);
-  int lwork = 0;
-  OODBENCH_CUDA_CHECK(cusolverDnDsyevd_bufferSize(cusolver_, CUSOLVER_EIG_MODE_VECTOR, CUBLAS_FILL_MODE_UPPER, n,
-                                                  thrust::raw_pointer_cast(da.data()), n,
-                                                  thrust::raw_pointer_cast(dw.data()), &lwork));
-  thrust::device_vector<double> work(static_cast<std::size_t>(lwork));
-  OODBENCH_CUDA_CHECK(cusolverDnDsyevd(cusolver_, CUSOLVER_EIG_MODE_VECTOR, CUBLAS_FILL_MODE_UPPER, n,
-                                       thrust::raw_pointer_cast(da.data()), n, thrust::raw_pointer_cast(dw.data()),
-                                       thrust::raw_pointer_cast(work.data()), lwork,
-                                       thrust::raw_pointer_cast(info.data())));
-  if (info[0] != 0) throw std::runtime_error("eigh: cuSOLVER dsyevd failed with info " + std::to_string(info[0]));
-  SymmetricEigen out{std::vector<double>(symmetric.rows), Matrix<double>(symmetric.rows, symmetric.rows)};
-  thrust::copy(dw.begin(), dw.end(), out.values.begin());
-  std::vector<double> column_major(symmetric.data.size());
-  thrust::copy(da.begin(), da.end(), column_major.begin());
-  for (std::size_t i = 0; i < symmetric.rows; ++i)
-    for (std::size_t j = 0; j < symmetric.rows; ++j) out.vectors(i, j) = column_major[j * symmetric.rows + i];
-  return out;
+  return call([&](Lane& lane) {
+    DeviceBuffer<double> da = to_device(symmetric, lane.stream()), dw(symmetric.rows);
+    DeviceBuffer<int> info(1);
+    int lwork = 0;
+    OODBENCH_CUDA_CHECK(cusolverDnDsyevd_bufferSize(lane.solver(), CUSOLVER_EIG_MODE_VECTOR, CUBLAS_FILL_MODE_UPPER,
+                                                    n, da.data(), n, dw.data(), &lwork));
+    DeviceBuffer<double> work(static_cast<std::size_t>(lwork));
+    OODBENCH_CUDA_CHECK(cusolverDnDsyevd(lane.solver(), CUSOLVER_EIG_MODE_VECTOR, CUBLAS_FILL_MODE_UPPER, n,
+                                         da.data(), n, dw.data(), work.data(), lwork, info.data()));
+    int status = 0;
+    to_host(info.data(), std::span<int>(&status, 1), lane.stream());
+    if (status != 0) throw std::runtime_error("eigh: cuSOLVER dsyevd failed with info " + std::to_string(status));
+    SymmetricEigen out{std::vector<double>(symmetric.rows), Matrix<double>(symmetric.rows, symmetric.rows)};
+    to_host(dw.data(), std::span<double>(out.values), lane.stream());
+    std::vector<double> column_major(symmetric.data.size());
+    to_host(da.data(), std::span<double>(column_major), lane.stream());
+    for (std::size_t i = 0; i < symmetric.rows; ++i)
+      for (std::size_t j = 0; j < symmetric.rows; ++j) out.vectors(i, j) = column_major[j * symmetric.rows + i];
+    return out;
+  });
 }
 
 std::vector<std::uint32_t> CudaBackend::argsort(std::span<const double> keys) const {
-  note_upload(keys.size_bytes());
-  thrust::device_vector<double> d_keys(keys.begin(), keys.end());
-  thrust::device_vector<std::uint32_t> d_order(keys.size());
-  thrust::sequence(d_order.begin(), d_order.end());
-  thrust::stable_sort_by_key(d_keys.begin(), d_keys.end(), d_order.begin());  // radix sort: stable for doubles
-  std::vector<std::uint32_t> order(keys.size());
-  thrust::copy(d_order.begin(), d_order.end(), order.begin());
-  return order;
+  if (keys.empty()) return {};
+  return call([&](Lane& lane) {
+    DeviceBuffer<double> d_keys = to_device(keys, lane.stream());
+    DeviceBuffer<std::uint32_t> d_order(keys.size());
+    try {
+      const auto on_lane = thrust::cuda::par.on(lane.stream());
+      thrust::sequence(on_lane, d_order.data(), d_order.data() + keys.size());
+      // A radix sort: stable for doubles. Its scratch comes from cudaMalloc: running out is an OutOfDeviceMemory.
+      thrust::stable_sort_by_key(on_lane, d_keys.data(), d_keys.data() + keys.size(), d_order.data());
+    } catch (const std::bad_alloc&) {
+      throw OutOfDeviceMemory();
+    }
+    std::vector<std::uint32_t> order(keys.size());
+    to_host(d_order.data(), std::span<std::uint32_t>(order), lane.stream());
+    return order;
+  });
 }
 
 }  // namespace oodbench::cuda
@@ -114,16 +127,44 @@ std::vector<std::uint32_t> CudaBackend::argsort(std::span<const double> keys) co
 namespace oodbench::cuda {
 namespace {
 
-bool device_usable(std::string* why) {
+__global__ void probe_kernel() {}
+
+/// The GPU this build's code can run on: device 0 (CUDA_VISIBLE_DEVICES narrows the machine's GPUs to the chosen one),
+/// with a compute capability the build's architectures cover (kernels/device_choice.h), and, for lists CMake resolved
+/// itself, a kernel image CUDA finds for it.
+bool device_usable(std::string* why, bool* gpu_found) {
+  *gpu_found = false;
   int count = 0;
   const cudaError_t status = cudaGetDeviceCount(&count);
   if (status != cudaSuccess) {
-    if (why) *why = std::string("no CUDA device: ") + cudaGetErrorString(status);
+    *why = std::string("no CUDA device: ") + cudaGetErrorString(status);
     cudaGetLastError();  // clear the sticky error so later calls are not confused by it
     return false;
   }
   if (count == 0) {
-    if (why) *why = "no CUDA device found";
+    *why = "no CUDA device found";
+    return false;
+  }
+  *gpu_found = true;
+  cudaDeviceProp props{};
+  if (const cudaError_t e = cudaGetDeviceProperties(&props, 0); e != cudaSuccess) {
+    *why = std::string("cannot read the GPU's properties: ") + cudaGetErrorString(e);
+    cudaGetLastError();
+    return false;
+  }
+  const BuildArchitectures build = parse_cuda_architectures(OODBENCH_CUDA_ARCHITECTURES);
+  if (const GpuChoice choice = choose_gpu(props.name, props.major, props.minor, build); !choice.usable) {
+    *why = choice.reason;
+    return false;
+  }
+  cudaFuncAttributes attributes{};
+  cudaError_t probed = cudaSuccess;
+  on_device(0, [&] { probed = cudaFuncGetAttributes(&attributes, probe_kernel); });
+  if (const cudaError_t e = probed; e != cudaSuccess) {
+    *why = std::string("the GPU (") + props.name + ", compute capability " + std::to_string(props.major) + "." +
+           std::to_string(props.minor) + ") cannot run this build's GPU code (CUDA architectures " + build.text +
+           "): " + cudaGetErrorString(e);
+    cudaGetLastError();
     return false;
   }
   return true;
@@ -131,7 +172,8 @@ bool device_usable(std::string* why) {
 
 Backend* make_backend(bool tf32) {
   std::string why;
-  if (!device_usable(&why)) throw DeviceError(why);
+  bool gpu_found = false;
+  if (!device_usable(&why, &gpu_found)) throw DeviceError(why);
   return new CudaBackend(tf32);
 }
 

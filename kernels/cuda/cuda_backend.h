@@ -9,9 +9,10 @@
 
 namespace oodbench {
 
-/// True when this build has the CUDA backend and a GPU is usable; otherwise false with the reason in `why`. Without
-/// an NVIDIA driver device (/dev/nvidiactl) this answers without loading any CUDA library.
-bool cuda_usable(std::string* why);
+/// True when this build has the CUDA backend and a GPU it can run on; otherwise false with the reason in `why`, and
+/// `gpu_found` (when given) says whether a GPU was there (one this build's code does not cover, say). Without an NVIDIA
+/// driver device (/dev/nvidiactl) this answers without loading any CUDA library.
+bool cuda_usable(std::string* why, bool* gpu_found = nullptr);
 
 /// The CUDA backend on device 0; `tf32` lets its float32 products use TF32 tensor cores. Throws DeviceError when
 /// !cuda_usable().

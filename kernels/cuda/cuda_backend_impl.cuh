@@ -2,16 +2,19 @@
 // cuda_backend.cu (products, eigensolver, sort), knn.cu (fused tiled kNN), rows.cu (nearest centroid, k smallest,
 // NERO's fused row terms, scatter), autoencoder_cuda.cu (training and reconstruction), softmax_regression.cu (the
 // linear probe's loss and gradient), residency.cu (device-resident copies of host matrices, Backend::keep_resident).
+//
+// Primitives are const and may run from several threads at once (Python releases the GIL): the backend holds no
+// CUDA state that a call changes. Each call runs through call(): its device made current, a lane (a stream with its
+// own cuBLAS and cuSOLVER handles, lanes.cuh) to itself, and, where the device runs out of memory, resident copies
+// given back and the call run again.
 #pragma once
-
-#include <cublas_v2.h>
-#include <cusolverDn.h>
 
 #include <memory>
 #include <string>
 
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/cuda/device_memory.cuh"
+#include "kernels/cuda/lanes.cuh"
 #include "kernels/residency.h"
 
 namespace oodbench::cuda {
@@ -22,8 +25,9 @@ class CudaBackend final : public CpuBackend {
  public:
   static constexpr std::size_t kMaxKnnK = 4096;
 
+  /// On device 0 (CUDA_VISIBLE_DEVICES narrows the machine to the chosen GPU). Throws DeviceError where CUDA, cuBLAS
+  /// or cuSOLVER cannot start there.
   explicit CudaBackend(bool tf32);
-  ~CudaBackend() override;
   CudaBackend(const CudaBackend&) = delete;
   CudaBackend& operator=(const CudaBackend&) = delete;
 
@@ -41,9 +45,6 @@ class CudaBackend final : public CpuBackend {
   SymmetricEigen eigh(const Matrix<double>& symmetric) const override;
   std::vector<float> kth_smallest_sqdist(const Matrix<float>& database, const Matrix<float>& queries,
                                          std::size_t k) const override;
-  std::unique_ptr<AutoencoderTrainer> autoencoder_trainer(const AutoencoderParams<float>& initial,
-                                                          const Matrix<float>& x, std::size_t batch,
-                                                          const AdamSettings& adam) const override;
   std::unique_ptr<AutoencoderTrainers> autoencoder_trainers(std::span<const AutoencoderParams<float>> initial,
                                                             const Matrix<float>& x, std::size_t batch,
                                                             const AdamSettings& adam) const override;
@@ -60,17 +61,34 @@ class CudaBackend final : public CpuBackend {
                               std::size_t k) const override;
 
  private:
-  std::vector<float> kth_smallest_sqdist_within(std::size_t budget, const Matrix<float>& database,
+  /// Runs `body(lane)` as one call: the backend's device current, a lane of the pool, and on running out of device
+  /// memory, the least recently used idle resident copy given back and the body run again (retry_after_eviction), so
+  /// keeping data resident never makes a call fail that would have run without it. The body allocates before it
+  /// changes anything outside itself.
+  template <class Body>
+  auto call(Body&& body) const {
+    const DeviceGuard device(device_);
+    return retry_after_eviction(*resident_, [&] {
+      LaneLease lane = lanes_->lease();
+      return body(*lane);
+    });
+  }
+
+  std::vector<float> kth_smallest_sqdist_within(Lane& lane, std::size_t budget, const Matrix<float>& database,
                                                 const Matrix<float>& queries, std::size_t k) const;
 
-  /// `host` on the device: its resident copy when one is kept, else uploaded now. Every primitive reads its float
-  /// matrix inputs through this.
-  DeviceInput device_input(const Matrix<float>& host) const;
+  /// `host` on the device: its resident copy when one is kept, else uploaded now on `stream`. Every primitive reads
+  /// its float matrix inputs through this.
+  DeviceInput device_input(const Matrix<float>& host, cudaStream_t stream) const;
 
+  int device_ = 0;
   std::string name_;
-  cublasHandle_t cublas_ = nullptr;  // full FP32 unless constructed with tf32
-  cusolverDnHandle_t cusolver_ = nullptr;
-  std::shared_ptr<ResidencyRegistry> resident_ = std::make_shared<ResidencyRegistry>();  // handles hold it weakly
+  std::shared_ptr<LanePool> lanes_;  // shared with the trainers and probe sessions it lends lanes to
+  std::shared_ptr<ResidencyRegistry> resident_;  // handles hold it weakly
 };
+
+/// Sets the kernels' attributes that CUDA keeps per process (the kNN merge's shared memory), once, when a backend is
+/// made: setting them inside a call would change state another thread's call relies on.
+void configure_knn_kernels();
 
 }  // namespace oodbench::cuda

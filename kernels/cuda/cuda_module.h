@@ -12,12 +12,13 @@ namespace oodbench {
 
 inline constexpr const char* kCudaModuleFile = "liboodbench_cuda.so";
 /// Bumped whenever this struct or the Backend interface changes, so a module from another build is refused.
-inline constexpr int kCudaModuleVersion = 3;
+inline constexpr int kCudaModuleVersion = 4;
 
 struct CudaModule {
   int version;
-  /// True when a GPU is usable; otherwise false with CUDA's reason in `why`.
-  bool (*usable)(std::string* why);
+  /// True when a GPU is usable: CUDA finds a device, and this build's GPU code runs on it (kernels/device_choice.h).
+  /// Otherwise false with the reason in `why`, and `gpu_found` says whether a device was there.
+  bool (*usable)(std::string* why, bool* gpu_found);
   /// A new CUDA backend on device 0, owned by the caller; throws DeviceError when no GPU is usable.
   Backend* (*make_backend)(bool tf32);
 };

@@ -76,14 +76,15 @@ __global__ void __launch_bounds__(kRowThreads) merge_tile_kernel(const float* ti
   if (threadIdx.x == 0) kth[q] = kth_value;
 }
 
-/// Restores the cuBLAS handle's stream when a primitive that moved it to its own stream returns or throws.
-struct CublasStreamScope {
-  cublasHandle_t handle;
-  CublasStreamScope(cublasHandle_t h, cudaStream_t stream) : handle(h) { check(cublasSetStream(h, stream), "cublasSetStream"); }
-  ~CublasStreamScope() { cublasSetStream(handle, nullptr); }
-};
+constexpr std::size_t kMaxPoolBytes = (CudaBackend::kMaxKnnK + kDatabaseTile) * sizeof(float);
 
 }  // namespace
+
+void configure_knn_kernels() {
+  check(cudaFuncSetAttribute(merge_tile_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                             static_cast<int>(kMaxPoolBytes)),
+        "cudaFuncSetAttribute(merge_tile_kernel)");
+}
 
 std::vector<float> CudaBackend::kth_smallest_sqdist(const Matrix<float>& database, const Matrix<float>& queries,
                                                     std::size_t k) const {
@@ -91,16 +92,19 @@ std::vector<float> CudaBackend::kth_smallest_sqdist(const Matrix<float>& databas
   if (k > kMaxKnnK) return CpuBackend::kth_smallest_sqdist(database, queries, k);  // the pool would not fit
   if (queries.rows == 0) return {};
   const std::size_t minimum = (2 * kDatabaseTile * (database.cols + 1) + kDatabaseTile + database.cols + k) * 4;
-  return with_shrinking_budget("kth_smallest_sqdist", minimum, [&](std::size_t budget) {
-    return kth_smallest_sqdist_within(budget, database, queries, k);
+  return call([&](Lane& lane) {
+    return with_shrinking_budget("kth_smallest_sqdist", minimum, *resident_, [&](std::size_t budget) {
+      return kth_smallest_sqdist_within(lane, budget, database, queries, k);
+    });
   });
 }
 
 /// The tiles and chunks are planned the same whether or not the database or the queries are resident (Backend::
 /// keep_resident), so that the GEMMs have the same shapes and the results are the same bits; a resident database
 /// is read in place (its tiles are not uploaded), and a resident query chunk is copied on the device.
-std::vector<float> CudaBackend::kth_smallest_sqdist_within(std::size_t budget, const Matrix<float>& database,
-                                                           const Matrix<float>& queries, std::size_t k) const {
+std::vector<float> CudaBackend::kth_smallest_sqdist_within(Lane& lane, std::size_t budget,
+                                                           const Matrix<float>& database, const Matrix<float>& queries,
+                                                           std::size_t k) const {
   const ResidentCopy database_copy = resident_->find(database), queries_copy = resident_->find(queries);
   const float* resident_database = database_copy.device;
   const float* resident_queries = queries_copy.device;
@@ -117,13 +121,10 @@ std::vector<float> CudaBackend::kth_smallest_sqdist_within(std::size_t budget, c
   std::array<DeviceBuffer<float>, 2> db{DeviceBuffer<float>(staged_tile * dim), DeviceBuffer<float>(staged_tile * dim)};
   std::array<DeviceBuffer<float>, 2> db_norms{DeviceBuffer<float>(db_tile), DeviceBuffer<float>(db_tile)};
   DeviceBuffer<float> tile(query_tile * db_tile), q(chunk * dim), q_norms(chunk), best(chunk * k), kth(chunk);
-  const std::size_t pool_bytes = (k + db_tile) * sizeof(float);
-  check(cudaFuncSetAttribute(merge_tile_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                             static_cast<int>(pool_bytes)),
-        "cudaFuncSetAttribute(merge_tile_kernel)");
-  Stream compute, copy;
+  const std::size_t pool_bytes = (k + db_tile) * sizeof(float);  // within kMaxPoolBytes, set at construction
+  const cudaStream_t compute = lane.stream();  // the lane's cuBLAS handle runs its GEMMs here
+  Stream copy;
   std::array<Event, 2> uploaded, used;
-  CublasStreamScope scope(cublas_, compute.handle);
   const std::size_t tiles = (database.rows + db_tile - 1) / db_tile;
   auto upload_tile = [&](std::size_t t) {
     if (resident_database) return;
@@ -142,39 +143,39 @@ std::vector<float> CudaBackend::kth_smallest_sqdist_within(std::size_t budget, c
     const std::size_t nc = std::min(chunk, queries.rows - c0);
     if (resident_queries) {
       check(cudaMemcpyAsync(q.data(), resident_queries + c0 * dim, nc * dim * sizeof(float), cudaMemcpyDeviceToDevice,
-                            compute.handle),
+                            compute),
             "kNN query copy");
     } else {
-      copy_to_device(q.data(), std::span<const float>(queries.row(c0), nc * dim), compute.handle, "kNN query upload");
+      copy_to_device(q.data(), std::span<const float>(queries.row(c0), nc * dim), compute, "kNN query upload");
     }
-    row_sqnorms_kernel<<<grid_size(nc * 32, 256), 256, 0, compute.handle>>>(q.data(), nc, dim, q_norms.data());
-    fill_kernel<<<grid_size(nc * k, 256), 256, 0, compute.handle>>>(best.data(), nc * k, INFINITY);
-    fill_kernel<<<grid_size(nc, 256), 256, 0, compute.handle>>>(kth.data(), nc, INFINITY);
+    row_sqnorms_kernel<<<grid_size(nc * 32, 256), 256, 0, compute>>>(q.data(), nc, dim, q_norms.data());
+    fill_kernel<<<grid_size(nc * k, 256), 256, 0, compute>>>(best.data(), nc * k, INFINITY);
+    fill_kernel<<<grid_size(nc, 256), 256, 0, compute>>>(kth.data(), nc, INFINITY);
     check_launch("kNN setup kernels");
     upload_tile(0);
     for (std::size_t t = 0; t < tiles; ++t) {
       const std::size_t rows = std::min(db_tile, database.rows - t * db_tile);
       const float* x = tile_data(t);
       if (!resident_database)
-        check(cudaStreamWaitEvent(compute.handle, uploaded[t % 2].handle), "cudaStreamWaitEvent");
-      row_sqnorms_kernel<<<grid_size(rows * 32, 256), 256, 0, compute.handle>>>(x, rows, dim, db_norms[t % 2].data());
+        check(cudaStreamWaitEvent(compute, uploaded[t % 2].handle), "cudaStreamWaitEvent");
+      row_sqnorms_kernel<<<grid_size(rows * 32, 256), 256, 0, compute>>>(x, rows, dim, db_norms[t % 2].data());
       check_launch("row_sqnorms_kernel");
       for (std::size_t q0 = 0; q0 < nc; q0 += query_tile) {
         const std::size_t nq = std::min(query_tile, nc - q0);
         const float minus_two = -2.0f, zero = 0.0f;
-        check(cublasSgemm(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(rows), static_cast<int>(nq),
+        check(cublasSgemm(lane.blas(), CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(rows), static_cast<int>(nq),
                           static_cast<int>(dim), &minus_two, x, static_cast<int>(dim), q.data() + q0 * dim,
                           static_cast<int>(dim), &zero, tile.data(), static_cast<int>(rows)),
               "kNN tile GEMM");
-        merge_tile_kernel<<<static_cast<unsigned>(nq), kRowThreads, pool_bytes, compute.handle>>>(
+        merge_tile_kernel<<<static_cast<unsigned>(nq), kRowThreads, pool_bytes, compute>>>(
             tile.data(), static_cast<int>(rows), q_norms.data() + q0, db_norms[t % 2].data(), best.data() + q0 * k,
             kth.data() + q0, static_cast<int>(k));
         check_launch("merge_tile_kernel");
       }
-      check(cudaEventRecord(used[t % 2].handle, compute.handle), "cudaEventRecord");
+      check(cudaEventRecord(used[t % 2].handle, compute), "cudaEventRecord");
       if (t + 1 < tiles) upload_tile(t + 1);  // overlaps this tile's GEMMs and merges
     }
-    to_host(kth.data(), std::span<float>(out.data() + c0, nc), compute.handle);  // the chunk is done: buffers free
+    to_host(kth.data(), std::span<float>(out.data() + c0, nc), compute);  // the chunk is done: buffers free
   }
   for (float& d : out) d = std::max(0.0f, d);
   return out;

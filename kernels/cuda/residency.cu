@@ -32,16 +32,17 @@ struct PinnedBuffer {
 };
 
 /// `bytes` from `host` to `device` in chunks through two pinned staging buffers: the CPU fills one while the other
-/// is on the bus. Without pinned memory, one pageable copy.
+/// is on the bus. Without pinned memory, one pageable copy. On a stream of its own, waited for before it returns.
 void upload_staged(void* device, const void* host, std::size_t bytes) {
   note_upload(bytes);
   const std::size_t chunk = std::min(kStagingBytes, bytes);
   PinnedBuffer stage[2] = {PinnedBuffer(chunk), PinnedBuffer(chunk)};
+  Stream stream;
   if (!stage[0].data || !stage[1].data) {
-    check(cudaMemcpy(device, host, bytes, cudaMemcpyHostToDevice), "keep_resident upload");
+    check(cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice, stream.handle), "keep_resident upload");
+    check(cudaStreamSynchronize(stream.handle), "keep_resident upload (synchronize)");
     return;
   }
-  Stream stream;
   Event done[2];
   const auto* from = static_cast<const char*>(host);
   auto* to = static_cast<char*>(device);
@@ -58,35 +59,27 @@ void upload_staged(void* device, const void* host, std::size_t bytes) {
 
 }  // namespace
 
+/// Admitted against the running total of copies within the residency budget (half the memory budget found when the
+/// backend was made); over it, or where the device has no room, the handle is empty and every call uploads as before.
 ResidentHandle CudaBackend::keep_resident(const Matrix<float>& x) const {
   if (x.data.empty()) return {};
-  const ResidentKey key = resident_key(x);
-  if (resident_->retain(key)) return resident_handle(resident_, key);
-  const std::size_t bytes = x.data.size() * sizeof(float);
-  // Half of what the primitives may plan with: the other half stays theirs (tiles, products), so keeping a dataset
-  // never makes a primitive fail that would have run without it. Over that, the handle is empty: per-call uploads.
-  if (bytes > memory_budget() / 2) return {};
-  std::shared_ptr<DeviceBuffer<float>> copy;
-  try {
-    copy = std::make_shared<DeviceBuffer<float>>(x.data.size());
-  } catch (const OutOfDeviceMemory&) {
-    return {};
-  }
-  upload_staged(copy->data(), x.data.data(), bytes);
-  const float* device = copy->data();
-  resident_->add(key, std::move(copy), device, bytes);
-  return resident_handle(resident_, key);
+  const DeviceGuard device(device_);
+  return keep_resident_copy(resident_, resident_key(x), x.data.size() * sizeof(float), [&] {
+    auto copy = std::make_shared<DeviceBuffer<float>>(x.data.size());
+    upload_staged(copy->data(), x.data.data(), x.data.size() * sizeof(float));
+    return ResidentCopy{copy->data(), std::move(copy)};
+  });
 }
 
 std::uint64_t CudaBackend::upload_bytes() const { return uploaded_bytes.load(std::memory_order_relaxed); }
 
-DeviceInput CudaBackend::device_input(const Matrix<float>& host) const {
+DeviceInput CudaBackend::device_input(const Matrix<float>& host, cudaStream_t stream) const {
   DeviceInput in;
   if (ResidentCopy copy = resident_->find(host); copy.device) {
     in.data = copy.device;
     in.resident = std::move(copy.owner);
   } else {
-    in.owned = to_device(host);
+    in.owned = to_device(host, stream);
     in.data = in.owned.data();
   }
   return in;

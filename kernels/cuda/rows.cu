@@ -84,29 +84,35 @@ NearestCentroid CudaBackend::nearest_centroid(const Matrix<float>& queries, cons
                                               CentroidMetric metric) const {
   NearestCentroid out{std::vector<float>(queries.rows), std::vector<std::int32_t>(queries.rows)};
   if (queries.rows == 0) return out;
-  const auto q = device_input(queries), c = device_input(centroids);
-  DeviceBuffer<float> distance(queries.rows);
-  DeviceBuffer<std::int32_t> index(queries.rows);
-  nearest_centroid_kernel<<<static_cast<unsigned>(queries.rows), kRowThreads>>>(
-      q.data, c.data, static_cast<int>(centroids.rows), static_cast<int>(queries.cols),
-      metric == CentroidMetric::l1, distance.data(), index.data());
-  check_launch("nearest_centroid_kernel");
-  to_host(distance.data(), std::span<float>(out.distance));
-  to_host(index.data(), std::span<std::int32_t>(out.index));
-  return out;
+  return call([&](Lane& lane) {
+    const cudaStream_t stream = lane.stream();
+    const auto q = device_input(queries, stream), c = device_input(centroids, stream);
+    DeviceBuffer<float> distance(queries.rows);
+    DeviceBuffer<std::int32_t> index(queries.rows);
+    nearest_centroid_kernel<<<static_cast<unsigned>(queries.rows), kRowThreads, 0, stream>>>(
+        q.data, c.data, static_cast<int>(centroids.rows), static_cast<int>(queries.cols),
+        metric == CentroidMetric::l1, distance.data(), index.data());
+    check_launch("nearest_centroid_kernel");
+    to_host(distance.data(), std::span<float>(out.distance), stream);
+    to_host(index.data(), std::span<std::int32_t>(out.index), stream);
+    return out;
+  });
 }
 
 Matrix<std::int32_t> CudaBackend::k_smallest_per_row(const Matrix<float>& values, std::size_t k) const {
   if (k == 0 || k > values.cols) throw std::invalid_argument("k_smallest_per_row: k out of range");
   Matrix<std::int32_t> out(values.rows, k);
   if (values.rows == 0) return out;
-  const auto v = device_input(values);
-  DeviceBuffer<std::int32_t> idx(out.data.size());
-  k_smallest_kernel<<<static_cast<unsigned>(values.rows), kRowThreads>>>(v.data, static_cast<int>(values.cols),
-                                                                         static_cast<int>(k), idx.data());
-  check_launch("k_smallest_kernel");
-  to_host(idx.data(), std::span<std::int32_t>(out.data));
-  return out;
+  return call([&](Lane& lane) {
+    const cudaStream_t stream = lane.stream();
+    const auto v = device_input(values, stream);
+    DeviceBuffer<std::int32_t> idx(out.data.size());
+    k_smallest_kernel<<<static_cast<unsigned>(values.rows), kRowThreads, 0, stream>>>(
+        v.data, static_cast<int>(values.cols), static_cast<int>(k), idx.data());
+    check_launch("k_smallest_kernel");
+    to_host(idx.data(), std::span<std::int32_t>(out.data), stream);
+    return out;
+  });
 }
 
 NeroRowTerms CudaBackend::nero_row_terms(const Matrix<float>& projected, const Matrix<float>& centroids,
@@ -116,55 +122,61 @@ NeroRowTerms CudaBackend::nero_row_terms(const Matrix<float>& projected, const M
   const std::size_t n = features.rows;
   NeroRowTerms out{{std::vector<float>(n), std::vector<std::int32_t>(n)}, std::vector<double>(n)};
   if (n == 0) return out;
-  const auto p = device_input(projected), c = device_input(centroids), r = device_input(relevance),
-             x = device_input(features);
-  DeviceBuffer<float> distance(n);
-  DeviceBuffer<std::int32_t> index(n);
-  DeviceBuffer<double> rho(n);
-  nero_row_terms_kernel<<<static_cast<unsigned>(n), kRowThreads>>>(
-      p.data, c.data, static_cast<int>(centroids.rows), static_cast<int>(projected.cols), r.data, x.data,
-      static_cast<int>(features.cols), static_cast<int>(k), distance.data(), index.data(), rho.data());
-  check_launch("nero_row_terms_kernel");
-  to_host(distance.data(), std::span<float>(out.nearest.distance));
-  to_host(index.data(), std::span<std::int32_t>(out.nearest.index));
-  to_host(rho.data(), std::span<double>(out.rho));
-  return out;
+  return call([&](Lane& lane) {
+    const cudaStream_t stream = lane.stream();
+    const auto p = device_input(projected, stream), c = device_input(centroids, stream),
+               r = device_input(relevance, stream), x = device_input(features, stream);
+    DeviceBuffer<float> distance(n);
+    DeviceBuffer<std::int32_t> index(n);
+    DeviceBuffer<double> rho(n);
+    nero_row_terms_kernel<<<static_cast<unsigned>(n), kRowThreads, 0, stream>>>(
+        p.data, c.data, static_cast<int>(centroids.rows), static_cast<int>(projected.cols), r.data, x.data,
+        static_cast<int>(features.cols), static_cast<int>(k), distance.data(), index.data(), rho.data());
+    check_launch("nero_row_terms_kernel");
+    to_host(distance.data(), std::span<float>(out.nearest.distance), stream);
+    to_host(index.data(), std::span<std::int32_t>(out.nearest.index), stream);
+    to_host(rho.data(), std::span<double>(out.rho), stream);
+    return out;
+  });
 }
 
 Matrix<double> CudaBackend::scatter(const Matrix<float>& x, const Matrix<double>& centers,
                                     std::span<const std::int32_t> group, double* sum_fourth_powers) const {
   constexpr std::size_t kBlockRows = 4096;
   const std::size_t d = x.cols;
-  Matrix<double> s(d, d);
-  const auto dx = device_input(x);
-  const auto dc = to_device(centers);
-  const auto dg = to_device(group);
-  DeviceBuffer<double> block(kBlockRows * d), row_sq(x.rows), ds(d * d);
-  check(cudaMemset(ds.data(), 0, d * d * sizeof(double)), "cudaMemset");
-  for (std::size_t start = 0; start < x.rows; start += kBlockRows) {
-    const std::size_t rows = std::min(kBlockRows, x.rows - start);
-    center_rows_kernel<<<static_cast<unsigned>(rows), kRowThreads>>>(dx.data, start, static_cast<int>(d), dc.data(),
-                                                                     group.empty() ? nullptr : dg.data(), block.data(),
-                                                                     row_sq.data());
-    check_launch("center_rows_kernel");
-    // Row-major rows x d is column-major d x rows: S += B Bᵀ in column-major, the upper triangle.
-    const double one = 1.0;
-    check(cublasDsyrk(cublas_, CUBLAS_FILL_MODE_UPPER, CUBLAS_OP_N, static_cast<int>(d), static_cast<int>(rows), &one,
-                      block.data(), static_cast<int>(d), &one, ds.data(), static_cast<int>(d)),
-          "cublasDsyrk");
-  }
-  to_host(ds.data(), std::span<double>(s.data));
-  // Column-major upper is row-major lower: mirror it into the upper half.
-  for (std::size_t i = 0; i < d; ++i)
-    for (std::size_t j = i + 1; j < d; ++j) s(i, j) = s(j, i);
-  if (sum_fourth_powers) {
-    std::vector<double> sq(x.rows);
-    to_host(row_sq.data(), std::span<double>(sq));
-    double fourth = 0;
-    for (double v : sq) fourth += v * v;
-    *sum_fourth_powers = fourth;
-  }
-  return s;
+  return call([&](Lane& lane) {
+    const cudaStream_t stream = lane.stream();
+    Matrix<double> s(d, d);
+    const auto dx = device_input(x, stream);
+    const auto dc = to_device(centers, stream);
+    const auto dg = to_device(group, stream);
+    DeviceBuffer<double> block(kBlockRows * d), row_sq(x.rows), ds(d * d);
+    check(cudaMemsetAsync(ds.data(), 0, d * d * sizeof(double), stream), "cudaMemsetAsync");
+    for (std::size_t start = 0; start < x.rows; start += kBlockRows) {
+      const std::size_t rows = std::min(kBlockRows, x.rows - start);
+      center_rows_kernel<<<static_cast<unsigned>(rows), kRowThreads, 0, stream>>>(
+          dx.data, start, static_cast<int>(d), dc.data(), group.empty() ? nullptr : dg.data(), block.data(),
+          row_sq.data());
+      check_launch("center_rows_kernel");
+      // Row-major rows x d is column-major d x rows: S += B Bᵀ in column-major, the upper triangle.
+      const double one = 1.0;
+      check(cublasDsyrk(lane.blas(), CUBLAS_FILL_MODE_UPPER, CUBLAS_OP_N, static_cast<int>(d), static_cast<int>(rows),
+                        &one, block.data(), static_cast<int>(d), &one, ds.data(), static_cast<int>(d)),
+            "cublasDsyrk");
+    }
+    to_host(ds.data(), std::span<double>(s.data), stream);
+    // Column-major upper is row-major lower: mirror it into the upper half.
+    for (std::size_t i = 0; i < d; ++i)
+      for (std::size_t j = i + 1; j < d; ++j) s(i, j) = s(j, i);
+    if (sum_fourth_powers) {
+      std::vector<double> sq(x.rows);
+      to_host(row_sq.data(), std::span<double>(sq), stream);
+      double fourth = 0;
+      for (double v : sq) fourth += v * v;
+      *sum_fourth_powers = fourth;
+    }
+    return s;
+  });
 }
 
 }  // namespace oodbench::cuda

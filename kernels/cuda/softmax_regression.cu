@@ -30,47 +30,47 @@ __global__ void softmax_regression_rows_kernel(double* z, const double* b, const
 
 class CudaSoftmaxRegressionTerms final : public SoftmaxRegressionTerms {
  public:
-  CudaSoftmaxRegressionTerms(cublasHandle_t cublas, const Matrix<double>& x, std::span<const std::int32_t> labels,
+  /// Holds `lane` (its stream and cuBLAS handle) for the session; uploads X and the labels on it.
+  CudaSoftmaxRegressionTerms(int device, LaneLease lane, const Matrix<double>& x, std::span<const std::int32_t> labels,
                              std::size_t classes)
-      : cublas_(cublas), rows_(x.rows), cols_(x.cols), classes_(classes), x_(to_device(x)),
-        labels_(to_device(labels)), w_(classes * x.cols), b_(classes), grad_w_(classes * x.cols),
-        z_(x.rows * (classes + 1)), sums_(classes + 1), ones_(to_device(std::vector<double>(x.rows, 1.0))),
-        sums_host_(classes + 1) {}
+      : device_(device), lane_(std::move(lane)), rows_(x.rows), cols_(x.cols), classes_(classes),
+        x_(to_device(x, lane_->stream())), labels_(to_device(labels, lane_->stream())), w_(classes * x.cols),
+        b_(classes), grad_w_(classes * x.cols), z_(x.rows * (classes + 1)), sums_(classes + 1),
+        ones_(to_device(std::vector<double>(x.rows, 1.0), lane_->stream())), sums_host_(classes + 1) {}
 
   double evaluate(const double* w, const double* b, double* grad_w, double* grad_b) override {
+    const DeviceGuard device(device_);
+    const cudaStream_t stream = lane_->stream();
+    const cublasHandle_t cublas = lane_->blas();
     const std::size_t weights = classes_ * cols_;
-    upload(w_.data(), w, weights);
-    upload(b_.data(), b, classes_);
-    upload(grad_w_.data(), grad_w, weights);
+    copy_to_device(w_.data(), std::span<const double>(w, weights), stream, "softmax regression upload");
+    copy_to_device(b_.data(), std::span<const double>(b, classes_), stream, "softmax regression upload");
+    copy_to_device(grad_w_.data(), std::span<const double>(grad_w, weights), stream, "softmax regression upload");
     const int n = as_int(rows_), d = as_int(cols_), c = as_int(classes_), ldz = as_int(classes_ + 1);
     const double one = 1.0, zero = 0.0;
     // Row-major Z (N x C, stride C + 1) is column-major Zᵀ = W Xᵀ: W is column-major D x C (transposed), X D x N.
-    check(cublasDgemm(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, c, n, d, &one, w_.data(), d, x_.data(), d, &zero, z_.data(),
+    check(cublasDgemm(cublas, CUBLAS_OP_T, CUBLAS_OP_N, c, n, d, &one, w_.data(), d, x_.data(), d, &zero, z_.data(),
                       ldz),
           "softmax regression logits DGEMM");
-    softmax_regression_rows_kernel<<<grid_size(rows_, kThreads), kThreads>>>(
+    softmax_regression_rows_kernel<<<grid_size(rows_, kThreads), kThreads, 0, stream>>>(
         z_.data(), b_.data(), labels_.data(), rows_, classes_, static_cast<double>(rows_));
     check_launch("softmax_regression_rows_kernel");
     // Row-major grad W (C x D) is column-major D x C = Xᵀ-as-stored (D x N) times Z-as-stored (C x N) transposed.
-    check(cublasDgemm(cublas_, CUBLAS_OP_N, CUBLAS_OP_T, d, c, n, &one, x_.data(), d, z_.data(), ldz, &one,
+    check(cublasDgemm(cublas, CUBLAS_OP_N, CUBLAS_OP_T, d, c, n, &one, x_.data(), d, z_.data(), ldz, &one,
                       grad_w_.data(), d),
           "softmax regression gradient DGEMM");
     // Column sums of [Z | loss]: (column-major (C + 1) x N) · ones.
-    check(cublasDgemv(cublas_, CUBLAS_OP_N, ldz, n, &one, z_.data(), ldz, ones_.data(), 1, &zero, sums_.data(), 1),
+    check(cublasDgemv(cublas, CUBLAS_OP_N, ldz, n, &one, z_.data(), ldz, ones_.data(), 1, &zero, sums_.data(), 1),
           "softmax regression column-sum DGEMV");
-    to_host(grad_w_.data(), std::span<double>(grad_w, weights));
-    to_host(sums_.data(), std::span<double>(sums_host_));
+    to_host(grad_w_.data(), std::span<double>(grad_w, weights), stream);
+    to_host(sums_.data(), std::span<double>(sums_host_), stream);
     std::copy(sums_host_.begin(), sums_host_.begin() + static_cast<std::ptrdiff_t>(classes_), grad_b);
     return sums_host_[classes_] / static_cast<double>(rows_);
   }
 
  private:
-  static void upload(double* device, const double* host, std::size_t count) {
-    note_upload(count * sizeof(double));
-    check(cudaMemcpy(device, host, count * sizeof(double), cudaMemcpyHostToDevice), "softmax regression upload");
-  }
-
-  cublasHandle_t cublas_;
+  int device_;
+  LaneLease lane_;
   std::size_t rows_, cols_, classes_;
   DeviceBuffer<double> x_;
   DeviceBuffer<std::int32_t> labels_;
@@ -89,9 +89,12 @@ std::unique_ptr<SoftmaxRegressionTerms> CudaBackend::softmax_regression_terms(co
   // (or the allocation fails), the CPU computes the same terms, within the same tolerance of the GPU's.
   const std::size_t bytes = sizeof(double) * (x.rows * (x.cols + classes + 2) + 2 * classes * x.cols + 2 * classes + 1) +
                             sizeof(std::int32_t) * x.rows;
+  const DeviceGuard device(device_);
   if (bytes <= memory_budget()) {
     try {
-      return std::make_unique<CudaSoftmaxRegressionTerms>(cublas_, x, labels, classes);
+      return retry_after_eviction(*resident_, [&]() -> std::unique_ptr<SoftmaxRegressionTerms> {
+        return std::make_unique<CudaSoftmaxRegressionTerms>(device_, lanes_->lease(), x, labels, classes);
+      });
     } catch (const OutOfDeviceMemory&) {
     }
   }

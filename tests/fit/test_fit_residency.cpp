@@ -20,12 +20,10 @@ class RecordingBackend final : public CpuBackend {
  public:
   ResidentHandle keep_resident(const Matrix<float>& x) const override {
     if (x.data.empty()) return {};
-    const ResidentKey key = resident_key(x);
-    if (!registry->retain(key)) {
+    return keep_resident_copy(registry, resident_key(x), x.data.size() * sizeof(float), [&] {
       uploaded += x.data.size() * sizeof(float);
-      registry->add(key, std::make_shared<int>(0), x.data.data(), x.data.size() * sizeof(float));
-    }
-    return resident_handle(registry, key);
+      return ResidentCopy{x.data.data(), std::make_shared<int>(0)};
+    });
   }
   std::uint64_t upload_bytes() const override { return uploaded; }
 
@@ -56,7 +54,7 @@ TEST(FitContextResidency, KeepsTrainValidationAndTheNormalisedTrainOnceMade) {
     ctx.set_validation(gaussian(30, 8, 3));
     EXPECT_TRUE(kept(backend, *ctx.validation()));
     EXPECT_EQ(backend.registry->count(), 3u);
-    EXPECT_FALSE(backend.registry->retain(old_validation)) << "the replaced validation rows' copy is gone";
+    EXPECT_EQ(backend.registry->find(old_validation).device, nullptr) << "the replaced validation rows' copy is gone";
   }
   EXPECT_EQ(backend.registry->count(), 0u) << "the context releases everything it kept";
 }

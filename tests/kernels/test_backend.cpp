@@ -33,15 +33,17 @@ TEST(Device, ParsesRequests) {
 }
 
 TEST(Device, AutoFallsBackAndCudaFailsClearly) {
-  std::string no_gpu_reason;
-  const auto backend = make_backend(DeviceRequest::automatic, &no_gpu_reason);
+  CpuFallback fallback;
+  const auto backend = make_backend(DeviceRequest::automatic, &fallback);
   std::string reason;
-  if (!cuda_usable(&reason)) {
-    EXPECT_EQ(no_gpu_reason, reason);
+  bool gpu_found = false;
+  if (!cuda_usable(&reason, &gpu_found)) {
+    EXPECT_EQ(fallback.reason, reason);
+    EXPECT_EQ(fallback.gpu_found, gpu_found);
     EXPECT_EQ(backend->kind(), DeviceKind::cpu);
     EXPECT_THROW(make_backend(DeviceRequest::cuda), DeviceError);
   } else {
-    EXPECT_TRUE(no_gpu_reason.empty());
+    EXPECT_TRUE(fallback.reason.empty());
     EXPECT_EQ(backend->kind(), DeviceKind::cuda);
   }
 }
@@ -61,6 +63,15 @@ TEST(CpuBackend, KSmallestPerRowBreaksTiesByIndex) {
   std::vector<std::int32_t> rt(t.row(0), t.row(0) + 2);
   std::sort(rt.begin(), rt.end());
   EXPECT_EQ(rt, (std::vector<std::int32_t>{0, 1}));
+}
+
+TEST(CpuBackend, KSmallestPerRowTakesSignedZerosAsTies) {
+  Matrix<float> v(1, 6);
+  v.data = {0.0f, 1.0f, -0.0f, 0.0f, -0.0f, -1.0f};  // -0 and +0 are equal: the lowest columns win the tie
+  const auto idx = make_cpu_backend()->k_smallest_per_row(v, 3);
+  std::vector<std::int32_t> r(idx.row(0), idx.row(0) + 3);
+  std::sort(r.begin(), r.end());
+  EXPECT_EQ(r, (std::vector<std::int32_t>{0, 2, 5}));
 }
 
 }  // namespace

@@ -4,9 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <random>
+#include <span>
+#include <string>
+#include <thread>
+#include <tuple>
 
 #include "kernels/cpu/cpu_backend.h"
 #include "tests/kernels/test_inputs.h"
@@ -176,6 +181,30 @@ TEST_F(CudaVsCpu, KSmallestPerRowMatchesWithTies) {
   EXPECT_EQ(sorted_rows(gpu_->k_smallest_per_row(g, 100)).data, sorted_rows(cpu_->k_smallest_per_row(g, 100)).data);
 }
 
+// -0 and +0 compare equal on the CPU, which breaks their tie by the column index; the GPU's radix selection must take
+// the same columns (its keys once put -0 below +0). Features j + 1 make every ρ exact, so a column chosen differently
+// shows in ρ.
+TEST_F(CudaVsCpu, SignedZerosAreTiesBrokenByIndex) {
+  const std::size_t rows = 64, cols = 300;
+  std::mt19937 rng(50);
+  std::uniform_int_distribution<int> pick(0, 3);
+  Matrix<float> relevance(rows, cols), features(rows, cols);
+  for (float& v : relevance.data) v = std::array<float, 4>{-0.0f, 0.0f, -0.0f, 1.0f}[static_cast<std::size_t>(pick(rng))];
+  relevance(1, 0) = -1.0f;  // a row with one value below the zeros
+  for (std::size_t i = 0; i < rows; ++i)
+    for (std::size_t j = 0; j < cols; ++j) features(i, j) = static_cast<float>(j + 1);
+  for (std::size_t k : {1u, 7u, 40u, 150u}) {
+    EXPECT_EQ(sorted_rows(gpu_->k_smallest_per_row(relevance, k)).data,
+              sorted_rows(cpu_->k_smallest_per_row(relevance, k)).data)
+        << "k = " << k;
+  }
+  const auto projected = integer_matrix(rows, 16, 51), centroids = integer_matrix(3, 16, 52);
+  const NeroRowTerms g = gpu_->nero_row_terms(projected, centroids, relevance, features, 40);
+  const NeroRowTerms c = cpu_->nero_row_terms(projected, centroids, relevance, features, 40);
+  EXPECT_EQ(g.rho, c.rho);
+  EXPECT_EQ(g.nearest.index, c.nearest.index);
+}
+
 TEST_F(CudaVsCpu, NearestCentroidMatches) {
   const auto q = random_matrix<float>(1000, 300, 20), c = random_matrix<float>(7, 300, 21);
   for (CentroidMetric metric : {CentroidMetric::l1, CentroidMetric::squared_l2}) {
@@ -216,20 +245,31 @@ AutoencoderParams<float> small_autoencoder(std::size_t d, std::size_t h, std::si
   return p;
 }
 
+std::vector<std::uint32_t> strided_order(std::size_t rows, std::size_t length, std::size_t stride) {
+  std::vector<std::uint32_t> order;
+  for (std::size_t i = 0; i < length; ++i) order.push_back(static_cast<std::uint32_t>((i * stride) % rows));
+  return order;
+}
+
+void expect_same_params(const AutoencoderParams<float>& a, const AutoencoderParams<float>& b, const std::string& what) {
+  for (std::size_t k = 0; k < AutoencoderParams<float>::kLayers; ++k) {
+    EXPECT_EQ(a.weight[k].data, b.weight[k].data) << what << ", layer " << k;
+    EXPECT_EQ(a.bias[k], b.bias[k]) << what << ", layer " << k;
+  }
+}
+
 TEST_F(CudaVsCpu, AutoencoderTrainingAndReconstructionMatch) {
   const auto x = random_matrix<float>(2000, 96, 29);
   const auto initial = small_autoencoder(96, 48, 24, 30);
-  std::vector<std::uint32_t> order(x.rows);
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::uint32_t>((i * 7919) % x.rows);
-  const AdamSettings adam;
-  auto gpu_trainer = gpu_->autoencoder_trainer(initial, x, 256, adam);  // 8 steps, the last one short
-  auto cpu_trainer = cpu_->autoencoder_trainer(initial, x, 256, adam);
+  const auto order = strided_order(x.rows, x.rows, 7919);
+  auto gpu_trainer = test::trainer_of(*gpu_, initial, x, 256);  // 8 steps, the last one short
+  auto cpu_trainer = test::trainer_of(*cpu_, initial, x, 256);
   for (int epoch = 0; epoch < 3; ++epoch) {
-    const auto g = gpu_trainer->epoch(order), c = cpu_trainer->epoch(order);
+    const auto g = test::epoch_of(*gpu_trainer, order), c = test::epoch_of(*cpu_trainer, order);
     ASSERT_EQ(g.size(), c.size());
     EXPECT_LT(relative_difference(g, c), 1e-4) << "epoch " << epoch;
   }
-  const auto gp = gpu_trainer->params(), cp = cpu_trainer->params();
+  const auto gp = gpu_trainer->params(0), cp = cpu_trainer->params(0);
   for (std::size_t k = 0; k < AutoencoderParams<float>::kLayers; ++k) {
     EXPECT_LT(relative_difference(gp.weight[k].data, cp.weight[k].data), 1e-3) << "layer " << k;
     EXPECT_LT(relative_difference(gp.bias[k], cp.bias[k]), 1e-3) << "layer " << k;
@@ -241,89 +281,113 @@ TEST_F(CudaVsCpu, AutoencoderTrainingAndReconstructionMatch) {
 TEST_F(CudaVsCpu, AutoencoderTrainingIsDeterministic) {
   const auto x = random_matrix<float>(1000, 64, 31);
   const auto initial = small_autoencoder(64, 32, 16, 32);
-  std::vector<std::uint32_t> order(x.rows);
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::uint32_t>(i);
+  const auto order = strided_order(x.rows, x.rows, 1);
   auto run = [&] {
-    auto trainer = gpu_->autoencoder_trainer(initial, x, 128, AdamSettings{});
-    const auto losses = trainer->epoch(order);
-    return std::make_pair(losses, trainer->params().weight[3].data);
+    auto trainer = test::trainer_of(*gpu_, initial, x, 128);
+    const auto losses = test::epoch_of(*trainer, order);
+    return std::make_pair(losses, trainer->params(0).weight[3].data);
   };
   EXPECT_EQ(run(), run());
 }
 
-TEST_F(CudaVsCpu, BatchedAutoencoderTrainersMatchEachMemberTrainedAlone) {
-  // Batched GEMMs may sum in another order than single ones: within the training tolerance of docs/methods.md.
+// One trainer for any number of members: each member's losses and parameters are the bits it gives trained alone,
+// whatever trains beside it, on the GPU as on the CPU. Ten members (more than the trainer's eight streams, so lanes are
+// shared), epochs of different lengths, a member sitting an epoch out (early stopping), and replayed graphs.
+TEST_F(CudaVsCpu, EachMemberTrainsAsAloneWhateverTrainsBesideIt) {
   const auto x = random_matrix<float>(1000, 96, 33);
-  const std::vector<AutoencoderParams<float>> initial = {small_autoencoder(96, 48, 24, 34),
-                                                         small_autoencoder(96, 48, 24, 35),
-                                                         small_autoencoder(96, 48, 24, 36)};
+  std::vector<AutoencoderParams<float>> initial;
+  for (unsigned m = 0; m < 10; ++m) initial.push_back(small_autoencoder(96, 48, 24, 34 + m));
   const AdamSettings adam;
-  auto batched = gpu_->autoencoder_trainers(initial, x, 128, adam);  // 8 steps per full epoch, the last one short
-  std::vector<std::unique_ptr<AutoencoderTrainer>> alone;
-  for (const auto& p : initial) alone.push_back(gpu_->autoencoder_trainer(p, x, 128, adam));
-  for (int epoch = 0; epoch < 3; ++epoch) {
+  auto together = gpu_->autoencoder_trainers(initial, x, 128, adam);  // 8 steps per full epoch, the last one short
+  auto pair = gpu_->autoencoder_trainers(std::span(initial).subspan(2, 2), x, 128, adam);  // members 2 and 3 only
+  std::vector<std::unique_ptr<AutoencoderTrainers>> alone;
+  for (const auto& p : initial) alone.push_back(test::trainer_of(*gpu_, p, x, 128, adam));
+  for (int epoch = 0; epoch < 4; ++epoch) {
     std::vector<std::vector<std::uint32_t>> orders(initial.size());
     for (std::size_t m = 0; m < orders.size(); ++m) {
       const std::size_t rows = epoch == 1 && m == 1 ? 700 : x.rows;  // one member alone in a shorter epoch
-      for (std::size_t i = 0; i < rows; ++i)
-        orders[m].push_back(static_cast<std::uint32_t>((i * (7919 + 2 * m + epoch)) % x.rows));
+      orders[m] = strided_order(x.rows, rows, 7919 + 2 * m + 10 * static_cast<std::size_t>(epoch));
     }
     if (epoch == 2) orders[2].clear();  // member 2 stopped early: it sits this epoch out
-    const auto losses = batched->epoch(orders);
+    const auto losses = together->epoch(orders);
+    const auto pair_losses = pair->epoch(std::vector<std::vector<std::uint32_t>>{orders[2], orders[3]});
     for (std::size_t m = 0; m < orders.size(); ++m) {
+      const std::string what = "member " + std::to_string(m) + ", epoch " + std::to_string(epoch);
       if (orders[m].empty()) {
-        EXPECT_TRUE(losses[m].empty());
+        EXPECT_TRUE(losses[m].empty()) << what;
         continue;
       }
-      const auto expected = alone[m]->epoch(orders[m]);
-      ASSERT_EQ(losses[m].size(), expected.size()) << "member " << m << ", epoch " << epoch;
-      EXPECT_LT(relative_difference(losses[m], expected), 1e-4) << "member " << m << ", epoch " << epoch;
+      EXPECT_EQ(losses[m], test::epoch_of(*alone[m], orders[m])) << what;
+      if (m == 3) {
+        EXPECT_EQ(pair_losses[1], losses[m]) << what << ", in a pair";
+      }
     }
   }
-  for (std::size_t m = 0; m < initial.size(); ++m) {
-    const auto b = batched->params(m), a = alone[m]->params();
-    for (std::size_t k = 0; k < AutoencoderParams<float>::kLayers; ++k) {
-      EXPECT_LT(relative_difference(b.weight[k].data, a.weight[k].data), 1e-3) << "member " << m << ", layer " << k;
-      EXPECT_LT(relative_difference(b.bias[k], a.bias[k]), 1e-3) << "member " << m << ", layer " << k;
-    }
-  }
-  EXPECT_GT(relative_difference(batched->params(0).weight[0].data, batched->params(1).weight[0].data), 1e-2)
+  for (std::size_t m = 0; m < initial.size(); ++m)
+    expect_same_params(together->params(m), alone[m]->params(0), "member " + std::to_string(m));
+  expect_same_params(pair->params(1), alone[3]->params(0), "member 3 in a pair");
+  EXPECT_GT(relative_difference(together->params(0).weight[0].data, together->params(1).weight[0].data), 1e-2)
       << "members must not share parameters";
 }
 
-// The batched trainer captures an epoch of one set of members as a CUDA graph once and replays it in later epochs with
-// their new batch orders and Adam corrections: every replayed epoch must still match the members trained alone, and
-// two runs must agree bit for bit.
-TEST_F(CudaVsCpu, BatchedEpochsReplayedFromTheirGraphUseEachEpochsOrder) {
+// The trainer captures an epoch of one set of members as a CUDA graph once and replays it in later epochs with their
+// new batch orders and Adam corrections: every replayed epoch must still match the members trained alone against the
+// CPU's training, and two runs must agree bit for bit.
+TEST_F(CudaVsCpu, EpochsReplayedFromTheirGraphUseEachEpochsOrder) {
   const auto x = random_matrix<float>(900, 64, 41);
   const std::vector<AutoencoderParams<float>> initial = {small_autoencoder(64, 32, 16, 42),
                                                          small_autoencoder(64, 32, 16, 43)};
-  const AdamSettings adam;
-  auto run_batched = [&] {
-    auto batched = gpu_->autoencoder_trainers(initial, x, 128, adam);
+  auto run = [&](const Backend& backend) {
+    auto trainers = backend.autoencoder_trainers(initial, x, 128, AdamSettings{});
     std::vector<std::vector<std::vector<double>>> all;
-    for (int epoch = 0; epoch < 4; ++epoch) {
-      std::vector<std::vector<std::uint32_t>> orders(initial.size());
-      for (std::size_t m = 0; m < orders.size(); ++m)
-        for (std::size_t i = 0; i < x.rows; ++i)
-          orders[m].push_back(static_cast<std::uint32_t>((i * (7919 + 2 * m + 10 * epoch)) % x.rows));
-      all.push_back(batched->epoch(orders));
+    for (std::size_t epoch = 0; epoch < 4; ++epoch) {
+      std::vector<std::vector<std::uint32_t>> orders;
+      for (std::size_t m = 0; m < initial.size(); ++m) orders.push_back(strided_order(x.rows, x.rows, 7919 + 2 * m + 10 * epoch));
+      all.push_back(trainers->epoch(orders));
     }
-    return std::make_pair(all, batched->params(1).weight[3].data);
+    return std::make_pair(all, trainers->params(1).weight[3].data);
   };
-  const auto first = run_batched();
-  EXPECT_EQ(first, run_batched()) << "replayed epochs must be deterministic";
-  for (std::size_t m = 0; m < initial.size(); ++m) {
-    auto alone = gpu_->autoencoder_trainer(initial[m], x, 128, adam);
-    for (int epoch = 0; epoch < 4; ++epoch) {
-      std::vector<std::uint32_t> order;
-      for (std::size_t i = 0; i < x.rows; ++i)
-        order.push_back(static_cast<std::uint32_t>((i * (7919 + 2 * m + 10 * epoch)) % x.rows));
-      const auto expected = alone->epoch(order);
-      EXPECT_LT(relative_difference(first.first[static_cast<std::size_t>(epoch)][m], expected), 1e-4)
+  const auto first = run(*gpu_);
+  EXPECT_EQ(first, run(*gpu_)) << "replayed epochs must be deterministic";
+  const auto cpu = run(*cpu_);
+  for (std::size_t epoch = 0; epoch < 4; ++epoch)
+    for (std::size_t m = 0; m < initial.size(); ++m)
+      EXPECT_LT(relative_difference(first.first[epoch][m], cpu.first[epoch][m]), 1e-4)
           << "member " << m << ", epoch " << epoch;
-    }
-  }
+}
+
+// Calls from several threads at once share nothing mutable (each runs on a lane of its own: its stream, cuBLAS and
+// cuSOLVER handles, workspace): four threads calling every primitive on one backend get the serial bits.
+TEST_F(CudaVsCpu, FourThreadsGetTheSerialBits) {
+  const auto db = random_matrix<float>(9000, 64, 60), queries = random_matrix<float>(700, 64, 61);
+  const auto relevance = random_matrix<float>(300, 512, 62), projected = random_matrix<float>(300, 32, 63);
+  const auto centroids = random_matrix<float>(4, 32, 64);
+  const auto x = random_matrix<float>(600, 96, 65);
+  Matrix<double> sym(48, 48);
+  for (std::size_t i = 0; i < 48; ++i)
+    for (std::size_t j = 0; j < 48; ++j) sym(i, j) = 1.0 / (1.0 + static_cast<double>(i + j)) + (i == j ? 1.0 : 0.0);
+  const auto keys = test::random_keys_with_ties(5000, 66);
+  const auto ae = small_autoencoder(96, 48, 24, 67);
+  const auto order = strided_order(x.rows, x.rows, 7919);
+  auto everything = [&] {
+    auto trainer = test::trainer_of(*gpu_, ae, x, 128);
+    const auto losses = test::epoch_of(*trainer, order);
+    const NeroRowTerms nero = gpu_->nero_row_terms(projected, centroids, relevance, relevance, 50);
+    return std::make_tuple(gpu_->kth_smallest_sqdist(db, queries, 10), gpu_->matmul_nt(queries, db).data,
+                           sorted_rows(gpu_->k_smallest_per_row(relevance, 50)).data, nero.rho, nero.nearest.index,
+                           gpu_->scatter(x, Matrix<double>(1, 96), {}, nullptr).data, gpu_->eigh(sym).values,
+                           gpu_->argsort(keys), gpu_->autoencoder_reconstruct(ae, x).data, losses,
+                           trainer->params(0).weight[2].data);
+  };
+  const auto serial = everything();
+  std::vector<decltype(everything())> results(4);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < results.size(); ++t)
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 3; ++round) results[t] = everything();
+    });
+  for (std::thread& t : threads) t.join();
+  for (std::size_t t = 0; t < results.size(); ++t) EXPECT_TRUE(results[t] == serial) << "thread " << t;
 }
 
 // The linear probe's loss and gradient: the same products in float64 and the same per-row math (rowwise.h), summed

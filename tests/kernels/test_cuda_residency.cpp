@@ -91,14 +91,14 @@ TEST_F(CudaResidency, EveryPrimitiveAnswersTheSameFromAResidentCopy) {
       for (std::size_t i = 0; i < m.rows; ++i) std::sort(m.row(i), m.row(i) + m.cols);
       return m.data;
     };
-    auto trainer = gpu_->autoencoder_trainer(ae, x, 128, AdamSettings{});
-    const auto losses = trainer->epoch(order);
+    auto trainer = test::trainer_of(*gpu_, ae, x, 128);
+    const auto losses = test::epoch_of(*trainer, order);
     const NeroRowTerms nero = gpu_->nero_row_terms(projected, centroids, relevance, x, k);
     const NearestCentroid nc = gpu_->nearest_centroid(x, w, CentroidMetric::squared_l2);
     return std::make_tuple(gpu_->matmul_nt(x, w).data, gpu_->scatter(x, centers, {}, nullptr).data,
                            sorted_rows(gpu_->k_smallest_per_row(relevance, k)), nc.distance, nc.index,
                            nero.nearest.distance, nero.nearest.index, nero.rho, losses,
-                           trainer->params().weight[0].data, gpu_->autoencoder_reconstruct(ae, x).data);
+                           trainer->params(0).weight[0].data, gpu_->autoencoder_reconstruct(ae, x).data);
   };
   const auto uploaded = run();
   std::vector<ResidentHandle> kept;
@@ -112,11 +112,11 @@ TEST_F(CudaResidency, ATrainerKeepsItsResidentRowsAfterTheHandleGoes) {
   const auto ae = AutoencoderParams<float>::zeros(32, 16, 4);
   std::vector<std::uint32_t> order(x.rows);
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::uint32_t>(i);
-  const auto expected = gpu_->autoencoder_trainer(ae, x, 64, AdamSettings{})->epoch(order);
+  const auto expected = test::epoch_of(*test::trainer_of(*gpu_, ae, x, 64), order);
   ResidentHandle h = gpu_->keep_resident(x);
-  auto trainer = gpu_->autoencoder_trainer(ae, x, 64, AdamSettings{});
+  auto trainer = test::trainer_of(*gpu_, ae, x, 64);
   h.reset();  // the trainer still holds its share of the copy
-  EXPECT_EQ(trainer->epoch(order), expected);
+  EXPECT_EQ(test::epoch_of(*trainer, order), expected);
 }
 
 TEST_F(CudaResidency, AMatrixOverTheBudgetIsNotKeptAndStillAnswers) {
@@ -130,6 +130,50 @@ TEST_F(CudaResidency, AMatrixOverTheBudgetIsNotKeptAndStillAnswers) {
   EXPECT_EQ(uploads_of(*gpu_, [&] { got = gpu_->kth_smallest_sqdist(db, queries, 5); }),
             bytes_of(db) + bytes_of(queries));
   EXPECT_EQ(got, expected);
+}
+
+/// Sets an environment variable for one scope.
+struct ScopedEnv {
+  const char* name;
+  ScopedEnv(const char* variable, std::size_t value) : name(variable) { setenv(name, std::to_string(value).c_str(), 1); }
+  ~ScopedEnv() { unsetenv(name); }
+};
+
+constexpr std::size_t kMiB = std::size_t{1} << 20;
+
+/// A matrix of `mib` MiB (1024 columns).
+Matrix<float> mebibytes(std::size_t mib, unsigned seed) { return gaussian(mib * kMiB / 4096, 1024, seed); }
+
+TEST_F(CudaResidency, CopiesAreAdmittedAgainstARunningTotal) {
+  const auto a = mebibytes(4, 20), b = mebibytes(4, 21);
+  const ScopedEnv budget("OODBENCH_GPU_MEMORY_BYTES", 3 * bytes_of(a));  // copies may take 1.5 matrices together
+  ResidentHandle ha = gpu_->keep_resident(a);
+  EXPECT_TRUE(ha.active());
+  // Half of the budget would admit b too (as half of the free memory did, matrix by matrix); the total does not.
+  EXPECT_FALSE(gpu_->keep_resident(b).active());
+  ha.reset();
+  EXPECT_TRUE(gpu_->keep_resident(b).active()) << "a's bytes came back to the budget";
+}
+
+// On a device too small for the resident copies and a call's own buffers, the call gives back the least recently used
+// copy and runs: keeping data never makes a call fail that would run without it.
+TEST_F(CudaResidency, ACallOutOfMemoryEvictsTheLeastRecentlyUsedCopyAndRuns) {
+  const auto a = mebibytes(12, 22), b = mebibytes(12, 23), c = mebibytes(12, 24);
+  const auto d = mebibytes(8, 25), e = mebibytes(2, 26);  // d eᵀ: 8 + 2 MiB in, 4 MiB out
+  const ScopedEnv budget("OODBENCH_GPU_MEMORY_BYTES", std::size_t{1} << 30);
+  const auto expected = gpu_->matmul_nt(d, e);
+  const ResidentHandle ha = gpu_->keep_resident(a), hb = gpu_->keep_resident(b), hc = gpu_->keep_resident(c);
+  gpu_->matmul_nt(b, e);  // b and c used after a: a is the least recently used
+  gpu_->matmul_nt(c, e);
+  Matrix<float> got;
+  {
+    const ScopedEnv capacity("OODBENCH_GPU_CAPACITY_BYTES", 45 * kMiB);  // 36 MiB kept + 14 MiB for the call: too much
+    got = gpu_->matmul_nt(d, e);
+  }
+  EXPECT_EQ(got.data, expected.data);
+  EXPECT_EQ(uploads_of(*gpu_, [&] { gpu_->matmul_nt(a, e); }), bytes_of(a) + bytes_of(e)) << "a was given back";
+  EXPECT_EQ(uploads_of(*gpu_, [&] { gpu_->matmul_nt(b, e); }), bytes_of(e)) << "b is still kept";
+  EXPECT_TRUE(ha.active()) << "a's handle stays; a is uploaded per call";
 }
 
 TEST_F(CudaResidency, ReleasedMatricesAreUploadedAgain) {

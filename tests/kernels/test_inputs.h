@@ -1,9 +1,12 @@
 // Random inputs shared by the backend tests.
 #pragma once
 
+#include <memory>
 #include <random>
+#include <span>
 #include <vector>
 
+#include "kernels/backend.h"
 #include "kernels/matrix.h"
 
 namespace oodbench::test {
@@ -24,6 +27,18 @@ inline Matrix<float> gaussian(std::size_t rows, std::size_t cols, unsigned seed)
   Matrix<float> m(rows, cols);
   for (float& v : m.data) v = normal(rng);
   return m;
+}
+
+/// One autoencoder's trainer: a group of one member (Backend::autoencoder_trainers).
+inline std::unique_ptr<AutoencoderTrainers> trainer_of(const Backend& backend, const AutoencoderParams<float>& initial,
+                                                       const Matrix<float>& x, std::size_t batch,
+                                                       const AdamSettings& adam = {}) {
+  return backend.autoencoder_trainers(std::span(&initial, 1), x, batch, adam);
+}
+
+/// One epoch of a one-member trainer: its step losses.
+inline std::vector<double> epoch_of(AutoencoderTrainers& trainer, const std::vector<std::uint32_t>& order) {
+  return trainer.epoch(std::vector<std::vector<std::uint32_t>>{order}).front();
 }
 
 }  // namespace oodbench::test

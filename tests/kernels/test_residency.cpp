@@ -19,9 +19,8 @@ struct FakeCopy {
 };
 
 ResidentHandle keep(const std::shared_ptr<ResidencyRegistry>& registry, const Matrix<float>& m, FakeCopy& copy) {
-  const ResidentKey key = resident_key(m);
-  if (!registry->retain(key)) registry->add(key, std::move(copy.owner), copy.device, m.data.size() * sizeof(float));
-  return resident_handle(registry, key);
+  return keep_resident_copy(registry, resident_key(m), m.data.size() * sizeof(float),
+                            [&] { return ResidentCopy{copy.device, std::move(copy.owner)}; });
 }
 
 TEST(ResidencyRegistry, FindsOnlyTheVeryMatrixRegistered) {
@@ -72,18 +71,21 @@ TEST(ResidencyRegistry, AFoundCopyOutlivesItsLastHandleWhileInUse) {
   EXPECT_EQ(registry->find(a).device, nullptr) << "no longer registered for new calls";
 }
 
-TEST(ResidencyRegistry, ARacingAddJoinsTheFirstCopy) {
+TEST(ResidencyRegistry, ARacingKeepJoinsTheFirstCopy) {
   const auto registry = std::make_shared<ResidencyRegistry>();
   const Matrix<float> a(2, 2, 1.0f);
   FakeCopy first, second;
-  const ResidentKey key = resident_key(a);
-  registry->add(key, std::move(first.owner), first.device, 16);
-  registry->add(key, std::move(second.owner), second.device, 16);  // uploaded meanwhile by another thread
+  ResidentHandle inner;
+  ResidentHandle outer = keep_resident_copy(registry, resident_key(a), 16, [&] {
+    inner = keep(registry, a, first);  // another thread registers the same matrix while this one uploads
+    return ResidentCopy{second.device, std::move(second.owner)};
+  });
   EXPECT_FALSE(second.alive()) << "the second copy is dropped";
   EXPECT_EQ(registry->find(a).device, first.device);
-  registry->release(key);
-  EXPECT_TRUE(first.alive()) << "both adds hold a handle";
-  registry->release(key);
+  EXPECT_EQ(registry->bytes(), 16u) << "counted once";
+  inner.reset();
+  EXPECT_TRUE(first.alive()) << "both keeps hold a handle";
+  outer.reset();
   EXPECT_FALSE(first.alive());
 }
 
@@ -103,6 +105,98 @@ TEST(ResidentHandle, MovesHandOverTheReleaseAndOutliveTheirRegistry) {
   EXPECT_FALSE(cb.alive());
   moved.reset();
   EXPECT_FALSE(moved.active());
+}
+
+/// A device of `capacity` bytes for the registry to fill: allocations beyond it fail as cudaMalloc's do.
+struct FakeDevice {
+  std::size_t capacity, used = 0;
+  std::shared_ptr<void> allocate(std::size_t bytes) {
+    if (used + bytes > capacity) throw OutOfDeviceMemory();
+    used += bytes;
+    return std::shared_ptr<void>(new char, [this, bytes](void* p) {
+      used -= bytes;
+      delete static_cast<char*>(p);
+    });
+  }
+  ResidentHandle keep(const std::shared_ptr<ResidencyRegistry>& registry, const Matrix<float>& m, std::size_t bytes) {
+    return keep_resident_copy(registry, resident_key(m), bytes, [&] {
+      std::shared_ptr<void> owner = allocate(bytes);
+      return ResidentCopy{static_cast<const float*>(owner.get()), owner};
+    });
+  }
+};
+
+TEST(ResidencyBudget, CopiesAreAdmittedAgainstARunningTotal) {
+  FakeDevice device{1000};
+  const auto registry = std::make_shared<ResidencyRegistry>([] { return std::size_t{100}; });
+  const Matrix<float> a(1, 1), b(1, 1), c(1, 1);
+  ResidentHandle ha = device.keep(registry, a, 40), hb = device.keep(registry, b, 40);
+  EXPECT_TRUE(ha.active() && hb.active());
+  // Half of what is free now (960 bytes) would admit c; the budget beside a's and b's 80 bytes does not.
+  EXPECT_FALSE(device.keep(registry, c, 40).active());
+  EXPECT_EQ(registry->bytes(), 80u);
+  EXPECT_EQ(device.used, 80u);
+  ha.reset();
+  EXPECT_TRUE(device.keep(registry, c, 40).active()) << "a's bytes came back to the budget";
+}
+
+TEST(ResidencyBudget, AKeepTheDeviceHasNoRoomForKeepsNothing) {
+  FakeDevice device{50};
+  const auto registry = std::make_shared<ResidencyRegistry>();
+  const Matrix<float> a(1, 1), b(1, 1);
+  const ResidentHandle ha = device.keep(registry, a, 30);
+  EXPECT_FALSE(device.keep(registry, b, 30).active()) << "keeping never evicts another copy, nor fails";
+  EXPECT_NE(registry->find(a).device, nullptr);
+  EXPECT_EQ(registry->count(), 1u);
+}
+
+TEST(ResidencyBudget, AnOperationOutOfMemoryEvictsTheLeastRecentlyUsedIdleCopyAndRunsAgain) {
+  FakeDevice device{100};
+  const auto registry = std::make_shared<ResidencyRegistry>();
+  const Matrix<float> a(1, 1), b(1, 1), c(1, 1);
+  const ResidentHandle ha = device.keep(registry, a, 30), hb = device.keep(registry, b, 30),
+                       hc = device.keep(registry, c, 30);
+  registry->find(a);  // used last: a, then c and b before it
+  const ResidentCopy in_use = registry->find(c);  // a primitive reads c right now: not evictable
+  int attempts = 0;
+  const std::shared_ptr<void> work = retry_after_eviction(*registry, [&] {
+    ++attempts;
+    return device.allocate(20);  // 90 + 20 > 100 until one copy goes
+  });
+  EXPECT_EQ(attempts, 2);
+  EXPECT_EQ(registry->find(b).device, nullptr) << "b, the least recently used idle copy, went";
+  EXPECT_NE(registry->find(a).device, nullptr);
+  EXPECT_NE(registry->find(c).device, nullptr);
+  EXPECT_EQ(registry->bytes(), 60u);
+  EXPECT_TRUE(hb.active()) << "b's handle stays; b is uploaded per call";
+  EXPECT_EQ(registry->count(), 3u);
+}
+
+TEST(ResidencyBudget, WhenNothingIsLeftToEvictTheFailureStands) {
+  FakeDevice device{100};
+  const auto registry = std::make_shared<ResidencyRegistry>();
+  const Matrix<float> a(1, 1), b(1, 1);
+  const ResidentHandle ha = device.keep(registry, a, 30), hb = device.keep(registry, b, 30);
+  EXPECT_THROW(retry_after_eviction(*registry, [&] { return device.allocate(200); }), OutOfDeviceMemory);
+  EXPECT_EQ(device.used, 0u) << "every idle copy was given back first";
+  EXPECT_EQ(registry->bytes(), 0u);
+}
+
+TEST(ResidencyBudget, AnEvictedMatrixIsKeptAgainAndItsHandlesStayCounted) {
+  FakeDevice device{100};
+  const auto registry = std::make_shared<ResidencyRegistry>();
+  const Matrix<float> a(1, 1);
+  ResidentHandle first = device.keep(registry, a, 30);
+  EXPECT_EQ(registry->evict_least_recently_used(), 30u);
+  EXPECT_EQ(registry->evict_least_recently_used(), 0u) << "nothing left";
+  ResidentHandle second = device.keep(registry, a, 30);  // within the budget again: uploaded anew
+  EXPECT_NE(registry->find(a).device, nullptr);
+  EXPECT_EQ(device.used, 30u);
+  first.reset();
+  EXPECT_NE(registry->find(a).device, nullptr) << "the second handle holds the new copy";
+  second.reset();
+  EXPECT_EQ(device.used, 0u);
+  EXPECT_EQ(registry->count(), 0u);
 }
 
 TEST(CpuBackend, KeepsNothingResidentAndUploadsNothing) {
