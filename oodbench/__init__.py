@@ -21,7 +21,7 @@ _core = _load_core()
 _warn_if_slow_blas(_core)
 
 from ._arrays import load_array  # noqa: E402
-from .detector import Detector, OodbenchWarning, detectors, evaluate, load  # noqa: E402
+from .detector import Detector, OodbenchWarning, detectors, evaluate, evaluate_failure, load  # noqa: E402
 from .sweep import Records, compare, read_records, report, run, to_frame  # noqa: E402
 
 InputError = _core.InputError
@@ -36,6 +36,7 @@ __all__ = [
     "compare",
     "detectors",
     "evaluate",
+    "evaluate_failure",
     "load",
     "load_array",
     "read_records",

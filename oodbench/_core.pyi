@@ -48,6 +48,14 @@ def evaluate(
     bootstrap: int,
     seed: int,
 ) -> dict[str, Any]: ...
+def evaluate_failure(
+    scores: np.ndarray,
+    correct: np.ndarray,
+    name: str,
+    device: str,
+    bootstrap: int,
+    seed: int,
+) -> dict[str, Any]: ...
 
 class FitData:
     """What a user-defined detector's fit(data) sees; NumPy copies it may keep. Valid only during fit()."""

@@ -143,3 +143,22 @@ def evaluate(
     arrays = [(str(name), as_array(scores, str(name))) for name, scores in sets]
     return _core.evaluate(as_array(id_scores, id_name), arrays, id_name, device, count(bootstrap, "bootstrap"),
                           count(seed, "seed"))
+
+
+
+def evaluate_failure(
+    scores: Any,
+    correct: Any,
+    *,
+    name: str = "scores",
+    device: str = "auto",
+    bootstrap: int = 0,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Failure detection (`oodbench eval --correct`): how well `scores` (higher = more OOD), read as a confidence
+    -score, rank the head's own mistakes. `correct`: whether the head classified each row correctly (bool, or 0/1),
+    e.g. `predictions == labels`. Returns {"aurc", "eaurc", "augrc", "accuracy", "n", "errors"} as fractions (AURC,
+    E-AURC, AUGRC: lower is better; equal scores are accepted together, see docs/methods.md); `bootstrap` > 0
+    (100..100000) adds percentile-bootstrap 95 % intervals ("ci95": {"low": {...}, "high": {...}}) from `seed`."""
+    return _core.evaluate_failure(as_array(scores, name), as_array(correct, "correct"), name, device,
+                                  count(bootstrap, "bootstrap"), count(seed, "seed"))
