@@ -22,7 +22,7 @@ _warn_if_slow_blas(_core)
 
 from ._arrays import load_array  # noqa: E402
 from .detector import Detector, OodbenchWarning, detectors, evaluate, evaluate_failure, load  # noqa: E402
-from .sweep import Records, compare, read_records, report, run, to_frame  # noqa: E402
+from .sweep import Records, compare, ranks, read_records, report, run, to_frame  # noqa: E402
 
 InputError = _core.InputError
 """Raised for bad input (a ValueError subclass): the message names the argument, file or key, and what to do."""
@@ -34,6 +34,7 @@ __all__ = [
     "OodbenchWarning",
     "Records",
     "compare",
+    "ranks",
     "detectors",
     "evaluate",
     "evaluate_failure",

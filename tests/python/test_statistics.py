@@ -1,6 +1,8 @@
-"""Failure detection from Python: oodbench.evaluate_failure equals `oodbench eval --correct --json`, takes what a
-researcher holds (bool masks, 0/1 integers, a torch tensor), and refuses what it cannot read as a ValueError."""
+"""Statistics from Python: oodbench.evaluate_failure equals `oodbench eval --correct --json`, takes what a researcher
+holds (bool masks, 0/1 integers, a torch tensor) and refuses what it cannot read as a ValueError; oodbench.ranks
+equals `oodbench ranks --json`."""
 import json
+import pathlib
 
 import numpy as np
 import pytest
@@ -37,3 +39,11 @@ def test_evaluate_failure_bad_input_is_a_value_error():
     with pytest.raises(ValueError, match="bootstrap"):
         oodbench.evaluate_failure(np.zeros(3), np.ones(3, bool), bootstrap=5, device="cpu")
 
+
+
+def test_ranks_equals_ranks_json():
+    paper = pathlib.Path(__file__).resolve().parents[2] / "results" / "paper"
+    for metric in ("auroc", "fpr95"):
+        assert oodbench.ranks(paper, metric) == json.loads(cli("ranks", paper, "--metric", metric, "--json").stdout)
+    with pytest.raises(ValueError, match="unknown metric"):
+        oodbench.ranks(paper, "accuracy_of_nothing")
