@@ -23,8 +23,8 @@ _warn_if_slow_blas(_core)
 
 from ._arrays import load_array  # noqa: E402
 from .detector import Detector, OodbenchWarning, detectors, load  # noqa: E402
-from .metrics import compare_scores, evaluate  # noqa: E402
-from .sweep import Records, compare, read_records, report, run, to_frame  # noqa: E402
+from .metrics import compare_scores, evaluate, evaluate_failure  # noqa: E402
+from .sweep import Records, compare, ranks, read_records, report, run, to_frame  # noqa: E402
 
 InputError = _core.InputError
 """Raised for bad input (a ValueError subclass): the message names the argument, file or key, and what to do."""
@@ -37,8 +37,10 @@ __all__ = [
     "Records",
     "compare",
     "compare_scores",
+    "ranks",
     "detectors",
     "evaluate",
+    "evaluate_failure",
     "load",
     "load_array",
     "read_records",

@@ -61,6 +61,14 @@ def compare_scores(
 ) -> dict[str, Any]:
     """The document of `oodbench compare --id ... --ood ... --json`; oodbench.compare_scores flattens it for one OOD
     array."""
+def evaluate_failure(
+    scores: np.ndarray,
+    correct: np.ndarray,
+    name: str,
+    device: str,
+    bootstrap: int,
+    seed: int,
+) -> dict[str, Any]: ...
 
 class FitData:
     """What a user-defined detector's fit(data) sees; NumPy copies it may keep. Valid only during fit()."""
@@ -92,6 +100,7 @@ def run(
 ) -> dict[str, Any]: ...
 def read_records(dir: str | PathLike[str]) -> tuple[list[dict[str, Any]], list[str]]: ...
 def read_kept_scores(dir: str | PathLike[str], record: dict[str, Any]) -> dict[str, np.ndarray]: ...
+def ranks(dir: str, metric: str) -> dict[str, Any]: ...
 def compare(
     dir: str | PathLike[str], a: str, b: str, metrics: list[str], resamples: int, seed: int
 ) -> dict[str, Any]: ...

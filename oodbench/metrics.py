@@ -1,4 +1,5 @@
-"""Statistics on score arrays: `oodbench.evaluate` (the metrics of `oodbench eval`) and `oodbench.compare_scores`
+"""Statistics on score arrays: `oodbench.evaluate` (the metrics of `oodbench eval`), `oodbench.evaluate_failure`
+(`oodbench eval --correct`) and `oodbench.compare_scores`
 (the paired bootstrap of `oodbench compare`), both computed by the engine."""
 from __future__ import annotations
 
@@ -68,3 +69,21 @@ def compare_scores(
     result = _core.compare_scores(sides[0][0], sides[0][1], sides[1][0], sides[1][1], metrics,
                                   count(bootstrap, "bootstrap"), count(seed, "seed"), str(dataset))
     return result if isinstance(a[1], Mapping) else result["sets"][0]["metrics"]
+
+
+def evaluate_failure(
+    scores: Any,
+    correct: Any,
+    *,
+    name: str = "scores",
+    device: str = "auto",
+    bootstrap: int = 0,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Failure detection (`oodbench eval --correct`): how well `scores` (higher = more OOD), read as a confidence
+    score, rank the head's own mistakes. `correct`: whether the head classified each row correctly (bool, or 0/1),
+    e.g. `predictions == labels`. Returns {"aurc", "eaurc", "augrc", "accuracy", "n", "errors"} as fractions (AURC,
+    E-AURC, AUGRC: lower is better; equal scores are accepted together, see docs/methods.md); `bootstrap` > 0
+    (100..100000) adds percentile-bootstrap 95 % intervals ("ci95": {"low": {...}, "high": {...}}) from `seed`."""
+    return _core.evaluate_failure(as_array(scores, name), as_array(correct, "correct"), name, device,
+                                  count(bootstrap, "bootstrap"), count(seed, "seed"))

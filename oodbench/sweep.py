@@ -86,6 +86,15 @@ def report(out: str | os.PathLike[str]) -> dict[str, Any]:
     return _core.report(os.fspath(out))
 
 
+def ranks(out: str | os.PathLike[str], metric: str = "auroc") -> dict[str, Any]:
+    """`oodbench ranks --json`: the folder's detector rows ranked in every block (a dataset x an OOD set, the metric
+    averaged over seeds as the tables show it; ties share their mean rank; 1 = best): "detectors" with each
+    "average_rank" and, against the "best", "z", "p_value" and Holm's "p_holm" and "significant"; "friedman" and
+    "iman_davenport" ({"statistic", "p_value"}), "nemenyi_cd" (alpha 0.05), "blocks" with their values, and the
+    rows "left_out" for missing from some block."""
+    return _core.ranks(os.fspath(out), metric)
+
+
 def to_frame(records: list[dict[str, Any]]) -> Any:
     """A pandas DataFrame with one row per (cell, OOD set): modality, backbone, detector, label, seed, params, ood,
     shift, n_id, n_ood, every metric, and its 95 % interval (`<metric>_low`, `<metric>_high`) when bootstrapped."""

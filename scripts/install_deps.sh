@@ -5,7 +5,7 @@
 # the test runs its own daemons). --browser-and-tex is its older name.
 set -euo pipefail
 packages=(cmake g++ make pkg-config
-          nlohmann-json3-dev libcli11-dev libopenblas-dev liblapacke-dev libzip-dev liblbfgs-dev libxxhash-dev libgtest-dev libbenchmark-dev
+          nlohmann-json3-dev libcli11-dev libopenblas-dev liblapacke-dev libzip-dev liblbfgs-dev libxxhash-dev libboost-dev libgtest-dev libbenchmark-dev
           libhdf5-dev librsvg2-dev libcairo2-dev pybind11-dev pybind11-json-dev python3-dev python3-pytest mypy
           python3-venv python3-pip python3-setuptools python3-wheel
           python3-numpy python3-sklearn python3-scipy python3-faiss python3-torch python3-jsonschema python3-h5py python3-pandas python3-pil strace)

@@ -28,6 +28,7 @@ void add_explain_command(CLI::App& app, const GlobalOptions& global);
 void add_diagnose_command(CLI::App& app, const GlobalOptions& global);
 void add_sweep_commands(CLI::App& app, const GlobalOptions& global);
 void add_compare_command(CLI::App& app);
+void add_ranks_command(CLI::App& app);
 /// Sets `exit_code` to 1 when the check finds drift.
 void add_check_command(CLI::App& app, int& exit_code);
 

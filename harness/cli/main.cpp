@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
   add_diagnose_command(app, global);
   add_sweep_commands(app, global);
   add_compare_command(app);
+  add_ranks_command(app);
   int exit_code = 0;
   add_check_command(app, exit_code);
 

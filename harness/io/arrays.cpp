@@ -404,6 +404,26 @@ std::vector<double> to_scores(const NpyArray& a) {
   return scores;
 }
 
+std::vector<bool> to_correct(const NpyArray& a) {
+  const bool column = a.shape.size() == 2 && a.shape[1] == 1;
+  if (a.dtype == DType::text || (a.shape.size() != 1 && !column)) {
+    throw InputError(a.source + ": expected a 1-D array of whether the head classified each row correctly (bool, or "
+                     "0 and 1), got " + dtype_name(a.dtype) + " of shape " + shape_text(a));
+  }
+  if (a.size() == 0) throw InputError(a.source + ": empty correctness array");
+  std::vector<bool> correct(a.size());
+  for (std::size_t i = 0; i < correct.size(); ++i) {
+    std::int64_t n = 0;
+    const double v = is_float(a.dtype) ? float_element(a, i) : (integer_element(a, i, n) ? static_cast<double>(n) : -1);
+    if (v != 0 && v != 1) {
+      throw InputError(a.source + ": row " + std::to_string(i) + " is " + std::to_string(v) +
+                       "; expected 1 (classified correctly) or 0 (misclassified), e.g. predictions == labels");
+    }
+    correct[i] = v == 1;
+  }
+  return correct;
+}
+
 void check_same_rows(std::size_t feature_rows, const std::string& features_name,
                      const std::vector<std::int32_t>& labels, const std::string& labels_name) {
   if (feature_rows != labels.size()) {

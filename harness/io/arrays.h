@@ -74,10 +74,15 @@ RawLabels to_raw_labels(const NpyArray& array);
 /// A 1-D float array as scores (float64), rejecting NaN or Inf with its row. An (n, 1) column is accepted too.
 std::vector<double> to_scores(const NpyArray& array);
 
+/// A 1-D array (or (n, 1) column) of whether a head classified each row correctly: bool, or integers or floats that
+/// are 0 or 1; an InputError naming the row of any other value.
+std::vector<bool> to_correct(const NpyArray& array);
+
 /// to_features(load_array(spec)), with plain .npy files and .npz members read straight into the matrix.
 Matrix<float> load_features(const std::string& spec);
 inline std::vector<std::int32_t> load_labels(const std::string& spec) { return to_labels(load_array(spec)); }
 inline std::vector<double> load_scores(const std::string& spec) { return to_scores(load_array(spec)); }
+inline std::vector<bool> load_correct(const std::string& spec) { return to_correct(load_array(spec)); }
 
 /// Checks that features (of `feature_rows` rows) and labels describe the same samples.
 void check_same_rows(std::size_t feature_rows, const std::string& features_name,

@@ -116,7 +116,8 @@ std::pair<DType, bool> parse_descr(const std::string& descr, const std::string& 
   static const std::map<std::string, DType> kinds = {
       {"f2", DType::float16}, {"f4", DType::float32}, {"f8", DType::float64}, {"i1", DType::int8},
       {"i2", DType::int16},   {"i4", DType::int32},   {"i8", DType::int64},   {"u1", DType::uint8},
-      {"u2", DType::uint16},  {"u4", DType::uint32},  {"u8", DType::uint64}};
+      {"u2", DType::uint16},  {"u4", DType::uint32},  {"u8", DType::uint64},
+      {"b1", DType::uint8}};  // NumPy's bool: one byte, 0 or 1
   if (descr.size() == 3) {
     const char order = descr[0];
     const auto it = kinds.find(descr.substr(1));
@@ -125,7 +126,7 @@ std::pair<DType, bool> parse_descr(const std::string& descr, const std::string& 
     }
   }
   throw InputError(source + ": unsupported dtype '" + descr +
-                   "' (expected float16/float32/float64 features or scores, integer or unicode labels)");
+                   "' (expected float16/float32/float64 features or scores, integer or unicode labels, bool flags)");
 }
 
 void byteswap_elements(std::vector<std::byte>& bytes, std::size_t width) {

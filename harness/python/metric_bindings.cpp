@@ -78,6 +78,23 @@ void bind_metrics(py::module_& m) {
       },
       py::arg("id_a"), py::arg("ood_a"), py::arg("id_b"), py::arg("ood_b"), py::arg("metrics"), py::arg("bootstrap"),
       py::arg("seed"), py::arg("dataset"));
+  m.def(
+      "evaluate_failure",
+      [](const py::array& scores, const py::array& correct, const std::string& name, const std::string& device,
+         std::size_t bootstrap, std::uint64_t seed) {
+        if (bootstrap != 0 && (bootstrap < 100 || bootstrap > 100000))
+          throw InputError("bootstrap: expected 0 (no intervals) or 100..100000 resamples, got " +
+                           std::to_string(bootstrap));
+        const std::vector<double> s = scores_from(scores, name);
+        const std::vector<bool> c = to_correct(view_of_numpy(correct, "correct"));
+        if (c.size() != s.size())
+          throw InputError("correct: " + std::to_string(c.size()) + " flags but " + name + " has " +
+                           std::to_string(s.size()) + " scores; give one flag per scored row");
+        const auto backend = make_backend(parse_device_request(device, "device"), nullptr, false, "device");
+        EngineScope engine;
+        return failure_evaluation_json(name, s, c, *backend, bootstrap, seed);
+      },
+      py::arg("scores"), py::arg("correct"), py::arg("name"), py::arg("device"), py::arg("bootstrap"), py::arg("seed"));
 }
 
 }  // namespace oodbench::python

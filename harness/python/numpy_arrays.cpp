@@ -21,7 +21,7 @@ DType engine_dtype(const py::dtype& dt, const std::string& name) {
   if (kind == 'i' && size == 2) return DType::int16;
   if (kind == 'i' && size == 4) return DType::int32;
   if (kind == 'i' && size == 8) return DType::int64;
-  if (kind == 'u' && size == 1) return DType::uint8;
+  if ((kind == 'u' || kind == 'b') && size == 1) return DType::uint8;  // bool: one byte, 0 or 1
   if (kind == 'u' && size == 2) return DType::uint16;
   if (kind == 'u' && size == 4) return DType::uint32;
   if (kind == 'u' && size == 8) return DType::uint64;

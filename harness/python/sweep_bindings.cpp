@@ -16,6 +16,7 @@
 #include "harness/io/file_checks.h"
 #include "harness/metrics/ood_metrics.h"
 #include "harness/report/paired_tests.h"
+#include "harness/report/rankings.h"
 #include "harness/report/report_files.h"
 #include "harness/report/sweep_report.h"
 #include "harness/sweep/kept_scores.h"
@@ -126,6 +127,19 @@ void bind_sweeps(py::module_& m) {
         return compare_detectors(dir, records, a, b, {resamples, seed, metrics});
       },
       py::arg("dir"), py::arg("a"), py::arg("b"), py::arg("metrics"), py::arg("resamples"), py::arg("seed"));
+  m.def(
+      "ranks",
+      [](const fs::path& dir, const std::string& metric) {
+        std::vector<std::string> warnings;
+        nlohmann::json result;
+        {
+          EngineScope engine;
+          result = rankings_json(folder_rankings(dir, metric, &warnings));
+        }
+        for (const std::string& w : warnings) write_to_python_stderr("oodbench: warning: " + w);  // as `ranks` does
+        return result;
+      },
+      py::arg("dir"), py::arg("metric"));
   m.def(
       "report",
       [](const fs::path& dir) {

@@ -8,18 +8,6 @@
 namespace oodbench {
 namespace {
 
-std::string escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else if (c == '"') out += "&quot;";
-    else out += c;
-  }
-  return out;
-}
-
 std::string number(double v) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.4g", v);
@@ -68,6 +56,18 @@ AxisRange shown_range(const std::optional<AxisRange>& asked, const std::vector<C
 
 }  // namespace
 
+std::string xml_escape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '<') out += "&lt;";
+    else if (c == '>') out += "&gt;";
+    else if (c == '&') out += "&amp;";
+    else if (c == '"') out += "&quot;";
+    else out += c;
+  }
+  return out;
+}
+
 void style_series(ChartSeries& s, std::size_t k) {
   // Okabe & Ito (2008), yellow last: it is the faintest on white.
   static const char* colors[] = {"#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442"};
@@ -92,7 +92,7 @@ std::string LineChart::render() const {
   svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << full_width << "\" height=\"" << height
       << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
       << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-      << "<text x=\"" << full_width / 2 << "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">" << escape(title)
+      << "<text x=\"" << full_width / 2 << "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">" << xml_escape(title)
       << "</text>\n";
   for (double t : ticks(yr.low, yr.high)) {
     svg << "<line x1=\"" << left << "\" x2=\"" << right << "\" y1=\"" << py(t) << "\" y2=\"" << py(t)
@@ -108,9 +108,9 @@ std::string LineChart::render() const {
       << "\" height=\"" << bottom - top << "\" data-x-min=\"" << xr.low << "\" data-x-max=\"" << xr.high
       << "\" data-y-min=\"" << yr.low << "\" data-y-max=\"" << yr.high << "\" fill=\"none\" stroke=\"black\"/>\n"
       << "<text x=\"" << (left + right) / 2 << "\" y=\"" << height - 12 << "\" text-anchor=\"middle\">"
-      << escape(x_label) << "</text>\n"
+      << xml_escape(x_label) << "</text>\n"
       << "<text transform=\"translate(16," << (top + bottom) / 2 << ") rotate(-90)\" text-anchor=\"middle\">"
-      << escape(y_label) << "</text>\n";
+      << xml_escape(y_label) << "</text>\n";
   if (diagonal) {
     const double lo = std::max(xr.low, yr.low), hi = std::min(xr.high, yr.high);
     svg << "<line class=\"diagonal\" x1=\"" << px(lo) << "\" y1=\"" << py(lo) << "\" x2=\"" << px(hi) << "\" y2=\""
@@ -118,20 +118,20 @@ std::string LineChart::render() const {
   }
   const double legend_top = legend_title.empty() ? top : top + 20;
   if (!legend_title.empty())
-    svg << "<text x=\"" << right + 12 << "\" y=\"" << top + 4 << "\" font-weight=\"bold\">" << escape(legend_title)
+    svg << "<text x=\"" << right + 12 << "\" y=\"" << top + 4 << "\" font-weight=\"bold\">" << xml_escape(legend_title)
         << "</text>\n";
   for (std::size_t k = 0; k < series.size(); ++k) {
     const ChartSeries& s = series[k];
     const std::string stroke = "stroke=\"" + s.color + "\"" +
                                (s.dash.empty() ? std::string() : " stroke-dasharray=\"" + s.dash + "\"");
-    svg << "<polyline class=\"curve\" data-name=\"" << escape(s.name) << "\" fill=\"none\" " << stroke
+    svg << "<polyline class=\"curve\" data-name=\"" << xml_escape(s.name) << "\" fill=\"none\" " << stroke
         << " stroke-width=\"2\" points=\"";
     for (std::size_t i = 0; i < std::min(s.x.size(), s.y.size()); ++i) svg << px(s.x[i]) << ',' << py(s.y[i]) << ' ';
     svg << "\"/>\n";
     const double ly = legend_top + 18.0 * static_cast<double>(k);
     svg << "<line x1=\"" << right + 12 << "\" x2=\"" << right + 42 << "\" y1=\"" << ly << "\" y2=\"" << ly << "\" "
         << stroke << " stroke-width=\"2\"/><text class=\"legend\" x=\"" << right + 48 << "\" y=\"" << ly + 4 << "\">"
-        << escape(s.name) << "</text>\n";
+        << xml_escape(s.name) << "</text>\n";
   }
   svg << "</svg>\n";
   return svg.str();

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace oodbench {
@@ -38,6 +39,9 @@ struct LineChart {
 
   std::string render() const;
 };
+
+/// `text` with &, <, > and " escaped, for element text and double-quoted attribute values alike.
+std::string xml_escape(std::string_view text);
 
 /// Style k of a colour-blind-safe cycle: the 8 Okabe-Ito colours, each with its own dash pattern, so the first 8
 /// differ in colour and in dash (also in grey print); later ones repeat a colour with another dash, so the
