@@ -78,7 +78,7 @@ bool integer_element(const NpyArray& a, std::size_t i, std::int64_t& out) {
     case DType::int16: out = element<std::int16_t>(a, i); return true;
     case DType::int32: out = element<std::int32_t>(a, i); return true;
     case DType::int64: out = element<std::int64_t>(a, i); return true;
-    case DType::uint8: out = element<std::uint8_t>(a, i); return true;
+    case DType::uint8: case DType::boolean: out = element<std::uint8_t>(a, i); return true;
     case DType::uint16: out = element<std::uint16_t>(a, i); return true;
     case DType::uint32: out = element<std::uint32_t>(a, i); return true;
     case DType::uint64: {

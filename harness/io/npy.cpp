@@ -117,7 +117,7 @@ std::pair<DType, bool> parse_descr(const std::string& descr, const std::string& 
       {"f2", DType::float16}, {"f4", DType::float32}, {"f8", DType::float64}, {"i1", DType::int8},
       {"i2", DType::int16},   {"i4", DType::int32},   {"i8", DType::int64},   {"u1", DType::uint8},
       {"u2", DType::uint16},  {"u4", DType::uint32},  {"u8", DType::uint64},
-      {"b1", DType::uint8}};  // NumPy's bool: one byte, 0 or 1
+      {"b1", DType::boolean}};  // NumPy's bool: one byte, 0 or 1
   if (descr.size() == 3) {
     const char order = descr[0];
     const auto it = kinds.find(descr.substr(1));
@@ -194,6 +194,7 @@ const char* dtype_name(DType dtype) {
     case DType::uint16: return "uint16";
     case DType::uint32: return "uint32";
     case DType::uint64: return "uint64";
+    case DType::boolean: return "bool";
     case DType::text: return "string";
   }
   return "?";
@@ -201,7 +202,7 @@ const char* dtype_name(DType dtype) {
 
 std::size_t dtype_size(DType d) {
   switch (d) {
-    case DType::int8: case DType::uint8: return 1;
+    case DType::int8: case DType::uint8: case DType::boolean: return 1;
     case DType::float16: case DType::int16: case DType::uint16: return 2;
     case DType::float32: case DType::int32: case DType::uint32: return 4;
     case DType::float64: case DType::int64: case DType::uint64: return 8;
@@ -211,7 +212,7 @@ std::size_t dtype_size(DType d) {
 }
 
 bool is_float_dtype(DType d) { return d == DType::float16 || d == DType::float32 || d == DType::float64; }
-bool is_integer_dtype(DType d) { return !is_float_dtype(d) && d != DType::text; }
+bool is_integer_dtype(DType d) { return !is_float_dtype(d) && d != DType::text && d != DType::boolean; }
 
 std::size_t NpyArray::size() const {
   std::size_t n = 1;

@@ -14,7 +14,7 @@ namespace oodbench {
 
 /// Element types the readers decode to. bfloat16 data (safetensors BF16) is widened to float32 when read; `text`
 /// arrays (CSV columns of words, HDF5 string datasets, NumPy unicode arrays) hold their values in `strings`.
-enum class DType { float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64, text };
+enum class DType { float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64, boolean, text };
 
 const char* dtype_name(DType dtype);
 /// Bytes per element (0 for text).

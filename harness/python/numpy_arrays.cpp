@@ -21,7 +21,8 @@ DType engine_dtype(const py::dtype& dt, const std::string& name) {
   if (kind == 'i' && size == 2) return DType::int16;
   if (kind == 'i' && size == 4) return DType::int32;
   if (kind == 'i' && size == 8) return DType::int64;
-  if ((kind == 'u' || kind == 'b') && size == 1) return DType::uint8;  // bool: one byte, 0 or 1
+  if (kind == 'u' && size == 1) return DType::uint8;
+  if (kind == 'b' && size == 1) return DType::boolean;  // one byte, 0 or 1: correctness flags
   if (kind == 'u' && size == 2) return DType::uint16;
   if (kind == 'u' && size == 4) return DType::uint32;
   if (kind == 'u' && size == 8) return DType::uint64;
@@ -82,7 +83,7 @@ py::object to_numpy(NpyArray&& array) {
   static const std::map<DType, const char*> names = {
       {DType::float16, "float16"}, {DType::float32, "float32"}, {DType::float64, "float64"}, {DType::int8, "int8"},
       {DType::int16, "int16"},     {DType::int32, "int32"},     {DType::int64, "int64"},     {DType::uint8, "uint8"},
-      {DType::uint16, "uint16"},   {DType::uint32, "uint32"},   {DType::uint64, "uint64"}};
+      {DType::uint16, "uint16"},   {DType::uint32, "uint32"},   {DType::uint64, "uint64"},   {DType::boolean, "bool"}};
   std::vector<py::ssize_t> shape(array.shape.begin(), array.shape.end());
   py::array out(py::dtype(names.at(array.dtype)), shape);
   const std::span<const std::byte> data = array.data();

@@ -35,7 +35,7 @@ def test_bad_inputs(data):
     expect(["fit() the detector before score()"], lambda: det().score(data.test))
     fitted = det().fit(data.train)
     expect(["x: 10 columns", "have 1280"], lambda: fitted.score(data.test[:, :10]))
-    expect(["x: dtype bool is not supported"], lambda: fitted.score(data.test > 0))
+    expect(["x: expected a 2-D float array of features", "got bool"], lambda: fitted.score(data.test > 0))
     expect(["x: shape (2, 3, 4)", "reshape it to (N, D)"], lambda: fitted.score(np.zeros((2, 3, 4), np.float32)))
     expect(["x: expected a 2-D float array"], lambda: fitted.score(np.zeros(5, np.float32)))
     expect(["x: empty feature array"], lambda: fitted.score(np.zeros((0, 1280), np.float32)))
