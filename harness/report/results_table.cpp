@@ -343,7 +343,7 @@ ResultTable failure_table(const std::vector<const json*>& records, std::size_t w
   const std::string head = first.at("inputs").contains("head_weights") ? "head" : "probe";
   t.title = first.at("dataset").at("modality").get<std::string>() + " as ID, " +
             first.at("dataset").at("backbone").get<std::string>() + ": failure detection of the " + head +
-            "'s errors (AURC, E-AURC, AUGRC; lower is better)";
+            "'s errors, confidence = -score (AURC, E-AURC, AUGRC; lower is better)";
   t.rows = ordered(records, label_of, detector_rank);
   const std::vector<std::pair<std::string, std::string>> metrics = {{"aurc", "AURC"}, {"eaurc", "E-AURC"}, {"augrc", "AUGRC"}};
   // (column group, where its entry is in a record's "failure"): the ID test set, then each csid set.

@@ -162,9 +162,7 @@ CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& 
   start = Clock::now();
   if (!data.test_labels.empty() && !data.test_correct)  // the ID accuracy, CCR@FPR and failure detection
     data.test_correct = head_correctness(config, dataset.test_labels, data.test_labels, data.test, data);
-  std::vector<const std::vector<double>*> scored_sets;  // each set's scores, for failure detection on csid sets
-  for (const std::vector<double>& o : ood) scored_sets.push_back(&o);
-  const nlohmann::json failure = failure_record(config, dataset, data, id, scored_sets, cell.id, variant.label);
+  const nlohmann::json failure = failure_record(config, dataset, data, id, ood, cell.id, variant.label);
   // Full-spectrum protocol: sets with role "id" join the ID test set on the ID side of every metric.
   nlohmann::json id_parts = {"test"};
   std::vector<std::string> id_groups = data.test_groups;  // subgroups of the ID side's rows ("" = none)

@@ -199,8 +199,7 @@ LoadedDataset load_dataset(const DatasetConfig& config, const std::string& sourc
   if (!loader.faults().empty()) throw InputError(joined_lines(loader.faults()));
   return {std::move(*context),     std::move(*test),       std::move(ood),         std::move(inputs),
           std::move(precomputed),  std::move(test_groups), std::move(ood_groups), std::move(test_labels),
-          std::nullopt,            std::move(ood_labels),  std::vector<std::optional<std::vector<bool>>>(config.ood.size()),
-          {}};
+          std::nullopt,            std::move(ood_labels),  {},                     {}};
 }
 
 void keep_dataset_resident(LoadedDataset& data) {

@@ -61,7 +61,7 @@ std::vector<bool> head_correctness(const SweepConfig& config, const ArrayRef& la
 
 nlohmann::json failure_record(const SweepConfig& config, const DatasetConfig& dataset, LoadedDataset& data,
                               std::span<const double> id_test_scores,
-                              const std::vector<const std::vector<double>*>& ood_scores, const std::string& cell_id,
+                              const std::vector<std::vector<double>>& ood_scores, const std::string& cell_id,
                               const std::string& label) {
   const Backend& backend = data.context.backend();
   const std::size_t resamples = config.report.bootstrap;
@@ -70,13 +70,14 @@ nlohmann::json failure_record(const SweepConfig& config, const DatasetConfig& da
     out["id_test"] = failure_entry(id_test_scores, *data.test_correct, backend, resamples, cell_id + "/failure/test",
                                    dataset.test.resolved + " (" + label + " scores)");
   nlohmann::json csid = nlohmann::json::array();
-  for (std::size_t j = 0; j < dataset.ood.size(); ++j) {
+  data.ood_correct.resize(data.ood_labels.size());
+  for (std::size_t j = 0; j < data.ood_labels.size(); ++j) {
     const OodSet& set = dataset.ood[j];
-    if (data.ood_labels[j].empty() || !ood_scores[j]) continue;
+    if (data.ood_labels[j].empty()) continue;
     if (!data.ood_correct[j])
       data.ood_correct[j] = head_correctness(config, set.labels, data.ood_labels[j], data.ood[j], data);
     nlohmann::json entry = {{"name", set.name}};
-    entry.update(failure_entry(*ood_scores[j], *data.ood_correct[j], backend, resamples,
+    entry.update(failure_entry(ood_scores.at(j), *data.ood_correct[j], backend, resamples,
                                cell_id + "/failure/" + set.name, set.features.resolved + " (" + label + " scores)"));
     csid.push_back(std::move(entry));
   }

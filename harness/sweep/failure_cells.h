@@ -27,12 +27,13 @@ std::vector<bool> head_correctness(const SweepConfig& config, const ArrayRef& la
 
 /// The record's "failure" object of one cell: {"id_test": entry} when the dataset has ID test labels, and
 /// {"csid": [entry, ...]} for its csid sets with labels (each entry then has "name"); null when it has neither.
-/// `id_test_scores` are the ID test rows' scores; `ood_scores` each set's (in DatasetConfig::ood order, empty for a
-/// set not scored). An entry: aurc, eaurc, augrc, accuracy, n, errors, risk_coverage (kRiskCoveragePoints values) and,
-/// with `resamples` > 0, "ci95" seeded with the hash of "<cell id>/failure/<set>" ("test" for the ID test set).
+/// `id_test_scores` are the ID test rows' scores, `ood_scores` each set's (in DatasetConfig::ood order). An entry:
+/// aurc, eaurc, augrc, accuracy, n, errors, risk_coverage (kRiskCoveragePoints values) and, with tables.bootstrap > 0,
+/// "ci95" from resamples seeded with the hash of "<cell id>/failure/<set>" ("test" for the ID test set). `label`
+/// names the scores in errors.
 nlohmann::json failure_record(const SweepConfig& config, const DatasetConfig& dataset, LoadedDataset& data,
                               std::span<const double> id_test_scores,
-                              const std::vector<const std::vector<double>*>& ood_scores, const std::string& cell_id,
+                              const std::vector<std::vector<double>>& ood_scores, const std::string& cell_id,
                               const std::string& label);
 
 /// Whether `record` lacks failure metrics its inputs give (ID test or csid labels): one written before cells

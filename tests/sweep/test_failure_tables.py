@@ -139,8 +139,10 @@ with tempfile.TemporaryDirectory() as tmp:
         row["cells"][0]["best"] == (row["cells"][0]["mean"] == min(x["cells"][0]["mean"] for x in table["rows"]))
         for row in table["rows"]))
     c.check("the caption says lower is better and what the confidence is",
-            "lower is better" in table["title"] and "Confidence = -score" in table["note"] and "[a, b]" in table["note"],
+            "lower is better" in table["title"] and "confidence = -score" in table["title"] and "[a, b]" in table["note"],
             table["title"] + " / " + table["note"])
+    tex = (out / "tables" / f"{stem}.tex").read_text()
+    c.check("the LaTeX caption too", "confidence = -score" in tex.split("\\caption{")[1].split("\n")[0], tex[:400])
     c.check("intervals in the table", all(cell["ci95"] is not None for row in table["rows"] for cell in row["cells"]))
     report_md = (out / "report.md").read_text()
     html = (out / "report.html").read_text()
