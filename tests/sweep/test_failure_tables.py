@@ -165,6 +165,31 @@ with tempfile.TemporaryDirectory() as tmp:
     c.check("run sets it aside and runs its cell again", "moved 1 records" in proc.stderr and
             {r["cell"]: r["failure"] for r in records(out)}[stale] == recs[0]["failure"], proc.stderr)
 
+    # Another bootstrap count: the correctness is not kept, so labelled cells run again rather than keep stale
+    # intervals.
+    proc = run(binary, "run", config("labelled", dataset(), bootstrap=0), "--out", out)
+    now = {r["cell"]: r["failure"] for r in records(out)}
+    c.check("bootstrap 0: every labelled cell runs again, its failure without intervals and otherwise the same",
+            "moved 3 records" in proc.stderr and all(
+                "ci95" not in now[r["cell"]]["id_test"] and now[r["cell"]]["id_test"]["aurc"] == r["failure"]["id_test"]["aurc"]
+                for r in recs), proc.stderr[-300:])
+
+    # A grid under `select`: the failure table has the selected point's row only, with its record's numbers.
+    selected = dataset()
+    selected["val"] = {"features": "{backbone}.npz:chestxray_val"}
+    selected["ood"].append({"name": "fashion_far", "shift": "far", "features": "{backbone}.npz:fashion_far"})
+    path = tmp / "select.json"
+    path.write_text(json.dumps({"name": "select", "data_root": str(data_dir), "datasets": [selected],
+                                "detectors": [{"name": "knn", "params": {"k": [1, 50]}}], "plots": False,
+                                "select": {"metric": "auroc", "on": ["fashion_far"]}, "tables": {"formats": ["json"]}}))
+    run(binary, "run", path, "--out", tmp / "select")
+    table = json.loads((tmp / "select" / "tables" / f"{stem}.json").read_text())
+    rows = [row["detector"] for row in table["rows"]]
+    chosen = [r for r in records(tmp / "select") if r["grid"]["values"] in (rows[0] if rows else "")]
+    c.check("select: one row, the selected grid point's, with its record's numbers",
+            len(rows) == 1 and "selected" in rows[0] and len(chosen) == 1 and
+            table["rows"][0]["cells"][0]["mean"] == chosen[0]["failure"]["id_test"]["aurc"], rows)
+
     # Without labels: no failure field, table or plot.
     bare = tmp / "bare"
     run(binary, "run", config("bare", dataset(test_labels=False, csid_labels=None)), "--out", bare)
