@@ -97,7 +97,10 @@ def ranks(out: str | os.PathLike[str], metric: str = "auroc") -> dict[str, Any]:
 
 def to_frame(records: list[dict[str, Any]]) -> Any:
     """A pandas DataFrame with one row per (cell, OOD set): modality, backbone, detector, label, seed, params, ood,
-    shift, n_id, n_ood, every metric, and its 95 % interval (`<metric>_low`, `<metric>_high`) when bootstrapped."""
+    shift, n_id, n_ood, every metric, and its 95 % interval (`<metric>_low`, `<metric>_high`) when bootstrapped; the
+    cell's failure-detection metrics on the ID test set (`failure_aurc`, `failure_eaurc`, `failure_augrc`,
+    `failure_accuracy`; None without ID test labels) and, on a labelled csid set's row, that set's (`csid_failure_*`),
+    with `_low`/`_high` bounds when bootstrapped."""
     try:
         import pandas as pd
     except ImportError:
@@ -124,8 +127,23 @@ def to_frame(records: list[dict[str, Any]]) -> Any:
             for bound in ("low", "high"):
                 for metric, value in o.get("ci95", {}).get(bound, {}).items():
                     row[f"{metric}_{bound}"] = value
+            failure = r.get("failure", {})
+            row.update(_failure_columns("failure", failure.get("id_test")))
+            csid = [e for e in failure.get("csid", []) if e["name"] == o["name"]]
+            row.update(_failure_columns("csid_failure", csid[0] if csid else None))
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _failure_columns(prefix: str, entry: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A record's failure entry as columns <prefix>_aurc, _eaurc, _augrc, _accuracy (None without one), and their
+    interval bounds <prefix>_<metric>_low/_high when bootstrapped."""
+    metrics = ("aurc", "eaurc", "augrc", "accuracy")
+    columns: dict[str, Any] = {f"{prefix}_{m}": None if entry is None else entry[m] for m in metrics}
+    for bound in ("low", "high"):
+        for metric, value in (entry or {}).get("ci95", {}).get(bound, {}).items():
+            columns[f"{prefix}_{metric}_{bound}"] = value
+    return columns
 
 
 @contextmanager

@@ -168,10 +168,15 @@ std::string html_report(const std::vector<json>& records, const std::vector<Resu
   for (const ResultTable& t : tables)
     if (std::find(metrics.begin(), metrics.end(), t.metric) == metrics.end()) metrics.push_back(t.metric);
   html += "<h2>Tables</h2>\n<div id=\"switch\"><label>metric <select id=\"metric\">";
-  for (const std::string& m : metrics) html += "<option value=\"" + escaped(m) + "\">" + escaped(metric_title(m)) + "</option>";
+  for (const std::string& m : metrics) {
+    const std::string title = m == kFailureTableMetric ? "failure detection (AURC, E-AURC, AUGRC; lower is better)"
+                                                       : metric_title(m);
+    html += "<option value=\"" + escaped(m) + "\">" + escaped(title) + "</option>";
+  }
   html += "</select></label></div>\n";
   for (const ResultTable& t : tables) html += table_html(t);
   html += "<h2>Plots</h2>\n" + plots_html(plots, "roc_", "ROC curves, per OOD set", true) +
+          plots_html(plots, "risk_coverage_", "Selective risk against coverage, per dataset", true) +
           plots_html(plots, "hist_", "Score histograms, per detector", false) +
           plots_html(plots, "spectrum_", "MaRS residual spectra", false);
   return html + "</body>\n</html>\n";

@@ -331,6 +331,86 @@ ResultTable scale_table(const std::string& modality, const std::vector<const jso
   return t;
 }
 
+/// Rows detectors, columns (set, failure metric): the ID test set's, then each labelled csid set's.
+ResultTable failure_table(const std::vector<const json*>& records, std::size_t without) {
+  const json& first = *records.front();
+  const json& failure = first.at("failure");
+  ResultTable t;
+  t.metric = kFailureTableMetric;
+  t.higher_is_better = false;
+  const std::string dataset = first.at("dataset").at("name").get<std::string>();
+  t.slug = file_name_part(dataset + "_failure");
+  const std::string head = first.at("inputs").contains("head_weights") ? "head" : "probe";
+  t.title = first.at("dataset").at("modality").get<std::string>() + " as ID, " +
+            first.at("dataset").at("backbone").get<std::string>() + ": failure detection of the " + head +
+            "'s errors, confidence = -score (AURC, E-AURC, AUGRC; lower is better)";
+  t.rows = ordered(records, label_of, detector_rank);
+  const std::vector<std::pair<std::string, std::string>> metrics = {{"aurc", "AURC"}, {"eaurc", "E-AURC"}, {"augrc", "AUGRC"}};
+  // (column group, where its entry is in a record's "failure"): the ID test set, then each csid set.
+  std::vector<std::pair<std::string, std::string>> sets;
+  std::string accuracy = "Accuracy of the " + head + ":";
+  const auto accuracy_of = [](const std::string& set, const json& entry) {
+    char text[160];
+    std::snprintf(text, sizeof text, " %s %.1f %% (%zu errors in %zu rows)", set.c_str(),
+                  100 * entry.at("accuracy").get<double>(), entry.at("errors").get<std::size_t>(),
+                  entry.at("n").get<std::size_t>());
+    return std::string(text);
+  };
+  if (failure.contains("id_test")) {
+    sets.emplace_back("ID test", "");
+    accuracy += accuracy_of("ID test", failure["id_test"]);
+  }
+  for (const json& e : failure.value("csid", json::array())) {
+    const std::string name = e.at("name").get<std::string>();
+    sets.emplace_back("csid: " + name, name);
+    accuracy += (sets.size() > 1 ? ";" : "") + accuracy_of(name, e);
+  }
+  for (const auto& [group, name] : sets)
+    for (const auto& metric : metrics) t.columns.push_back({group, metric.second});
+  const auto entry_of = [](const json& record, const std::string& csid) -> const json* {
+    const json& f = record.at("failure");
+    if (csid.empty()) return f.contains("id_test") ? &f["id_test"] : nullptr;
+    if (!f.contains("csid")) return nullptr;
+    for (const json& e : f["csid"])
+      if (e.at("name") == csid) return &e;
+    return nullptr;
+  };
+  for (const std::string& label : t.rows) {
+    std::vector<Samples> samples(t.columns.size());
+    for (const json* r : records) {
+      if (label_of(*r) != label) continue;
+      for (std::size_t s = 0; s < sets.size(); ++s) {
+        const json* e = entry_of(*r, sets[s].second);
+        if (!e) continue;
+        for (std::size_t m = 0; m < metrics.size(); ++m) {
+          Samples& x = samples[s * metrics.size() + m];
+          const std::string& key = metrics[m].first;
+          x.values.push_back(e->at(key).get<double>());
+          if (!e->contains("ci95")) continue;
+          x.low.push_back((*e)["ci95"]["low"].at(key).get<double>());
+          x.high.push_back((*e)["ci95"]["high"].at(key).get<double>());
+        }
+      }
+    }
+    std::vector<TableCell> row;
+    for (const Samples& x : samples) row.push_back(summarise(x));
+    t.cells.push_back(std::move(row));
+  }
+  mark_best(t);
+  t.note = seeds_note(records) + "Confidence = -score: each detector's score ranks the rows the " + head +
+           " classified, most confident first, as a confidence that its prediction is right (docs/methods.md, "
+           "\"Failure detection\"). AURC: area under the selective-risk-coverage curve; E-AURC: AURC minus that of "
+           "the ideal ranking (every error least confident); AUGRC: area under the generalised-risk-coverage curve. "
+           "Lower is better. " + accuracy + ".";
+  if (failure.value("id_test", json::object()).contains("ci95"))
+    t.note += " [a, b]: percentile-bootstrap 95 % interval (mean of the per-seed bounds).";
+  if (without > 0)
+    t.note += " " + std::to_string(without) + " records of this dataset have no failure-detection metrics (written "
+              "before oodbench recorded them) and are left out; run the config again to compute them.";
+  name_conventions(t, records);
+  return t;
+}
+
 }  // namespace
 
 std::string column_group(const json& ood_entry) {
@@ -341,6 +421,25 @@ std::string column_group(const json& ood_entry) {
 bool in_overall_average(const json& ood_entry) { return ood_entry.value("role", std::string(kRoleOod)) != kRoleCsid; }
 
 std::string metric_title(const std::string& metric) { return std::string(metric_field(metric).title); }
+
+std::vector<ResultTable> build_failure_tables(const std::vector<json>& records) {
+  std::vector<const json*> all;
+  for (const json& r : records) all.push_back(&r);
+  const auto datasets = ordered(all, [](const json& r) { return r.at("dataset").at("name").get<std::string>(); },
+                                dataset_rank);
+  std::vector<ResultTable> tables;
+  for (const std::string& name : datasets) {
+    std::vector<const json*> with;
+    std::size_t without = 0;
+    for (const json* r : all) {
+      if (r->at("dataset").at("name") != name) continue;
+      if (r->contains("failure")) with.push_back(r);
+      else without += r->value("inputs", json::object()).contains("test_labels");
+    }
+    if (!with.empty()) tables.push_back(failure_table(with, without));
+  }
+  return tables;
+}
 
 std::vector<ResultTable> build_tables(const std::vector<json>& records, const std::vector<std::string>& metrics) {
   std::vector<const json*> all;

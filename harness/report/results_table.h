@@ -44,6 +44,15 @@ struct ResultTable {
 std::vector<ResultTable> build_tables(const std::vector<nlohmann::json>& records,
                                       const std::vector<std::string>& metrics);
 
+/// The `metric` of failure-detection tables (report.html's switch shows them together).
+inline constexpr const char* kFailureTableMetric = "failure";
+
+/// The failure-detection table (<dataset>_failure) of each dataset whose records have "failure": rows detectors,
+/// columns AURC, E-AURC and AUGRC of the detector's score as a confidence (-score) for the head's correctness, on the
+/// ID test set and then on each labelled csid set (a column group each); lower is better. Records without "failure"
+/// (written before oodbench recorded it) are left out, and the note says how many.
+std::vector<ResultTable> build_failure_tables(const std::vector<nlohmann::json>& records);
+
 /// The column group of an OOD set entry of a record: its shift type, or "csid" for covariate-shifted ID sets, which
 /// tables show apart and leave out of the "all" average.
 std::string column_group(const nlohmann::json& ood_entry);

@@ -85,6 +85,34 @@ void roc_panels(Plots& plots, const std::string& dataset, const ByLabel& by_labe
   }
 }
 
+/// Selective risk against coverage on the ID test set, one curve per detector (sorted by AURC, best first): the
+/// records' failure risk_coverage, the risk at coverage k / points for k = 1..points.
+void risk_coverage(Plots& plots, const std::string& dataset, const ByLabel& by_label) {
+  std::vector<std::pair<std::string, const json*>> curves;  // (label, its ID test failure entry), plan order
+  for (const auto& [label_key, r] : by_label)
+    if (r->contains("failure") && (*r)["failure"].contains("id_test"))
+      curves.emplace_back(label_key.second, &(*r)["failure"]["id_test"]);
+  if (curves.empty()) return;
+  std::stable_sort(curves.begin(), curves.end(), [](const auto& a, const auto& b) {
+    return (*a.second)["aurc"].template get<double>() < (*b.second)["aurc"].template get<double>();
+  });
+  const std::size_t points = (*curves.front().second)["risk_coverage"].size();
+  std::vector<double> grid;
+  for (std::size_t k = 1; k <= points; ++k) grid.push_back(static_cast<double>(k) / static_cast<double>(points));
+  const json& first = *curves.front().second;
+  LineChart plot = chart("Selective risk, " + dataset + " ID test (" + std::to_string(first["errors"].get<long>()) +
+                             " errors in " + std::to_string(first["n"].get<long>()) +
+                             " rows), accepting the lowest scores first",
+                         "coverage (fraction of rows accepted)", "selective risk (error rate among accepted)",
+                         curves.size());
+  plot.x_range = AxisRange{0, 1};
+  plot.legend_title = "detector (AURC %)";
+  for (const auto& [label, entry] : curves)
+    add_series(plot, label + " (" + percent((*entry)["aurc"].get<double>()) + ")", grid,
+               (*entry)["risk_coverage"].get<std::vector<double>>());
+  plots.emplace_back("risk_coverage_" + file_name_part(dataset) + ".svg", plot.render());
+}
+
 /// ID vs OOD score histograms of one record, on the axis its histogram_axis gives.
 std::string histogram(const std::string& dataset, const std::string& label, const json& r) {
   const json& axis = r["histogram_axis"];
@@ -144,6 +172,7 @@ Plots sweep_plots(const std::vector<json>& records) {
     std::size_t sets = 0;
     for (const auto& [label_key, r] : by_label) sets = std::max(sets, (*r)["ood"].size());
     for (std::size_t j = 0; j < sets; ++j) roc_panels(plots, dataset, by_label, j);
+    risk_coverage(plots, dataset, by_label);
 
     for (const auto& [label_key, r] : by_label) {
       const std::string stem = file_name_part(dataset) + "_" + label_parts.at(label_key.second) + ".svg";

@@ -6,7 +6,9 @@
 // - hist_<dataset>_<label>.svg: ID vs OOD score histograms of one detector, on the axis its record's histogram_axis
 //   gives (shared by its ID and OOD sets; log10 of the score when the record says so).
 // - spectrum_<dataset>_<label>.svg: MaRS's residual spectrum, the x axis exactly groups 1..G.
-// Each plot shows the lowest seed of a seeded detector; the legend's AUROC is that seed's.
+// - risk_coverage_<dataset>.svg: the selective risk (error rate of the head among the rows accepted, lowest scores
+//   first) against coverage on the ID test set, one curve per detector sorted by AURC, where records have "failure".
+// Each plot shows the lowest seed of a seeded detector; the legend's AUROC (AURC) is that seed's.
 #pragma once
 
 #include <string>

@@ -71,6 +71,7 @@ ReportSummary write_report(const fs::path& dir) {
   PairedTestOptions tests;
   tests.resamples = settings.bootstrap > 0 ? settings.bootstrap : tests.resamples;
   const std::vector<std::string> unmarked = mark_near_best(tables, dir, test_records, tests);
+  for (ResultTable& t : build_failure_tables(test_records)) tables.push_back(std::move(t));
   if (selected) {
     std::string sets;
     for (const std::string& s : settings.select->on) sets += (sets.empty() ? "" : ", ") + s;

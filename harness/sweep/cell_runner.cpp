@@ -8,9 +8,9 @@
 
 #include "harness/detectors/detector.h"
 #include "harness/metrics/metrics_json.h"
+#include "harness/sweep/failure_cells.h"
 #include "harness/sweep/intervals.h"
 #include "kernels/error.h"
-#include "kernels/rowwise.h"
 
 namespace oodbench {
 namespace {
@@ -117,21 +117,6 @@ nlohmann::json subgroup_metrics(const std::vector<double>& id, const std::vector
   return {{"by_group", by_group}, {"worst", worst}, {"skipped", skipped}};
 }
 
-/// Which ID test rows the head (supplied, else the probe) classifies correctly: the ID accuracy and CCR@FPR.
-std::vector<bool> test_correctness(const SweepConfig& config, const DatasetConfig& dataset, LoadedDataset& data) {
-  const Matrix<double> z = data.context.head().logits(data.test, data.context.backend());
-  std::vector<bool> correct(z.rows);
-  for (std::size_t i = 0; i < z.rows; ++i) {
-    const auto label = static_cast<std::size_t>(data.test_labels[i]);
-    if (label >= z.cols)
-      throw InputError(config.source + ": " + dataset.test_labels.pointer + ": " + dataset.test_labels.resolved +
-                       ": row " + std::to_string(i) + " has class " + std::to_string(label) + ", but the head has " +
-                       std::to_string(z.cols) + " classes");
-    correct[i] = argmax(z.row(i), z.cols) == label;
-  }
-  return correct;
-}
-
 }  // namespace
 
 CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& data) {
@@ -175,7 +160,9 @@ CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& 
   }
 
   start = Clock::now();
-  if (!data.test_labels.empty() && !data.test_correct) data.test_correct = test_correctness(config, dataset, data);
+  if (!data.test_labels.empty() && !data.test_correct)  // the ID accuracy, CCR@FPR and failure detection
+    data.test_correct = head_correctness(config, dataset.test_labels, data.test_labels, data.test, data);
+  const nlohmann::json failure = failure_record(config, dataset, data, id, ood, cell.id, variant.label);
   // Full-spectrum protocol: sets with role "id" join the ID test set on the ID side of every metric.
   nlohmann::json id_parts = {"test"};
   std::vector<std::string> id_groups = data.test_groups;  // subgroups of the ID side's rows ("" = none)
@@ -264,6 +251,7 @@ CellResult run_cell(const SweepConfig& config, const Cell& cell, LoadedDataset& 
     const auto& c = *data.test_correct;
     record["id_accuracy"] = static_cast<double>(std::count(c.begin(), c.end(), true)) / static_cast<double>(c.size());
   }
+  if (!failure.is_null()) record["failure"] = failure;
   if (!variant.grid.empty())  // one point of a grid: `select` chooses among the records of one entry
     record["grid"] = {{"entry", variant.pointer}, {"base_label", variant.base_label}, {"values", variant.grid}};
   result.record = std::move(record);

@@ -97,7 +97,7 @@ std::vector<DatasetConfig> read_dataset(const JsonReader& r, const fs::path& dat
     }
     std::set<std::string> names;
     for (const JsonReader& o : r.at("ood").elements()) {
-      o.expect_object({"name", "shift", "features", "role", "groups"}, {"name", "shift", "features"});
+      o.expect_object({"name", "shift", "features", "role", "groups", "labels"}, {"name", "shift", "features"});
       OodSet set;
       set.name = o.at("name").text();
       set.shift = o.at("shift").text();
@@ -109,6 +109,15 @@ std::vector<DatasetConfig> read_dataset(const JsonReader& r, const fs::path& dat
           o.at("role").fail("expected \"ood\" (to detect), \"id\" (covariate-shifted ID counted with ID: "
                             "full-spectrum) or \"csid\" (covariate-shifted ID to detect, shown apart), got \"" +
                             set.role + "\"");
+      }
+      if (o.has("labels")) {
+        if (set.role != kRoleCsid)
+          o.at("labels").fail("class labels are for sets with role \"csid\" (covariate-shifted ID, whose rows keep "
+                              "their classes); this set's role is \"" + set.role + "\"");
+        if (d.train_labels.empty() && d.head_weights.empty())
+          o.at("labels").fail("csid labels measure the head's failures; give train labels (for the probe) or a head "
+                              "as well");
+        set.labels = arrays.array(o.at("labels"));
       }
       if (!names.insert(set.name).second) o.at("name").fail("duplicate OOD set name \"" + set.name + "\"");
       if (set.features.written == d.test.written)

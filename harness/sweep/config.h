@@ -35,6 +35,7 @@ struct OodSet {
   ArrayRef features;
   std::string role = std::string(kRoleOod);
   ArrayRef groups;  ///< optional per-row subgroup labels (site, sex, scanner...)
+  ArrayRef labels;  ///< optional class labels of a csid set's rows: its failure-detection metrics
 };
 
 /// The score files of one variant of the `scores` detector for one dataset: its label, then one file per test set.

@@ -138,17 +138,27 @@ LoadedDataset load_dataset(const DatasetConfig& config, const std::string& sourc
                             " rows; give one per row, in the same order");
     return out;
   };
-  std::vector<std::int32_t> test_labels;
-  if (!config.test_labels.empty()) {
+  // Class labels of a test set, mapped like the train labels: one per row of `rows` (its set, named `what`).
+  auto class_labels = [&](const std::string& name, const ArrayRef& ref, std::optional<std::size_t> rows,
+                          const std::string& what) {
+    std::vector<std::int32_t> out;
+    if (ref.empty()) return out;
     auto load = [&](const std::string& spec) { return load_labels_like_train(spec, label_map); };
-    if (auto l = loader.attempt(config.test_labels, load)) {
-      record("test_labels", config.test_labels, content_hash(*l));
-      if (test && l->size() != test->rows)
-        loader.fault(config.test_labels, config.test_labels.resolved + ": " + std::to_string(l->size()) +
-                                             " labels for " + std::to_string(test->rows) + " ID test rows");
-      test_labels = std::move(*l);
+    if (auto l = loader.attempt(ref, load)) {
+      record(name, ref, content_hash(*l));
+      if (rows && l->size() != *rows)
+        loader.fault(ref, ref.resolved + ": " + std::to_string(l->size()) + " labels for " + std::to_string(*rows) +
+                              " " + what + " rows; give one per row, in the same order");
+      out = std::move(*l);
     }
-  }
+    return out;
+  };
+  std::vector<std::int32_t> test_labels =
+      class_labels("test_labels", config.test_labels, test ? std::optional(test->rows) : std::nullopt, "ID test");
+  std::vector<std::vector<std::int32_t>> ood_labels;
+  for (std::size_t j = 0; j < config.ood.size(); ++j)
+    ood_labels.push_back(class_labels("labels/" + config.ood[j].name, config.ood[j].labels, ood_rows[j],
+                                      "OOD set " + config.ood[j].name));
   std::vector<std::string> test_groups = groups("test_groups", config.test_groups, test ? std::optional(test->rows) : std::nullopt);
   std::vector<std::vector<std::string>> ood_groups;
   for (std::size_t j = 0; j < config.ood.size(); ++j)
@@ -189,7 +199,7 @@ LoadedDataset load_dataset(const DatasetConfig& config, const std::string& sourc
   if (!loader.faults().empty()) throw InputError(joined_lines(loader.faults()));
   return {std::move(*context),     std::move(*test),       std::move(ood),         std::move(inputs),
           std::move(precomputed),  std::move(test_groups), std::move(ood_groups), std::move(test_labels),
-          std::nullopt,            {}};
+          std::nullopt,            std::move(ood_labels),  {},                     {}};
 }
 
 void keep_dataset_resident(LoadedDataset& data) {

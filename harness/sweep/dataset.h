@@ -30,6 +30,10 @@ struct LoadedDataset {
   /// the head classifies each row correctly.
   std::vector<std::int32_t> test_labels;
   std::optional<std::vector<bool>> test_correct;
+  /// Class labels of each OOD set's rows (only csid sets have any; empty elsewhere), and, once a cell has computed
+  /// them, whether the head classifies each row correctly (in the order of DatasetConfig::ood).
+  std::vector<std::vector<std::int32_t>> ood_labels;
+  std::vector<std::optional<std::vector<bool>>> ood_correct;
   /// The device copies of `test` and of every OOD set while the dataset is in memory (keep_dataset_resident); last,
   /// so that they go before the arrays they copy.
   std::vector<ResidentHandle> resident;

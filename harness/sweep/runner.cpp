@@ -16,6 +16,7 @@
 #include "harness/io/arrays.h"
 #include "harness/sweep/cell_runner.h"
 #include "harness/sweep/dataset.h"
+#include "harness/sweep/failure_cells.h"
 #include "harness/sweep/intervals.h"
 #include "harness/sweep/kept_scores.h"
 #include "harness/sweep/progress.h"
@@ -52,8 +53,9 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
     std::cerr << "oodbench: " << options.out.string() << ": moved " << moved << " records of cells this config no "
               << "longer has (other inputs, detectors, sets or oodbench version) to " << to.filename().string() << '\n';
   if (store.stale() > 0)
-    std::cerr << "oodbench: " << options.out.string() << ": moved " << store.stale() << " records whose intervals "
-              << "used another bootstrap count and have no kept scores to "
+    std::cerr << "oodbench: " << options.out.string() << ": moved " << store.stale() << " records that cannot be "
+              << "brought up to date in place (intervals of another bootstrap count without kept scores or with "
+              << "failure-detection metrics, or written before cells recorded failure-detection metrics) to "
               << store.moved_aside().second.filename().string()
               << "; their cells run again for " << bootstrap << '\n';
   if (store.changed() > 0)
@@ -186,7 +188,8 @@ RunSummary run_sweep(const SweepConfig& config, const RunOptions& options, const
   if (existed) keep_foreign_cells(options.out, plan_ids, config.source);
   // Another run's folder is an InputError here, and nothing of it is touched: that run may have just created it.
   RecordStore store(options.out, plan_ids, "oodbench run " + config.source,
-                    interval_check(options.out, config.report.bootstrap, backend), options.on_set_aside);
+                    failure_check(config.report.bootstrap, interval_check(options.out, config.report.bootstrap, backend)),
+                    options.on_set_aside);
   RunSummary summary;
   try {
     return run_in(config, inputs, plan, store, options, backend, summary);

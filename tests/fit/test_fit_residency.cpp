@@ -72,7 +72,7 @@ TEST(DatasetResidency, KeepsEveryArrayUntilTheDatasetGoes) {
   RecordingBackend backend;
   {
     LoadedDataset data{FitContext(backend, gaussian(60, 5, 6), {}), gaussian(20, 5, 7),
-                       {gaussian(15, 5, 8), gaussian(25, 5, 9)}, {}, {}, {}, {}, {}, std::nullopt, {}};
+                       {gaussian(15, 5, 8), gaussian(25, 5, 9)}, {}, {}, {}, {}, {}, std::nullopt, {}, {}, {}};
     keep_dataset_resident(data);
     EXPECT_TRUE(kept(backend, data.context.train()));
     EXPECT_TRUE(kept(backend, data.test));

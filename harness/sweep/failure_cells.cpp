@@ -1,0 +1,110 @@
+#include "harness/sweep/failure_cells.h"
+
+#include <algorithm>
+
+#include "harness/metrics/failure_metrics.h"
+#include "harness/metrics/metrics_json.h"
+#include "harness/sweep/intervals.h"
+#include "harness/sweep/plan.h"
+#include "kernels/error.h"
+#include "kernels/rowwise.h"
+
+namespace oodbench {
+namespace {
+
+/// The selective risk at coverage k / kRiskCoveragePoints (k = 1..): the risk once the tie group that reaches that
+/// coverage is accepted, as the curve steps.
+std::vector<double> risk_on_grid(const RiskCoverageCurve& curve) {
+  std::vector<double> out;
+  std::size_t at = 0;
+  for (std::size_t k = 1; k <= kRiskCoveragePoints; ++k) {
+    const double coverage = static_cast<double>(k) / static_cast<double>(kRiskCoveragePoints);
+    while (at + 1 < curve.coverage.size() && curve.coverage[at] < coverage - 1e-12) ++at;
+    out.push_back(curve.risk[at]);
+  }
+  return out;
+}
+
+nlohmann::json failure_entry(std::span<const double> scores, const std::vector<bool>& correct,
+                             const Backend& backend, std::size_t resamples, const std::string& seed_text,
+                             const std::string& name) {
+  const RankedFailures ranked(scores, correct, backend, name);  // one sort: metrics, curve, bootstrap
+  const FailureMetrics m = ranked.metrics();
+  nlohmann::json entry = failure_json(m);
+  entry["n"] = m.n;
+  entry["errors"] = m.errors;
+  entry["risk_coverage"] = risk_on_grid(ranked.risk_coverage());
+  if (resamples > 0) {
+    const FailureIntervals ci = ranked.bootstrap(resamples, fnv1a64(seed_text));
+    entry["ci95"] = {{"low", failure_json(ci.low)}, {"high", failure_json(ci.high)}};
+  }
+  return entry;
+}
+
+}  // namespace
+
+std::vector<bool> head_correctness(const SweepConfig& config, const ArrayRef& labels_ref,
+                                   const std::vector<std::int32_t>& labels, const Matrix<float>& rows,
+                                   LoadedDataset& data) {
+  const Matrix<double> z = data.context.head().logits(rows, data.context.backend());
+  std::vector<bool> correct(z.rows);
+  for (std::size_t i = 0; i < z.rows; ++i) {
+    const auto label = static_cast<std::size_t>(labels[i]);
+    if (label >= z.cols)
+      throw InputError(config.source + ": " + labels_ref.pointer + ": " + labels_ref.resolved + ": row " +
+                       std::to_string(i) + " has class " + std::to_string(label) + ", but the head has " +
+                       std::to_string(z.cols) + " classes");
+    correct[i] = argmax(z.row(i), z.cols) == label;
+  }
+  return correct;
+}
+
+nlohmann::json failure_record(const SweepConfig& config, const DatasetConfig& dataset, LoadedDataset& data,
+                              std::span<const double> id_test_scores,
+                              const std::vector<std::vector<double>>& ood_scores, const std::string& cell_id,
+                              const std::string& label) {
+  const Backend& backend = data.context.backend();
+  const std::size_t resamples = config.report.bootstrap;
+  nlohmann::json out = nlohmann::json::object();
+  if (data.test_correct)
+    out["id_test"] = failure_entry(id_test_scores, *data.test_correct, backend, resamples, cell_id + "/failure/test",
+                                   dataset.test.resolved + " (" + label + " scores)");
+  nlohmann::json csid = nlohmann::json::array();
+  data.ood_correct.resize(data.ood_labels.size());
+  for (std::size_t j = 0; j < data.ood_labels.size(); ++j) {
+    const OodSet& set = dataset.ood[j];
+    if (data.ood_labels[j].empty()) continue;
+    if (!data.ood_correct[j])
+      data.ood_correct[j] = head_correctness(config, set.labels, data.ood_labels[j], data.ood[j], data);
+    nlohmann::json entry = {{"name", set.name}};
+    entry.update(failure_entry(ood_scores.at(j), *data.ood_correct[j], backend, resamples,
+                               cell_id + "/failure/" + set.name, set.features.resolved + " (" + label + " scores)"));
+    csid.push_back(std::move(entry));
+  }
+  if (!csid.empty()) out["csid"] = std::move(csid);
+  return out.empty() ? nlohmann::json() : out;
+}
+
+bool lacks_failure(const nlohmann::json& record) {
+  const nlohmann::json& inputs = record.value("inputs", nlohmann::json::object());
+  const nlohmann::json& failure = record.value("failure", nlohmann::json::object());
+  if (inputs.contains("test_labels") && !failure.contains("id_test")) return true;
+  const nlohmann::json& csid = failure.value("csid", nlohmann::json::array());
+  for (const auto& [key, value] : inputs.items()) {
+    if (!key.starts_with("labels/")) continue;
+    const std::string name = key.substr(7);
+    if (std::none_of(csid.begin(), csid.end(), [&](const nlohmann::json& e) { return e.value("name", "") == name; }))
+      return true;
+  }
+  return false;
+}
+
+RecordCheck failure_check(std::size_t resamples, RecordCheck next) {
+  return [resamples, next = std::move(next)](nlohmann::json& record) {
+    if (lacks_failure(record)) return RecordFate::set_aside;
+    if (record.contains("failure") && record_resamples(record) != resamples) return RecordFate::set_aside;
+    return next ? next(record) : RecordFate::keep;
+  };
+}
+
+}  // namespace oodbench
