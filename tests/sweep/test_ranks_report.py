@@ -9,6 +9,7 @@ import html
 import json
 import pathlib
 import re
+import shutil
 import sys
 import tempfile
 
@@ -143,6 +144,27 @@ with tempfile.TemporaryDirectory() as d:
     checks.check("Holm HTML", "paired bootstrap, Holm-corrected within each column)" in (out / "report.html").read_text())
     checks.check("Holm LaTeX caption", "Holm-corrected within the column)" in
                  (out / "tables" / "toy_b_auroc.tex").read_text())
+
+    # A selected grid counts once, at its chosen point, and the caption says so.
+    shutil.copy(tmp / "test.npy", tmp / "val.npy")
+    selected = dict(config, datasets=[dict(dataset, val={"features": "val.npy"})], keep_scores=False, plots=False,
+                    detectors=[{"name": "knn", "params": {"k": [1, 5]}}, {"name": "mahalanobis"}, {"name": "msp"}],
+                    select={"metric": "auroc", "on": ["near"]})
+    (tmp / "select.json").write_text(json.dumps(selected))
+    run(binary, "run", tmp / "select.json", "--out", tmp / "select", "--quiet")
+    section = (tmp / "select" / "report.md").read_text().split("## Rankings")[1]
+    labels = re.findall(r"^\| ([^|]+) \| [0-9.]+ \|", section, re.M)
+    checks.check("selected grid: one knn row, the chosen one", sum("knn" in l for l in labels) == 1 and
+                 any(l.endswith(", selected)") for l in labels), labels)
+    checks.check("selected grid: the caption says so", "counts once, at the grid point chosen" in section and
+                 "over 2 blocks" in section, section[-600:])
+
+    # One detector: no rankings, said in the report and as a warning; the rest of the report stands.
+    (tmp / "one.json").write_text(json.dumps(dict(config, detectors=[{"name": "knn"}], keep_scores=False)))
+    proc = run(binary, "run", tmp / "one.json", "--out", tmp / "one")
+    checks.check("one detector: the report says why there are no rankings",
+                 "no rankings: ranks: fewer than two detectors" in (tmp / "one" / "report.md").read_text() and
+                 "no rankings" in proc.stderr and not (tmp / "one" / "tables" / "ranks_auroc.json").exists(), proc.stderr)
 
     # Bad values: exit 2 naming the JSON pointer, no folder written.
     for key, value in (("ranks", "yes"), ("correction", "bonferoni")):
