@@ -18,7 +18,7 @@ struct PairedTestOptions {
   std::size_t resamples = 1000;
   std::uint64_t seed = 0;
   std::vector<std::string> metrics = {"auroc", "fpr95"};
-  bool holm = false;  ///< the † marks: Holm's correction over each column's comparisons (a config's tables.correction)
+  bool holm = false;  ///< the † marks Holm-corrected over each column's comparisons (a config's tables.correction)
 };
 
 /// A − B (table labels) on every dataset both ran on: per OOD set, and averaged over all sets, for every metric:

@@ -139,7 +139,8 @@ std::vector<RankingRow> rankings_rows(const Rankings& r) {
 std::string rankings_caption(const Rankings& r) {
   const RankTest& t = r.test;
   std::string md = metric_title(r.metric) + ": average rank over " + std::to_string(t.blocks) +
-                   " blocks (a dataset x an OOD set, each value the mean over seeds; ties share their mean rank; 1 = best). ";
+                   " blocks (a dataset x an OOD set, each value the mean over seeds; ties share their mean rank; "
+                   "1 = best). ";
   if (t.friedman_statistic) {
     md += "Friedman χ² = " + fixed(*t.friedman_statistic, 3) + " (tie-corrected, " +
           std::to_string(t.detectors - 1) + " df), p = " + p_text(*t.friedman_p) + "; Iman-Davenport F = " +

@@ -51,7 +51,8 @@ RankingsReport rankings_report(const std::vector<nlohmann::json>& test_records, 
   const std::string more_note = report_note(settings);
   const std::string markdown_table = rankings_markdown(r, more_note);
   if (asks(settings.formats, "md")) out.files.emplace_back("tables/" + stem + ".md", markdown_table);
-  if (asks(settings.formats, "json")) out.files.emplace_back("tables/" + stem + ".json", rankings_json(r).dump(2) + "\n");
+  if (asks(settings.formats, "json"))
+    out.files.emplace_back("tables/" + stem + ".json", rankings_json(r).dump(2) + "\n");
 
   const std::string diagram = rankings_diagram(r), name = std::string("cd_") + kRankingMetric;
   out.files.emplace_back("plots/" + name + ".svg", diagram);
@@ -60,8 +61,8 @@ RankingsReport rankings_report(const std::vector<nlohmann::json>& test_records, 
 
   out.markdown = "## Rankings\n\n" + markdown_table + "\nCritical-difference diagram: [" + name + ".svg](plots/" +
                  name + ".svg)\n\n";
-  out.html = "<h2>Rankings</h2>\n" + table_html(r, rankings_caption(r) + more_note) + "<figure id=\"" + name + ".svg\">" + diagram +
-             "</figure>\n";
+  out.html = "<h2>Rankings</h2>\n" + table_html(r, rankings_caption(r) + more_note) + "<figure id=\"" + name +
+             ".svg\">" + diagram + "</figure>\n";
   return out;
 }
 

@@ -117,7 +117,10 @@ ReportSummary write_report(const fs::path& dir) {
   if (settings.ranks) {
     rankings = rankings_report(test_records, settings, summary.warnings);
     markdown += rankings.markdown;
-    for (auto& file : rankings.files) summary.plots += file.first.starts_with("plots/"), files.push_back(std::move(file));
+    for (auto& file : rankings.files) {
+      if (file.first.starts_with("plots/")) ++summary.plots;
+      files.push_back(std::move(file));
+    }
   }
   std::map<std::string, nlohmann::json> label_maps;  // dataset -> mapping of its remapped train labels
   for (const nlohmann::json& r : records)

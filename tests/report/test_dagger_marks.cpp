@@ -10,22 +10,23 @@ namespace oodbench {
 namespace {
 
 using Marks = std::vector<bool>;
+using Ps = std::vector<double>;
 
 TEST(DaggerMarks, UncorrectedComparesEachPValueWithAlpha) {
-  EXPECT_EQ(not_significantly_worse(std::vector<double>{0.01, 0.04, 0.03, 0.20}, false), (Marks{false, false, false, true}));
-  EXPECT_EQ(not_significantly_worse(std::vector<double>{0.05, 0.0499}, false), (Marks{true, false}));  // p >= 0.05 keeps
+  EXPECT_EQ(not_significantly_worse(Ps{0.01, 0.04, 0.03, 0.20}, false), (Marks{false, false, false, true}));
+  EXPECT_EQ(not_significantly_worse(Ps{0.05, 0.0499}, false), (Marks{true, false}));  // p >= 0.05 keeps
 }
 
 TEST(DaggerMarks, HolmAdjustsWithinTheColumn) {
   // Sorted 0.01, 0.03, 0.04, 0.20 times 4, 3, 2, 1: 0.04, 0.09, 0.08 -> 0.09 (monotone), 0.20. Adjusted in input
   // order: 0.04, 0.09, 0.09, 0.20, so only the first stays significantly worse.
-  EXPECT_EQ(not_significantly_worse(std::vector<double>{0.01, 0.04, 0.03, 0.20}, true), (Marks{false, true, true, true}));
+  EXPECT_EQ(not_significantly_worse(Ps{0.01, 0.04, 0.03, 0.20}, true), (Marks{false, true, true, true}));
   // 0.0125 x 4 = 0.05: not below alpha, so kept; 0.012 x 4 = 0.048 is below. Then 0.02 x 3 = 0.06 keeps the rest.
-  EXPECT_EQ(not_significantly_worse(std::vector<double>{0.0125, 0.3, 0.5, 0.9}, true), (Marks{true, true, true, true}));
-  EXPECT_EQ(not_significantly_worse(std::vector<double>{0.012, 0.02, 0.5, 0.9}, true), (Marks{false, true, true, true}));
+  EXPECT_EQ(not_significantly_worse(Ps{0.0125, 0.3, 0.5, 0.9}, true), (Marks{true, true, true, true}));
+  EXPECT_EQ(not_significantly_worse(Ps{0.012, 0.02, 0.5, 0.9}, true), (Marks{false, true, true, true}));
   // One comparison: Holm changes nothing. None: nothing to mark.
-  EXPECT_EQ(not_significantly_worse(std::vector<double>{0.03}, true), Marks{false});
-  EXPECT_EQ(not_significantly_worse(std::vector<double>{}, true), Marks{});
+  EXPECT_EQ(not_significantly_worse(Ps{0.03}, true), Marks{false});
+  EXPECT_EQ(not_significantly_worse(Ps{}, true), Marks{});
 }
 
 }  // namespace

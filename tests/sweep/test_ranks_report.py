@@ -83,8 +83,9 @@ with tempfile.TemporaryDirectory() as d:
                  f"Friedman χ² = {want['friedman']['statistic']:.3f}" in section and
                  f"Iman-Davenport F = {want['iman_davenport']['statistic']:.3f}" in section and
                  f"{want['nemenyi_cd']:.3f}" in section, want["friedman"])
-    checks.check("caption: blocks, seeds, csid", f"over {len(want['blocks'])} blocks (a dataset x an OOD set, each value "
-                 "the mean over seeds" in section and "Covariate-shifted ID sets (role csid) are no blocks" in section)
+    checks.check("caption: blocks, seeds, csid",
+                 f"over {len(want['blocks'])} blocks (a dataset x an OOD set, each value the mean over seeds" in section
+                 and "Covariate-shifted ID sets (role csid) are no blocks" in section)
     checks.check("report.md links the diagram", "(plots/cd_auroc.svg)" in section)
     checks.check("tables/ranks_auroc.md is the section's table",
                  (out / "tables" / "ranks_auroc.md").read_text().strip() in section)
@@ -97,7 +98,8 @@ with tempfile.TemporaryDirectory() as d:
     checks.check("report.html inlines the diagram", '<figure id="cd_auroc.svg">' + svg in body)
     drawn = re.findall(r'data-rank="([0-9.e+-]+)"', svg)
     checks.check("the diagram draws every average rank",
-                 np.allclose(sorted(map(float, drawn)), sorted(d["average_rank"] for d in want["detectors"]), rtol=1e-5),
+                 np.allclose(sorted(map(float, drawn)), sorted(d["average_rank"] for d in want["detectors"]),
+                             rtol=1e-5),
                  drawn)
     checks.check("PNG as plots/formats asks", (out / "plots" / "cd_auroc.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n")
     new_files = {"tables/ranks_auroc.md", "tables/ranks_auroc.json", "plots/cd_auroc.svg", "plots/cd_auroc.png"}
@@ -107,7 +109,8 @@ with tempfile.TemporaryDirectory() as d:
     # A report without ranks takes them away again; one with one detector says why there are none.
     report(out, formats=["md", "json"])
     listed = set(json.loads((out / "report_files.json").read_text())["files"])
-    checks.check("without ranks: files removed", not any((out / f).exists() for f in new_files) and not new_files & listed)
+    checks.check("without ranks: files removed",
+                 not any((out / f).exists() for f in new_files) and not new_files & listed)
     checks.check("without ranks: no section", "## Rankings" not in (out / "report.md").read_text() and
                  "<h2>Rankings</h2>" not in (out / "report.html").read_text())
 
@@ -141,7 +144,8 @@ with tempfile.TemporaryDirectory() as d:
     checks.check("Holm changes some mark here", any(expected_plain[k] != expected_holm[k] for k in expected_holm),
                  {k: compared[(best[k[0]], k[1])][k[0]] for k in expected_holm})
     checks.check("Holm note", "Holm-corrected over the column's comparisons" in note, note)
-    checks.check("Holm HTML", "paired bootstrap, Holm-corrected within each column)" in (out / "report.html").read_text())
+    checks.check("Holm HTML",
+                 "paired bootstrap, Holm-corrected within each column)" in (out / "report.html").read_text())
     checks.check("Holm LaTeX caption", "Holm-corrected within the column)" in
                  (out / "tables" / "toy_b_auroc.tex").read_text())
 
@@ -164,7 +168,8 @@ with tempfile.TemporaryDirectory() as d:
     proc = run(binary, "run", tmp / "one.json", "--out", tmp / "one")
     checks.check("one detector: the report says why there are no rankings",
                  "no rankings: ranks: fewer than two detectors" in (tmp / "one" / "report.md").read_text() and
-                 "no rankings" in proc.stderr and not (tmp / "one" / "tables" / "ranks_auroc.json").exists(), proc.stderr)
+                 "no rankings" in proc.stderr and not (tmp / "one" / "tables" / "ranks_auroc.json").exists(),
+                 proc.stderr)
 
     # Bad values: exit 2 naming the JSON pointer, no folder written.
     for key, value in (("ranks", "yes"), ("correction", "bonferoni")):
