@@ -152,17 +152,27 @@ std::string plots_html(const std::vector<std::pair<std::string, std::string>>& p
          ")</summary>\n" + figures + "</details>\n";
 }
 
+/// Which multiplicity correction the tables' † marks had (one for the whole report: the config's tables.correction).
+std::string dagger_correction(const std::vector<ResultTable>& tables) {
+  const bool holm = std::any_of(tables.begin(), tables.end(), [](const ResultTable& t) { return t.near_best_holm; });
+  return holm ? "Holm-corrected within each column" : "uncorrected";
+}
+
 }  // namespace
 
+std::string html_escaped(const std::string& text) { return escaped(text); }
+
 std::string html_report(const std::vector<json>& records, const std::vector<ResultTable>& tables,
-                        const std::vector<std::pair<std::string, std::string>>& plots, const std::string& warning) {
+                        const std::vector<std::pair<std::string, std::string>>& plots, const std::string& warning,
+                        const std::string& rankings) {
   const std::string name = records.empty() ? "" : records.front().value("config", "");
   std::string html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>oodbench: " +
                      escaped(name) + "</title>\n<style>" + kStyle + "</style>\n<script>" + kScript +
                      "</script>\n</head>\n<body>\n<h1>oodbench: " + escaped(name) + "</h1>\n" +
                      (warning.empty() ? "" : "<p class=\"warning\"><strong>" + escaped(warning) + "</strong></p>\n") +
                      "<p>Higher scores = more OOD. Bold: the best of a column; &dagger;: not significantly "
-                     "worse than it (paired bootstrap). Click a column header to sort.</p>\n" +
+                     "worse than it (paired bootstrap, " + dagger_correction(tables) +
+                     "). Click a column header to sort.</p>\n" +
                      (records.empty() ? "" : summary_html(records));
   std::vector<std::string> metrics;
   for (const ResultTable& t : tables)
@@ -175,6 +185,7 @@ std::string html_report(const std::vector<json>& records, const std::vector<Resu
   }
   html += "</select></label></div>\n";
   for (const ResultTable& t : tables) html += table_html(t);
+  html += rankings;
   html += "<h2>Plots</h2>\n" + plots_html(plots, "roc_", "ROC curves, per OOD set", true) +
           plots_html(plots, "risk_coverage_", "Selective risk against coverage, per dataset", true) +
           plots_html(plots, "hist_", "Score histograms, per detector", false) +

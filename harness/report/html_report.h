@@ -15,8 +15,13 @@ namespace oodbench {
 
 /// The page for `records` (every record of the folder: the summary counts its cells as report.md does, unselected grid
 /// points included), their `tables` (as `report` builds them) and `plots` ((file name, SVG) pairs); `warning` (plain
-/// text, e.g. that the records are part of their plan only) stands on top unless empty.
+/// text, e.g. that the records are part of their plan only) stands on top unless empty; `rankings` (HTML, from
+/// rankings_report.h) follows the tables unless empty.
 std::string html_report(const std::vector<nlohmann::json>& records, const std::vector<ResultTable>& tables,
-                        const std::vector<std::pair<std::string, std::string>>& plots, const std::string& warning);
+                        const std::vector<std::pair<std::string, std::string>>& plots, const std::string& warning,
+                        const std::string& rankings = "");
+
+/// `text` with &, <, > and " escaped, for HTML text and attribute values.
+std::string html_escaped(const std::string& text);
 
 }  // namespace oodbench

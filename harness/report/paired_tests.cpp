@@ -6,6 +6,7 @@
 #include <set>
 
 #include "harness/metrics/paired_bootstrap.h"
+#include "harness/metrics/rank_statistics.h"
 #include "harness/report/selection.h"
 #include "harness/sweep/kept_scores.h"
 #include "harness/sweep/plan.h"
@@ -264,6 +265,13 @@ json compare_detectors(const fs::path& dir, const std::vector<json>& all_records
   return out;
 }
 
+std::vector<bool> not_significantly_worse(std::span<const double> p_values, bool holm, double alpha) {
+  const std::vector<double> p = holm ? holm_adjusted(p_values) : std::vector<double>(p_values.begin(), p_values.end());
+  std::vector<bool> kept;
+  for (double v : p) kept.push_back(v >= alpha);
+  return kept;
+}
+
 std::vector<std::string> mark_near_best(std::vector<ResultTable>& tables, const fs::path& dir,
                                         const std::vector<json>& records, const PairedTestOptions& options) {
   const auto backend = make_cpu_backend();
@@ -271,6 +279,7 @@ std::vector<std::string> mark_near_best(std::vector<ResultTable>& tables, const 
   std::map<std::string, std::map<std::string, RowRuns>> loaded;  // dataset -> label -> runs, read once
   for (ResultTable& t : tables) {
     if (t.dataset.empty()) continue;
+    t.near_best_holm = options.holm;
     const auto mine = records_of(records, t.dataset, "");
     if (!std::all_of(mine.begin(), mine.end(), [](const json* r) { return has_kept_scores(*r); })) {
       if (std::find(unmarked.begin(), unmarked.end(), t.dataset) == unmarked.end()) unmarked.push_back(t.dataset);
@@ -305,14 +314,20 @@ std::vector<std::string> mark_near_best(std::vector<ResultTable>& tables, const 
           best = r;
       }
       if (!best) continue;
+      std::vector<std::size_t> compared;  // the column's family of tests: every other present cell against the best
+      std::vector<double> p_values;
       for (std::size_t r = 0; r < t.rows.size(); ++r) {
-        TableCell& cell = t.cells[r][c];
-        if (cell.present && !cell.best)
-          cell.near_best = paired_difference(samples[*best][c], samples[r][c]).p_value >= 0.05;
+        if (!t.cells[r][c].present || t.cells[r][c].best) continue;
+        compared.push_back(r);
+        p_values.push_back(paired_difference(samples[*best][c], samples[r][c]).p_value);
       }
+      const std::vector<bool> kept = not_significantly_worse(p_values, options.holm);
+      for (std::size_t i = 0; i < compared.size(); ++i) t.cells[compared[i]][c].near_best = kept[i];
     }
     t.note += " †: not significantly worse than the best of its column (paired bootstrap, " +
-              std::to_string(options.resamples) + " resamples, two-sided p >= 0.05, no multiplicity correction).";
+              std::to_string(options.resamples) + " resamples, two-sided p >= 0.05, " +
+              (options.holm ? "Holm-corrected over the column's comparisons with its best)."
+                            : "no multiplicity correction).");
   }
   return unmarked;
 }

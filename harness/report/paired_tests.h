@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@ struct PairedTestOptions {
   std::size_t resamples = 1000;
   std::uint64_t seed = 0;
   std::vector<std::string> metrics = {"auroc", "fpr95"};
+  bool holm = false;  ///< the † marks Holm-corrected over each column's comparisons (a config's tables.correction)
 };
 
 /// A − B (table labels) on every dataset both ran on: per OOD set, and averaged over all sets, for every metric:
@@ -41,9 +43,14 @@ struct ScoreArrays {
 nlohmann::json compare_score_arrays(const ScoreArrays& a, const ScoreArrays& b, const std::vector<std::string>& sets,
                                     const std::string& dataset, const PairedTestOptions& options);
 
+/// The † decision of one column: for each cell compared with the column's best (its two-sided paired p-value),
+/// whether it is not significantly worse: p >= alpha, with p Holm-adjusted over the column's comparisons when `holm`
+/// (holm_adjusted, harness/metrics/rank_statistics.h), else as it is.
+std::vector<bool> not_significantly_worse(std::span<const double> p_values, bool holm, double alpha = 0.05);
+
 /// Marks, in every dataset table of `tables`, the cells not significantly worse than their column's best (paired
-/// bootstrap, two-sided p >= 0.05), when every record of the dataset kept its scores. Returns the datasets it could
-/// not mark, with why.
+/// bootstrap, two-sided, not_significantly_worse with `options.holm`), when every record of the dataset kept its
+/// scores. Returns the datasets it could not mark, with why.
 std::vector<std::string> mark_near_best(std::vector<ResultTable>& tables, const std::filesystem::path& dir,
                                         const std::vector<nlohmann::json>& records, const PairedTestOptions& options);
 

@@ -121,21 +121,26 @@ nlohmann::json rankings_json(const Rankings& r) {
           {"left_out", r.left_out}};
 }
 
-std::string rankings_markdown(const Rankings& r) {
+std::vector<RankingRow> rankings_rows(const Rankings& r) {
   const RankTest& t = r.test;
   std::vector<std::size_t> order(r.labels.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return t.average_rank[a] < t.average_rank[b]; });
-  std::string md = "| detector | average rank | p vs best (Holm) |\n|---|---:|---:|\n";
+  std::vector<RankingRow> rows;
   for (std::size_t j : order) {
     std::string p = "best";
     for (const VersusBest& v : t.versus_best)
       if (v.detector == j) p = p_text(v.p_holm) + (v.significant ? " *" : "");
-    md += "| " + r.labels[j] + " | " + fixed(t.average_rank[j], 2) + " | " + p + " |\n";
+    rows.push_back({r.labels[j], fixed(t.average_rank[j], 2), p});
   }
-  md += '\n';
-  md += metric_title(r.metric) + ": average rank over " + std::to_string(t.blocks) +
-        " blocks (a dataset x an OOD set, each value the mean over seeds; ties share their mean rank; 1 = best). ";
+  return rows;
+}
+
+std::string rankings_caption(const Rankings& r) {
+  const RankTest& t = r.test;
+  std::string md = metric_title(r.metric) + ": average rank over " + std::to_string(t.blocks) +
+                   " blocks (a dataset x an OOD set, each value the mean over seeds; ties share their mean rank; "
+                   "1 = best). ";
   if (t.friedman_statistic) {
     md += "Friedman χ² = " + fixed(*t.friedman_statistic, 3) + " (tie-corrected, " +
           std::to_string(t.detectors - 1) + " df), p = " + p_text(*t.friedman_p) + "; Iman-Davenport F = " +
@@ -152,7 +157,14 @@ std::string rankings_markdown(const Rankings& r) {
     md += " Not ranked (missing from some block):";
     for (const std::string& l : r.left_out) md += " " + l + (l == r.left_out.back() ? "." : ",");
   }
-  return md + "\n";
+  return md;
+}
+
+std::string rankings_markdown(const Rankings& r, const std::string& more_note) {
+  std::string md = "| detector | average rank | p vs best (Holm) |\n|---|---:|---:|\n";
+  for (const RankingRow& row : rankings_rows(r))
+    md += "| " + row.label + " | " + row.average_rank + " | " + row.p_versus_best + " |\n";
+  return md + "\n" + rankings_caption(r) + more_note + "\n";
 }
 
 std::string rankings_diagram(const Rankings& r) {

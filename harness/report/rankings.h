@@ -45,8 +45,20 @@ Rankings folder_rankings(const std::filesystem::path& dir, const std::string& me
 /// Statistics that are undefined (fewer than 3 detectors or 2 blocks) are null.
 nlohmann::json rankings_json(const Rankings& r);
 
-/// The ranking table as Markdown (rows by average rank) with a note saying how to read it.
-std::string rankings_markdown(const Rankings& r);
+/// One line of the ranking table, as shown: the label, its average rank and its Holm-adjusted p against the best
+/// ("best" for the best; " *" when significant).
+struct RankingRow {
+  std::string label, average_rank, p_versus_best;
+};
+
+/// The ranking table's lines, best average rank first.
+std::vector<RankingRow> rankings_rows(const Rankings& r);
+
+/// The note under the ranking table: what a block and a rank are, the tests and their values, the rows left out.
+std::string rankings_caption(const Rankings& r);
+
+/// The ranking table as Markdown (rankings_rows) with its caption, `more_note` (sentences) at the caption's end.
+std::string rankings_markdown(const Rankings& r, const std::string& more_note = "");
 
 /// The critical-difference diagram of `r` as SVG.
 std::string rankings_diagram(const Rankings& r);

@@ -37,6 +37,7 @@ struct ResultTable {
   std::vector<std::string> rows;                ///< detector labels
   std::vector<std::vector<TableCell>> cells;    ///< rows x columns
   std::string note;
+  bool near_best_holm = false;  ///< the † marks' tests are Holm-corrected within each column (mark_near_best)
   std::string conventions;  ///< the rows whose covariance inverse follows a non-default convention; "" if none
 };
 

@@ -13,6 +13,7 @@
 #include "harness/report/selection.h"
 #include "harness/report/html_report.h"
 #include "harness/report/plot_render.h"
+#include "harness/report/rankings_report.h"
 #include "harness/report/report_files.h"
 #include "harness/report/sweep_plots.h"
 #include "harness/report/table_formats.h"
@@ -70,6 +71,7 @@ ReportSummary write_report(const fs::path& dir) {
   std::vector<ResultTable> tables = build_tables(test_records, settings.metrics);
   PairedTestOptions tests;
   tests.resamples = settings.bootstrap > 0 ? settings.bootstrap : tests.resamples;
+  tests.holm = settings.correction == "holm";
   const std::vector<std::string> unmarked = mark_near_best(tables, dir, test_records, tests);
   for (ResultTable& t : build_failure_tables(test_records)) tables.push_back(std::move(t));
   if (selected) {
@@ -112,6 +114,15 @@ ReportSummary write_report(const fs::path& dir) {
     if (tex && has_intervals(t)) files.emplace_back("tables/" + t.slug + "_ci.tex", table_latex_intervals(t));
     markdown += table_markdown(t) + "\n";
   }
+  RankingsReport rankings;
+  if (settings.ranks) {
+    rankings = rankings_report(test_records, settings, summary.warnings);
+    markdown += rankings.markdown;
+    for (auto& file : rankings.files) {
+      if (file.first.starts_with("plots/")) ++summary.plots;
+      files.push_back(std::move(file));
+    }
+  }
   std::map<std::string, nlohmann::json> label_maps;  // dataset -> mapping of its remapped train labels
   for (const nlohmann::json& r : records)
     if (r.contains("label_map")) label_maps.emplace(r.at("dataset").at("name").get<std::string>(), r.at("label_map"));
@@ -137,7 +148,7 @@ ReportSummary write_report(const fs::path& dir) {
     for (const auto& [name, svg] : plots) markdown += "- [" + name + "](plots/" + name + ")\n";
   }
   files.emplace_back("report.md", markdown);
-  files.emplace_back("report.html", html_report(records, tables, plots, incomplete));
+  files.emplace_back("report.html", html_report(records, tables, plots, incomplete, rankings.html));
   replace_report_files(dir, files);
   return summary;
 }

@@ -208,7 +208,8 @@ std::string table_latex(const ResultTable& t, LatexCells cells) {
     return std::any_of(row.begin(), row.end(), [](const TableCell& c) { return c.near_best; });
   });
   if (daggers)  // a paper shows the caption, not the comment above the table
-    caption += "; $^\\dagger$: not significantly worse than it (paired bootstrap, $p \\geq 0.05$)";
+    caption += std::string("; $^\\dagger$: not significantly worse than it (paired bootstrap, $p \\geq 0.05$, ") +
+               (t.near_best_holm ? "Holm-corrected within the column)" : "uncorrected)");
   if (cells != LatexCells::mean_ci && has_intervals(t))
     caption += "; bootstrap 95~\\% intervals in Table~\\ref{tab:" + t.slug + "_ci}";
   if (!t.conventions.empty()) caption += ". " + latex_escape(t.conventions);

@@ -241,9 +241,11 @@ ReportSettings parse_report_settings(const nlohmann::json& document, const std::
   if (root.has("metrics")) s.metrics = read_choices(root.at("metrics"), known_metrics());
   if (root.has("tables")) {
     const JsonReader tables = root.at("tables");
-    tables.expect_object({"formats", "bootstrap", "latex"});
+    tables.expect_object({"formats", "bootstrap", "latex", "ranks", "correction"});
     if (tables.has("formats")) s.formats = read_choices(tables.at("formats"), {"md", "csv", "json", "tex"});
     if (tables.has("latex")) s.latex = read_choice(tables.at("latex"), {"mean", "mean_std", "mean_ci"});
+    if (tables.has("ranks")) s.ranks = tables.at("ranks").flag();
+    if (tables.has("correction")) s.correction = read_choice(tables.at("correction"), {"none", "holm"});
     if (tables.has("bootstrap")) {
       const std::int64_t b = tables.at("bootstrap").integer();
       if (b != 0 && (b < 100 || b > 100000))

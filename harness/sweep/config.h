@@ -89,6 +89,8 @@ struct ReportSettings {
   /// LaTeX cells: "mean", "mean_std" (± sample std over seeds) or "mean_ci" (the bootstrap interval); with
   /// intervals, <table>_ci.tex holds them alone, so the main table fits a paper column.
   std::string latex = "mean_std";
+  bool ranks = false;                 ///< /tables/ranks: the rankings (by AUROC) and their diagram in every report
+  std::string correction = "none";    ///< /tables/correction: "none" or "holm", for the † marks' paired tests
   bool plots = true;
   std::vector<std::string> plot_formats = {"svg"};  ///< /plots/formats: svg always, png and pdf rendered from it
   std::optional<Selection> select;
