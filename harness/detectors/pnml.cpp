@@ -43,7 +43,7 @@ class Pnml final : public Detector {
     // Σ = G / N around a zero centre: its pseudo-inverse whitening L has ‖L v‖² = N vᵀ G⁺ v.
     const Matrix<float>& x = ctx.normalized_train();
     const CovarianceFit gram = fit_covariance(ctx.backend(), x, Matrix<double>(1, x.cols), {});
-    projection_ = whitening(gram, Shrinkage::none, 0, rcond_);
+    projection_ = whitening(gram, InverseRule{.rcond = rcond_ > 0 ? rcond_ : default_rcond(x.cols)});  // 0: pinvh's cut
     for (double& v : projection_.rows.data) v /= std::sqrt(static_cast<double>(x.rows));
     if (projection_.unresolved > 0)
       ctx.warn("pnml: the pseudo-inverse keeps " + std::to_string(projection_.unresolved) + " of " +

@@ -90,7 +90,7 @@ void bind_metrics(py::module_& m) {
         if (c.size() != s.size())
           throw InputError("correct: " + std::to_string(c.size()) + " flags but " + name + " has " +
                            std::to_string(s.size()) + " scores; give one flag per scored row");
-        const auto backend = make_backend(parse_device_request(device, "device"), nullptr, false, "device");
+        const auto backend = python_backend(device);
         EngineScope engine;
         return failure_evaluation_json(name, s, c, *backend, bootstrap, seed);
       },
