@@ -1,10 +1,13 @@
-// ASH-S + energy (Djurisic et al., ICLR 2023), docs/methods.md#ash: per sample keep exactly the k = D - round(D·p/100)
+// ASH + energy (Djurisic et al., ICLR 2023), docs/methods.md#ash: per sample keep exactly the k = D - round(D·p/100)
 // largest values of x (ties at the cut to the lower index; round half to even, as NumPy's round), zero the rest
-// (x'), x'' = x' · exp(Σx / Σx'), s = -logsumexp(W x'' + b). A sample whose kept values sum to 0 has x'' = 0 (the
-// scale is then undefined, and irrelevant). Follows the authors' ash_s (also OpenOOD's ash_postprocessor.py and
-// pytorch-ood's ASH), which keep the top k rather than a percentile threshold: the two differ when values tie at the
-// cut. Tested against a NumPy top-k reference in tests/detectors/test_ash.py.
+// (x'), shape the kept values, s = -logsumexp(W x'' + b). variant ash-s (default): x'' = x' · exp(Σx / Σx'), x'' = 0
+// where the kept values sum to 0 (the scale is then undefined, and irrelevant); ash-p: x'' = x'; ash-b: each kept
+// value becomes Σx / k, so the row's sum is preserved. As the authors' ash_s, ash_p and ash_b (OpenOOD's
+// ash_net.py, whose ash postprocessor applies ash_b; pytorch-ood's ASH), which keep the top k rather than a
+// percentile threshold: the two differ when values tie at the cut. Tested against a NumPy top-k reference in
+// tests/detectors/test_ash.py.
 #include <cmath>
+#include <string>
 
 #include "harness/detectors/kth_largest.h"
 #include "harness/detectors/logit_detector.h"
@@ -19,9 +22,18 @@ std::size_t kept_count(std::size_t dims, double percentile) {
   return dims - static_cast<std::size_t>(pruned);
 }
 
+/// How the kept values are shaped: rescaled (ASH-S), kept as they are (ASH-P) or all set to the row's mean over the
+/// kept count (ASH-B).
+enum class Shaping { scale, prune, binarize };
+
+Shaping shaping(const std::string& variant) {
+  if (variant == "ash-p") return Shaping::prune;
+  return variant == "ash-b" ? Shaping::binarize : Shaping::scale;
+}
+
 class Ash final : public Detector {
  public:
-  explicit Ash(const Params& p) : percentile_(p.number("percentile")) {
+  explicit Ash(const Params& p) : percentile_(p.number("percentile")), shaping_(shaping(p.text("variant"))) {
     if (!(percentile_ >= 0 && percentile_ <= 100)) throw InputError("ash: percentile must be in [0, 100]");
   }
 
@@ -44,20 +56,33 @@ class Ash final : public Detector {
       double total = 0, kept = 0;
       for (std::size_t j = 0; j < x.cols; ++j) total += row[j];
       kept_values([&](std::size_t j) { kept += row[j]; });
-      const double scale = kept != 0 ? std::exp(total / kept) : 0.0;
-      kept_values([&](std::size_t j) { shaped(i, j) = static_cast<float>(row[j] * scale); });
+      double scale = 1.0;  // ash-p
+      if (shaping_ == Shaping::scale) scale = kept != 0 ? std::exp(total / kept) : 0.0;
+      const double fill = total / static_cast<double>(k);  // ash-b
+      kept_values([&](std::size_t j) {
+        shaped(i, j) = static_cast<float>(shaping_ == Shaping::binarize ? fill : row[j] * scale);
+      });
     });
     return energy_scores(head_, shaped, backend);
   }
 
  private:
   double percentile_;
+  Shaping shaping_;
   LinearHead head_;
 };
 
-OODBENCH_REGISTER_DETECTOR(Ash, {"ash", "s = -logsumexp(W x'' + b), x'' = ASH-S(x): keep the top D - round(D p/100), rescale",
+OODBENCH_REGISTER_DETECTOR(Ash, {"ash",
+                                 "s = -logsumexp(W x'' + b), x'' = ASH(x): keep the top D - round(D p/100), shaped "
+                                 "by the variant",
                                  "docs/methods.md#ash; Djurisic et al., ICLR 2023", false, true,
-                                 {{"percentile", 90.0, "pruning percentile p: keep the D - round(D·p/100) largest values", {}}}})
+                                 {{"percentile", 90.0, "pruning percentile p: keep the D - round(D·p/100) largest values", {}},
+                                  // added after results were published: at its default, sweeps keep their cells
+                                  {"variant", "ash-s",
+                                   "ash-s (rescale the kept values by exp(sum x / sum kept)), ash-p (keep them as "
+                                   "they are) or ash-b (each kept value = sum x / k, OpenOOD's ash)",
+                                   {"ash-s", "ash-p", "ash-b"},
+                                   /*identity_at_default=*/false}}})
 
 }  // namespace
 }  // namespace oodbench

@@ -29,7 +29,9 @@ VARIANTS = [("mars", {**FAST, "mode": "diagonal"}),
             ("mahalanobis", {"normalize": True}),
             ("neco", {"use_maxlogit": False}),
             ("cadref", {"confidence": "gen"}),
-            ("nac", {"fit_rows": 0})]
+            ("nac", {"fit_rows": 0}),
+            ("ash", {"variant": "ash-b"}),
+            ("gradbce", {"variant": "gradnormkl"})]
 # Detectors whose defaults cannot fit these inputs get parameters that can (none today; docs/adding-a-detector.md).
 FITTABLE = {}
 TESTS = ["chestxray_test", "mnist_far"]

@@ -63,6 +63,28 @@ TEST_F(SmallCase, ReActClipsAtTheTrainPercentile) {
   EXPECT_NEAR(s[0], -std::log(std::exp(9.1) + 1.0), 1e-5);
 }
 
+TEST_F(SmallCase, AshVariantsShapeTheKeptValues) {
+  // x = (1, 3), p = 50: k = 2 - round(1) = 1 keeps the 3. ASH-S: 3 e^(4/3); ASH-P: 3; ASH-B: Σx / k = 4.
+  FitContext ctx = identity_head_context(rows({{1, 1}}));
+  const Matrix<float> x = rows({{1, 3}});
+  const auto energy = [](double z1) { return -std::log(1.0 + std::exp(z1)); };
+  EXPECT_NEAR(score("ash", ctx, x, {{"percentile", 50.0}})[0], energy(3 * std::exp(4.0 / 3)), 1e-5);
+  EXPECT_NEAR(score("ash", ctx, x, {{"percentile", 50.0}, {"variant", "ash-p"}})[0], energy(3), 1e-6);
+  EXPECT_NEAR(score("ash", ctx, x, {{"percentile", 50.0}, {"variant", "ash-b"}})[0], energy(4), 1e-6);
+}
+
+TEST_F(SmallCase, GradBceNormsTheHeadGradient) {
+  // x = (ln 3, 0): p = (3/4, 1/4). Targets 1: g = 2p - 1 = (1/2, -1/2), ‖g‖² = 1/2, times ‖x‖² + 1. With two classes
+  // the uniform target's gradient is the same g: ‖g‖₁ = 1, times ‖x‖₁ + 1.
+  FitContext ctx = identity_head_context(rows({{1, 0}, {0, 1}}));
+  const Matrix<float> x = rows({{kLn3, 0}, {0, 0}});
+  const double squared = 0.5 * (1 + kLn3 * kLn3);
+  EXPECT_NEAR(score("gradbce", ctx, x)[0], -squared, 1e-6);
+  EXPECT_NEAR(score("gradbce", ctx, x, {{"variant", "gradnorm"}})[0], squared, 1e-6);
+  EXPECT_NEAR(score("gradbce", ctx, x, {{"variant", "gradnormkl"}})[0], -(1 + kLn3), 1e-6);
+  EXPECT_FLOAT_EQ(score("gradbce", ctx, x, {{"variant", "gradnormkl"}})[1], 0.0f);  // uniform p: no gradient
+}
+
 TEST_F(SmallCase, KnnIsTheKthNormalisedDistance) {
   FitContext ctx(*backend_, rows({{3, 0}, {0, 2}, {-1, 0}}), {});
   const Matrix<float> q = rows({{2, 0}});  // normalised (1, 0): distances 0, sqrt 2, 2
