@@ -5,26 +5,13 @@
 #include <map>
 #include <set>
 
+#include "harness/report/svg_chart.h"
 #include "harness/report/table_formats.h"
 
 namespace oodbench {
 namespace {
 
 using nlohmann::json;
-
-std::string escaped(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string number(double v, const char* format = "%.17g") {
   char out[40];
@@ -104,37 +91,37 @@ std::string summary_html(const std::vector<json>& records) {
   auto joined = [](const std::set<std::string>& values) {
     std::string out;
     for (const std::string& v : values) out += (out.empty() ? "" : "; ") + v;
-    return escaped(out);
+    return xml_escape(out);
   };
   std::string html = "<table class=\"summary\">\n";
   auto row = [&](const std::string& key, const std::string& value) {
     html += "<tr><th>" + key + "</th><td>" + value + "</td></tr>\n";
   };
-  row("config", escaped(records.front().value("config", "")));
+  row("config", xml_escape(records.front().value("config", "")));
   row("cells", std::to_string(records.size()));
   row("device", joined(devices));
   row("oodbench", joined(versions) + " (commit " + joined(commits) + ")");
-  row("finished", escaped(first_finished) + " to " + escaped(last_finished));
+  row("finished", xml_escape(first_finished) + " to " + xml_escape(last_finished));
   row("time in cells", number(total_s, "%.1f s"));
-  for (const auto& [dataset, acc] : accuracy) row("ID test accuracy, " + escaped(dataset), acc);
+  for (const auto& [dataset, acc] : accuracy) row("ID test accuracy, " + xml_escape(dataset), acc);
   return html + "</table>\n";
 }
 
 std::string table_html(const ResultTable& t) {
-  std::string html = "<section class=\"result\" data-metric=\"" + escaped(t.metric) + "\">\n<h3>" + escaped(t.title) +
+  std::string html = "<section class=\"result\" data-metric=\"" + xml_escape(t.metric) + "\">\n<h3>" + xml_escape(t.title) +
                      "</h3>\n<table>\n<thead><tr><th>detector</th>";
-  for (const TableColumn& c : t.columns) html += "<th>" + escaped(c.group + ": " + c.name) + "</th>";
+  for (const TableColumn& c : t.columns) html += "<th>" + xml_escape(c.group + ": " + c.name) + "</th>";
   html += "</tr></thead>\n<tbody>\n";
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
-    html += "<tr><td data-value=\"" + escaped(t.rows[r]) + "\">" + escaped(t.rows[r]) + "</td>";
+    html += "<tr><td data-value=\"" + xml_escape(t.rows[r]) + "\">" + xml_escape(t.rows[r]) + "</td>";
     for (const TableCell& c : t.cells[r]) {
       const std::string cls = c.best ? " class=\"best\"" : c.near_best ? " class=\"near-best\"" : "";
-      html += "<td" + cls + " data-value=\"" + (c.present ? number(c.mean) : "") + "\">" + escaped(cell_text(c, " ± ")) +
+      html += "<td" + cls + " data-value=\"" + (c.present ? number(c.mean) : "") + "\">" + xml_escape(cell_text(c, " ± ")) +
               "</td>";
     }
     html += "</tr>\n";
   }
-  return html + "</tbody>\n</table>\n<p class=\"note\">" + escaped(t.note) + "</p>\n</section>\n";
+  return html + "</tbody>\n</table>\n<p class=\"note\">" + xml_escape(t.note) + "</p>\n</section>\n";
 }
 
 /// The plots of one kind (file name prefix), each inline; folded behind a summary unless `open`.
@@ -144,7 +131,7 @@ std::string plots_html(const std::vector<std::pair<std::string, std::string>>& p
   std::size_t count = 0;
   for (const auto& [name, svg] : plots) {
     if (name.rfind(prefix, 0) != 0) continue;
-    figures += "<figure id=\"" + escaped(name) + "\">" + svg + "</figure>\n";
+    figures += "<figure id=\"" + xml_escape(name) + "\">" + svg + "</figure>\n";
     ++count;
   }
   if (count == 0) return "";
@@ -160,16 +147,15 @@ std::string dagger_correction(const std::vector<ResultTable>& tables) {
 
 }  // namespace
 
-std::string html_escaped(const std::string& text) { return escaped(text); }
 
 std::string html_report(const std::vector<json>& records, const std::vector<ResultTable>& tables,
                         const std::vector<std::pair<std::string, std::string>>& plots, const std::string& warning,
                         const std::string& rankings) {
   const std::string name = records.empty() ? "" : records.front().value("config", "");
   std::string html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>oodbench: " +
-                     escaped(name) + "</title>\n<style>" + kStyle + "</style>\n<script>" + kScript +
-                     "</script>\n</head>\n<body>\n<h1>oodbench: " + escaped(name) + "</h1>\n" +
-                     (warning.empty() ? "" : "<p class=\"warning\"><strong>" + escaped(warning) + "</strong></p>\n") +
+                     xml_escape(name) + "</title>\n<style>" + kStyle + "</style>\n<script>" + kScript +
+                     "</script>\n</head>\n<body>\n<h1>oodbench: " + xml_escape(name) + "</h1>\n" +
+                     (warning.empty() ? "" : "<p class=\"warning\"><strong>" + xml_escape(warning) + "</strong></p>\n") +
                      "<p>Higher scores = more OOD. Bold: the best of a column; &dagger;: not significantly "
                      "worse than it (paired bootstrap, " + dagger_correction(tables) +
                      "). Click a column header to sort.</p>\n" +
@@ -181,7 +167,7 @@ std::string html_report(const std::vector<json>& records, const std::vector<Resu
   for (const std::string& m : metrics) {
     const std::string title = m == kFailureTableMetric ? "failure detection (AURC, E-AURC, AUGRC; lower is better)"
                                                        : metric_title(m);
-    html += "<option value=\"" + escaped(m) + "\">" + escaped(title) + "</option>";
+    html += "<option value=\"" + xml_escape(m) + "\">" + xml_escape(title) + "</option>";
   }
   html += "</select></label></div>\n";
   for (const ResultTable& t : tables) html += table_html(t);

@@ -21,7 +21,4 @@ std::string html_report(const std::vector<nlohmann::json>& records, const std::v
                         const std::vector<std::pair<std::string, std::string>>& plots, const std::string& warning,
                         const std::string& rankings = "");
 
-/// `text` with &, <, > and " escaped, for HTML text and attribute values.
-std::string html_escaped(const std::string& text);
-
 }  // namespace oodbench

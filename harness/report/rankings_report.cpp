@@ -5,6 +5,7 @@
 #include "harness/report/html_report.h"
 #include "harness/report/plot_render.h"
 #include "harness/report/rankings.h"
+#include "harness/report/svg_chart.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -27,9 +28,9 @@ std::string table_html(const Rankings& r, const std::string& caption) {
   std::string html = "<table class=\"rankings\">\n<thead><tr><th>detector</th><th>average rank</th>"
                      "<th>p vs best (Holm)</th></tr></thead>\n<tbody>\n";
   for (const RankingRow& row : rankings_rows(r))
-    html += "<tr><td>" + html_escaped(row.label) + "</td><td>" + row.average_rank + "</td><td>" +
-            html_escaped(row.p_versus_best) + "</td></tr>\n";
-  return html + "</tbody>\n</table>\n<p class=\"note\">" + html_escaped(caption) + "</p>\n";
+    html += "<tr><td>" + xml_escape(row.label) + "</td><td>" + row.average_rank + "</td><td>" +
+            xml_escape(row.p_versus_best) + "</td></tr>\n";
+  return html + "</tbody>\n</table>\n<p class=\"note\">" + xml_escape(caption) + "</p>\n";
 }
 
 }  // namespace
@@ -45,7 +46,7 @@ RankingsReport rankings_report(const std::vector<nlohmann::json>& test_records, 
     const std::string why = std::string("no rankings: ") + e.what();
     warnings.push_back(why);
     out.markdown = "## Rankings\n\n" + why + ".\n\n";
-    out.html = "<h2>Rankings</h2>\n<p class=\"note\">" + html_escaped(why) + ".</p>\n";
+    out.html = "<h2>Rankings</h2>\n<p class=\"note\">" + xml_escape(why) + ".</p>\n";
     return out;
   }
   const std::string more_note = report_note(settings);
