@@ -53,13 +53,13 @@ const PredictedClassMeans& predicted_class_means(FitContext& ctx) {
   });
 }
 
-/// Fits the centroids for detector `who`, warning about classes never predicted on ID train.
-Matrix<double> fit_centroids(FitContext& ctx, const std::string& who) {
+/// Fits the centroids, warning about classes never predicted on ID train.
+Matrix<double> fit_centroids(FitContext& ctx) {
   const PredictedClassMeans& fit = predicted_class_means(ctx);
   if (!fit.never_predicted.empty()) {
     std::string classes;
     for (std::size_t k : fit.never_predicted) classes += (classes.empty() ? "" : ", ") + std::to_string(k);
-    ctx.warn(who + ": the head predicts no ID train row as class " + classes +
+    ctx.warn("the head predicts no ID train row as class " + classes +
              ", so its centroid is the mean of all train rows (pytorch-ood's fallback)");
   }
   return fit.means;
@@ -78,7 +78,7 @@ class Caref final : public Detector {
 
   void fit(FitContext& ctx) override {
     head_ = ctx.head();
-    means_ = fit_centroids(ctx, "caref");
+    means_ = fit_centroids(ctx);
   }
 
   void state(StateIO& io) override {
@@ -148,7 +148,7 @@ class Cadref final : public Detector {
 
   void fit(FitContext& ctx) override {
     head_ = ctx.head();
-    means_ = fit_centroids(ctx, "cadref");
+    means_ = fit_centroids(ctx);
     const Matrix<double>& z = ctx.train_logits();
     double total = 0;
     for (std::size_t i = 0; i < z.rows; ++i) total += confidence(confidence_, z.row(i), z.cols);

@@ -81,7 +81,7 @@ class Gmm final : public Detector {
       log_norms_[c] = std::log(weight) - 0.5 * (static_cast<double>(d) * std::log(2 * std::numbers::pi) + log_det);
     }
     if (!singular.empty()) {
-      ctx.warn("gmm: singular class covariances in " + std::to_string(d) + " dimensions: " + singular + "; reg = " +
+      ctx.warn("singular class covariances in " + std::to_string(d) + " dimensions: " + singular + "; reg = " +
                nlohmann::json(reg_).dump() + " stands in for the missing variance, so distances along those "
                "directions, weighted by 1 / reg, dominate the score (docs/methods.md#gmm)");
     }

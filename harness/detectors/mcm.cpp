@@ -21,7 +21,7 @@ class Mcm final : public Detector {
   void fit(FitContext& ctx) override {
     const LinearHead& head = ctx.head();
     if (ctx.has_supplied_head() && std::any_of(head.bias.begin(), head.bias.end(), [](float v) { return v != 0; }))
-      ctx.warn("mcm: the head's bias is ignored (MCM scores cosines to the class text embeddings, which have none)");
+      ctx.warn("the head's bias is ignored (MCM scores cosines to the class text embeddings, which have none)");
     concepts_ = normalize_rows(head.weight);
   }
 

@@ -46,7 +46,7 @@ class Pnml final : public Detector {
     projection_ = whitening(gram, InverseRule{.rcond = rcond_ > 0 ? rcond_ : default_rcond(x.cols)});  // 0: pinvh's cut
     for (double& v : projection_.rows.data) v /= std::sqrt(static_cast<double>(x.rows));
     if (projection_.unresolved > 0)
-      ctx.warn("pnml: the pseudo-inverse keeps " + std::to_string(projection_.unresolved) + " of " +
+      ctx.warn("the pseudo-inverse keeps " + std::to_string(projection_.unresolved) + " of " +
                std::to_string(projection_.rank()) + " directions with eigenvalues below 2.3e-9 · λ_max, which "
                "float64 resolves to worse than 1e-4; rcond = D · 1.19e-7 keeps only resolved directions "
                "(docs/methods.md#pnml)");

@@ -37,6 +37,7 @@ tally.compare("gmm", (("reg", 1e-3),), gmm_reference(X, y, reg=1e-3), head=False
 run, _ = run_case("gmm_warn", "gmm", (), train=X, test=tests["mnist_far"], labels=y)
 tally.record(run.returncode == 0 and "class 0 (rank" in run.stderr and "class 1 (rank" in run.stderr,
              f"singular class covariances are announced: {run.stderr.strip()}")
+tally.record("gmm: gmm:" not in run.stderr, f"the warning names the detector once: {run.stderr.strip()}")
 
 # The 16 most variable features: every class covariance has full rank, reg hardly matters, and the log-determinants
 # and weights that pytorch-ood's variant drops reorder the scores.
