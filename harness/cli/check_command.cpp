@@ -30,7 +30,7 @@ std::string number(std::optional<double> v, const char* format = "%.6f") {
 
 int run_check(const CheckOptions& opt) {
   require_result_folder(opt.dir);
-  const std::vector<nlohmann::json> records = read_records(opt.dir);
+  const std::vector<CellRecord> records = read_cell_records(opt.dir);
   if (records.empty()) throw InputError(opt.dir + ": no result records");
 
   if (opt.tolerance && !(*opt.tolerance >= 0))  // a negative one would call every unchanged value drift

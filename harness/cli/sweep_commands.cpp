@@ -84,9 +84,9 @@ void merge_command(const MergeOptions& opt) {
     std::vector<std::string> warnings;
     std::size_t added = 0;
     for (nlohmann::json& r : read_records(input, &warnings)) {
-      if (!seen.insert(r["cell"].get<std::string>()).second) continue;
-      if (has_kept_scores(r)) kept_files.emplace_back(fs::path(input) / r["scores"]["file"].get<std::string>(),
-                                                      r["scores"]["file"].get<std::string>());
+      const CellRecord record = parse_cell_record(r, (fs::path(input) / "records.jsonl").string());
+      if (!seen.insert(record.cell).second) continue;
+      if (record.scores) kept_files.emplace_back(fs::path(input) / record.scores->file, record.scores->file);
       merged.push_back(std::move(r)), ++added;
     }
     for (const std::string& w : warnings) std::cerr << "oodbench: warning: " << w << '\n';

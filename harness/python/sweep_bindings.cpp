@@ -100,7 +100,7 @@ void bind_sweeps(py::module_& m) {
   m.def(
       "read_kept_scores",
       [](const fs::path& dir, const nlohmann::json& record) {
-        const KeptScores kept = read_kept_scores(dir, record);
+        const KeptScores kept = read_kept_scores(dir, parse_cell_record(record, (dir / "records.jsonl").string()));
         auto array = [](const std::vector<double>& v) {
           return py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
         };

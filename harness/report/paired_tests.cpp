@@ -38,7 +38,7 @@ RowRuns load_row(const fs::path& dir, std::vector<const json*> records, const st
   for (const json* r : records) {
     const auto seed = seed_of(*r);
     if (seed && !seeds.empty() && !seeds.count(*seed)) continue;
-    const KeptScores kept = read_kept_scores(dir, *r);
+    const KeptScores kept = read_kept_scores(dir, r->get<CellRecord>());
     std::vector<RankedScores> sets;
     for (std::size_t j = 0; j < kept.ood.size(); ++j) sets.emplace_back(kept.id, kept.ood[j], backend);
     row.seeds.push_back(seed);
@@ -281,7 +281,7 @@ std::vector<std::string> mark_near_best(std::vector<ResultTable>& tables, const 
     if (t.dataset.empty()) continue;
     t.near_best_holm = options.holm;
     const auto mine = records_of(records, t.dataset, "");
-    if (!std::all_of(mine.begin(), mine.end(), [](const json* r) { return has_kept_scores(*r); })) {
+    if (!std::all_of(mine.begin(), mine.end(), [](const json* r) { return r->contains("scores"); })) {
       if (std::find(unmarked.begin(), unmarked.end(), t.dataset) == unmarked.end()) unmarked.push_back(t.dataset);
       continue;
     }

@@ -9,20 +9,18 @@ namespace {
 
 using nlohmann::json;
 
-std::string seed_text(const json& seed) { return seed.is_null() ? "-" : std::to_string(seed.get<long>()); }
 
 /// (dataset, label, seed, ood, metric) -> value, over every record.
 using Key = std::tuple<std::string, std::string, std::string, std::string, std::string>;
 
-std::map<Key, double> values_of(const std::vector<json>& records, std::map<Key, std::string>* detector_of) {
+std::map<Key, double> values_of(const std::vector<CellRecord>& records, std::map<Key, std::string>* detector_of) {
   std::map<Key, double> out;
-  for (const json& r : records) {
-    for (const json& o : r.at("ood")) {
-      for (const auto& [metric, value] : o.at("metrics").items()) {
-        const Key key{r["dataset"]["name"].get<std::string>(), r["label"].get<std::string>(), seed_text(r["seed"]),
-                      o["name"].get<std::string>(), metric};
-        out[key] = value.get<double>();
-        if (detector_of) (*detector_of)[key] = r["detector"].get<std::string>();
+  for (const CellRecord& r : records) {
+    for (const OodSetRecord& o : r.ood) {
+      for (const auto& [metric, value] : o.metrics) {
+        const Key key{r.dataset.name, r.label, r.seed ? r.seed_text() : "-", o.name, metric};
+        out[key] = value;
+        if (detector_of) (*detector_of)[key] = r.detector;
       }
     }
   }
@@ -43,7 +41,7 @@ void Tolerances::apply(const ToleranceOverrides& overrides) {
 
 bool MetricChange::drifted() const { return !baseline || !now || std::fabs(*now - *baseline) > tolerance; }
 
-json make_baseline(const std::vector<json>& records, const Tolerances& tolerances) {
+json make_baseline(const std::vector<CellRecord>& records, const Tolerances& tolerances) {
   json entries = json::array();
   std::map<Key, std::string> detector_of;
   for (const auto& [key, value] : values_of(records, &detector_of)) {
@@ -56,7 +54,7 @@ json make_baseline(const std::vector<json>& records, const Tolerances& tolerance
           {"values", entries}};
 }
 
-std::vector<MetricChange> compare_with_baseline(const std::vector<json>& records, const json& baseline,
+std::vector<MetricChange> compare_with_baseline(const std::vector<CellRecord>& records, const json& baseline,
                                                 const std::string& source, const ToleranceOverrides& overrides) {
   const JsonReader root(baseline, source);
   root.expect_object({"description", "tolerance", "values"}, {"values"});

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/sweep/cell_record.h"
+
 namespace oodbench {
 
 /// Tolerances given on the command line: they replace the default and add to or replace per-detector entries.
@@ -35,11 +37,11 @@ struct MetricChange {
 };
 
 /// A baseline document from the records of a run: every metric of every record, with `tolerances`.
-nlohmann::json make_baseline(const std::vector<nlohmann::json>& records, const Tolerances& tolerances);
+nlohmann::json make_baseline(const std::vector<CellRecord>& records, const Tolerances& tolerances);
 
 /// Compares records with a baseline document, its tolerances updated by `overrides`. Returns every number that
 /// moved or went missing. Malformed baselines are InputErrors naming `source`.
-std::vector<MetricChange> compare_with_baseline(const std::vector<nlohmann::json>& records,
+std::vector<MetricChange> compare_with_baseline(const std::vector<CellRecord>& records,
                                                 const nlohmann::json& baseline, const std::string& source,
                                                 const ToleranceOverrides& overrides);
 

@@ -3,8 +3,7 @@
 // samples, score histograms, the MaRS residual spectrum) and the time each stage took.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
+#include "harness/sweep/cell_record.h"
 #include "harness/sweep/config.h"
 #include "harness/sweep/dataset.h"
 #include "harness/sweep/plan.h"
@@ -20,7 +19,7 @@ inline constexpr std::size_t kSpectrumBuckets = 32;
 /// What one cell produced: its record (everything but the "run" and load timing fields, which the runner adds) and
 /// its per-sample scores (kept when the config says "keep_scores").
 struct CellResult {
-  nlohmann::json record;
+  CellRecord record;
   std::vector<double> id_scores;                ///< the ID side: the ID test set, then any set with role "id"
   std::vector<double> id_val_scores;            ///< the ID val set's, the ID side of validation OOD sets (/select)
   std::vector<std::string> ood_names;           ///< the sets scored against it (roles "ood" and "csid")

@@ -25,18 +25,14 @@ std::vector<double> risk_on_grid(const RiskCoverageCurve& curve) {
   return out;
 }
 
-nlohmann::json failure_entry(std::span<const double> scores, const std::vector<bool>& correct,
-                             const Backend& backend, std::size_t resamples, const std::string& seed_text,
-                             const std::string& name) {
+FailureEntry failure_entry(std::span<const double> scores, const std::vector<bool>& correct, const Backend& backend,
+                           std::size_t resamples, const std::string& seed_text, const std::string& name) {
   const RankedFailures ranked(scores, correct, backend, name);  // one sort: metrics, curve, bootstrap
   const FailureMetrics m = ranked.metrics();
-  nlohmann::json entry = failure_json(m);
-  entry["n"] = m.n;
-  entry["errors"] = m.errors;
-  entry["risk_coverage"] = risk_on_grid(ranked.risk_coverage());
+  FailureEntry entry{metric_values(failure_json(m)), m.n, m.errors, risk_on_grid(ranked.risk_coverage()), {}};
   if (resamples > 0) {
     const FailureIntervals ci = ranked.bootstrap(resamples, fnv1a64(seed_text));
-    entry["ci95"] = {{"low", failure_json(ci.low)}, {"high", failure_json(ci.high)}};
+    entry.ci95 = Interval95{metric_values(failure_json(ci.low)), metric_values(failure_json(ci.high))};
   }
   return entry;
 }
@@ -59,30 +55,28 @@ std::vector<bool> head_correctness(const SweepConfig& config, const ArrayRef& la
   return correct;
 }
 
-nlohmann::json failure_record(const SweepConfig& config, const DatasetConfig& dataset, LoadedDataset& data,
-                              std::span<const double> id_test_scores,
-                              const std::vector<std::vector<double>>& ood_scores, const std::string& cell_id,
-                              const std::string& label) {
+std::optional<FailureRecord> failure_record(const SweepConfig& config, const DatasetConfig& dataset,
+                                            LoadedDataset& data, std::span<const double> id_test_scores,
+                                            const std::vector<std::vector<double>>& ood_scores,
+                                            const std::string& cell_id, const std::string& label) {
   const Backend& backend = data.context.backend();
   const std::size_t resamples = config.report.bootstrap;
-  nlohmann::json out = nlohmann::json::object();
+  FailureRecord out;
   if (data.test_correct)
-    out["id_test"] = failure_entry(id_test_scores, *data.test_correct, backend, resamples, cell_id + "/failure/test",
+    out.id_test = failure_entry(id_test_scores, *data.test_correct, backend, resamples, cell_id + "/failure/test",
                                    dataset.test.resolved + " (" + label + " scores)");
-  nlohmann::json csid = nlohmann::json::array();
   data.ood_correct.resize(data.ood_labels.size());
   for (std::size_t j = 0; j < data.ood_labels.size(); ++j) {
     const OodSet& set = dataset.ood[j];
     if (data.ood_labels[j].empty()) continue;
     if (!data.ood_correct[j])
       data.ood_correct[j] = head_correctness(config, set.labels, data.ood_labels[j], data.ood[j], data);
-    nlohmann::json entry = {{"name", set.name}};
-    entry.update(failure_entry(ood_scores.at(j), *data.ood_correct[j], backend, resamples,
-                               cell_id + "/failure/" + set.name, set.features.resolved + " (" + label + " scores)"));
-    csid.push_back(std::move(entry));
+    out.csid.push_back({set.name, failure_entry(ood_scores.at(j), *data.ood_correct[j], backend, resamples,
+                                                cell_id + "/failure/" + set.name,
+                                                set.features.resolved + " (" + label + " scores)")});
   }
-  if (!csid.empty()) out["csid"] = std::move(csid);
-  return out.empty() ? nlohmann::json() : out;
+  if (!out.id_test && out.csid.empty()) return std::nullopt;
+  return out;
 }
 
 bool lacks_failure(const nlohmann::json& record) {

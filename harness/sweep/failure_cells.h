@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/sweep/cell_record.h"
 #include "harness/sweep/config.h"
 #include "harness/sweep/dataset.h"
 #include "harness/sweep/record_store.h"
@@ -25,16 +26,16 @@ std::vector<bool> head_correctness(const SweepConfig& config, const ArrayRef& la
                                    const std::vector<std::int32_t>& labels, const Matrix<float>& rows,
                                    LoadedDataset& data);
 
-/// The record's "failure" object of one cell: {"id_test": entry} when the dataset has ID test labels, and
-/// {"csid": [entry, ...]} for its csid sets with labels (each entry then has "name"); null when it has neither.
+/// The record's "failure" part of one cell: its id_test entry when the dataset has ID test labels, and a csid entry
+/// for each of its csid sets with labels; none when it has neither.
 /// `id_test_scores` are the ID test rows' scores, `ood_scores` each set's (in DatasetConfig::ood order). An entry:
 /// aurc, eaurc, augrc, accuracy, n, errors, risk_coverage (kRiskCoveragePoints values) and, with tables.bootstrap > 0,
 /// "ci95" from resamples seeded with the hash of "<cell id>/failure/<set>" ("test" for the ID test set). `label`
 /// names the scores in errors.
-nlohmann::json failure_record(const SweepConfig& config, const DatasetConfig& dataset, LoadedDataset& data,
-                              std::span<const double> id_test_scores,
-                              const std::vector<std::vector<double>>& ood_scores, const std::string& cell_id,
-                              const std::string& label);
+std::optional<FailureRecord> failure_record(const SweepConfig& config, const DatasetConfig& dataset,
+                                            LoadedDataset& data, std::span<const double> id_test_scores,
+                                            const std::vector<std::vector<double>>& ood_scores,
+                                            const std::string& cell_id, const std::string& label);
 
 /// Whether `record` lacks failure metrics its inputs give (ID test or csid labels): one written before cells
 /// recorded them.

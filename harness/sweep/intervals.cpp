@@ -7,14 +7,13 @@
 
 namespace oodbench {
 
-void set_intervals(nlohmann::json& entry, const RankedScores& ranked, std::size_t resamples, const std::string& cell_id) {
+void set_intervals(OodSetRecord& entry, const RankedScores& ranked, std::size_t resamples, const std::string& cell_id) {
   if (resamples == 0) {
-    entry.erase("ci95");
+    entry.ci95.reset();
     return;
   }
-  const std::uint64_t seed = fnv1a64(cell_id + "/" + entry.at("name").get<std::string>());
-  const MetricIntervals ci = ranked.bootstrap(resamples, seed);
-  entry["ci95"] = {{"low", metrics_json(ci.low)}, {"high", metrics_json(ci.high)}};
+  const MetricIntervals ci = ranked.bootstrap(resamples, fnv1a64(cell_id + "/" + entry.name));
+  entry.ci95 = Interval95{metric_values(metrics_json(ci.low)), metric_values(metrics_json(ci.high))};
 }
 
 std::optional<std::size_t> record_resamples(const nlohmann::json& record) {
@@ -28,19 +27,20 @@ RecordCheck interval_check(const std::filesystem::path& dir, std::size_t resampl
   return [dir, resamples, &backend](nlohmann::json& record) {
     if (record_resamples(record) == resamples) return RecordFate::keep;
     if (!has_kept_scores(record)) return RecordFate::set_aside;
+    CellRecord typed = parse_cell_record(record, (dir / "records.jsonl").string());
     try {
-      const KeptScores scores = read_kept_scores(dir, record);
-      nlohmann::json sets = record.at("ood");  // a copy: a record set aside keeps its intervals as they were
-      for (std::size_t k = 0; k < sets.size(); ++k) {
-        const bool against_val = sets[k].value("id_side", "") == "val";  // a validation set of /select
-        set_intervals(sets[k], RankedScores(against_val ? scores.id_val : scores.id, scores.ood.at(k), backend),
-                      resamples, record.at("cell").get<std::string>());
+      const KeptScores scores = read_kept_scores(dir, typed);
+      for (std::size_t k = 0; k < typed.ood.size(); ++k) {
+        OodSetRecord& set = typed.ood[k];
+        const bool against_val = set.id_side == "val";  // a validation set of /select
+        set_intervals(set, RankedScores(against_val ? scores.id_val : scores.id, scores.ood.at(k), backend),
+                      resamples, typed.cell);
       }
-      record["ood"] = std::move(sets);
     } catch (const InputError&) {
       return RecordFate::set_aside;  // its score file is missing or changed: running the cell again writes it anew
     }
-    record["bootstrap"] = resamples;
+    typed.bootstrap = resamples;
+    record = typed;  // a record set aside above keeps its intervals as they were
     return RecordFate::changed;
   };
 }

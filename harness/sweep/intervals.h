@@ -11,14 +11,15 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/metrics/ood_metrics.h"
+#include "harness/sweep/cell_record.h"
 #include "harness/sweep/record_store.h"
 #include "kernels/backend.h"
 
 namespace oodbench {
 
-/// Sets `entry["ci95"]` (a record's OOD set entry) from `resamples` bootstrap resamples of `ranked`, seeded with the
+/// Sets `entry.ci95` (a record's OOD set entry) from `resamples` bootstrap resamples of `ranked`, seeded with the
 /// hash of "<cell id>/<set name>" (docs/methods.md); removes it for 0.
-void set_intervals(nlohmann::json& entry, const RankedScores& ranked, std::size_t resamples, const std::string& cell_id);
+void set_intervals(OodSetRecord& entry, const RankedScores& ranked, std::size_t resamples, const std::string& cell_id);
 
 /// The resamples behind `record`'s intervals: its "bootstrap"; for a record written before oodbench stored it, 0 when
 /// it has no intervals, else unknown (nullopt).

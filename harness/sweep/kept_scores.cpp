@@ -30,7 +30,7 @@ std::vector<std::byte> encoded(const std::vector<double>& v) {
 
 }  // namespace
 
-nlohmann::json write_kept_scores(const std::filesystem::path& dir, const std::string& cell_id,
+KeptScoresRef write_kept_scores(const std::filesystem::path& dir, const std::string& cell_id,
                                  const std::vector<std::string>& ood_names, const KeptScores& scores) {
   std::vector<std::pair<std::string, std::vector<std::byte>>> members;
   members.emplace_back("id", encoded(scores.id));
@@ -39,36 +39,33 @@ nlohmann::json write_kept_scores(const std::filesystem::path& dir, const std::st
   const std::string file = "scores/" + cell_id + ".npz";
   std::filesystem::create_directories(dir / "scores");
   write_npz((dir / file).string(), members, /*compress=*/true);
-  nlohmann::json entry = {{"file", file}, {"sets", ood_names}, {"hash", scores_hash(scores)}};
-  if (!scores.id_val.empty()) entry["id_val"] = true;
-  return entry;
+  return {file, ood_names, scores_hash(scores), !scores.id_val.empty()};
 }
 
-bool has_kept_scores(const nlohmann::json& record) { return record.contains("scores"); }
+bool has_kept_scores(const CellRecord& record) { return record.scores.has_value(); }
 
-KeptScores read_kept_scores(const std::filesystem::path& dir, const nlohmann::json& record) {
-  const std::string label = record.value("label", std::string("?")) + " on " +
-                            record.at("dataset").value("name", std::string("?"));
+KeptScores read_kept_scores(const std::filesystem::path& dir, const CellRecord& record) {
+  const std::string label = record.label + " on " + record.dataset.name;
   if (!has_kept_scores(record)) {
-    throw InputError((dir / "records.jsonl").string() + ": cell " + record.value("cell", std::string("?")) + " (" +
+    throw InputError((dir / "records.jsonl").string() + ": cell " + record.cell + " (" +
                      label + ") has no per-sample scores; add \"keep_scores\": true to the config and run it "
                      "again");
   }
-  const std::string path = (dir / record["scores"].at("file").get<std::string>()).string();
-  const auto names = record["scores"].at("sets").get<std::vector<std::string>>();
+  const std::string path = (dir / record.scores->file).string();
+  const std::vector<std::string>& names = record.scores->sets;
   KeptScores all;  // every set the cell scored, as hashed
   all.id = to_scores(load_npz_member(path, "id"));
   for (const std::string& name : names) all.ood.push_back(to_scores(load_npz_member(path, ood_key(name))));
-  if (record["scores"].value("id_val", false)) all.id_val = to_scores(load_npz_member(path, "id_val"));
-  if (scores_hash(all) != record["scores"].at("hash").get<std::string>()) {
+  if (record.scores->id_val) all.id_val = to_scores(load_npz_member(path, "id_val"));
+  if (scores_hash(all) != record.scores->hash) {
     throw InputError(path + ": does not hold the scores its record (" + label + ") was computed from (the file was " +
                      "changed or comes from another run); delete the folder's records of that cell and run again");
   }
   KeptScores s{std::move(all.id), {}, std::move(all.id_val)};  // the sets the record lists now (a report may leave
                                                                  // validation sets out)
-  for (const nlohmann::json& o : record.at("ood")) {
-    const auto at = std::find(names.begin(), names.end(), o.at("name").get<std::string>());
-    if (at == names.end()) throw InputError(path + ": has no scores of OOD set " + o.at("name").dump());
+  for (const OodSetRecord& o : record.ood) {
+    const auto at = std::find(names.begin(), names.end(), o.name);
+    if (at == names.end()) throw InputError(path + ": has no scores of OOD set " + nlohmann::json(o.name).dump());
     s.ood.push_back(std::move(all.ood[static_cast<std::size_t>(at - names.begin())]));
   }
   return s;

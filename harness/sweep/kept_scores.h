@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/sweep/cell_record.h"
+
 namespace oodbench {
 
 struct KeptScores {
@@ -19,16 +21,15 @@ struct KeptScores {
   std::vector<double> id_val;            ///< the ID val scores, the ID side of validation sets (/select); or none
 };
 
-/// Writes the scores of the cell `cell_id` into `dir`/scores/ atomically; returns the record's "scores" entry
-/// ({"file": relative path, "hash": ...}).
-nlohmann::json write_kept_scores(const std::filesystem::path& dir, const std::string& cell_id,
+/// Writes the scores of the cell `cell_id` into `dir`/scores/ atomically; returns the record's "scores" entry.
+KeptScoresRef write_kept_scores(const std::filesystem::path& dir, const std::string& cell_id,
                                  const std::vector<std::string>& ood_names, const KeptScores& scores);
 
 /// Whether `record` has kept scores.
-bool has_kept_scores(const nlohmann::json& record);
+bool has_kept_scores(const CellRecord& record);
 /// The kept scores of `record` (a record of the folder `dir`), OOD sets in the order of its "ood" entries (which may
 /// be fewer than the cell scored). A record without them, a missing file or one whose contents differ from the
 /// record's hash is an InputError saying what to do.
-KeptScores read_kept_scores(const std::filesystem::path& dir, const nlohmann::json& record);
+KeptScores read_kept_scores(const std::filesystem::path& dir, const CellRecord& record);
 
 }  // namespace oodbench

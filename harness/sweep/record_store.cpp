@@ -145,6 +145,12 @@ std::vector<nlohmann::json> read_records(const fs::path& dir, std::vector<std::s
   return records;
 }
 
+std::vector<CellRecord> read_cell_records(const fs::path& dir, std::vector<std::string>* warnings) {
+  std::vector<CellRecord> out;
+  for (const nlohmann::json& r : read_records(dir, warnings)) out.push_back(parse_cell_record(r, records_path(dir).string()));
+  return out;
+}
+
 void write_records(const fs::path& dir, const std::vector<nlohmann::json>& records) {
   std::string text;
   for (const nlohmann::json& r : records) text += r.dump() + "\n";
@@ -249,8 +255,8 @@ RecordStore::~RecordStore() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void RecordStore::append(const nlohmann::json& record) {
-  const std::string line = record.dump() + "\n";
+void RecordStore::append(const CellRecord& record) {
+  const std::string line = nlohmann::json(record).dump() + "\n";
   const fs::path path = records_path(dir_);
   const off_t before = ::lseek(fd_, 0, SEEK_END);
   try {
@@ -260,7 +266,7 @@ void RecordStore::append(const nlohmann::json& record) {
     if (before >= 0) (void)!::ftruncate(fd_, before);  // best effort: the write already failed
     throw;
   }
-  finished_.insert(record["cell"].get<std::string>());
+  finished_.insert(record.cell);
 }
 
 }  // namespace oodbench

@@ -20,6 +20,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/sweep/cell_record.h"
+
 namespace oodbench {
 
 /// The records of `dir` (empty if it has none), in file order, without duplicates (the first record of an id wins),
@@ -27,6 +29,9 @@ namespace oodbench {
 /// Problems that lose nothing (a torn last line, a duplicate) are added to `warnings`; a damaged line in the middle of
 /// the file is an InputError naming the file and line.
 std::vector<nlohmann::json> read_records(const std::filesystem::path& dir, std::vector<std::string>* warnings = nullptr);
+/// The same records, typed: an InputError naming the file and the cell for a line that is not a record oodbench wrote.
+std::vector<CellRecord> read_cell_records(const std::filesystem::path& dir,
+                                          std::vector<std::string>* warnings = nullptr);
 
 /// Writes `records` as the whole records file of `dir`, atomically (for merge).
 void write_records(const std::filesystem::path& dir, const std::vector<nlohmann::json>& records);
@@ -72,8 +77,8 @@ class RecordStore {
   RecordStore& operator=(const RecordStore&) = delete;
 
   bool finished(const std::string& cell_id) const { return finished_.count(cell_id) != 0; }
-  /// Appends one record (it must have a string "cell") durably.
-  void append(const nlohmann::json& record);
+  /// Appends one record durably.
+  void append(const CellRecord& record);
   /// What opening found and repaired (a torn last line, duplicates).
   const std::vector<std::string>& warnings() const { return warnings_; }
   /// How many records of other cells opening moved aside, and the file they went to (empty path if none).

@@ -45,8 +45,8 @@ std::string cell_name(const SweepConfig& config, const Cell& cell) {
          (cell.seed ? ", seed " + std::to_string(*cell.seed) : "");
 }
 
-RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& inputs, const std::vector<Cell>& plan,
-                  RecordStore& store, const RunOptions& options, const Backend& backend, RunSummary& summary) {
+/// What opening the folder did to its records, said before the run.
+void say_store_changes(const SweepConfig& config, const RecordStore& store, const RunOptions& options) {
   for (const std::string& w : store.warnings()) std::cerr << "oodbench: warning: " << w << '\n';
   const std::string bootstrap = "tables.bootstrap = " + std::to_string(config.report.bootstrap);
   if (const auto [moved, to] = store.moved_aside(); moved > 0)
@@ -61,7 +61,10 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
   if (store.changed() > 0)
     std::cerr << "oodbench: " << options.out.string() << ": recomputed the intervals of " << store.changed()
               << " records from their kept scores for " << bootstrap << '\n';
-  // The config and the plan beside the records: `report` takes its settings from one, `merge` checks the other.
+}
+
+/// The config and the plan beside the records: `report` takes its settings from one, `merge` checks the other.
+void write_config_and_plan(const SweepConfig& config, const std::vector<Cell>& plan, const RunOptions& options) {
   write_text_atomic((options.out / "config.json").string(), config.document.dump(2) + "\n");
   std::vector<std::string> ids;
   std::map<std::string, std::string> names;
@@ -70,14 +73,25 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
     names[c.id] = cell_name(config, c);
   }
   write_plan(options.out, ids, names);
+}
 
-  std::map<std::size_t, std::vector<const Cell*>> todo;  // by dataset, in plan order
+/// This shard's cells not yet in the store, by dataset, in plan order (counted in `summary`).
+std::map<std::size_t, std::vector<const Cell*>> cells_to_run(const std::vector<Cell>& plan, const RecordStore& store,
+                                                             const RunOptions& options, RunSummary& summary) {
+  std::map<std::size_t, std::vector<const Cell*>> todo;
   for (std::size_t k = 0; k < plan.size(); ++k) {
     if (!options.shard.owns(k)) continue;
     ++summary.planned;
     if (store.finished(plan[k].id)) ++summary.skipped;
     else todo[plan[k].dataset].push_back(&plan[k]);
   }
+  return todo;
+}
+
+/// The run's opening lines: skipped detectors, what is to run on which device, and what the records' class indices
+/// stand for where train labels were remapped (as `score` says).
+void say_start(const SweepConfig& config, const std::vector<nlohmann::json>& inputs, const std::vector<Cell>& plan,
+               const RunOptions& options, const Backend& backend, const RunSummary& summary) {
   if (!options.quiet) {
     for (const std::string& line : skipped_lines(config)) std::cerr << "oodbench: " << line << '\n';
     std::cerr << "oodbench: " << config.name << ": " << plan.size() << " cells";
@@ -85,68 +99,92 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
     std::cerr << ", " << summary.skipped << " already done, " << summary.planned - summary.skipped << " to run on "
               << backend.description() << '\n';
   }
-
-  for (std::size_t d = 0; d < config.datasets.size(); ++d) {  // what the records' class indices stand for, as `score`
+  for (std::size_t d = 0; d < config.datasets.size(); ++d) {
     const nlohmann::json& labels = inputs[d].value("train_labels", nlohmann::json::object());
     if (const auto map = labels.find("label_map"); map != labels.end() && !map->is_null())
       std::cerr << "oodbench: " << config.datasets[d].name() << ": " << ClassLabels::remapped_note(*map, "train labels")
                 << '\n';
   }
+}
 
-  Progress progress(summary.planned - summary.skipped, options.quiet);
-  nlohmann::json run_info = {{"device", backend.description()},
-                             {"version", version_string()},
-                             {"git_commit", git_commit()},
-                             {"host", host_name()}};
+/// What every record of this run says of where and by what it ran ("finished_at" is each record's).
+RunInfo run_info(const Backend& backend) {
+  RunInfo info{backend.description(), version_string(), git_commit(), host_name(), "", std::nullopt};
   // Which of the machine's GPUs "cuda:0" was: `--gpu`, a launcher or Slurm narrow CUDA_VISIBLE_DEVICES to it.
   if (const char* visible = std::getenv("CUDA_VISIBLE_DEVICES"); visible && backend.kind() == DeviceKind::cuda)
-    run_info["cuda_visible_devices"] = visible;
-  for (const auto& [d, cells] : todo) {
-    const DatasetConfig& dataset = config.datasets[d];
-    const auto load_start = std::chrono::steady_clock::now();
-    LoadedDataset data = load_dataset(dataset, config.source, backend);
-    if (data.inputs != inputs[d])
-      throw InputError(config.source + ": " + dataset.pointer + ": the data of " + dataset.name() +
-                       " changed while the sweep ran; run it again");
-    data.context.set_probe_cache((options.out / "cache").string());  // a later run (more cells) reads the probe
-    if (backend.kind() == DeviceKind::cuda) keep_dataset_resident(data);  // uploaded once, not once per cell
-    double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
-    announce_autoencoders(config, cells, data);  // this dataset's seeds train together, in its first such cell
-    for (const Cell* cell : cells) {
-      const auto start = std::chrono::steady_clock::now();
-      CellResult result = run_cell(config, *cell, data);
-      if (!result.skipped.empty()) {
-        progress.say("oodbench: skipped " + config.detectors[cell->detector].label + " on " + dataset.name() + ": " +
-                     result.skipped);
-        progress.cell_done(dataset.name() + ": " + config.detectors[cell->detector].label + " (skipped)", 0);
-        continue;
-      }
-      nlohmann::json& record = result.record;
-      if (config.keep_scores)  // written before the record that names it: a record never points to nothing
-        record["scores"] = write_kept_scores(options.out, cell->id, result.ood_names,
-                                             {std::move(result.id_scores), std::move(result.ood_scores),
-                                              std::move(result.id_val_scores)});
-      record["inputs"] = data.inputs;
-      if (data.inputs.contains("train_labels") && data.inputs["train_labels"].contains("label_map"))
-        record["label_map"] = data.inputs["train_labels"]["label_map"];  // class c stands for label_map[c]
-      record["timings"]["load_s"] = load_s;  // the dataset's load, charged to its first cell
-      load_s = 0;
-      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      record["timings"]["total_s"] = seconds;
-      record["run"] = run_info;
-      record["run"]["finished_at"] = utc_time("%Y-%m-%dT%H:%M:%SZ");
-      store.append(record);
-      ++summary.ran;
-      const std::string what = cell_name(config, *cell);
-      // The fit's warnings (a singular covariance...), as `oodbench fit` prints them; the record keeps them too.
-      for (const auto& w : record.value("warnings", nlohmann::json::array()))
-        progress.say("oodbench: warning: " + what + ": " + w.get<std::string>());
-      progress.cell_done(what, seconds);
+    info.cuda_visible_devices = visible;
+  return info;
+}
+
+/// Everything a sweep run shares across its datasets.
+struct RunState {
+  const SweepConfig& config;
+  const RunOptions& options;
+  RecordStore& store;
+  Progress& progress;
+  RunSummary& summary;
+  RunInfo info;
+};
+
+/// Runs `cells` (all of dataset `d`) and appends each finished cell's record to the store at once.
+void run_dataset(RunState& run, std::size_t d, const std::vector<const Cell*>& cells, const nlohmann::json& inputs,
+                 const Backend& backend) {
+  const SweepConfig& config = run.config;
+  const DatasetConfig& dataset = config.datasets[d];
+  const auto load_start = std::chrono::steady_clock::now();
+  LoadedDataset data = load_dataset(dataset, config.source, backend);
+  if (data.inputs != inputs)
+    throw InputError(config.source + ": " + dataset.pointer + ": the data of " + dataset.name() +
+                     " changed while the sweep ran; run it again");
+  data.context.set_probe_cache((run.options.out / "cache").string());  // a later run (more cells) reads the probe
+  if (backend.kind() == DeviceKind::cuda) keep_dataset_resident(data);  // uploaded once, not once per cell
+  double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
+  announce_autoencoders(config, cells, data);  // this dataset's seeds train together, in its first such cell
+  const auto recorded_inputs = data.inputs.get<std::map<std::string, InputRecord>>();
+  for (const Cell* cell : cells) {
+    const auto start = std::chrono::steady_clock::now();
+    CellResult result = run_cell(config, *cell, data);
+    const std::string& label = config.detectors[cell->detector].label;
+    if (!result.skipped.empty()) {
+      run.progress.say("oodbench: skipped " + label + " on " + dataset.name() + ": " + result.skipped);
+      run.progress.cell_done(dataset.name() + ": " + label + " (skipped)", 0);
+      continue;
     }
-    if (!options.quiet && !data.context.probe_read_from().empty())
-      std::cerr << "oodbench: " << dataset.name() << ": linear probe read from the cache "
-                << data.context.probe_read_from() << '\n';
+    CellRecord& record = result.record;
+    if (config.keep_scores)  // written before the record that names it: a record never points to nothing
+      record.scores = write_kept_scores(run.options.out, cell->id, result.ood_names,
+                                        {std::move(result.id_scores), std::move(result.ood_scores),
+                                         std::move(result.id_val_scores)});
+    record.inputs = recorded_inputs;
+    if (const auto train = recorded_inputs.find("train_labels"); train != recorded_inputs.end())
+      record.label_map = train->second.label_map;  // class c stands for label_map[c]
+    record.timings.load_s = load_s;  // the dataset's load, charged to its first cell
+    load_s = 0;
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    record.timings.total_s = seconds;
+    record.run = run.info;
+    record.run->finished_at = utc_time("%Y-%m-%dT%H:%M:%SZ");
+    run.store.append(record);
+    ++run.summary.ran;
+    const std::string what = cell_name(config, *cell);
+    // The fit's warnings (a singular covariance...), as `oodbench fit` prints them; the record keeps them too.
+    for (const std::string& w : record.warnings) run.progress.say("oodbench: warning: " + what + ": " + w);
+    run.progress.cell_done(what, seconds);
   }
+  if (!run.options.quiet && !data.context.probe_read_from().empty())
+    std::cerr << "oodbench: " << dataset.name() << ": linear probe read from the cache "
+              << data.context.probe_read_from() << '\n';
+}
+
+RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& inputs, const std::vector<Cell>& plan,
+                  RecordStore& store, const RunOptions& options, const Backend& backend, RunSummary& summary) {
+  say_store_changes(config, store, options);
+  write_config_and_plan(config, plan, options);
+  const auto todo = cells_to_run(plan, store, options, summary);
+  say_start(config, inputs, plan, options, backend, summary);
+  Progress progress(summary.planned - summary.skipped, options.quiet);
+  RunState run{config, options, store, progress, summary, run_info(backend)};
+  for (const auto& [d, cells] : todo) run_dataset(run, d, cells, inputs[d], backend);
   progress.finish();
   return summary;
 }
