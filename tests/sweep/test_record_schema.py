@@ -54,7 +54,7 @@ with tempfile.TemporaryDirectory() as tmp:
                       {"name": "mars", "params": {"epochs": 1, "hidden": 16, "bottleneck": 4}}],
         "seeds": [0],
         "select": {"metric": "auroc", "on": ["breastus_test"]},
-        "tables": {"bootstrap": 20},
+        "tables": {"bootstrap": 100},
     }
     (tmp / "config.json").write_text(json.dumps(config))
     run(binary, "run", tmp / "config.json", "--out", tmp / "out")
