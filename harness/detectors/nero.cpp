@@ -17,7 +17,7 @@
 #include "harness/detectors/detector_state.h"
 #include "harness/fit/covariance.h"
 #include "harness/fit/relevance.h"
-#include "harness/report/svg_chart.h"
+#include "harness/render/svg_chart.h"
 #include "kernels/error.h"
 #include "kernels/rowwise.h"
 

@@ -5,7 +5,7 @@
 #include <numeric>
 #include <sstream>
 
-#include "harness/report/svg_chart.h"
+#include "harness/render/svg_chart.h"
 
 namespace oodbench {
 

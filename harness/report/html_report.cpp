@@ -5,7 +5,7 @@
 #include <map>
 #include <set>
 
-#include "harness/report/svg_chart.h"
+#include "harness/render/svg_chart.h"
 #include "harness/report/table_formats.h"
 
 namespace oodbench {

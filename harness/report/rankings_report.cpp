@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
+#include "harness/render/svg_chart.h"
 #include "harness/report/html_report.h"
 #include "harness/report/plot_render.h"
 #include "harness/report/rankings.h"
-#include "harness/report/svg_chart.h"
 #include "kernels/error.h"
 
 namespace oodbench {

@@ -6,8 +6,8 @@
 #include <map>
 #include <set>
 
+#include "harness/render/svg_chart.h"
 #include "harness/sweep/file_names.h"
-#include "harness/report/svg_chart.h"
 
 namespace oodbench {
 namespace {
