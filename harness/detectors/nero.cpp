@@ -216,11 +216,17 @@ std::vector<ParamLimit> nero_limits(const Params& p, const DataShape& shape) {
                            std::to_string(shape.dims) + " dimensions), got " + std::to_string(given)}};
 }
 
-OODBENCH_REGISTER_DETECTOR(Nero, {"nero", "s = (min_c ||PCA(R(x)) - mu_c||_1 + lambda |R_bias(x)|) * rho(x)",
-                                  "docs/methods.md#nero; Chhetri et al., MICCAI 2025 (official code)", true, true,
-                                  {{"k", 175, "number of most negative relevances in the feature-norm factor (capped at D)", {}},
-                                   {"pca_dims", 0, "PCA components of the relevance; 0 means int(2D/3)", {}}},
-                                  /*code_version=*/"", /*needs_fit_labels=*/false, /*autoencoder=*/{}, nero_limits})
+OODBENCH_REGISTER_DETECTOR(Nero, {
+    .name = "nero",
+    .summary = "s = (min_c ||PCA(R(x)) - mu_c||_1 + lambda |R_bias(x)|) * rho(x)",
+    .reference = "docs/methods.md#nero; Chhetri et al., MICCAI 2025 (official code)",
+    .needs_labels = true,
+    .needs_head = true,
+    .params = {{"k", 175, "number of most negative relevances in the feature-norm factor (capped at D)", {}},
+               {"pca_dims", 0, "PCA components of the relevance; 0 means int(2D/3)", {}}},
+    .limits = nero_limits,
+    .explains = true,
+})
 
 }  // namespace
 }  // namespace oodbench
