@@ -19,6 +19,7 @@
 #include "harness/fit/relevance.h"
 #include "harness/report/svg_chart.h"
 #include "kernels/error.h"
+#include "kernels/nero_terms.h"
 #include "kernels/rowwise.h"
 
 namespace oodbench {
@@ -192,7 +193,7 @@ class Nero final : public Detector {
     t.relevance = lrp_relevance(x, head_, backend);
     const Matrix<float> r_features = feature_columns(t.relevance);
     t.projected = backend.matmul_nt(subtract_row(r_features, relevance_mean_), components_);
-    NeroRowTerms row_terms = backend.nero_row_terms(t.projected, centroids_, r_features, x, k_used_);
+    NeroRowTerms row_terms = nero_row_terms(backend, t.projected, centroids_, r_features, x, k_used_);
     t.nearest = std::move(row_terms.nearest);
     t.rho = std::move(row_terms.rho);
     return t;
