@@ -1,4 +1,5 @@
-// cuda_usable(), make_cuda_backend() and the fused NERO row terms through the CUDA module (kernels/cuda/cuda_module.h), opened on first use.
+// cuda_usable(), make_cuda_backend() and the fused NERO row terms through the CUDA module (kernels/cuda/cuda_module.h),
+// opened on first use.
 #include <unistd.h>
 
 #include <cstdlib>

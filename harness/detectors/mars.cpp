@@ -41,7 +41,8 @@ class Mars final : public Detector {
     ae_.borrow(fitted_autoencoder(ctx, params_));
     const Backend& backend = ctx.backend();
     const bool use_val = params_.text("residual_split") == "val";
-    if (use_val && !ctx.validation()) throw FitInputError(FitInput::val, "residual_split = val needs ID validation features");
+    if (use_val && !ctx.validation())
+      throw FitInputError(FitInput::val, "residual_split = val needs ID validation features");
     const Matrix<float> r = ae_->residuals(use_val ? *ctx.validation() : ctx.train(), backend);
     check_finite(r, "the autoencoder's residuals (its reconstructions overflowed float32) are");
     const std::size_t d = r.cols;

@@ -131,7 +131,8 @@ class DatasetReader {
   }
 
   /// Class labels of a test set, mapped like the train labels: one per row of its `rows` (the set named `what`).
-  std::vector<std::int32_t> set_labels(const std::string& name, const ArrayRef& ref, Rows rows, const std::string& what) {
+  std::vector<std::int32_t> set_labels(const std::string& name, const ArrayRef& ref, Rows rows,
+                                       const std::string& what) {
     if (ref.empty()) return {};
     auto load = [&](const std::string& spec) { return load_labels_like_train(spec, label_map_); };
     auto l = attempt(ref, load);
@@ -147,7 +148,8 @@ class DatasetReader {
   std::vector<std::string> groups(const std::string& name, const ArrayRef& ref, Rows rows) {
     std::vector<std::string> out;
     if (ref.empty()) return out;
-    std::optional<RawLabels> raw = attempt(ref, [](const std::string& spec) { return to_raw_labels(load_array(spec)); });
+    auto load = [](const std::string& spec) { return to_raw_labels(load_array(spec)); };
+    std::optional<RawLabels> raw = attempt(ref, load);
     if (!raw) return out;
     for (std::size_t i = 0; i < raw->size(); ++i) out.push_back(raw->text ? raw->words[i] : std::to_string(raw->values[i]));
     std::string joined;
@@ -187,7 +189,8 @@ class DatasetReader {
     for (const PrecomputedScores& p : config_.precomputed) {
       std::vector<std::vector<double>>& sets = precomputed_[p.label];
       sets.push_back(scores(p.label, "test", p.test, test_rows_));
-      for (std::size_t j = 0; j < p.ood.size(); ++j) sets.push_back(scores(p.label, config_.ood[j].name, p.ood[j], ood_rows_[j]));
+      for (std::size_t j = 0; j < p.ood.size(); ++j)
+        sets.push_back(scores(p.label, config_.ood[j].name, p.ood[j], ood_rows_[j]));
     }
   }
 
