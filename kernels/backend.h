@@ -39,13 +39,6 @@ struct NearestCentroid {
 
 enum class CentroidMetric { squared_l2, l1 };
 
-/// NERO's per-row terms: the L1-nearest class centroid of each projected relevance row, and the feature-norm factor
-/// ρ_i = Σ_{j ∈ K_i} |x_ij| / Σ_j |x_ij| (0 where x_i = 0), K_i the columns of the k smallest relevances of row i.
-struct NeroRowTerms {
-  NearestCentroid nearest;
-  std::vector<double> rho;
-};
-
 /// Autoencoders of one shape over the same rows (a sweep's seeds; one member for a single autoencoder), training
 /// state kept where the backend computes: on the GPU the data, the weights and Adam's moments stay resident from one
 /// epoch to the next, and an epoch makes no host round-trip per mini-batch. Each member's results are the bits it
@@ -152,12 +145,6 @@ class Backend {
   /// For each query row, the nearest centroid under `metric` and its distance.
   virtual NearestCentroid nearest_centroid(const Matrix<float>& queries, const Matrix<float>& centroids,
                                            CentroidMetric metric) const = 0;
-
-  /// NERO's per-row terms (NeroRowTerms) of `projected` (n x P) against `centroids` (C x P), and of `relevance` and
-  /// `features` (both n x D) with K the k smallest relevances; on the GPU one fused pass per row.
-  virtual NeroRowTerms nero_row_terms(const Matrix<float>& projected, const Matrix<float>& centroids,
-                                      const Matrix<float>& relevance, const Matrix<float>& features,
-                                      std::size_t k) const = 0;
 };
 
 }  // namespace oodbench

@@ -1,4 +1,5 @@
-// cuda_usable() and make_cuda_backend() through the CUDA module (kernels/cuda/cuda_module.h), opened on first use.
+// cuda_usable(), make_cuda_backend() and the fused NERO row terms through the CUDA module (kernels/cuda/cuda_module.h),
+// opened on first use.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -7,6 +8,7 @@
 #include "kernels/cuda/cuda_backend.h"
 #include "kernels/cuda/cuda_module.h"
 #include "kernels/error.h"
+#include "kernels/nero_terms.h"
 
 namespace oodbench {
 namespace {
@@ -63,6 +65,16 @@ std::unique_ptr<Backend> make_cuda_backend(bool tf32) {
   const LoadedModule& m = loaded();
   if (m.module == nullptr) throw DeviceError(m.why_not);
   return std::unique_ptr<Backend>(m.module->make_backend(tf32));
+}
+
+std::optional<NeroRowTerms> fused_nero_row_terms(const Backend& backend, const Matrix<float>& projected,
+                                                 const Matrix<float>& centroids, const Matrix<float>& relevance,
+                                                 const Matrix<float>& features, std::size_t k) {
+  const LoadedModule& m = loaded();
+  NeroRowTerms out;
+  if (m.module == nullptr || !m.module->nero_row_terms(backend, projected, centroids, relevance, features, k, &out))
+    return std::nullopt;
+  return out;
 }
 
 }  // namespace oodbench

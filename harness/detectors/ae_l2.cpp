@@ -25,9 +25,14 @@ class AeL2 final : public Detector {
   ContextRef<Autoencoder> ae_;  // the FitContext's, shared with mars; owned after a load
 };
 
-OODBENCH_REGISTER_DETECTOR(AeL2, {"ae_l2", "s = ||x - g(f(x))||^2, the MaRS autoencoder's residual norm",
-                                  "docs/methods.md#ae_l2", false, false, autoencoder_params(), /*code_version=*/"",
-                                  /*needs_fit_labels=*/false, autoencoder_config})
+OODBENCH_REGISTER_DETECTOR(AeL2, {
+    .name = "ae_l2",
+    .summary = "s = ||x - g(f(x))||^2, the MaRS autoencoder's residual norm",
+    .reference = "docs/methods.md#ae_l2",
+    .params = autoencoder_params(),
+    .autoencoder = autoencoder_config,
+    .needs_validation = autoencoder_needs_validation,
+})
 
 }  // namespace
 }  // namespace oodbench

@@ -72,17 +72,20 @@ class Ash final : public Detector {
   LinearHead head_;
 };
 
-OODBENCH_REGISTER_DETECTOR(Ash, {"ash",
-                                 "s = -logsumexp(W x'' + b), x'' = ASH(x): keep the top D - round(D p/100), shaped "
-                                 "by the variant",
-                                 "docs/methods.md#ash; Djurisic et al., ICLR 2023", false, true,
-                                 {{"percentile", 90.0, "pruning percentile p: keep the D - round(D·p/100) largest values", {}},
-                                  // added after results were published: at its default, sweeps keep their cells
-                                  {"variant", "ash-s",
-                                   "ash-s (rescale the kept values by exp(sum x / sum kept)), ash-p (keep them as "
-                                   "they are) or ash-b (each kept value = sum x / k, OpenOOD's ash)",
-                                   {"ash-s", "ash-p", "ash-b"},
-                                   /*identity_at_default=*/false}}})
+OODBENCH_REGISTER_DETECTOR(Ash, {
+    .name = "ash",
+    .summary = "s = -logsumexp(W x'' + b), x'' = ASH(x): keep the top D - round(D p/100), shaped "
+               "by the variant",
+    .reference = "docs/methods.md#ash; Djurisic et al., ICLR 2023",
+    .needs_head = true,
+    .params = {{"percentile", 90.0, "pruning percentile p: keep the D - round(D·p/100) largest values", {}},
+               // added after results were published: at its default, sweeps keep their cells
+               {"variant", "ash-s",
+                "ash-s (rescale the kept values by exp(sum x / sum kept)), ash-p (keep them as "
+                "they are) or ash-b (each kept value = sum x / k, OpenOOD's ash)",
+                {"ash-s", "ash-p", "ash-b"},
+                /*identity_at_default=*/false}},
+})
 
 }  // namespace
 }  // namespace oodbench

@@ -45,6 +45,12 @@ inline AutoencoderConfig autoencoder_config(const Params& p) {
   return config;
 }
 
+/// The parameter values of an autoencoder detector that need ID validation features: early stopping.
+inline std::vector<std::string> autoencoder_needs_validation(const nlohmann::json& p) {
+  if (p.value("patience", 0) > 0) return {"early stopping (patience > 0)"};
+  return {};
+}
+
 /// The autoencoder these parameters describe, trained once per FitContext and shared between detectors.
 inline const Autoencoder& fitted_autoencoder(FitContext& ctx, const Params& p) {
   const Autoencoder& ae = ctx.autoencoder(autoencoder_config(p));

@@ -105,9 +105,12 @@ class Caref final : public Detector {
   Matrix<double> means_;  // C x D: centroids of the predicted classes
 };
 
-OODBENCH_REGISTER_DETECTOR(Caref, {"caref",
-                                   "s = ||x - mu_yhat||_1 / ||x||_1, mu_k the mean ID train row predicted as k",
-                                   "docs/methods.md \"CARef and CADRef\"; Ling et al., CVPR 2025", false, true, {}})
+OODBENCH_REGISTER_DETECTOR(Caref, {
+    .name = "caref",
+    .summary = "s = ||x - mu_yhat||_1 / ||x||_1, mu_k the mean ID train row predicted as k",
+    .reference = "docs/methods.md \"CARef and CADRef\"; Ling et al., CVPR 2025",
+    .needs_head = true,
+})
 
 
 enum class Confidence { energy, maxlogit, msp, gen };

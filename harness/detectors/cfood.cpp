@@ -181,12 +181,14 @@ class Cfood final : public Detector {
   Matrix<double> radius_;      // n x klen, t_rj
 };
 
-OODBENCH_REGISTER_DETECTOR(
-    Cfood, {"cfood", "s = smallest grid fraction kappa whose kappa-NN balls of the ID reference rows cover x for a fraction >= k of them",
-            "docs/methods.md \"More post-hoc baselines: neighbour banks\"; OpenOOD cfood_postprocessor.py", false, false,
-            {{"alpha", 0.1, "fraction of ID train rows drawn (seeded) as the reference set; 1 = all", {}},
-             {"k", 0.01, "fraction of reference rows whose ball must cover the test row", {}},
-             {"seed", 0, "seed of the reference subset's permutation (unused when alpha = 1)", {}}}})
+OODBENCH_REGISTER_DETECTOR(Cfood, {
+    .name = "cfood",
+    .summary = "s = smallest grid fraction kappa whose kappa-NN balls of the ID reference rows cover x for a fraction >= k of them",
+    .reference = "docs/methods.md \"More post-hoc baselines: neighbour banks\"; OpenOOD cfood_postprocessor.py",
+    .params = {{"alpha", 0.1, "fraction of ID train rows drawn (seeded) as the reference set; 1 = all", {}},
+               {"k", 0.01, "fraction of reference rows whose ball must cover the test row", {}},
+               {"seed", 0, "seed of the reference subset's permutation (unused when alpha = 1)", {}}},
+})
 
 }  // namespace
 }  // namespace oodbench

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/fit/fit_context.h"
+#include "harness/fit/fit_input_error.h"
 #include "kernels/backend.h"
 
 namespace oodbench {
@@ -54,7 +55,7 @@ struct DetectorInfo {
   std::string reference;   ///< docs/methods.md section and paper
   bool needs_labels = false;  ///< needs ID train class labels (class-conditional statistics or a trained probe)
   bool needs_head = false;    ///< needs a linear head: supplied (--head/--bias) or a probe trained on labels
-  std::vector<ParamSpec> params;
+  std::vector<ParamSpec> params = {};
   /// For detectors defined at run time (Python classes): a hash of their code, part of every cell's identity, so
   /// editing the method reruns its cells. Empty for built-ins, whose version is the binary's numbers version.
   std::string code_version = {};
@@ -67,6 +68,16 @@ struct DetectorInfo {
   /// For parameters whose valid range depends on the data (k <= train rows, principal dimensions < D): what `params`
   /// cannot be on data of `shape`. `validate` checks it before any cell runs; fit() raises the same sentence.
   std::function<std::vector<ParamLimit>(const Params&, const DataShape&)> limits = {};
+  /// The parameter values (of a resolved parameter object) that need ID validation features, each as the phrase a
+  /// message names it by ("residual_split = val"); unmet_needs says what to add where the data has none.
+  std::function<std::vector<std::string>(const nlohmann::json& params)> needs_validation = {};
+  /// What parameter values lack before any fit can run, each as a sentence after the detector's name ("needs score
+  /// files (...)"); empty when nothing is missing.
+  std::function<std::vector<std::string>(const nlohmann::json& params)> missing_params = {};
+  /// Whether the detector implements Detector::explain (`oodbench explain`) and Detector::diagnose (`oodbench
+  /// diagnose`): the messages of the others list the detectors that do.
+  bool explains = false;
+  bool diagnoses = false;
 };
 
 /// Parameter values checked against a DetectorInfo: every key known, every value of the declared type.
@@ -170,6 +181,9 @@ struct InputNames {
   std::string fit_labels = "--val with --val-labels, or --train-labels; in a config, val.labels or train.labels";
   std::string head = "--head/--bias; head.weights/bias";
   std::string validation = "--val; in a config, val.features";
+
+  /// How the caller gives `input`, for a FitInputError's message; empty for an input the caller always gives.
+  std::string of(FitInput input) const;
 };
 /// Why `info` with parameters `params` cannot run on `offer` (one sentence each, saying what to add, as `names`
 /// names it); empty if it can.

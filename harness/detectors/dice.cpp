@@ -54,12 +54,15 @@ class Dice final : public Detector {
   LinearHead masked_;
 };
 
-OODBENCH_REGISTER_DETECTOR(Dice, {"dice", "s = -logsumexp(W' x + b), W' = W where mean(x)_j W_cj > p-th percentile",
-                                  "docs/methods.md \"More post-hoc baselines: logit and energy family\"; Sun & Li, "
-                                  "ECCV 2022",
-                                  false, true,
-                                  {{"p", 90.0, "percentile p of the C*D contributions below which weights are zeroed",
-                                    {}}}})
+OODBENCH_REGISTER_DETECTOR(Dice, {
+    .name = "dice",
+    .summary = "s = -logsumexp(W' x + b), W' = W where mean(x)_j W_cj > p-th percentile",
+    .reference = "docs/methods.md \"More post-hoc baselines: logit and energy family\"; Sun & Li, "
+                 "ECCV 2022",
+    .needs_head = true,
+    .params = {{"p", 90.0, "percentile p of the C*D contributions below which weights are zeroed",
+               {}}},
+})
 
 }  // namespace
 }  // namespace oodbench

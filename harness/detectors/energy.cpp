@@ -21,9 +21,12 @@ class Energy final : public LogitDetector {
 };
 
 OODBENCH_REGISTER_DETECTOR(Energy, {
-                                       "energy", "s = -T logsumexp(z / T)",
-                                       "docs/methods.md#energy; Liu et al., NeurIPS 2020", false, true,
-                                       {{"temperature", 1.0, "temperature T > 0", {}}}})
+    .name = "energy",
+    .summary = "s = -T logsumexp(z / T)",
+    .reference = "docs/methods.md#energy; Liu et al., NeurIPS 2020",
+    .needs_head = true,
+    .params = {{"temperature", 1.0, "temperature T > 0", {}}},
+})
 
 }  // namespace
 }  // namespace oodbench

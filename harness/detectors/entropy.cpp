@@ -22,8 +22,12 @@ class Entropy final : public LogitDetector {
   }
 };
 
-OODBENCH_REGISTER_DETECTOR(Entropy, {"entropy", "s = -sum_c p_c log p_c",
-                                                            "docs/methods.md#entropy", false, true, {}})
+OODBENCH_REGISTER_DETECTOR(Entropy, {
+    .name = "entropy",
+    .summary = "s = -sum_c p_c log p_c",
+    .reference = "docs/methods.md#entropy",
+    .needs_head = true,
+})
 
 }  // namespace
 }  // namespace oodbench

@@ -53,8 +53,12 @@ class Fdbd final : public Detector {
   Matrix<double> weight_gap_;
 };
 
-OODBENCH_REGISTER_DETECTOR(Fdbd, {"fdbd", "s = -mean_{c != yhat} |z_yhat - z_c| / ||w_yhat - w_c|| / ||x - mu||",
-                                  "docs/methods.md#fdbd; Liu & Qin, ICML 2024", false, true, {}})
+OODBENCH_REGISTER_DETECTOR(Fdbd, {
+    .name = "fdbd",
+    .summary = "s = -mean_{c != yhat} |z_yhat - z_c| / ||w_yhat - w_c|| / ||x - mu||",
+    .reference = "docs/methods.md#fdbd; Liu & Qin, ICML 2024",
+    .needs_head = true,
+})
 
 }  // namespace
 }  // namespace oodbench

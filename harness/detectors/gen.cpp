@@ -37,12 +37,15 @@ class Gen final : public LogitDetector {
   std::int64_t m_;
 };
 
-OODBENCH_REGISTER_DETECTOR(Gen, {"gen", "s = sum over the M largest p_j of p_j^gamma (1 - p_j)^gamma, p = softmax(z)",
-                                 "docs/methods.md \"More post-hoc baselines: logit and energy family\"; Liu et al., "
-                                 "CVPR 2023",
-                                 false, true,
-                                 {{"gamma", 0.1, "exponent gamma > 0", {}},
-                                  {"M", 100, "how many of the largest probabilities enter the sum (capped at C)", {}}}})
+OODBENCH_REGISTER_DETECTOR(Gen, {
+    .name = "gen",
+    .summary = "s = sum over the M largest p_j of p_j^gamma (1 - p_j)^gamma, p = softmax(z)",
+    .reference = "docs/methods.md \"More post-hoc baselines: logit and energy family\"; Liu et al., "
+                 "CVPR 2023",
+    .needs_head = true,
+    .params = {{"gamma", 0.1, "exponent gamma > 0", {}},
+               {"M", 100, "how many of the largest probabilities enter the sum (capped at C)", {}}},
+})
 
 }  // namespace
 }  // namespace oodbench

@@ -124,18 +124,21 @@ class Gmm final : public Detector {
   std::vector<double> log_norms_;  // log π_c - (D log 2π + log det Σ_c) / 2
 };
 
-OODBENCH_REGISTER_DETECTOR(Gmm, {"gmm",
-                                 "s = -log sum_c pi_c N(x | mu_c, Sigma_c + reg I), per-class covariances and mixing "
-                                 "weights",
-                                 "docs/methods.md#gmm; pytorch-ood detector/gmm.py (no paper)", true, false,
-                                 {{"reg", 1e-6,
-                                   "added to every class covariance's diagonal (scikit-learn's GaussianMixture "
-                                   "reg_covar, pytorch-ood's); 0 needs every class covariance nonsingular",
-                                   {}},
-                                  {"variant", "nll",
-                                   "nll (the mixture's negative log-likelihood) or pytorch-ood (min_c Mahalanobis "
-                                   "distance with per-class covariances / D, what its code returns)",
-                                   {"nll", "pytorch-ood"}}}})
+OODBENCH_REGISTER_DETECTOR(Gmm, {
+    .name = "gmm",
+    .summary = "s = -log sum_c pi_c N(x | mu_c, Sigma_c + reg I), per-class covariances and mixing "
+               "weights",
+    .reference = "docs/methods.md#gmm; pytorch-ood detector/gmm.py (no paper)",
+    .needs_labels = true,
+    .params = {{"reg", 1e-6,
+                "added to every class covariance's diagonal (scikit-learn's GaussianMixture "
+                "reg_covar, pytorch-ood's); 0 needs every class covariance nonsingular",
+                {}},
+               {"variant", "nll",
+                "nll (the mixture's negative log-likelihood) or pytorch-ood (min_c Mahalanobis "
+                "distance with per-class covariances / D, what its code returns)",
+                {"nll", "pytorch-ood"}}},
+})
 
 }  // namespace
 }  // namespace oodbench

@@ -79,15 +79,16 @@ class GradBce final : public Detector {
   LinearHead head_;
 };
 
-OODBENCH_REGISTER_DETECTOR(
-    GradBce, {"gradbce",
-              "s = -||dBCE(softmax(z), y)/d(W, b)||: y = 1, squared l2, = -||C p - 1||^2 (||x||^2 + 1) by default",
-              "docs/methods.md#gradbce; Lee and AlRegib, ICIP 2020 (gradnormkl: pytorch-ood's GradNormKL)", false,
-              true,
-              {{"variant", "graduncertainty",
-                "graduncertainty (targets 1, -squared l2 norm), gradnorm (targets 1, +squared l2 norm, pytorch-ood's "
-                "GradNorm) or gradnormkl (targets 1/C, -l1 norm)",
-                {"graduncertainty", "gradnorm", "gradnormkl"}}}})
+OODBENCH_REGISTER_DETECTOR(GradBce, {
+    .name = "gradbce",
+    .summary = "s = -||dBCE(softmax(z), y)/d(W, b)||: y = 1, squared l2, = -||C p - 1||^2 (||x||^2 + 1) by default",
+    .reference = "docs/methods.md#gradbce; Lee and AlRegib, ICIP 2020 (gradnormkl: pytorch-ood's GradNormKL)",
+    .needs_head = true,
+    .params = {{"variant", "graduncertainty",
+               "graduncertainty (targets 1, -squared l2 norm), gradnorm (targets 1, +squared l2 norm, pytorch-ood's "
+               "GradNorm) or gradnormkl (targets 1/C, -l1 norm)",
+               {"graduncertainty", "gradnorm", "gradnormkl"}}},
+})
 
 }  // namespace
 }  // namespace oodbench

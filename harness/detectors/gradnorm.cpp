@@ -34,8 +34,11 @@ class GradNorm final : public Detector {
 };
 
 OODBENCH_REGISTER_DETECTOR(GradNorm, {
-                                         "gradnorm", "s = -(sum_c |p_c - 1/C|)(sum_j |x_j|)",
-                                         "docs/methods.md#gradnorm; Huang et al., NeurIPS 2021", false, true, {}})
+    .name = "gradnorm",
+    .summary = "s = -(sum_c |p_c - 1/C|)(sum_j |x_j|)",
+    .reference = "docs/methods.md#gradnorm; Huang et al., NeurIPS 2021",
+    .needs_head = true,
+})
 
 }  // namespace
 }  // namespace oodbench

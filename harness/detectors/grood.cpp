@@ -111,11 +111,15 @@ class Grood final : public Detector {
   Matrix<double> bank_;        // the gradients of the correctly classified ID train rows
 };
 
-OODBENCH_REGISTER_DETECTOR(Grood, {"grood",
-                                   "s = min_i ||g(x) - g(x_i)||^2, g the gradient of the nearest-prototype "
-                                   "cross-entropy w.r.t. the OOD prototype (the mean of the class means), x_i the "
-                                   "correctly classified ID train rows",
-                                   "docs/methods.md#grood; ElAraby et al., TMLR 2025", true, true, {}})
+OODBENCH_REGISTER_DETECTOR(Grood, {
+    .name = "grood",
+    .summary = "s = min_i ||g(x) - g(x_i)||^2, g the gradient of the nearest-prototype "
+               "cross-entropy w.r.t. the OOD prototype (the mean of the class means), x_i the "
+               "correctly classified ID train rows",
+    .reference = "docs/methods.md#grood; ElAraby et al., TMLR 2025",
+    .needs_labels = true,
+    .needs_head = true,
+})
 
 }  // namespace
 }  // namespace oodbench

@@ -71,10 +71,13 @@ class KlMatching final : public LogitDetector {
   std::string split_ = "train";
 };
 
-OODBENCH_REGISTER_DETECTOR(KlMatching, {"klm", "s = min_c KL(softmax(z) || d_c), d_c the mean ID val softmax of class c",
-                                        "docs/methods.md \"More post-hoc baselines: logit and energy family\"; "
-                                        "Hendrycks et al., ICML 2022",
-                                        false, true, {}})
+OODBENCH_REGISTER_DETECTOR(KlMatching, {
+    .name = "klm",
+    .summary = "s = min_c KL(softmax(z) || d_c), d_c the mean ID val softmax of class c",
+    .reference = "docs/methods.md \"More post-hoc baselines: logit and energy family\"; "
+                 "Hendrycks et al., ICML 2022",
+    .needs_head = true,
+})
 
 }  // namespace
 }  // namespace oodbench

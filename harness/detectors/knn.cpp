@@ -38,10 +38,13 @@ std::vector<ParamLimit> knn_limits(const Params& p, const DataShape& shape) {
                     " ID train rows; set k to at most " + std::to_string(shape.train_rows)}};
 }
 
-OODBENCH_REGISTER_DETECTOR(Knn, {"knn", "s = distance of the normalised x to its k-th nearest normalised ID train row",
-                                 "docs/methods.md#knn; Sun et al., ICML 2022", false, false,
-                                 {{"k", 50, "neighbour rank k (<= number of train rows)", {}}}, /*code_version=*/"",
-                                 /*needs_fit_labels=*/false, /*autoencoder=*/{}, knn_limits})
+OODBENCH_REGISTER_DETECTOR(Knn, {
+    .name = "knn",
+    .summary = "s = distance of the normalised x to its k-th nearest normalised ID train row",
+    .reference = "docs/methods.md#knn; Sun et al., ICML 2022",
+    .params = {{"k", 50, "neighbour rank k (<= number of train rows)", {}}},
+    .limits = knn_limits,
+})
 
 }  // namespace
 }  // namespace oodbench

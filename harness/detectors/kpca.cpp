@@ -128,20 +128,22 @@ class Kpca final : public Detector {
   Matrix<double> components_;           // q x (D or M), largest eigenvalue first
 };
 
-OODBENCH_REGISTER_DETECTOR(Kpca, {"kpca",
-                                  "s = ||f - U_q U_q^T f||, f the centred cosine-kernel (CoP) or cosine + random "
-                                  "Fourier (CoRP) map of x, U_q the leading principal axes of ID train",
-                                  "docs/methods.md#kpca; Fang et al., NeurIPS 2024", false, false,
-                                  {{"method", "CoRP",
-                                    "CoRP: cosine then Gaussian kernel (random Fourier features); CoP: cosine kernel",
-                                    {"CoRP", "CoP"}},
-                                   {"exp_var_ratio", 0.5,
-                                    "share of the mapped ID train scatter the kept axes explain (the authors' "
-                                    "ImageNet CoRP setting; their CoP uses 0.99)",
-                                    {}},
-                                   {"gamma", 3.0, "Gaussian kernel parameter gamma (CoRP)", {}},
-                                   {"features", 4096, "random Fourier features M (CoRP)", {}},
-                                   {"seed", 0, "seed of the random Fourier features (CoRP)", {}}}})
+OODBENCH_REGISTER_DETECTOR(Kpca, {
+    .name = "kpca",
+    .summary = "s = ||f - U_q U_q^T f||, f the centred cosine-kernel (CoP) or cosine + random "
+               "Fourier (CoRP) map of x, U_q the leading principal axes of ID train",
+    .reference = "docs/methods.md#kpca; Fang et al., NeurIPS 2024",
+    .params = {{"method", "CoRP",
+                "CoRP: cosine then Gaussian kernel (random Fourier features); CoP: cosine kernel",
+                {"CoRP", "CoP"}},
+               {"exp_var_ratio", 0.5,
+                "share of the mapped ID train scatter the kept axes explain (the authors' "
+                "ImageNet CoRP setting; their CoP uses 0.99)",
+                {}},
+               {"gamma", 3.0, "Gaussian kernel parameter gamma (CoRP)", {}},
+               {"features", 4096, "random Fourier features M (CoRP)", {}},
+               {"seed", 0, "seed of the random Fourier features (CoRP)", {}}},
+})
 
 }  // namespace
 }  // namespace oodbench

@@ -72,20 +72,23 @@ std::vector<ParamLimit> lts_limits(const Params& p, const DataShape& shape) {
                              "percentile"}};
 }
 
-OODBENCH_REGISTER_DETECTOR(Lts, {"lts",
-                                 "s = -logsumexp(S z), S = (sum(relu x) / sum(top-k of relu x))^2, k = D - "
-                                 "round(D p / 100)",
-                                 "docs/methods.md#lts; Djurisic et al., arXiv 2409.01175 (2024)", false, true,
-                                 {{"percentile", 95.0,
-                                   "p: the k = D - round(D p / 100) largest activations set the scale (the authors' "
-                                   "lts@95)",
-                                   {}},
-                                  {"scoring", "energy", "score of the scaled logits: energy or msp", {"energy", "msp"}},
-                                  {"variant", "authors",
-                                   "authors (multiply the logits by S, after a ReLU) or pytorch-ood (divide by S, "
-                                   "no ReLU, k = max(1, round(D (100 - p) / 100)))",
-                                   {"authors", "pytorch-ood"}}},
-                                 /*code_version=*/"", /*needs_fit_labels=*/false, /*autoencoder=*/{}, lts_limits})
+OODBENCH_REGISTER_DETECTOR(Lts, {
+    .name = "lts",
+    .summary = "s = -logsumexp(S z), S = (sum(relu x) / sum(top-k of relu x))^2, k = D - "
+               "round(D p / 100)",
+    .reference = "docs/methods.md#lts; Djurisic et al., arXiv 2409.01175 (2024)",
+    .needs_head = true,
+    .params = {{"percentile", 95.0,
+                "p: the k = D - round(D p / 100) largest activations set the scale (the authors' "
+                "lts@95)",
+                {}},
+               {"scoring", "energy", "score of the scaled logits: energy or msp", {"energy", "msp"}},
+               {"variant", "authors",
+                "authors (multiply the logits by S, after a ReLU) or pytorch-ood (divide by S, "
+                "no ReLU, k = max(1, round(D (100 - p) / 100)))",
+                {"authors", "pytorch-ood"}}},
+    .limits = lts_limits,
+})
 
 }  // namespace
 }  // namespace oodbench

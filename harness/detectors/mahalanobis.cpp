@@ -91,10 +91,14 @@ class Mahalanobis final : public Detector {
   Matrix<double> centroids_;
 };
 
-OODBENCH_REGISTER_DETECTOR(Mahalanobis, {"mahalanobis", "s = min_c (x - mu_c)^T pinv(Sigma) (x - mu_c), shared Sigma",
-                                         "docs/methods.md#mahalanobis; Lee et al., NeurIPS 2018", true, false,
-                                         mahalanobis_params(), /*code_version=*/"", /*needs_fit_labels=*/false,
-                                         /*autoencoder=*/{}, convention_limits})
+OODBENCH_REGISTER_DETECTOR(Mahalanobis, {
+    .name = "mahalanobis",
+    .summary = "s = min_c (x - mu_c)^T pinv(Sigma) (x - mu_c), shared Sigma",
+    .reference = "docs/methods.md#mahalanobis; Lee et al., NeurIPS 2018",
+    .needs_labels = true,
+    .params = mahalanobis_params(),
+    .limits = convention_limits,
+})
 
 }  // namespace
 }  // namespace oodbench

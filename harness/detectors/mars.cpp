@@ -25,6 +25,14 @@ std::vector<ParamSpec> mars_params() {
   return p;
 }
 
+/// residual_split = val fits Σ on the val residuals; early stopping watches the val loss.
+std::vector<std::string> mars_needs_validation(const nlohmann::json& p) {
+  std::vector<std::string> out;
+  if (p.value("residual_split", "") == "val") out.push_back("residual_split = val");
+  for (std::string& need : autoencoder_needs_validation(p)) out.push_back(std::move(need));
+  return out;
+}
+
 class Mars final : public Detector {
  public:
   explicit Mars(const Params& p) : params_(p), centering_(p.flag("centering")), mode_(p.text("mode")) {}
@@ -33,7 +41,8 @@ class Mars final : public Detector {
     ae_.borrow(fitted_autoencoder(ctx, params_));
     const Backend& backend = ctx.backend();
     const bool use_val = params_.text("residual_split") == "val";
-    if (use_val && !ctx.validation()) throw InputError("residual_split = val needs ID validation features (--val)");
+    if (use_val && !ctx.validation())
+      throw FitInputError(FitInput::val, "residual_split = val needs ID validation features");
     const Matrix<float> r = ae_->residuals(use_val ? *ctx.validation() : ctx.train(), backend);
     check_finite(r, "the autoencoder's residuals (its reconstructions overflowed float32) are");
     const std::size_t d = r.cols;
@@ -126,9 +135,16 @@ class Mars final : public Detector {
   std::vector<double> id_energy_;    // E_ID[(u_kᵀ r)²] per eigenvector, ascending eigenvalue order
 };
 
-OODBENCH_REGISTER_DETECTOR(Mars, {"mars", "s = r^T pinv(Sigma_r) r, r = x - g(f(x)) the autoencoder residual",
-                                  "docs/methods.md#mars", false, false, mars_params(), /*code_version=*/"",
-                                  /*needs_fit_labels=*/false, autoencoder_config, convention_limits})
+OODBENCH_REGISTER_DETECTOR(Mars, {
+    .name = "mars",
+    .summary = "s = r^T pinv(Sigma_r) r, r = x - g(f(x)) the autoencoder residual",
+    .reference = "docs/methods.md#mars",
+    .params = mars_params(),
+    .autoencoder = autoencoder_config,
+    .limits = convention_limits,
+    .needs_validation = mars_needs_validation,
+    .diagnoses = true,
+})
 
 }  // namespace
 }  // namespace oodbench

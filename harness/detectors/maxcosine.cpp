@@ -37,8 +37,12 @@ class MaxCosine final : public Detector {
   Matrix<float> directions_;  // C x D unit class-mean directions
 };
 
-OODBENCH_REGISTER_DETECTOR(MaxCosine, {"maxcosine", "s = -max_c cos(x, mu_c), mu_c the ID train class means",
-                                       "docs/methods.md \"More post-hoc baselines\"", true, false, {}})
+OODBENCH_REGISTER_DETECTOR(MaxCosine, {
+    .name = "maxcosine",
+    .summary = "s = -max_c cos(x, mu_c), mu_c the ID train class means",
+    .reference = "docs/methods.md \"More post-hoc baselines\"",
+    .needs_labels = true,
+})
 
 }  // namespace
 }  // namespace oodbench

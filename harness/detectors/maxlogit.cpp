@@ -14,9 +14,12 @@ class MaxLogit final : public LogitDetector {
   double score_row(const double* z, std::size_t c) const override { return -row_max(z, c); }
 };
 
-OODBENCH_REGISTER_DETECTOR(MaxLogit, {"maxlogit", "s = -max_c z_c",
-                                                             "docs/methods.md#maxlogit; Hendrycks et al., ICML 2022",
-                                                             false, true, {}})
+OODBENCH_REGISTER_DETECTOR(MaxLogit, {
+    .name = "maxlogit",
+    .summary = "s = -max_c z_c",
+    .reference = "docs/methods.md#maxlogit; Hendrycks et al., ICML 2022",
+    .needs_head = true,
+})
 
 }  // namespace
 }  // namespace oodbench

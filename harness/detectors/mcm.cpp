@@ -45,14 +45,17 @@ class Mcm final : public Detector {
   Matrix<float> concepts_;  // C x D unit text embeddings
 };
 
-OODBENCH_REGISTER_DETECTOR(Mcm, {"mcm",
-                                 "s = -max_c softmax(cos(x, t_c) / T), t_c the head's weight rows (class text "
-                                 "embeddings)",
-                                 "docs/methods.md#mcm; Ming et al., NeurIPS 2022", false, true,
-                                 {{"temperature", 1.0,
-                                   "softmax temperature T (OpenOOD's tau; pytorch-ood's temperature = 100 "
-                                   "multiplies, i.e. T = 0.01)",
-                                   {}}}})
+OODBENCH_REGISTER_DETECTOR(Mcm, {
+    .name = "mcm",
+    .summary = "s = -max_c softmax(cos(x, t_c) / T), t_c the head's weight rows (class text "
+               "embeddings)",
+    .reference = "docs/methods.md#mcm; Ming et al., NeurIPS 2022",
+    .needs_head = true,
+    .params = {{"temperature", 1.0,
+               "softmax temperature T (OpenOOD's tau; pytorch-ood's temperature = 100 "
+               "multiplies, i.e. T = 0.01)",
+               {}}},
+})
 
 }  // namespace
 }  // namespace oodbench

@@ -27,12 +27,15 @@ class Msp final : public LogitDetector {
   double temperature_;
 };
 
-OODBENCH_REGISTER_DETECTOR(Msp, {"msp", "s = -max_c softmax(z / T)_c",
-                                 "docs/methods.md#msp; Hendrycks & Gimpel, ICLR 2017 (T = 1000: ODIN without "
-                                 "input perturbation, Liang et al., ICLR 2018)",
-                                 false, true,
-                                 {{"temperature", 1.0, "softmax temperature T > 0 (1000 = ODIN's, no perturbation)",
-                                   {}}}})
+OODBENCH_REGISTER_DETECTOR(Msp, {
+    .name = "msp",
+    .summary = "s = -max_c softmax(z / T)_c",
+    .reference = "docs/methods.md#msp; Hendrycks & Gimpel, ICLR 2017 (T = 1000: ODIN without "
+                 "input perturbation, Liang et al., ICLR 2018)",
+    .needs_head = true,
+    .params = {{"temperature", 1.0, "softmax temperature T > 0 (1000 = ODIN's, no perturbation)",
+               {}}},
+})
 
 }  // namespace
 }  // namespace oodbench

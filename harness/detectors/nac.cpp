@@ -154,17 +154,20 @@ class Nac final : public Detector {
   Matrix<double> coverage_;  // (M - 1) x D: φ_kj
 };
 
-OODBENCH_REGISTER_DETECTOR(Nac, {"nac",
-                                 "s = -mean_j coverage of the bin of sigmoid(alpha x_j (W^T (p - 1/C))_j) over the ID "
-                                 "train states",
-                                 "docs/methods.md#nac; Liu et al., ICLR 2024", false, true,
-                                 {{"O", 50, "count at which a bin is fully covered (the authors' O)", {}},
-                                  {"M", 50, "number of bin edges, even (the authors' M: M - 2 bins are reachable)", {}},
-                                  {"alpha", 100.0, "steepness of the state's sigmoid (the authors' sig_alpha)", {}},
-                                  {"fit_rows", 1000,
-                                   "ID train rows fitted on, class-balanced (the authors' valid_num); 0: every row",
-                                   {}},
-                                  {"seed", 0, "seed of the fit rows' permutation (unused when fit_rows = 0)", {}}}})
+OODBENCH_REGISTER_DETECTOR(Nac, {
+    .name = "nac",
+    .summary = "s = -mean_j coverage of the bin of sigmoid(alpha x_j (W^T (p - 1/C))_j) over the ID "
+               "train states",
+    .reference = "docs/methods.md#nac; Liu et al., ICLR 2024",
+    .needs_head = true,
+    .params = {{"O", 50, "count at which a bin is fully covered (the authors' O)", {}},
+               {"M", 50, "number of bin edges, even (the authors' M: M - 2 bins are reachable)", {}},
+               {"alpha", 100.0, "steepness of the state's sigmoid (the authors' sig_alpha)", {}},
+               {"fit_rows", 1000,
+                "ID train rows fitted on, class-balanced (the authors' valid_num); 0: every row",
+                {}},
+               {"seed", 0, "seed of the fit rows' permutation (unused when fit_rows = 0)", {}}},
+})
 
 }  // namespace
 }  // namespace oodbench

@@ -53,10 +53,14 @@ class Nci final : public Detector {
   std::vector<double> mean_;
 };
 
-OODBENCH_REGISTER_DETECTOR(Nci, {"nci", "s = -(w_yhat . (x - mu) / ||x - mu|| + alpha ||x||_1)",
-                                 "docs/methods.md \"More post-hoc baselines: logit and energy family\"; Liu & Qin, "
-                                 "CVPR 2025",
-                                 false, true, {{"alpha", 1e-4, "weight alpha >= 0 of the feature L1 norm", {}}}})
+OODBENCH_REGISTER_DETECTOR(Nci, {
+    .name = "nci",
+    .summary = "s = -(w_yhat . (x - mu) / ||x - mu|| + alpha ||x||_1)",
+    .reference = "docs/methods.md \"More post-hoc baselines: logit and energy family\"; Liu & Qin, "
+                 "CVPR 2025",
+    .needs_head = true,
+    .params = {{"alpha", 1e-4, "weight alpha >= 0 of the feature L1 norm", {}}},
+})
 
 }  // namespace
 }  // namespace oodbench

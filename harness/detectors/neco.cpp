@@ -63,10 +63,14 @@ class Neco final : public Detector {
   Matrix<float> components_;  // d x D, largest variance first
 };
 
-OODBENCH_REGISTER_DETECTOR(Neco, {"neco", "s = -(||PCA_d(x_std)|| / ||x_std||) * max_c z_c",
-                                  "docs/methods.md#neco; Ammar et al., ICLR 2024", false, true,
-                                  {{"dims", 100, "PCA components kept (capped at D)", {}},
-                                   {"use_maxlogit", true, "multiply the ratio by the max logit", {}}}})
+OODBENCH_REGISTER_DETECTOR(Neco, {
+    .name = "neco",
+    .summary = "s = -(||PCA_d(x_std)|| / ||x_std||) * max_c z_c",
+    .reference = "docs/methods.md#neco; Ammar et al., ICLR 2024",
+    .needs_head = true,
+    .params = {{"dims", 100, "PCA components kept (capped at D)", {}},
+               {"use_maxlogit", true, "multiply the ratio by the max logit", {}}},
+})
 
 }  // namespace
 }  // namespace oodbench

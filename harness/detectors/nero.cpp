@@ -19,6 +19,7 @@
 #include "harness/fit/relevance.h"
 #include "harness/render/svg_chart.h"
 #include "kernels/error.h"
+#include "kernels/nero_terms.h"
 #include "kernels/rowwise.h"
 
 namespace oodbench {
@@ -192,7 +193,7 @@ class Nero final : public Detector {
     t.relevance = lrp_relevance(x, head_, backend);
     const Matrix<float> r_features = feature_columns(t.relevance);
     t.projected = backend.matmul_nt(subtract_row(r_features, relevance_mean_), components_);
-    NeroRowTerms row_terms = backend.nero_row_terms(t.projected, centroids_, r_features, x, k_used_);
+    NeroRowTerms row_terms = nero_row_terms(backend, t.projected, centroids_, r_features, x, k_used_);
     t.nearest = std::move(row_terms.nearest);
     t.rho = std::move(row_terms.rho);
     return t;
@@ -216,11 +217,17 @@ std::vector<ParamLimit> nero_limits(const Params& p, const DataShape& shape) {
                            std::to_string(shape.dims) + " dimensions), got " + std::to_string(given)}};
 }
 
-OODBENCH_REGISTER_DETECTOR(Nero, {"nero", "s = (min_c ||PCA(R(x)) - mu_c||_1 + lambda |R_bias(x)|) * rho(x)",
-                                  "docs/methods.md#nero; Chhetri et al., MICCAI 2025 (official code)", true, true,
-                                  {{"k", 175, "number of most negative relevances in the feature-norm factor (capped at D)", {}},
-                                   {"pca_dims", 0, "PCA components of the relevance; 0 means int(2D/3)", {}}},
-                                  /*code_version=*/"", /*needs_fit_labels=*/false, /*autoencoder=*/{}, nero_limits})
+OODBENCH_REGISTER_DETECTOR(Nero, {
+    .name = "nero",
+    .summary = "s = (min_c ||PCA(R(x)) - mu_c||_1 + lambda |R_bias(x)|) * rho(x)",
+    .reference = "docs/methods.md#nero; Chhetri et al., MICCAI 2025 (official code)",
+    .needs_labels = true,
+    .needs_head = true,
+    .params = {{"k", 175, "number of most negative relevances in the feature-norm factor (capped at D)", {}},
+               {"pca_dims", 0, "PCA components of the relevance; 0 means int(2D/3)", {}}},
+    .limits = nero_limits,
+    .explains = true,
+})
 
 }  // namespace
 }  // namespace oodbench

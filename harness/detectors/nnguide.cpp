@@ -111,13 +111,16 @@ class NnGuide final : public Detector {
   Matrix<float> bank_;  // m x D: normalised bank rows scaled by their energy
 };
 
-OODBENCH_REGISTER_DETECTOR(
-    NnGuide, {"nnguide", "s = -mean(K largest <x/||x||, bank_i>) * logsumexp(z); bank = ID train rows scaled by energy",
-              "docs/methods.md \"More post-hoc baselines: neighbour banks\"; Park et al., ICCV 2023", false, true,
-              {{"k", 100, "neighbours averaged K (capped at the bank size)", {}},
+OODBENCH_REGISTER_DETECTOR(NnGuide, {
+    .name = "nnguide",
+    .summary = "s = -mean(K largest <x/||x||, bank_i>) * logsumexp(z); bank = ID train rows scaled by energy",
+    .reference = "docs/methods.md \"More post-hoc baselines: neighbour banks\"; Park et al., ICCV 2023",
+    .needs_head = true,
+    .params = {{"k", 100, "neighbours averaged K (capped at the bank size)", {}},
                {"alpha", 0.01, "bank fraction: the bank holds ceil(alpha * N) ID train rows", {}},
                {"bank_seed", -1, "-1: the first rows in file order (OpenOOD); >= 0: the first rows of a permutation "
-                                 "seeded with it", {}}}})
+                                 "seeded with it", {}}},
+})
 
 }  // namespace
 }  // namespace oodbench

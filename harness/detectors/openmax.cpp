@@ -162,11 +162,15 @@ class OpenMax final : public Detector {
   std::vector<double> shape_, scale_, tail_min_;
 };
 
-OODBENCH_REGISTER_DETECTOR(OpenMax, {"openmax", "s = OpenMax's unknown-class probability (Weibull-recalibrated logits)",
-                                     "docs/methods.md \"More post-hoc baselines\"; Bendale & Boult, CVPR 2016", true,
-                                     true,
-                                     {{"tail_size", 20, "largest distances per class the Weibull is fitted to", {}},
-                                      {"alpha", 3, "top classes recalibrated (capped at the class count)", {}}}})
+OODBENCH_REGISTER_DETECTOR(OpenMax, {
+    .name = "openmax",
+    .summary = "s = OpenMax's unknown-class probability (Weibull-recalibrated logits)",
+    .reference = "docs/methods.md \"More post-hoc baselines\"; Bendale & Boult, CVPR 2016",
+    .needs_labels = true,
+    .needs_head = true,
+    .params = {{"tail_size", 20, "largest distances per class the Weibull is fitted to", {}},
+               {"alpha", 3, "top classes recalibrated (capped at the class count)", {}}},
+})
 
 }  // namespace
 }  // namespace oodbench

@@ -118,14 +118,17 @@ class OptFs final : public Detector {
   std::vector<double> theta_;  // the shaping weight of each interval
 };
 
-OODBENCH_REGISTER_DETECTOR(OptFs, {"optfs",
-                                   "s = -W[p] h(x), h = x scaled by the weight of its value's interval, the weights "
-                                   "fitted on ID train contributions to the predicted logit",
-                                   "docs/methods.md#optfs; Zhao et al., ICLR 2024", false, true,
-                                   {{"score", "vanilla",
-                                     "vanilla: the predicted class's logit of the shaped features, without bias (the "
-                                     "authors' default); energy: -logsumexp of the shaped logits",
-                                     {"vanilla", "energy"}}}})
+OODBENCH_REGISTER_DETECTOR(OptFs, {
+    .name = "optfs",
+    .summary = "s = -W[p] h(x), h = x scaled by the weight of its value's interval, the weights "
+               "fitted on ID train contributions to the predicted logit",
+    .reference = "docs/methods.md#optfs; Zhao et al., ICLR 2024",
+    .needs_head = true,
+    .params = {{"score", "vanilla",
+               "vanilla: the predicted class's logit of the shaped features, without bias (the "
+               "authors' default); energy: -logsumexp of the shaped logits",
+               {"vanilla", "energy"}}},
+})
 
 }  // namespace
 }  // namespace oodbench

@@ -99,14 +99,18 @@ class Ora final : public Detector {
   Matrix<double> squared_gaps_;    // ‖w_a - w_b‖² (C x C)
 };
 
-OODBENCH_REGISTER_DETECTOR(Ora, {"ora",
-                                 "s = -max_c angle(x - mu, x_c - mu) / pi, x_c = x projected onto the "
-                                 "predicted-vs-c decision boundary, mu the mean of the class means",
-                                 "docs/methods.md#ora; Demirel, Fumero & Locatello, NeurIPS 2025", true, true,
-                                 {{"aggregation", "max",
-                                   "how the angles to the C - 1 boundaries combine: max (the authors' code), mean "
-                                   "(over all C classes with 0 for the predicted one: OpenOOD pull request 311) or min",
-                                   {"max", "mean", "min"}}}})
+OODBENCH_REGISTER_DETECTOR(Ora, {
+    .name = "ora",
+    .summary = "s = -max_c angle(x - mu, x_c - mu) / pi, x_c = x projected onto the "
+               "predicted-vs-c decision boundary, mu the mean of the class means",
+    .reference = "docs/methods.md#ora; Demirel, Fumero & Locatello, NeurIPS 2025",
+    .needs_labels = true,
+    .needs_head = true,
+    .params = {{"aggregation", "max",
+               "how the angles to the C - 1 boundaries combine: max (the authors' code), mean "
+               "(over all C classes with 0 for the predicted one: OpenOOD pull request 311) or min",
+               {"max", "mean", "min"}}},
+})
 
 }  // namespace
 }  // namespace oodbench

@@ -59,9 +59,12 @@ class Pca final : public Detector {
   Matrix<float> components_;  // k x D, largest variance first
 };
 
-OODBENCH_REGISTER_DETECTOR(Pca, {"pca", "s = ||x - mu - U U^T (x - mu)||^2, U explaining `variance` of ID variance",
-                                 "docs/methods.md#pca", false, false,
-                                 {{"variance", 0.9, "fraction of ID train variance the kept directions explain", {}}}})
+OODBENCH_REGISTER_DETECTOR(Pca, {
+    .name = "pca",
+    .summary = "s = ||x - mu - U U^T (x - mu)||^2, U explaining `variance` of ID variance",
+    .reference = "docs/methods.md#pca",
+    .params = {{"variance", 0.9, "fraction of ID train variance the kept directions explain", {}}},
+})
 
 }  // namespace
 }  // namespace oodbench

@@ -79,14 +79,16 @@ std::vector<ParamLimit> pca_nre_limits(const Params& p, const DataShape& shape) 
                     " feature dimensions; set k to at most " + std::to_string(shape.dims)}};
 }
 
-OODBENCH_REGISTER_DETECTOR(PcaNre, {"pca_nre",
-                                    "s = -logsumexp(W min(x, t) + b) (1 - r), r the PCA reconstruction error of the "
-                                    "clipped x relative to its norm",
-                                    "docs/methods.md#pca_nre; Guan et al., ICCV 2023", false, true,
-                                    {{"k", 256, "principal axes kept (<= D)", {}},
-                                     {"percentile", 92.0, "clipping percentile p of all ID train feature values", {}}},
-                                    /*code_version=*/"", /*needs_fit_labels=*/false, /*autoencoder=*/{},
-                                    pca_nre_limits})
+OODBENCH_REGISTER_DETECTOR(PcaNre, {
+    .name = "pca_nre",
+    .summary = "s = -logsumexp(W min(x, t) + b) (1 - r), r the PCA reconstruction error of the "
+               "clipped x relative to its norm",
+    .reference = "docs/methods.md#pca_nre; Guan et al., ICCV 2023",
+    .needs_head = true,
+    .params = {{"k", 256, "principal axes kept (<= D)", {}},
+               {"percentile", 92.0, "clipping percentile p of all ID train feature values", {}}},
+    .limits = pca_nre_limits,
+})
 
 }  // namespace
 }  // namespace oodbench

@@ -81,14 +81,17 @@ class Pnml final : public Detector {
   Whitening projection_;  // r x D: ‖projection x̂‖² = x̂ᵀ G⁺ x̂
 };
 
-OODBENCH_REGISTER_DETECTOR(Pnml, {"pnml",
-                                  "s = log(sum_c p_c / (p_c + (1 - p_c) p_c^g)) / log C, g = q / (1 + q), q = x^T "
-                                  "pinv(G) x on l2-normalised features",
-                                  "docs/methods.md#pnml; Bibas et al., NeurIPS 2021", false, true,
-                                  {{"rcond", 0.0,
-                                    "drop eigenvalues of the train Gram matrix <= rcond · λ_max; 0 means D · 2.22e-16 "
-                                    "(docs/methods.md#pseudo-inverses); D · 1.19e-7 keeps only what float32 resolves",
-                                    {}}}})
+OODBENCH_REGISTER_DETECTOR(Pnml, {
+    .name = "pnml",
+    .summary = "s = log(sum_c p_c / (p_c + (1 - p_c) p_c^g)) / log C, g = q / (1 + q), q = x^T "
+               "pinv(G) x on l2-normalised features",
+    .reference = "docs/methods.md#pnml; Bibas et al., NeurIPS 2021",
+    .needs_head = true,
+    .params = {{"rcond", 0.0,
+               "drop eigenvalues of the train Gram matrix <= rcond · λ_max; 0 means D · 2.22e-16 "
+               "(docs/methods.md#pseudo-inverses); D · 1.19e-7 keeps only what float32 resolves",
+               {}}},
+})
 
 }  // namespace
 }  // namespace oodbench

@@ -36,9 +36,13 @@ class ReAct final : public Detector {
   LinearHead head_;
 };
 
-OODBENCH_REGISTER_DETECTOR(ReAct, {"react", "s = -logsumexp(W min(x, t) + b), t = p-th percentile of ID train values",
-                                   "docs/methods.md#react; Sun et al., NeurIPS 2021", false, true,
-                                   {{"percentile", 90.0, "clipping percentile p of all ID train feature values", {}}}})
+OODBENCH_REGISTER_DETECTOR(ReAct, {
+    .name = "react",
+    .summary = "s = -logsumexp(W min(x, t) + b), t = p-th percentile of ID train values",
+    .reference = "docs/methods.md#react; Sun et al., NeurIPS 2021",
+    .needs_head = true,
+    .params = {{"percentile", 90.0, "clipping percentile p of all ID train feature values", {}}},
+})
 
 }  // namespace
 }  // namespace oodbench

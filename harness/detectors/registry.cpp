@@ -122,12 +122,26 @@ Params Params::resolve(const DetectorInfo& info, const nlohmann::json& given, co
   return p;
 }
 
+namespace {
+
+/// The names of the detectors whose info has `flag` set, e.g. the ones that explain their scores.
+std::string detectors_with(bool DetectorInfo::*flag) {
+  std::string names;
+  for (const auto& [name, entry] : registry())
+    if (entry.info.*flag) names += (names.empty() ? "" : ", ") + name;
+  return names;
+}
+
+}  // namespace
+
 Explanation Detector::explain(const Matrix<float>&, std::size_t, const Backend&) const {
-  throw InputError("this detector has no explanation; `oodbench explain` supports: nero");
+  throw InputError("this detector has no explanation; `oodbench explain` supports: " +
+                   detectors_with(&DetectorInfo::explains));
 }
 
 nlohmann::json Detector::diagnose(const Matrix<float>&, const Backend&) const {
-  throw InputError("this detector has no diagnostic; `oodbench diagnose` supports: mars");
+  throw InputError("this detector has no diagnostic; `oodbench diagnose` supports: " +
+                   detectors_with(&DetectorInfo::diagnoses));
 }
 
 double Params::number(std::string_view name) const { return values_.at(std::string(name)).get<double>(); }
@@ -147,6 +161,16 @@ nlohmann::json parse_param_assignments(const std::vector<std::string>& assignmen
   return out;
 }
 
+std::string InputNames::of(FitInput input) const {
+  switch (input) {
+    case FitInput::labels: return labels;
+    case FitInput::fit_labels: return fit_labels;
+    case FitInput::head: return head;
+    case FitInput::val: return validation;
+    default: return "";
+  }
+}
+
 std::vector<std::string> unmet_needs(const DetectorInfo& info, const nlohmann::json& params, const DataOffer& offer,
                                      const InputNames& names) {
   std::vector<std::string> out;
@@ -156,14 +180,11 @@ std::vector<std::string> unmet_needs(const DetectorInfo& info, const nlohmann::j
     out.push_back(who + " needs class labels of ID val or ID train (" + names.fit_labels + ")");
   if (info.needs_head && !offer.labels && !offer.head)
     out.push_back(who + " needs a linear head: give one (" + names.head + "), or train labels for the probe");
-  if (info.name == kScoresDetector && params.value("files", "").empty())
-    out.push_back(who + " needs score files (params.files, one per set), which only a sweep config can name; to "
-                        "evaluate score files directly use `oodbench eval`");
-  if (!offer.validation) {
-    if (params.value("residual_split", "") == "val")
-      out.push_back(who + ": residual_split = val needs ID validation features (" + names.validation + ")");
-    if (params.value("patience", 0) > 0)
-      out.push_back(who + ": early stopping (patience > 0) needs ID validation features (" + names.validation + ")");
+  if (info.missing_params)
+    for (const std::string& missing : info.missing_params(params)) out.push_back(who + " " + missing);
+  if (!offer.validation && info.needs_validation) {
+    for (const std::string& what : info.needs_validation(params))
+      out.push_back(who + ": " + what + " needs ID validation features (" + names.validation + ")");
   }
   return out;
 }
@@ -210,6 +231,10 @@ std::unique_ptr<Detector> make_fitted_detector(const DetectorEntry& entry, const
   } catch (const NonFiniteError& e) {  // the train features overflowed the fit's arithmetic
     const std::string what = std::string_view(e.what()).starts_with(prefix) ? e.what() : prefix + e.what();
     throw NonFiniteError(what + "; " + rescale_advice(ctx.train(), "the train features"));
+  } catch (const FitInputError& e) {  // worded as the caller gives the input
+    const std::string what = std::string_view(e.what()).starts_with(prefix) ? e.what() : prefix + e.what();
+    const std::string how = names.of(e.input());
+    throw InputError(how.empty() ? what : what + " (" + how + ")");
   } catch (const InputError& e) {
     if (std::string_view(e.what()).starts_with(prefix)) throw;
     throw InputError(prefix + e.what());  // shared fits do not know which detector asked

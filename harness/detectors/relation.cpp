@@ -92,11 +92,14 @@ class Relation final : public Detector {
   Matrix<float> probabilities_;  // N x C, softmax of their logits
 };
 
-OODBENCH_REGISTER_DETECTOR(
-    Relation, {"relation", "s = -sum over ID train i with r_i > threshold of r_i^pow, r_i = max(<f, f_i>, 0) <p, p_i>",
-               "docs/methods.md \"More post-hoc baselines: neighbour banks\"; Kim et al., NeurIPS 2023", false, true,
-               {{"pow", 1.0, "exponent of every kept relation (OpenOOD sweeps 1, 2, 4, 6, 8)", {}},
-                {"threshold", 0.03, "relations at or below it are dropped (OpenOOD's get_relation thres)", {}}}})
+OODBENCH_REGISTER_DETECTOR(Relation, {
+    .name = "relation",
+    .summary = "s = -sum over ID train i with r_i > threshold of r_i^pow, r_i = max(<f, f_i>, 0) <p, p_i>",
+    .reference = "docs/methods.md \"More post-hoc baselines: neighbour banks\"; Kim et al., NeurIPS 2023",
+    .needs_head = true,
+    .params = {{"pow", 1.0, "exponent of every kept relation (OpenOOD sweeps 1, 2, 4, 6, 8)", {}},
+               {"threshold", 0.03, "relations at or below it are dropped (OpenOOD's get_relation thres)", {}}},
+})
 
 }  // namespace
 }  // namespace oodbench

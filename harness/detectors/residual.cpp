@@ -71,17 +71,18 @@ std::vector<ParamLimit> residual_limits(const Params& p, const DataShape& shape)
                                  "to at most " + std::to_string(rows) + (on_val ? " or fit on train (split=train)" : "")}};
 }
 
-OODBENCH_REGISTER_DETECTOR(Residual, {"residual",
-                                      "s = ||R^T (x - u)||, ViM's residual alone (fitted on ID val if given)",
-                                      "docs/methods.md \"More post-hoc baselines\"; Wang et al., CVPR 2022", false,
-                                      true,
-                                      {{"principal_dims", 0,
-                                        "principal subspace size D_p; 0 means OpenOOD's 512 when D > 1024, else D / 2",
-                                        {}},
-                                       {"split", "val", "ID split fitted on: val (when given, as OpenOOD; else train) "
-                                        "or train", {"val", "train"}}},
-                                      /*code_version=*/"", /*needs_fit_labels=*/false, /*autoencoder=*/{},
-                                      residual_limits})
+OODBENCH_REGISTER_DETECTOR(Residual, {
+    .name = "residual",
+    .summary = "s = ||R^T (x - u)||, ViM's residual alone (fitted on ID val if given)",
+    .reference = "docs/methods.md \"More post-hoc baselines\"; Wang et al., CVPR 2022",
+    .needs_head = true,
+    .params = {{"principal_dims", 0,
+                "principal subspace size D_p; 0 means OpenOOD's 512 when D > 1024, else D / 2",
+                {}},
+               {"split", "val", "ID split fitted on: val (when given, as OpenOOD; else train) "
+                "or train", {"val", "train"}}},
+    .limits = residual_limits,
+})
 
 }  // namespace
 }  // namespace oodbench

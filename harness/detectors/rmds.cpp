@@ -47,10 +47,14 @@ class Rmds final : public Detector {
   Matrix<double> centroids_;
 };
 
-OODBENCH_REGISTER_DETECTOR(Rmds, {"rmds", "s = min_c d_c(x) - d_0(x), d_0 the Mahalanobis distance to the global fit",
-                                  "docs/methods.md#rmds; Ren et al., arXiv:2106.09022", true, false,
-                                  covariance_params(), /*code_version=*/"", /*needs_fit_labels=*/false,
-                                  /*autoencoder=*/{}, convention_limits})
+OODBENCH_REGISTER_DETECTOR(Rmds, {
+    .name = "rmds",
+    .summary = "s = min_c d_c(x) - d_0(x), d_0 the Mahalanobis distance to the global fit",
+    .reference = "docs/methods.md#rmds; Ren et al., arXiv:2106.09022",
+    .needs_labels = true,
+    .params = covariance_params(),
+    .limits = convention_limits,
+})
 
 }  // namespace
 }  // namespace oodbench

@@ -51,12 +51,15 @@ class Scale final : public Detector {
   LinearHead head_;
 };
 
-OODBENCH_REGISTER_DETECTOR(Scale, {"scale", "s = -logsumexp(W x exp(sum(x) / sum(top-k of x)) + b)",
-                                   "docs/methods.md \"More post-hoc baselines: logit and energy family\"; Xu et al., "
-                                   "ICLR 2024",
-                                   false, true,
-                                   {{"percentile", 85.0, "p: the k = D - round(D p / 100) largest values set the scale",
-                                     {}}}})
+OODBENCH_REGISTER_DETECTOR(Scale, {
+    .name = "scale",
+    .summary = "s = -logsumexp(W x exp(sum(x) / sum(top-k of x)) + b)",
+    .reference = "docs/methods.md \"More post-hoc baselines: logit and energy family\"; Xu et al., "
+                 "ICLR 2024",
+    .needs_head = true,
+    .params = {{"percentile", 85.0, "p: the k = D - round(D p / 100) largest values set the scale",
+               {}}},
+})
 
 }  // namespace
 }  // namespace oodbench

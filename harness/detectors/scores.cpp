@@ -7,6 +7,13 @@
 namespace oodbench {
 namespace {
 
+/// Outside a sweep config there are no score files to name.
+std::vector<std::string> missing_files(const nlohmann::json& p) {
+  if (!p.value("files", "").empty()) return {};
+  return {"needs score files (params.files, one per set), which only a sweep config can name; to evaluate score files "
+          "directly use `oodbench eval`"};
+}
+
 class PrecomputedScores final : public Detector {
  public:
   explicit PrecomputedScores(const Params&) {}
@@ -20,14 +27,16 @@ class PrecomputedScores final : public Detector {
   }
 };
 
-OODBENCH_REGISTER_DETECTOR(
-    PrecomputedScores,
-    {std::string(kScoresDetector), "s = precomputed scores read from one file per test set (higher = more OOD)",
-     "docs/methods.md#scores", false, false,
-     {{"files", "",
-       "score file per set: a path with {set} (\"test\" or an OOD set name), {modality}, {backbone}; relative to "
-       "data_root",
-       {}}}})
+OODBENCH_REGISTER_DETECTOR(PrecomputedScores, {
+    .name = std::string(kScoresDetector),
+    .summary = "s = precomputed scores read from one file per test set (higher = more OOD)",
+    .reference = "docs/methods.md#scores",
+    .params = {{"files", "",
+               "score file per set: a path with {set} (\"test\" or an OOD set name), {modality}, {backbone}; relative to "
+               "data_root",
+               {}}},
+    .missing_params = missing_files,
+})
 
 }  // namespace
 }  // namespace oodbench

@@ -86,13 +86,17 @@ class She final : public Detector {
   Matrix<double> patterns_;  // C x D: m_c
 };
 
-OODBENCH_REGISTER_DETECTOR(She, {"she",
-                                 "s = -<x, m_yhat>, m_c the mean correctly classified ID train feature of class c",
-                                 "docs/methods.md \"More post-hoc baselines\"; Zhang et al., ICLR 2023", true, true,
-                                 {{"metric", "inner_product",
-                                   "similarity to the stored pattern: inner_product, euclidean (s = distance) or "
-                                   "cosine",
-                                   {"inner_product", "euclidean", "cosine"}}}})
+OODBENCH_REGISTER_DETECTOR(She, {
+    .name = "she",
+    .summary = "s = -<x, m_yhat>, m_c the mean correctly classified ID train feature of class c",
+    .reference = "docs/methods.md \"More post-hoc baselines\"; Zhang et al., ICLR 2023",
+    .needs_labels = true,
+    .needs_head = true,
+    .params = {{"metric", "inner_product",
+               "similarity to the stored pattern: inner_product, euclidean (s = distance) or "
+               "cosine",
+               {"inner_product", "euclidean", "cosine"}}},
+})
 
 }  // namespace
 }  // namespace oodbench

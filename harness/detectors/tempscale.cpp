@@ -97,9 +97,7 @@ class TempScale final : public LogitDetector {
       if (val) ctx.warn("the ID val features came without labels; T is fitted on labelled ID train");
       temperature_ = fit_temperature(ctx.train_logits(), ctx.labels(), "ID train split");
     } else {
-      throw InputError(
-          "tempscale: fitting the temperature needs labelled ID data: pass --val and --val-labels (in a sweep config, "
-          "the val split's \"labels\"), or --train-labels");
+      throw FitInputError(FitInput::fit_labels, "tempscale: fitting the temperature needs labelled ID data");
     }
   }
 
@@ -121,11 +119,14 @@ class TempScale final : public LogitDetector {
   std::string split_ = "train";
 };
 
-OODBENCH_REGISTER_DETECTOR(TempScale, {"tempscale",
-                                       "s = -max_c softmax(z / T)_c, T minimising the ID val cross-entropy",
-                                       "docs/methods.md \"More post-hoc baselines: logit and energy family\"; Guo et "
-                                       "al., ICML 2017",
-                                       false, true, {}, /*code_version=*/"", /*needs_fit_labels=*/true})
+OODBENCH_REGISTER_DETECTOR(TempScale, {
+    .name = "tempscale",
+    .summary = "s = -max_c softmax(z / T)_c, T minimising the ID val cross-entropy",
+    .reference = "docs/methods.md \"More post-hoc baselines: logit and energy family\"; Guo et "
+                 "al., ICML 2017",
+    .needs_head = true,
+    .needs_fit_labels = true,
+})
 
 }  // namespace
 }  // namespace oodbench

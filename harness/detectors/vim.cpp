@@ -75,10 +75,14 @@ std::vector<ParamLimit> vim_limits(const Params& p, const DataShape& shape) {
                                  std::to_string(shape.dims) + " dimensions), got " + std::to_string(given)}};
 }
 
-OODBENCH_REGISTER_DETECTOR(Vim, {"vim", "s = alpha ||R^T (x - u)|| - logsumexp(z)",
-                                 "docs/methods.md#vim; Wang et al., CVPR 2022", false, true,
-                                 {{"principal_dims", 0, "principal subspace size D_p; 0 means D / 2", {}}}, /*code_version=*/"",
-                                 /*needs_fit_labels=*/false, /*autoencoder=*/{}, vim_limits})
+OODBENCH_REGISTER_DETECTOR(Vim, {
+    .name = "vim",
+    .summary = "s = alpha ||R^T (x - u)|| - logsumexp(z)",
+    .reference = "docs/methods.md#vim; Wang et al., CVPR 2022",
+    .needs_head = true,
+    .params = {{"principal_dims", 0, "principal subspace size D_p; 0 means D / 2", {}}},
+    .limits = vim_limits,
+})
 
 }  // namespace
 }  // namespace oodbench

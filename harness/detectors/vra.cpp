@@ -53,13 +53,16 @@ class Vra final : public Detector {
   std::string split_ = "train";
 };
 
-OODBENCH_REGISTER_DETECTOR(Vra, {"vra", "s = -logsumexp(W clip(x, t_lo, t_hi) + b), t = percentiles of ID val values",
-                                 "docs/methods.md \"More post-hoc baselines: logit and energy family\"; OpenOOD's "
-                                 "vra_postprocessor.py (Xu et al., NeurIPS 2023)",
-                                 false, true,
-                                 {{"percentile_low", 10.0, "lower clipping percentile of all ID val feature values", {}},
-                                  {"percentile_high", 90.0, "upper clipping percentile of all ID val feature values",
-                                   {}}}})
+OODBENCH_REGISTER_DETECTOR(Vra, {
+    .name = "vra",
+    .summary = "s = -logsumexp(W clip(x, t_lo, t_hi) + b), t = percentiles of ID val values",
+    .reference = "docs/methods.md \"More post-hoc baselines: logit and energy family\"; OpenOOD's "
+                 "vra_postprocessor.py (Xu et al., NeurIPS 2023)",
+    .needs_head = true,
+    .params = {{"percentile_low", 10.0, "lower clipping percentile of all ID val feature values", {}},
+               {"percentile_high", 90.0, "upper clipping percentile of all ID val feature values",
+                {}}},
+})
 
 }  // namespace
 }  // namespace oodbench

@@ -224,24 +224,26 @@ class WeiPer final : public Detector {
   std::vector<double> train_density_, train_perturbed_density_;  // p and p̃
 };
 
-OODBENCH_REGISTER_DETECTOR(
-    WeiPer, {"weiper",
-             "s = KL(p, q(x)) + lambda_1 KL(p~, q~(x)) - lambda_2 MSP~(x): densities of the features and of the logits "
-             "of R randomly perturbed heads against their ID train means",
-             "docs/methods.md#weiper; Granz, Heurich & Landgraf, NeurIPS 2024", false, true,
-             {{"n_repeats", 100, "R, perturbed copies of the head", {}},
-              {"perturbation_distance", 1.8, "delta: each perturbation's length relative to its class's weight row", {}},
-              {"n_bins", 100, "histogram bins of the densities", {}},
-              {"lambda_1", 2.5, "weight of the perturbed logits' divergence", {}},
-              {"lambda_2", 0.1, "weight of the perturbed heads' mean max softmax", {}},
-              {"smoothing", 4, "s1: box filter width over the bins of the feature density", {}},
-              {"smoothing_perturbed", 15, "s2: box filter width over the bins of the perturbed-logit density", {}},
-              {"epsilon", 0.01, "added to both feature densities before their divergence", {}},
-              {"epsilon_noise", 0.025, "added to both perturbed-logit densities before their divergence", {}},
-              {"seed", 0, "seed of the perturbations; a sweep runs it once per entry of its seeds", {}},
-              {"chunked_density", false,
-               "histogram more than 1000 values as the reference does: chunks of 1000 averaged with equal weights",
-               {}}}})
+OODBENCH_REGISTER_DETECTOR(WeiPer, {
+    .name = "weiper",
+    .summary = "s = KL(p, q(x)) + lambda_1 KL(p~, q~(x)) - lambda_2 MSP~(x): densities of the features and of the logits "
+               "of R randomly perturbed heads against their ID train means",
+    .reference = "docs/methods.md#weiper; Granz, Heurich & Landgraf, NeurIPS 2024",
+    .needs_head = true,
+    .params = {{"n_repeats", 100, "R, perturbed copies of the head", {}},
+               {"perturbation_distance", 1.8, "delta: each perturbation's length relative to its class's weight row", {}},
+               {"n_bins", 100, "histogram bins of the densities", {}},
+               {"lambda_1", 2.5, "weight of the perturbed logits' divergence", {}},
+               {"lambda_2", 0.1, "weight of the perturbed heads' mean max softmax", {}},
+               {"smoothing", 4, "s1: box filter width over the bins of the feature density", {}},
+               {"smoothing_perturbed", 15, "s2: box filter width over the bins of the perturbed-logit density", {}},
+               {"epsilon", 0.01, "added to both feature densities before their divergence", {}},
+               {"epsilon_noise", 0.025, "added to both perturbed-logit densities before their divergence", {}},
+               {"seed", 0, "seed of the perturbations; a sweep runs it once per entry of its seeds", {}},
+               {"chunked_density", false,
+                "histogram more than 1000 values as the reference does: chunks of 1000 averaged with equal weights",
+                {}}},
+})
 
 }  // namespace
 }  // namespace oodbench

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "harness/fit/fit_context.h"
+#include "harness/fit/fit_input_error.h"
 #include "harness/io/npy.h"
 #include "kernels/error.h"
 #include "kernels/rowwise.h"
@@ -71,7 +72,7 @@ Shape shape_of(std::size_t d, const AutoencoderConfig& config) {
 Shape checked_shape(const Matrix<float>& train, const Matrix<float>* validation, const AutoencoderConfig& config) {
   if (config.batch == 0) throw InputError("autoencoder: batch must be >= 1");
   if (config.patience > 0 && !validation) {
-    throw InputError("autoencoder: early stopping (patience > 0) needs ID validation features (--val)");
+    throw FitInputError(FitInput::val, "autoencoder: early stopping (patience > 0) needs ID validation features");
   }
   return shape_of(train.cols, config);
 }

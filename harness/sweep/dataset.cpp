@@ -12,11 +12,20 @@
 namespace oodbench {
 namespace {
 
-/// Loads the arrays of one dataset, collecting each fault (prefixed with the config file and the array's JSON
-/// Pointer) instead of stopping at the first.
-class ArrayLoader {
+using Rows = std::optional<std::size_t>;
+
+std::string joined_lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const std::string& l : lines) out += (out.empty() ? "" : "\n") + l;
+  return out;
+}
+
+/// Reads the arrays of one dataset config, collecting each fault (prefixed with the config file and the array's JSON
+/// Pointer) instead of stopping at the first, and recording the content hash of every array it read. Each member
+/// reads one kind of input; load_dataset calls them in the order the faults are reported.
+class DatasetReader {
  public:
-  explicit ArrayLoader(const std::string& source) : source_(source) {}
+  DatasetReader(const DatasetConfig& config, const std::string& source) : config_(config), source_(source) {}
 
   /// `load(ref.resolved)` after checking the file exists; nullopt, and a fault, if either fails.
   template <class Load>
@@ -30,176 +39,232 @@ class ArrayLoader {
     }
   }
 
-  void fault(const ArrayRef& ref, const std::string& what) { faults_.push_back(source_ + ": " + ref.pointer + ": " + what); }
-  const std::vector<std::string>& faults() const { return faults_; }
+  void fault(const ArrayRef& ref, const std::string& what) {
+    faults_.push_back(source_ + ": " + ref.pointer + ": " + what);
+  }
+  void record(const std::string& name, const ArrayRef& ref, std::string hash) {
+    inputs_[name] = {{"array", ref.written}, {"hash", std::move(hash)}};
+  }
 
- private:
-  const std::string& source_;
-  std::vector<std::string> faults_;
-};
+  void read_train() {
+    train_ = attempt(config_.train, load_features);
+    if (train_) record("train", config_.train, content_hash(*train_));
+  }
 
-std::string joined_lines(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const std::string& l : lines) out += (out.empty() ? "" : "\n") + l;
-  return out;
-}
-
-}  // namespace
-
-LoadedDataset load_dataset(const DatasetConfig& config, const std::string& source, const Backend& backend) {
-  ArrayLoader loader(source);
-  nlohmann::json inputs = nlohmann::json::object();
-  auto record = [&](const std::string& name, const ArrayRef& ref, std::string hash) {
-    inputs[name] = {{"array", ref.written}, {"hash", std::move(hash)}};
-  };
-  std::optional<Matrix<float>> train = loader.attempt(config.train, load_features);
-  if (train) record("train", config.train, content_hash(*train));
-  auto features = [&](const std::string& name, const ArrayRef& ref) {
-    std::optional<Matrix<float>> m = loader.attempt(ref, load_features);
+  /// Features of another set, whose width must be the train features'.
+  std::optional<Matrix<float>> features(const std::string& name, const ArrayRef& ref) {
+    std::optional<Matrix<float>> m = attempt(ref, load_features);
     if (!m) return m;
     record(name, ref, content_hash(*m));
-    if (train && m->cols != train->cols) {
-      loader.fault(ref, ref.resolved + ": " + std::to_string(m->cols) + " columns, but the ID train features (" +
-                            config.train.resolved + ") have " + std::to_string(train->cols));
-      return std::optional<Matrix<float>>();
+    if (train_ && m->cols != train_->cols) {
+      fault(ref, ref.resolved + ": " + std::to_string(m->cols) + " columns, but the ID train features (" +
+                     config_.train.resolved + ") have " + std::to_string(train_->cols));
+      return std::nullopt;
     }
     return m;
-  };
-  std::vector<std::int32_t> labels;
-  nlohmann::json label_map;  // the train labels' remapping (null when none), which the val labels follow
-  if (!config.train_labels.empty()) {
-    auto load = [&](const std::string& spec) { return load_class_labels(spec, config.remap_labels); };
-    if (auto l = loader.attempt(config.train_labels, load)) {
-      // A remapped labelling's hash covers its mapping too: other original labels are other results' meaning.
-      std::string hash = content_hash(l->labels);
-      if (!l->map.is_null()) hash = content_hash(l->labels, l->map.dump());
-      record("train_labels", config.train_labels, std::move(hash));
-      if (!l->map.is_null()) inputs["train_labels"]["label_map"] = l->map;
-      label_map = l->map;
-      labels = std::move(l->labels);
-    }
   }
-  std::optional<LinearHead> head;
-  if (!config.head_weights.empty() && train) {  // its width is checked against the train features'
-    auto weights = loader.attempt(config.head_weights, [&](const std::string& spec) {
-      return load_head_weights(spec, train->cols);
+
+  void read_train_labels() {
+    if (config_.train_labels.empty()) return;
+    auto load = [&](const std::string& spec) { return load_class_labels(spec, config_.remap_labels); };
+    auto l = attempt(config_.train_labels, load);
+    if (!l) return;
+    // A remapped labelling's hash covers its mapping too: other original labels are other results' meaning.
+    std::string hash = content_hash(l->labels);
+    if (!l->map.is_null()) hash = content_hash(l->labels, l->map.dump());
+    record("train_labels", config_.train_labels, std::move(hash));
+    if (!l->map.is_null()) inputs_["train_labels"]["label_map"] = l->map;
+    label_map_ = l->map;
+    labels_ = std::move(l->labels);
+  }
+
+  void read_head() {
+    if (config_.head_weights.empty() || !train_) return;  // its width is checked against the train features'
+    auto weights = attempt(config_.head_weights, [&](const std::string& spec) {
+      return load_head_weights(spec, train_->cols);
     });
-    if (weights) {
-      record("head_weights", config.head_weights, content_hash(*weights));
-      auto bias = loader.attempt(config.head_bias, [&](const std::string& spec) {
-        return load_head_bias(spec, weights->rows, config.head_weights.resolved);
-      });
-      if (bias) {
-        Matrix<float> as_row(1, bias->size());
-        as_row.data.assign(bias->begin(), bias->end());
-        record("head_bias", config.head_bias, content_hash(as_row));
-        head = LinearHead{std::move(*weights), std::move(*bias)};
-      }
+    if (!weights) return;
+    record("head_weights", config_.head_weights, content_hash(*weights));
+    auto bias = attempt(config_.head_bias, [&](const std::string& spec) {
+      return load_head_bias(spec, weights->rows, config_.head_weights.resolved);
+    });
+    if (!bias) return;
+    Matrix<float> as_row(1, bias->size());
+    as_row.data.assign(bias->begin(), bias->end());
+    record("head_bias", config_.head_bias, content_hash(as_row));
+    head_ = LinearHead{std::move(*weights), std::move(*bias)};
+  }
+
+  void read_test() {
+    test_ = features("test", config_.test);
+    if (test_) test_rows_ = test_->rows;
+  }
+
+  /// Each OOD set's features; one identical to the ID test set is a fault.
+  void read_ood_sets() {
+    for (const OodSet& set : config_.ood) {
+      std::optional<Matrix<float>> o = features("ood/" + set.name, set.features);
+      ood_rows_.push_back(o ? Rows(o->rows) : std::nullopt);
+      if (!o) continue;
+      if (test_ && o->rows == test_->rows &&
+          std::memcmp(o->data.data(), test_->data.data(), o->data.size() * sizeof(float)) == 0)
+        fault(set.features,
+              "OOD set '" + set.name + "' holds exactly the ID test features (" + config_.test.resolved + ")");
+      ood_.push_back(std::move(*o));
     }
   }
-  std::optional<Matrix<float>> test = features("test", config.test);
-  std::vector<Matrix<float>> ood;
-  std::vector<std::optional<std::size_t>> ood_rows;  // per set of the config, for the precomputed scores' check
-  for (const OodSet& set : config.ood) {
-    std::optional<Matrix<float>> o = features("ood/" + set.name, set.features);
-    ood_rows.push_back(o ? std::optional(o->rows) : std::nullopt);
-    if (!o) continue;
-    if (test && o->rows == test->rows && std::memcmp(o->data.data(), test->data.data(), o->data.size() * sizeof(float)) == 0)
-      loader.fault(set.features, "OOD set '" + set.name + "' holds exactly the ID test features (" + config.test.resolved + ")");
-    ood.push_back(std::move(*o));
-  }
-  std::optional<Matrix<float>> val;
-  if (!config.val.empty()) val = features("val", config.val);
-  std::vector<std::int32_t> val_labels;  // part of the dataset's identity like the val features
-  if (!config.val_labels.empty()) {
-    auto load = [&](const std::string& spec) { return load_labels_like_train(spec, label_map); };
-    if (auto l = loader.attempt(config.val_labels, load)) {
-      record("val_labels", config.val_labels, content_hash(*l));
-      if (val && l->size() != val->rows) {
-        loader.fault(config.val_labels, config.val_labels.resolved + ": " + std::to_string(l->size()) +
-                                            " labels, but the ID val features (" + config.val.resolved + ") have " +
-                                            std::to_string(val->rows) + " rows");
-      }
-      val_labels = std::move(*l);
+
+  /// The val features and their labels (part of the dataset's identity like the val features).
+  void read_val() {
+    if (!config_.val.empty()) val_ = features("val", config_.val);
+    if (config_.val_labels.empty()) return;
+    auto load = [&](const std::string& spec) { return load_labels_like_train(spec, label_map_); };
+    auto l = attempt(config_.val_labels, load);
+    if (!l) return;
+    record("val_labels", config_.val_labels, content_hash(*l));
+    if (val_ && l->size() != val_->rows) {
+      fault(config_.val_labels, config_.val_labels.resolved + ": " + std::to_string(l->size()) +
+                                    " labels, but the ID val features (" + config_.val.resolved + ") have " +
+                                    std::to_string(val_->rows) + " rows");
     }
+    val_labels_ = std::move(*l);
   }
-  // Subgroup labels: any integers or strings, one per row of their set.
-  auto groups = [&](const std::string& name, const ArrayRef& ref, std::optional<std::size_t> rows) {
+
+  /// Class labels of a test set, mapped like the train labels: one per row of its `rows` (the set named `what`).
+  std::vector<std::int32_t> set_labels(const std::string& name, const ArrayRef& ref, Rows rows,
+                                       const std::string& what) {
+    if (ref.empty()) return {};
+    auto load = [&](const std::string& spec) { return load_labels_like_train(spec, label_map_); };
+    auto l = attempt(ref, load);
+    if (!l) return {};
+    record(name, ref, content_hash(*l));
+    if (rows && l->size() != *rows)
+      fault(ref, ref.resolved + ": " + std::to_string(l->size()) + " labels for " + std::to_string(*rows) + " " +
+                     what + " rows; give one per row, in the same order");
+    return std::move(*l);
+  }
+
+  /// Subgroup labels of a set: any integers or strings, one per row of its `rows`.
+  std::vector<std::string> groups(const std::string& name, const ArrayRef& ref, Rows rows) {
     std::vector<std::string> out;
     if (ref.empty()) return out;
-    std::optional<RawLabels> raw = loader.attempt(ref, [](const std::string& spec) { return to_raw_labels(load_array(spec)); });
+    auto load = [](const std::string& spec) { return to_raw_labels(load_array(spec)); };
+    std::optional<RawLabels> raw = attempt(ref, load);
     if (!raw) return out;
     for (std::size_t i = 0; i < raw->size(); ++i) out.push_back(raw->text ? raw->words[i] : std::to_string(raw->values[i]));
     std::string joined;
     for (const std::string& g : out) joined += g + '\n';
     record(name, ref, content_hash(std::string_view(joined)));
     if (rows && out.size() != *rows)
-      loader.fault(ref, ref.resolved + ": " + std::to_string(out.size()) + " group labels for " + std::to_string(*rows) +
-                            " rows; give one per row, in the same order");
+      fault(ref, ref.resolved + ": " + std::to_string(out.size()) + " group labels for " + std::to_string(*rows) +
+                     " rows; give one per row, in the same order");
     return out;
-  };
-  // Class labels of a test set, mapped like the train labels: one per row of `rows` (its set, named `what`).
-  auto class_labels = [&](const std::string& name, const ArrayRef& ref, std::optional<std::size_t> rows,
-                          const std::string& what) {
-    std::vector<std::int32_t> out;
-    if (ref.empty()) return out;
-    auto load = [&](const std::string& spec) { return load_labels_like_train(spec, label_map); };
-    if (auto l = loader.attempt(ref, load)) {
-      record(name, ref, content_hash(*l));
-      if (rows && l->size() != *rows)
-        loader.fault(ref, ref.resolved + ": " + std::to_string(l->size()) + " labels for " + std::to_string(*rows) +
-                              " " + what + " rows; give one per row, in the same order");
-      out = std::move(*l);
-    }
-    return out;
-  };
-  std::vector<std::int32_t> test_labels =
-      class_labels("test_labels", config.test_labels, test ? std::optional(test->rows) : std::nullopt, "ID test");
-  std::vector<std::vector<std::int32_t>> ood_labels;
-  for (std::size_t j = 0; j < config.ood.size(); ++j)
-    ood_labels.push_back(class_labels("labels/" + config.ood[j].name, config.ood[j].labels, ood_rows[j],
-                                      "OOD set " + config.ood[j].name));
-  std::vector<std::string> test_groups = groups("test_groups", config.test_groups, test ? std::optional(test->rows) : std::nullopt);
-  std::vector<std::vector<std::string>> ood_groups;
-  for (std::size_t j = 0; j < config.ood.size(); ++j)
-    ood_groups.push_back(groups("groups/" + config.ood[j].name, config.ood[j].groups, ood_rows[j]));
-  std::map<std::string, std::vector<std::vector<double>>> precomputed;
-  for (const PrecomputedScores& p : config.precomputed) {
-    auto scores_of = [&](const std::string& set, const ArrayRef& ref, const std::optional<std::size_t>& rows) {
-      std::optional<std::vector<double>> s = loader.attempt(ref, load_scores);
-      if (!s) return std::vector<double>();
-      record(precomputed_input_prefix(p.label) + set, ref, content_hash(*s));
-      if (rows && s->size() != *rows) {
-        loader.fault(ref, ref.resolved + ": " + std::to_string(s->size()) + " scores, but " + set + " has " +
-                              std::to_string(*rows) + " rows; precomputed scores need one per row, in the same order");
-      }
-      return std::move(*s);
-    };
-    std::vector<std::vector<double>>& sets = precomputed[p.label];
-    sets.push_back(scores_of("test", p.test, test ? std::optional(test->rows) : std::nullopt));
-    for (std::size_t j = 0; j < p.ood.size(); ++j) sets.push_back(scores_of(config.ood[j].name, p.ood[j], ood_rows[j]));
   }
 
-  std::optional<FitContext> context;
-  if (loader.faults().empty()) {  // the labels and the head are checked against the train features
-    try {
-      if (!labels.empty()) check_same_rows(*train, config.train.resolved, labels, config.train_labels.resolved);
-      context.emplace(backend, std::move(*train), std::move(labels), std::move(head));
-    } catch (const InputError& e) {
-      loader.fault(config.train_labels.empty() ? config.head_weights : config.train_labels, e.what());
+  /// The class and subgroup labels of the ID test set and of every OOD set.
+  void read_labels_and_groups() {
+    test_labels_ = set_labels("test_labels", config_.test_labels, test_rows_, "ID test");
+    for (std::size_t j = 0; j < config_.ood.size(); ++j)
+      ood_labels_.push_back(set_labels("labels/" + config_.ood[j].name, config_.ood[j].labels, ood_rows_[j],
+                                          "OOD set " + config_.ood[j].name));
+    test_groups_ = groups("test_groups", config_.test_groups, test_rows_);
+    for (std::size_t j = 0; j < config_.ood.size(); ++j)
+      ood_groups_.push_back(groups("groups/" + config_.ood[j].name, config_.ood[j].groups, ood_rows_[j]));
+  }
+
+  /// One set's precomputed scores of variant `label`: one per row of the set.
+  std::vector<double> scores(const std::string& label, const std::string& set, const ArrayRef& ref, Rows rows) {
+    std::optional<std::vector<double>> s = attempt(ref, load_scores);
+    if (!s) return {};
+    record(precomputed_input_prefix(label) + set, ref, content_hash(*s));
+    if (rows && s->size() != *rows) {
+      fault(ref, ref.resolved + ": " + std::to_string(s->size()) + " scores, but " + set + " has " +
+                     std::to_string(*rows) + " rows; precomputed scores need one per row, in the same order");
+    }
+    return std::move(*s);
+  }
+
+  /// The score files of every `scores` variant: the ID test set's, then each OOD set's.
+  void read_precomputed() {
+    for (const PrecomputedScores& p : config_.precomputed) {
+      std::vector<std::vector<double>>& sets = precomputed_[p.label];
+      sets.push_back(scores(p.label, "test", p.test, test_rows_));
+      for (std::size_t j = 0; j < p.ood.size(); ++j)
+        sets.push_back(scores(p.label, config_.ood[j].name, p.ood[j], ood_rows_[j]));
     }
   }
-  if (context && val) {  // the val labels are checked against the train classes
+
+  /// The fit context over what was read, once every array read cleanly: the labels and the head are checked against
+  /// the train features, the val labels against the train classes.
+  std::optional<FitContext> context(const Backend& backend) {
+    if (!faults_.empty()) return std::nullopt;
+    std::optional<FitContext> context;
     try {
-      context->set_validation(std::move(*val), std::move(val_labels));
+      if (!labels_.empty()) check_same_rows(*train_, config_.train.resolved, labels_, config_.train_labels.resolved);
+      context.emplace(backend, std::move(*train_), std::move(labels_), std::move(head_));
     } catch (const InputError& e) {
-      loader.fault(config.val_labels, e.what());
+      fault(config_.train_labels.empty() ? config_.head_weights : config_.train_labels, e.what());
+      return std::nullopt;
     }
+    if (!val_) return context;
+    try {
+      context->set_validation(std::move(*val_), std::move(val_labels_));
+    } catch (const InputError& e) {
+      fault(config_.val_labels, e.what());
+    }
+    return context;
   }
-  if (!loader.faults().empty()) throw InputError(joined_lines(loader.faults()));
-  return {std::move(*context),     std::move(*test),       std::move(ood),         std::move(inputs),
-          std::move(precomputed),  std::move(test_groups), std::move(ood_groups), std::move(test_labels),
-          std::nullopt,            std::move(ood_labels),  {},                     {}};
+
+  /// The dataset read, with its fit context; one InputError holding every fault found, if any.
+  LoadedDataset finish(const Backend& backend) {
+    std::optional<FitContext> fit = context(backend);
+    if (!faults_.empty()) throw InputError(joined_lines(faults_));
+    return {.context = std::move(*fit),
+            .test = std::move(*test_),
+            .ood = std::move(ood_),
+            .inputs = std::move(inputs_),
+            .precomputed = std::move(precomputed_),
+            .test_groups = std::move(test_groups_),
+            .ood_groups = std::move(ood_groups_),
+            .test_labels = std::move(test_labels_),
+            .test_correct = std::nullopt,
+            .ood_labels = std::move(ood_labels_),
+            .ood_correct = {},
+            .resident = {}};
+  }
+
+ private:
+  const DatasetConfig& config_;
+  const std::string& source_;
+  std::vector<std::string> faults_;
+  nlohmann::json inputs_ = nlohmann::json::object();
+  std::optional<Matrix<float>> train_, test_, val_;
+  Rows test_rows_;
+  std::vector<Matrix<float>> ood_;
+  std::vector<Rows> ood_rows_;  ///< per set of the config, for the row checks of its labels, groups and scores
+  std::vector<std::int32_t> labels_, val_labels_;
+  nlohmann::json label_map_;  ///< the train labels' remapping (null when none), which every other labelling follows
+  std::optional<LinearHead> head_;
+  std::vector<std::int32_t> test_labels_;
+  std::vector<std::vector<std::int32_t>> ood_labels_;
+  std::vector<std::string> test_groups_;
+  std::vector<std::vector<std::string>> ood_groups_;
+  std::map<std::string, std::vector<std::vector<double>>> precomputed_;
+};
+
+}  // namespace
+
+LoadedDataset load_dataset(const DatasetConfig& config, const std::string& source, const Backend& backend) {
+  DatasetReader reader(config, source);
+  reader.read_train();
+  reader.read_train_labels();
+  reader.read_head();
+  reader.read_test();
+  reader.read_ood_sets();
+  reader.read_val();
+  reader.read_labels_and_groups();
+  reader.read_precomputed();
+  return reader.finish(backend);
 }
 
 void keep_dataset_resident(LoadedDataset& data) {

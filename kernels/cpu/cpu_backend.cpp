@@ -163,20 +163,6 @@ NearestCentroid CpuBackend::nearest_centroid(const Matrix<float>& queries, const
   return out;
 }
 
-NeroRowTerms CpuBackend::nero_row_terms(const Matrix<float>& projected, const Matrix<float>& centroids,
-                                        const Matrix<float>& relevance, const Matrix<float>& features,
-                                        std::size_t k) const {
-  NeroRowTerms out{nearest_centroid(projected, centroids, CentroidMetric::l1), std::vector<double>(features.rows)};
-  const Matrix<std::int32_t> most_negative = k_smallest_per_row(relevance, k);
-  for (std::size_t i = 0; i < features.rows; ++i) {
-    double kept = 0, total = 0;
-    for (std::size_t r = 0; r < k; ++r) kept += std::fabs(features(i, static_cast<std::size_t>(most_negative(i, r))));
-    for (std::size_t j = 0; j < features.cols; ++j) total += std::fabs(features(i, j));
-    out.rho[i] = total > 0 ? kept / total : 0.0;
-  }
-  return out;
-}
-
 std::unique_ptr<Backend> make_cpu_backend() { return std::make_unique<CpuBackend>(); }
 
 }  // namespace oodbench

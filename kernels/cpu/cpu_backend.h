@@ -30,9 +30,6 @@ class CpuBackend : public Backend {
   Matrix<std::int32_t> k_smallest_per_row(const Matrix<float>& values, std::size_t k) const override;
   NearestCentroid nearest_centroid(const Matrix<float>& queries, const Matrix<float>& centroids,
                                    CentroidMetric metric) const override;
-  NeroRowTerms nero_row_terms(const Matrix<float>& projected, const Matrix<float>& centroids,
-                              const Matrix<float>& relevance, const Matrix<float>& features,
-                              std::size_t k) const override;
 };
 
 std::unique_ptr<Backend> make_cpu_backend();

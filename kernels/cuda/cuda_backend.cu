@@ -177,7 +177,15 @@ Backend* make_backend(bool tf32) {
   return new CudaBackend(tf32);
 }
 
-constexpr CudaModule kModule{kCudaModuleVersion, device_usable, make_backend};
+bool nero_row_terms(const Backend& backend, const Matrix<float>& projected, const Matrix<float>& centroids,
+                    const Matrix<float>& relevance, const Matrix<float>& features, std::size_t k, NeroRowTerms* out) {
+  const auto* cuda = dynamic_cast<const CudaBackend*>(&backend);
+  if (cuda == nullptr) return false;
+  *out = cuda->nero_row_terms(projected, centroids, relevance, features, k);
+  return true;
+}
+
+constexpr CudaModule kModule{kCudaModuleVersion, device_usable, make_backend, nero_row_terms};
 
 }  // namespace
 }  // namespace oodbench::cuda

@@ -15,6 +15,7 @@
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/cuda/device_memory.cuh"
 #include "kernels/cuda/lanes.cuh"
+#include "kernels/nero_terms.h"
 #include "kernels/residency.h"
 
 namespace oodbench::cuda {
@@ -56,9 +57,9 @@ class CudaBackend final : public CpuBackend {
   Matrix<std::int32_t> k_smallest_per_row(const Matrix<float>& values, std::size_t k) const override;
   NearestCentroid nearest_centroid(const Matrix<float>& queries, const Matrix<float>& centroids,
                                    CentroidMetric metric) const override;
+  /// NERO's row terms in one fused pass per row (kernels/nero_terms.h; not part of the Backend interface).
   NeroRowTerms nero_row_terms(const Matrix<float>& projected, const Matrix<float>& centroids,
-                              const Matrix<float>& relevance, const Matrix<float>& features,
-                              std::size_t k) const override;
+                              const Matrix<float>& relevance, const Matrix<float>& features, std::size_t k) const;
 
  private:
   /// Runs `body(lane)` as one call: the backend's device current, a lane of the pool, and on running out of device

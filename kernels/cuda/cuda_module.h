@@ -7,12 +7,13 @@
 
 #include "kernels/backend.h"
 #include "kernels/module_loader.h"
+#include "kernels/nero_terms.h"
 
 namespace oodbench {
 
 inline constexpr const char* kCudaModuleFile = "liboodbench_cuda.so";
 /// Bumped whenever this struct or the Backend interface changes, so a module from another build is refused.
-inline constexpr int kCudaModuleVersion = 4;
+inline constexpr int kCudaModuleVersion = 5;
 
 struct CudaModule {
   int version;
@@ -21,6 +22,11 @@ struct CudaModule {
   bool (*usable)(std::string* why, bool* gpu_found);
   /// A new CUDA backend on device 0, owned by the caller; throws DeviceError when no GPU is usable.
   Backend* (*make_backend)(bool tf32);
+  /// NERO's row terms in the fused GPU pass when `backend` is one this module made (then true, the terms in `out`);
+  /// false for any other backend.
+  bool (*nero_row_terms)(const Backend& backend, const Matrix<float>& projected, const Matrix<float>& centroids,
+                         const Matrix<float>& relevance, const Matrix<float>& features, std::size_t k,
+                         NeroRowTerms* out);
 };
 
 }  // namespace oodbench

@@ -16,6 +16,7 @@
 #include "kernels/cpu/cpu_backend.h"
 #include "tests/kernels/test_inputs.h"
 #include "kernels/cuda/cuda_backend.h"
+#include "kernels/nero_terms.h"
 
 namespace oodbench {
 namespace {
@@ -199,8 +200,8 @@ TEST_F(CudaVsCpu, SignedZerosAreTiesBrokenByIndex) {
         << "k = " << k;
   }
   const auto projected = integer_matrix(rows, 16, 51), centroids = integer_matrix(3, 16, 52);
-  const NeroRowTerms g = gpu_->nero_row_terms(projected, centroids, relevance, features, 40);
-  const NeroRowTerms c = cpu_->nero_row_terms(projected, centroids, relevance, features, 40);
+  const NeroRowTerms g = nero_row_terms(*gpu_, projected, centroids, relevance, features, 40);
+  const NeroRowTerms c = nero_row_terms(*cpu_, projected, centroids, relevance, features, 40);
   EXPECT_EQ(g.rho, c.rho);
   EXPECT_EQ(g.nearest.index, c.nearest.index);
 }
@@ -222,15 +223,15 @@ TEST_F(CudaVsCpu, NeroRowTermsMatch) {
   const auto relevance = random_matrix<float>(400, 1280, 26);
   auto features = random_matrix<float>(400, 1280, 27);
   std::fill(features.row(5), features.row(6), 0.0f);  // ρ = 0 for an all-zero row
-  const NeroRowTerms g = gpu_->nero_row_terms(projected, centroids, relevance, features, 175);
-  const NeroRowTerms c = cpu_->nero_row_terms(projected, centroids, relevance, features, 175);
+  const NeroRowTerms g = nero_row_terms(*gpu_, projected, centroids, relevance, features, 175);
+  const NeroRowTerms c = nero_row_terms(*cpu_, projected, centroids, relevance, features, 175);
   EXPECT_EQ(g.nearest.index, c.nearest.index);
   EXPECT_LT(relative_difference(g.nearest.distance, c.nearest.distance), 1e-6);
   EXPECT_LT(relative_difference(g.rho, c.rho), 1e-12);
   EXPECT_EQ(g.rho[5], 0.0);
   const auto tied = integer_matrix(400, 1280, 28, 2);  // ties at the k-th relevance: the lower columns count
-  EXPECT_EQ(gpu_->nero_row_terms(projected, centroids, tied, features, 175).rho,
-            cpu_->nero_row_terms(projected, centroids, tied, features, 175).rho);
+  EXPECT_EQ(nero_row_terms(*gpu_, projected, centroids, tied, features, 175).rho,
+            nero_row_terms(*cpu_, projected, centroids, tied, features, 175).rho);
 }
 
 AutoencoderParams<float> small_autoencoder(std::size_t d, std::size_t h, std::size_t b, unsigned seed) {
@@ -372,7 +373,7 @@ TEST_F(CudaVsCpu, FourThreadsGetTheSerialBits) {
   auto everything = [&] {
     auto trainer = test::trainer_of(*gpu_, ae, x, 128);
     const auto losses = test::epoch_of(*trainer, order);
-    const NeroRowTerms nero = gpu_->nero_row_terms(projected, centroids, relevance, relevance, 50);
+    const NeroRowTerms nero = nero_row_terms(*gpu_, projected, centroids, relevance, relevance, 50);
     return std::make_tuple(gpu_->kth_smallest_sqdist(db, queries, 10), gpu_->matmul_nt(queries, db).data,
                            sorted_rows(gpu_->k_smallest_per_row(relevance, 50)).data, nero.rho, nero.nearest.index,
                            gpu_->scatter(x, Matrix<double>(1, 96), {}, nullptr).data, gpu_->eigh(sym).values,

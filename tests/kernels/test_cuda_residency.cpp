@@ -10,6 +10,7 @@
 
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/cuda/cuda_backend.h"
+#include "kernels/nero_terms.h"
 #include "tests/kernels/test_inputs.h"
 
 namespace oodbench {
@@ -93,7 +94,7 @@ TEST_F(CudaResidency, EveryPrimitiveAnswersTheSameFromAResidentCopy) {
     };
     auto trainer = test::trainer_of(*gpu_, ae, x, 128);
     const auto losses = test::epoch_of(*trainer, order);
-    const NeroRowTerms nero = gpu_->nero_row_terms(projected, centroids, relevance, x, k);
+    const NeroRowTerms nero = nero_row_terms(*gpu_, projected, centroids, relevance, x, k);
     const NearestCentroid nc = gpu_->nearest_centroid(x, w, CentroidMetric::squared_l2);
     return std::make_tuple(gpu_->matmul_nt(x, w).data, gpu_->scatter(x, centers, {}, nullptr).data,
                            sorted_rows(gpu_->k_smallest_per_row(relevance, k)), nc.distance, nc.index,
