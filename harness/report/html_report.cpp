@@ -70,23 +70,22 @@ document.addEventListener('DOMContentLoaded', function () {
 });
 )";
 
-std::string summary_html(const std::vector<json>& records) {
+std::string summary_html(const std::vector<CellRecord>& records) {
   std::set<std::string> devices, versions, commits;
   std::map<std::string, std::string> accuracy;  // dataset -> ID test accuracy
   double total_s = 0;
   std::string first_finished, last_finished;
-  for (const json& r : records) {
-    if (r.contains("run")) {
-      devices.insert(r["run"].value("device", ""));
-      versions.insert(r["run"].value("version", ""));
-      commits.insert(r["run"].value("git_commit", ""));
-      const std::string at = r["run"].value("finished_at", "");
+  for (const CellRecord& r : records) {
+    if (r.run) {
+      devices.insert(r.run->device);
+      versions.insert(r.run->version);
+      commits.insert(r.run->git_commit);
+      const std::string& at = r.run->finished_at;
       if (first_finished.empty() || at < first_finished) first_finished = at;
       if (at > last_finished) last_finished = at;
     }
-    if (r.contains("timings")) total_s += r["timings"].value("total_s", 0.0);
-    if (r.contains("id_accuracy"))
-      accuracy[r.at("dataset").at("name").get<std::string>()] = number(100 * r["id_accuracy"].get<double>(), "%.1f %%");
+    total_s += r.timings.total_s.value_or(0.0);
+    if (r.id_accuracy) accuracy[r.dataset.name] = number(100 * *r.id_accuracy, "%.1f %%");
   }
   auto joined = [](const std::set<std::string>& values) {
     std::string out;
@@ -97,7 +96,7 @@ std::string summary_html(const std::vector<json>& records) {
   auto row = [&](const std::string& key, const std::string& value) {
     html += "<tr><th>" + key + "</th><td>" + value + "</td></tr>\n";
   };
-  row("config", xml_escape(records.front().value("config", "")));
+  row("config", xml_escape(records.front().config));
   row("cells", std::to_string(records.size()));
   row("device", joined(devices));
   row("oodbench", joined(versions) + " (commit " + joined(commits) + ")");
@@ -148,10 +147,10 @@ std::string dagger_correction(const std::vector<ResultTable>& tables) {
 }  // namespace
 
 
-std::string html_report(const std::vector<json>& records, const std::vector<ResultTable>& tables,
+std::string html_report(const std::vector<CellRecord>& records, const std::vector<ResultTable>& tables,
                         const std::vector<std::pair<std::string, std::string>>& plots, const std::string& warning,
                         const std::string& rankings) {
-  const std::string name = records.empty() ? "" : records.front().value("config", "");
+  const std::string name = records.empty() ? "" : records.front().config;
   std::string html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>oodbench: " +
                      xml_escape(name) + "</title>\n<style>" + kStyle + "</style>\n<script>" + kScript +
                      "</script>\n</head>\n<body>\n<h1>oodbench: " + xml_escape(name) + "</h1>\n" +

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/report/results_table.h"
+#include "harness/sweep/cell_record.h"
 
 namespace oodbench {
 
@@ -17,7 +18,7 @@ namespace oodbench {
 /// points included), their `tables` (as `report` builds them) and `plots` ((file name, SVG) pairs); `warning` (plain
 /// text, e.g. that the records are part of their plan only) stands on top unless empty; `rankings` (HTML, from
 /// rankings_report.h) follows the tables unless empty.
-std::string html_report(const std::vector<nlohmann::json>& records, const std::vector<ResultTable>& tables,
+std::string html_report(const std::vector<CellRecord>& records, const std::vector<ResultTable>& tables,
                         const std::vector<std::pair<std::string, std::string>>& plots, const std::string& warning,
                         const std::string& rankings = "");
 

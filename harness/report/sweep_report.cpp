@@ -29,10 +29,10 @@ namespace fs = std::filesystem;
 
 /// "incomplete: 6 of 8 cells (missing chestxray/mobilenet_v2: knn (k=5); ...)", or "" when every cell
 /// of the folder's plan has its record (or the folder has no plan).
-std::string incomplete_note(const fs::path& dir, const std::vector<nlohmann::json>& records) {
+std::string incomplete_note(const fs::path& dir, const std::vector<CellRecord>& records) {
   const std::set<std::string> plan = read_plan(dir);
   std::set<std::string> present;
-  for (const nlohmann::json& r : records) present.insert(r.at("cell").get<std::string>());
+  for (const CellRecord& r : records) present.insert(r.cell);
   std::vector<std::string> missing;
   for (const std::string& id : plan)
     if (!present.count(id)) missing.push_back(id);
@@ -59,7 +59,9 @@ ReportSummary write_report(const fs::path& dir) {
   const FolderLock lock(dir, "oodbench report " + dir.string());
   for (const char* sub : {"", "tables", "plots"}) remove_stale_temporaries(dir / sub);  // what a killed report left
   ReportSummary summary;
-  const std::vector<nlohmann::json> records = read_records(dir, &summary.warnings);
+  const std::vector<CellRecord> typed = read_cell_records(dir, &summary.warnings);
+  // The readers not yet typed take the records as JSON, the bytes they were read from (CellRecord round-trips).
+  const std::vector<nlohmann::json> records(typed.begin(), typed.end());
   if (records.empty()) throw InputError(dir.string() + ": no result records (" + records_path(dir).string() + ")");
   summary.records = records.size();
   const ReportSettings settings = folder_report_settings(dir);
@@ -91,7 +93,7 @@ ReportSummary write_report(const fs::path& dir) {
   std::string markdown = "# Results\n\n" + std::to_string(records.size()) + " cells; higher scores = more OOD. " +
                          "Tables: tables/ (Markdown, CSV, JSON, LaTeX). Plots: plots/.\n\n";
   // A report of part of its plan (a shard forgotten at merge, a run killed or failed) says so before any number.
-  const std::string incomplete = incomplete_note(dir, records);
+  const std::string incomplete = incomplete_note(dir, typed);
   if (!incomplete.empty()) {
     summary.warnings.push_back(dir.string() + ": " + incomplete + "; the tables show only the cells that have "
                                "records: run the config again (or merge every shard) to finish it");
@@ -124,8 +126,8 @@ ReportSummary write_report(const fs::path& dir) {
     }
   }
   std::map<std::string, nlohmann::json> label_maps;  // dataset -> mapping of its remapped train labels
-  for (const nlohmann::json& r : records)
-    if (r.contains("label_map")) label_maps.emplace(r.at("dataset").at("name").get<std::string>(), r.at("label_map"));
+  for (const CellRecord& r : typed)
+    if (r.label_map) label_maps.emplace(r.dataset.name, *r.label_map);
   if (!label_maps.empty()) {
     markdown += "## Remapped labels\n\nTrain labels were mapped to class indices 0..C-1 in sorted order " +
                 std::string("(`remap_labels`); class <- original label:\n\n");
@@ -148,7 +150,7 @@ ReportSummary write_report(const fs::path& dir) {
     for (const auto& [name, svg] : plots) markdown += "- [" + name + "](plots/" + name + ")\n";
   }
   files.emplace_back("report.md", markdown);
-  files.emplace_back("report.html", html_report(records, tables, plots, incomplete, rankings.html));
+  files.emplace_back("report.html", html_report(typed, tables, plots, incomplete, rankings.html));
   replace_report_files(dir, files);
   return summary;
 }
