@@ -102,7 +102,8 @@ class FitContext {
   /// so that the first request trains them all together; a detector needs to know nothing of the others.
   void expect_autoencoders(std::span<const AutoencoderConfig> configs);
 
-  /// Warnings for the user (singular covariance, probe not converged); the CLI prints them on stderr.
+  /// Warnings for the user (singular covariance, probe not converged), kept with the fit: front ends report them
+  /// through io/diagnostics.h's warn() with the detector's name, and a sweep keeps them in the record too.
   void warn(std::string message) { warnings_.push_back(std::move(message)); }
   const std::vector<std::string>& warnings() const { return warnings_; }
 

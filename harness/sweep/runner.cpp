@@ -5,15 +5,15 @@
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
-#include <iostream>
 #include <algorithm>
 #include <map>
 #include <set>
 
-#include "harness/fit/class_labels.h"
 #include "harness/detectors/detector.h"
+#include "harness/fit/class_labels.h"
 #include "harness/git_commit.h"
-#include "harness/io/arrays.h"
+#include "harness/io/atomic_write.h"
+#include "harness/io/diagnostics.h"
 #include "harness/sweep/cell_runner.h"
 #include "harness/sweep/dataset.h"
 #include "harness/sweep/failure_cells.h"
@@ -47,20 +47,19 @@ std::string cell_name(const SweepConfig& config, const Cell& cell) {
 
 RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& inputs, const std::vector<Cell>& plan,
                   RecordStore& store, const RunOptions& options, const Backend& backend, RunSummary& summary) {
-  for (const std::string& w : store.warnings()) std::cerr << "oodbench: warning: " << w << '\n';
+  for (const std::string& w : store.warnings()) warn(w);
   const std::string bootstrap = "tables.bootstrap = " + std::to_string(config.report.bootstrap);
   if (const auto [moved, to] = store.moved_aside(); moved > 0)
-    std::cerr << "oodbench: " << options.out.string() << ": moved " << moved << " records of cells this config no "
-              << "longer has (other inputs, detectors, sets or oodbench version) to " << to.filename().string() << '\n';
+    inform(options.out.string() + ": moved " + std::to_string(moved) + " records of cells this config no " +
+           "longer has (other inputs, detectors, sets or oodbench version) to " + to.filename().string());
   if (store.stale() > 0)
-    std::cerr << "oodbench: " << options.out.string() << ": moved " << store.stale() << " records that cannot be "
-              << "brought up to date in place (intervals of another bootstrap count without kept scores or with "
-              << "failure-detection metrics, or written before cells recorded failure-detection metrics) to "
-              << store.moved_aside().second.filename().string()
-              << "; their cells run again for " << bootstrap << '\n';
+    inform(options.out.string() + ": moved " + std::to_string(store.stale()) + " records that cannot be " +
+           "brought up to date in place (intervals of another bootstrap count without kept scores or with " +
+           "failure-detection metrics, or written before cells recorded failure-detection metrics) to " +
+           store.moved_aside().second.filename().string() + "; their cells run again for " + bootstrap);
   if (store.changed() > 0)
-    std::cerr << "oodbench: " << options.out.string() << ": recomputed the intervals of " << store.changed()
-              << " records from their kept scores for " << bootstrap << '\n';
+    inform(options.out.string() + ": recomputed the intervals of " + std::to_string(store.changed()) +
+           " records from their kept scores for " + bootstrap);
   // The config and the plan beside the records: `report` takes its settings from one, `merge` checks the other.
   write_text_atomic((options.out / "config.json").string(), config.document.dump(2) + "\n");
   std::vector<std::string> ids;
@@ -79,18 +78,19 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
     else todo[plan[k].dataset].push_back(&plan[k]);
   }
   if (!options.quiet) {
-    for (const std::string& line : skipped_lines(config)) std::cerr << "oodbench: " << line << '\n';
-    std::cerr << "oodbench: " << config.name << ": " << plan.size() << " cells";
-    if (options.shard.count > 1) std::cerr << ", shard " << options.shard.index << "/" << options.shard.count << " has " << summary.planned;
-    std::cerr << ", " << summary.skipped << " already done, " << summary.planned - summary.skipped << " to run on "
-              << backend.description() << '\n';
+    for (const std::string& line : skipped_lines(config)) inform(line);
+    std::string line = config.name + ": " + std::to_string(plan.size()) + " cells";
+    if (options.shard.count > 1)
+      line += ", shard " + std::to_string(options.shard.index) + "/" + std::to_string(options.shard.count) + " has " +
+              std::to_string(summary.planned);
+    inform(line + ", " + std::to_string(summary.skipped) + " already done, " +
+           std::to_string(summary.planned - summary.skipped) + " to run on " + backend.description());
   }
 
   for (std::size_t d = 0; d < config.datasets.size(); ++d) {  // what the records' class indices stand for, as `score`
     const nlohmann::json& labels = inputs[d].value("train_labels", nlohmann::json::object());
     if (const auto map = labels.find("label_map"); map != labels.end() && !map->is_null())
-      std::cerr << "oodbench: " << config.datasets[d].name() << ": " << ClassLabels::remapped_note(*map, "train labels")
-                << '\n';
+      inform(config.datasets[d].name() + ": " + ClassLabels::remapped_note(*map, "train labels"));
   }
 
   Progress progress(summary.planned - summary.skipped, options.quiet);
@@ -116,8 +116,7 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
       const auto start = std::chrono::steady_clock::now();
       CellResult result = run_cell(config, *cell, data);
       if (!result.skipped.empty()) {
-        progress.say("oodbench: skipped " + config.detectors[cell->detector].label + " on " + dataset.name() + ": " +
-                     result.skipped);
+        inform("skipped " + config.detectors[cell->detector].label + " on " + dataset.name() + ": " + result.skipped);
         progress.cell_done(dataset.name() + ": " + config.detectors[cell->detector].label + " (skipped)", 0);
         continue;
       }
@@ -140,12 +139,11 @@ RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& 
       const std::string what = cell_name(config, *cell);
       // The fit's warnings (a singular covariance...), as `oodbench fit` prints them; the record keeps them too.
       for (const auto& w : record.value("warnings", nlohmann::json::array()))
-        progress.say("oodbench: warning: " + what + ": " + w.get<std::string>());
+        warn(what + ": " + w.get<std::string>());
       progress.cell_done(what, seconds);
     }
     if (!options.quiet && !data.context.probe_read_from().empty())
-      std::cerr << "oodbench: " << dataset.name() << ": linear probe read from the cache "
-                << data.context.probe_read_from() << '\n';
+      inform(dataset.name() + ": linear probe read from the cache " + data.context.probe_read_from());
   }
   progress.finish();
   return summary;
