@@ -7,10 +7,11 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import numpy as np
 import torch
+
+from timing import median_time
 
 epochs = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 data = "data/medood-mini/mobilenet_v2.npz"
@@ -32,19 +33,13 @@ def torch_train():
             opt.step()
 
 
-def median_time(threads):
+def torch_seconds(threads):
     torch.set_num_threads(threads)
-    torch_train()  # warm-up
-    times = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        torch_train()
-        times.append(time.perf_counter() - t0)
-    return sorted(times)[1]
+    return median_time(torch_train)
 
 
 # PyTorch at one thread and at every core: on small machines its intra-op threading can be the slower of the two.
-peers = {threads: median_time(threads) for threads in sorted({1, os.cpu_count()})}
+peers = {threads: torch_seconds(threads) for threads in sorted({1, os.cpu_count()})}
 ours = json.loads(subprocess.run(["build/bench/bench_detector", "--device", "cpu", "--detector", "ae_l2", "--param",
                                   f"epochs={epochs}", "--train", f"{data}:chestxray_train", "--test",
                                   f"{data}:chestxray_test"], check=True, capture_output=True, text=True).stdout)

@@ -8,7 +8,7 @@
 #include <iostream>
 
 #include "harness/detectors/detector.h"
-#include "harness/io/arrays.h"
+#include "harness/io/load_array.h"
 #include "kernels/cpu/openblas_core.h"
 #include "kernels/device.h"
 #include "kernels/error.h"

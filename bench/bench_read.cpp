@@ -9,7 +9,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "harness/io/arrays.h"
+#include "harness/io/load_array.h"
 
 namespace {
 

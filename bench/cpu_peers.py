@@ -14,11 +14,12 @@ import json
 import pathlib
 import subprocess
 import tempfile
-import time
 
 import faiss
 import numpy as np
 from sklearn.covariance import EmpiricalCovariance
+
+from timing import median_time
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--train", type=int, default=100_000)
@@ -27,16 +28,6 @@ parser.add_argument("--dim", type=int, default=1024)
 parser.add_argument("--classes", type=int, default=10)
 parser.add_argument("--binary", default="build/bench/bench_detector")
 args = parser.parse_args()
-
-
-def median_time(fn, repeats=3):
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return sorted(times)[len(times) // 2]
 
 
 rng = np.random.default_rng(0)

@@ -14,7 +14,7 @@
 
 #include "harness/fit/linear_head.h"
 #include "harness/fit/probe_cache.h"
-#include "harness/io/arrays.h"
+#include "harness/io/load_array.h"
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/cpu/openblas_core.h"
 #include "kernels/device.h"

@@ -14,12 +14,12 @@ import pathlib
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 import oodbench  # noqa: E402
+from timing import median_time  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--binary", default=os.path.join(os.environ.get("OODBENCH_BUILD_DIR", "build"),
@@ -27,16 +27,6 @@ parser.add_argument("--binary", default=os.path.join(os.environ.get("OODBENCH_BU
 parser.add_argument("--large-train", type=int, default=100_000)
 parser.add_argument("--detectors", default="knn,mahalanobis,pca")
 args = parser.parse_args()
-
-
-def median_time(fn, repeats=3):
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return sorted(times)[len(times) // 2]
 
 
 def cases(tmp):

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/io/arrays.h"
+#include "harness/io/atomic_write.h"
 #include "harness/io/npy.h"
 #include "harness/sweep/config.h"
 #include "harness/sweep/json_reader.h"

@@ -5,12 +5,13 @@
 #include <string>
 #include <string_view>
 
-#include "harness/io/arrays.h"
+#include "harness/io/array_convert.h"
 #include "harness/io/csv_reader.h"
+#include "harness/io/diagnostics.h"
 #include "kernels/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  oodbench::set_note_sink(nullptr);  // notes (a squeezed shape, a dropped index column) are not faults
+  oodbench::set_diagnostic_sink(nullptr);  // notes (a squeezed shape, a dropped index column) are not faults
   const std::string_view all(reinterpret_cast<const char*>(data), size);
   const std::size_t newline = all.find('\n');
   const std::string columns(newline == std::string_view::npos ? std::string_view() : all.substr(0, newline));

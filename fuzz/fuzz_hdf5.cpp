@@ -11,7 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/io/arrays.h"
+#include "harness/io/diagnostics.h"
+#include "harness/io/load_array.h"
 #include "kernels/error.h"
 
 namespace {
@@ -51,7 +52,7 @@ hid_t file_type(std::uint8_t kind) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  oodbench::set_note_sink(nullptr);  // notes (a squeezed shape, a dropped index column) are not faults
+  oodbench::set_diagnostic_sink(nullptr);  // notes (a squeezed shape, a dropped index column) are not faults
   static const std::string path = "/tmp/oodbench-fuzz-" + std::to_string(::getpid()) + ".h5";
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   Input in{data, size};

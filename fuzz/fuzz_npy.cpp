@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <span>
 
-#include "harness/io/arrays.h"
+#include "harness/io/array_convert.h"
 #include "harness/io/npy.h"
 #include "kernels/error.h"
 

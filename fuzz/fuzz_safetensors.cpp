@@ -4,12 +4,13 @@
 #include <cstdint>
 #include <span>
 
-#include "harness/io/arrays.h"
+#include "harness/io/array_convert.h"
+#include "harness/io/diagnostics.h"
 #include "harness/io/safetensors.h"
 #include "kernels/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  oodbench::set_note_sink(nullptr);  // notes (a squeezed shape, a dropped index column) are not faults
+  oodbench::set_diagnostic_sink(nullptr);  // notes (a squeezed shape, a dropped index column) are not faults
   const auto bytes = std::as_bytes(std::span(data, size));
   for (const char* tensor : {"", "train", "labels"}) {
     try {

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <vector>
 
+#include "kernels/join.h"
+
 namespace oodbench {
 namespace {
 
@@ -46,14 +48,14 @@ void* module_entry_at(const std::string& path, const char* symbol, std::string* 
 }
 
 void* module_entry(const std::string& file, const char* symbol, std::string* why) {
-  std::string looked;
+  std::vector<std::string> looked;
   for (const auto& folder : module_folders()) {
     const auto path = folder / file;
     std::error_code ec;
     if (std::filesystem::exists(path, ec)) return module_entry_at(path.string(), symbol, why);
-    looked += (looked.empty() ? "" : ", ") + path.string();
+    looked.push_back(path.string());
   }
-  *why = file + " was not found (looked for " + looked + "); set OODBENCH_MODULE_DIR to the folder holding it";
+  *why = file + " was not found (looked for " + join(looked) + "); set OODBENCH_MODULE_DIR to the folder holding it";
   return nullptr;
 }
 

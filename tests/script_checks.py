@@ -7,19 +7,20 @@ import sys
 
 import numpy as np
 
-_counts = {"passed": 0, "failed": 0}
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from check_counter import Checks  # noqa: E402
+
+_checks = Checks()
 
 
 def report(name, ok, detail=""):
     """Counts one check and prints it as 'ok   name: detail' or 'FAIL name: detail'."""
-    _counts["passed" if ok else "failed"] += 1
-    print(("ok   " if ok else "FAIL ") + f"{name}{': ' + detail if detail else ''}")
+    _checks.check(name, ok, detail)
 
 
 def finish():
     """Prints 'N passed, M failed' and exits with 1 if any check failed."""
-    print(f"{_counts['passed']} passed, {_counts['failed']} failed")
-    sys.exit(1 if _counts["failed"] else 0)
+    _checks.exit()
 
 
 def write_safetensors(path, tensors, metadata=None, pad=True):

@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "harness/cli/command.h"
-#include "harness/io/arrays.h"
+#include "harness/io/atomic_write.h"
 #include "harness/io/file_checks.h"
 #include "harness/report/regression.h"
 #include "harness/report/text_table.h"

@@ -5,7 +5,8 @@
 #include <iostream>
 
 #include "harness/cli/command.h"
-#include "harness/io/arrays.h"
+#include "harness/io/diagnostics.h"
+#include "harness/io/load_array.h"
 #include "harness/report/paired_tests.h"
 #include "harness/report/text_table.h"
 #include "harness/sweep/config.h"
@@ -95,7 +96,7 @@ void run_compare(const CompareOptions& opt) {
     throw InputError("compare --dataset: only for score files; a folder's datasets are named by its records");
   std::vector<std::string> warnings;
   const std::vector<nlohmann::json> records = read_records(opt.dir, &warnings);
-  for (const std::string& w : warnings) std::cerr << "oodbench: warning: " << w << '\n';
+  for (const std::string& w : warnings) warn(w);
   if (records.empty()) throw InputError(opt.dir + ": no result records (" + records_path(opt.dir).string() + ")");
   const nlohmann::json result = compare_detectors(opt.dir, records, opt.a, opt.b, {opt.resamples, opt.seed, opt.metrics});
   if (opt.json) {

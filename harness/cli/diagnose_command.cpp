@@ -5,7 +5,8 @@
 #include "harness/cli/command.h"
 #include "harness/cli/fit_inputs.h"
 #include "harness/detectors/detector.h"
-#include "harness/io/arrays.h"
+#include "harness/io/atomic_write.h"
+#include "harness/io/output_checks.h"
 
 namespace oodbench {
 namespace {

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/cli/command.h"
-#include "harness/io/arrays.h"
+#include "harness/io/load_array.h"
 #include "harness/metrics/metrics_json.h"
 #include "harness/report/text_table.h"
 #include "kernels/error.h"

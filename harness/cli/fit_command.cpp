@@ -5,9 +5,10 @@
 
 #include "harness/cli/command.h"
 #include "harness/cli/fit_inputs.h"
+#include "harness/cli/output_options.h"
 #include "harness/detectors/detector.h"
 #include "harness/detectors/model_file.h"
-#include "harness/io/arrays.h"
+#include "harness/io/output_checks.h"
 
 namespace oodbench {
 namespace {

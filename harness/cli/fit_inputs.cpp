@@ -6,9 +6,10 @@
 
 #include "harness/detectors/detector.h"
 #include "harness/fit/class_labels.h"
-#include "harness/io/arrays.h"
+#include "harness/io/diagnostics.h"
 #include "harness/io/feature_reader.h"
 #include "harness/io/head_arrays.h"
+#include "harness/io/load_array.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -90,7 +91,7 @@ FitContext FitInputs::load(const Backend& backend) const {
     label_map = std::move(loaded.map);
     check_same_rows(rows, train, labels, train_labels);
     if (!label_map.is_null())
-      std::cerr << "oodbench: " << ClassLabels::remapped_note(label_map, "train labels") << '\n';
+      inform(ClassLabels::remapped_note(label_map, "train labels"));
   }
   std::optional<LinearHead> linear_head;
   if (!head.empty()) {
@@ -129,7 +130,7 @@ void FitInputs::print_notes(const FitContext& ctx, const std::string& detector) 
 
 std::size_t FitInputs::print_warnings(const FitContext& ctx, const std::string& detector, std::size_t from) {
   for (std::size_t w = from; w < ctx.warnings().size(); ++w)
-    std::cerr << "oodbench: warning: " << detector << ": " << ctx.warnings()[w] << '\n';
+    warn(detector + ": " + ctx.warnings()[w]);
   return ctx.warnings().size();
 }
 

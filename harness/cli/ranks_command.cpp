@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "harness/cli/command.h"
+#include "harness/io/diagnostics.h"
 #include "harness/report/rankings.h"
 #include "harness/sweep/config.h"
 
@@ -19,7 +20,7 @@ struct RanksOptions {
 void run_ranks(const RanksOptions& opt) {
   std::vector<std::string> warnings;
   const Rankings r = folder_rankings(opt.dir, opt.metric, &warnings);
-  for (const std::string& w : warnings) std::cerr << "oodbench: warning: " << w << '\n';
+  for (const std::string& w : warnings) warn(w);
   if (opt.json) {
     std::cout << rankings_json(r).dump(2) << '\n';
     return;

@@ -6,10 +6,14 @@
 
 #include "harness/cli/command.h"
 #include "harness/cli/fit_inputs.h"
+#include "harness/cli/output_options.h"
 #include "harness/detectors/detector.h"
 #include "harness/detectors/model_file.h"
-#include "harness/io/arrays.h"
+#include "harness/io/atomic_write.h"
+#include "harness/io/load_array.h"
+#include "harness/io/output_checks.h"
 #include "kernels/error.h"
+#include "kernels/join.h"
 
 namespace oodbench {
 namespace {
@@ -20,11 +24,6 @@ struct ScoreOptions {
   std::vector<std::string> tests, outs;
 };
 
-std::string joined(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
 
 std::string substituted(std::string text, const std::string& detector) {
   const std::string token = "{detector}";
@@ -40,8 +39,8 @@ void check_inputs(const ScoreOptions& opt) {
   }
   const std::vector<std::string> given = opt.fit.given();
   if (!opt.model.empty() && !given.empty()) {
-    throw InputError("--model " + opt.model + " scores with the detector fitted in it, so " + joined(given) +
-                     " cannot go with it: drop " + joined(given) + ", or drop --model to fit anew");
+    throw InputError("--model " + opt.model + " scores with the detector fitted in it, so " + join(given) +
+                     " cannot go with it: drop " + join(given) + ", or drop --model to fit anew");
   }
   if (opt.model.empty() && (opt.fit.detector.empty() || opt.fit.train.empty())) {
     throw InputError("say what scores: --detector NAME --train FEATURES to fit one, or --model FILE.oodb to use one "

@@ -7,13 +7,14 @@
 #include <iostream>
 
 #include "harness/cli/command.h"
-#include "harness/io/arrays.h"
+#include "harness/io/atomic_write.h"
+#include "harness/io/diagnostics.h"
 #include "harness/io/file_checks.h"
 #include "harness/report/report_files.h"
 #include "harness/report/sweep_report.h"
 #include "harness/sweep/config.h"
-#include "harness/sweep/plan.h"
 #include "harness/sweep/kept_scores.h"
+#include "harness/sweep/plan.h"
 #include "harness/sweep/record_store.h"
 #include "harness/sweep/runner.h"
 #include "harness/sweep/validate.h"
@@ -27,7 +28,7 @@ namespace fs = std::filesystem;
 
 void print_report(const fs::path& dir) {
   const ReportSummary s = write_report(dir);
-  for (const std::string& w : s.warnings) std::cerr << "oodbench: warning: " << w << '\n';
+  for (const std::string& w : s.warnings) warn(w);
   std::cout << dir.string() << ": " << s.records << " records -> " << s.tables << " tables, " << s.plots
             << " plots; see " << (dir / "report.md").string() << '\n';
 }
@@ -89,7 +90,7 @@ void merge_command(const MergeOptions& opt) {
       if (record.scores) kept_files.emplace_back(fs::path(input) / record.scores->file, record.scores->file);
       merged.push_back(std::move(r)), ++added;
     }
-    for (const std::string& w : warnings) std::cerr << "oodbench: warning: " << w << '\n';
+    for (const std::string& w : warnings) warn(w);
     std::cout << input << ": " << added << " records\n";
     const fs::path config = fs::path(input) / "config.json";
     const std::string text = fs::exists(config) ? read_text_file(config.string()) : "";

@@ -16,6 +16,7 @@
 #include "harness/detectors/detector_state.h"
 #include "kernels/cpu/cpu_threads.h"
 #include "kernels/error.h"
+#include "kernels/join.h"
 #include "kernels/rowwise.h"
 
 namespace oodbench {
@@ -57,8 +58,8 @@ const PredictedClassMeans& predicted_class_means(FitContext& ctx) {
 Matrix<double> fit_centroids(FitContext& ctx) {
   const PredictedClassMeans& fit = predicted_class_means(ctx);
   if (!fit.never_predicted.empty()) {
-    std::string classes;
-    for (std::size_t k : fit.never_predicted) classes += (classes.empty() ? "" : ", ") + std::to_string(k);
+    const std::string classes =
+        join(fit.never_predicted, ", ", [](std::size_t k) { return std::to_string(k); });
     ctx.warn("the head predicts no ID train row as class " + classes +
              ", so its centroid is the mean of all train rows (pytorch-ood's fallback)");
   }

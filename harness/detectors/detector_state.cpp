@@ -11,12 +11,6 @@
 namespace oodbench {
 namespace {
 
-std::string shape_text(const std::vector<std::size_t>& shape) {
-  std::string dims;
-  for (std::size_t d : shape) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
-  return "(" + dims + (shape.size() == 1 ? ",)" : ")");
-}
-
 std::string array_text(std::size_t ndim, DType dtype) {
   return "a " + std::to_string(ndim) + "-D " + dtype_name(dtype) + " array";
 }

@@ -13,6 +13,7 @@
 #include "harness/numbers_version.h"
 #include "harness/version.h"
 #include "kernels/error.h"
+#include "kernels/join.h"
 
 namespace oodbench {
 namespace {
@@ -58,8 +59,7 @@ NpyArray read_member(const std::string& path, const std::string& key, ModelCalle
 /// version this oodbench computes.
 nlohmann::json read_meta(const std::string& path, const std::set<std::string>& keys, ModelCaller caller) {
   if (!keys.contains(kMetaMember)) {
-    std::string found;
-    for (const std::string& k : keys) found += (found.empty() ? "" : ", ") + k;
+    const std::string found = join(keys);
     throw InputError(path + ": not an oodbench model: expected a '" + kMetaMember + "' member, found the arrays (" +
                      (found.empty() ? "none" : found) + "); give " +
                      (caller == ModelCaller::python ? "oodbench.load" : "--model") + " a file written by " +

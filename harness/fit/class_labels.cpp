@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 
+#include "harness/io/load_array.h"
 #include "kernels/error.h"
 
 namespace oodbench {

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/io/arrays.h"
+#include "harness/io/array_convert.h"
 
 namespace oodbench {
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <stdexcept>
 
 #include "harness/fit/class_labels.h"
 #include "kernels/cpu/cpu_threads.h"
@@ -200,13 +201,18 @@ Matrix<float> normalize_rows(const Matrix<float>& x) {
   return out;
 }
 
+void FitContext::SharedFit::throw_type_mismatch(const std::string& key, std::type_index asked) const {
+  throw std::logic_error(std::string("internal error: the shared fit '") + key + "' was made as " + type_.name() +
+                         " but asked for as " + asked.name());
+}
+
 namespace {
 std::string autoencoder_key(const AutoencoderConfig& config) { return "autoencoder " + config.key(); }
 }  // namespace
 
 const Autoencoder& FitContext::autoencoder(const AutoencoderConfig& config) {
   const std::string key = autoencoder_key(config);
-  if (auto it = shared_.find(key); it != shared_.end()) return *static_cast<const Autoencoder*>(it->second.get());
+  if (auto it = shared_.find(key); it != shared_.end()) return it->second.get<Autoencoder>(key);
   std::vector<AutoencoderConfig> batch = {config};
   std::set<std::string> keys = {key};
   const std::string group = config.seedless().key();
@@ -226,8 +232,8 @@ const Autoencoder& FitContext::autoencoder(const AutoencoderConfig& config) {
   std::vector<Autoencoder> trained = train_autoencoders(train(), validation(), batch, *backend_);
   expected_autoencoders_ = std::move(later);
   for (std::size_t i = 0; i < batch.size(); ++i)
-    shared_.emplace(autoencoder_key(batch[i]), std::make_shared<const Autoencoder>(std::move(trained[i])));
-  return *static_cast<const Autoencoder*>(shared_.at(key).get());
+    shared_.emplace(autoencoder_key(batch[i]), SharedFit::of<Autoencoder>(std::move(trained[i])));
+  return shared_.at(key).get<Autoencoder>(key);
 }
 
 void FitContext::expect_autoencoders(std::span<const AutoencoderConfig> configs) {

@@ -10,6 +10,8 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <typeindex>
+#include <typeinfo>
 #include <vector>
 
 #include "harness/fit/autoencoder_fit.h"
@@ -83,12 +85,13 @@ class FitContext {
   const std::vector<std::int32_t>& validation_labels() const { return validation_labels_; }
 
   /// A fit shared by every detector asking with the same `key` (e.g. one trained autoencoder for MaRS and AE-L2):
-  /// made by `make()` on first use, then reused.
+  /// made by `make()` on first use, then reused. A key holds one type: asking for it as another T is a bug in the
+  /// caller, a std::logic_error naming the key, never a misread.
   template <class T, class Make>
   const T& shared(const std::string& key, Make make) {
     auto it = shared_.find(key);
-    if (it == shared_.end()) it = shared_.emplace(key, std::make_shared<const T>(make())).first;
-    return *static_cast<const T*>(it->second.get());
+    if (it == shared_.end()) it = shared_.emplace(key, SharedFit::of<T>(make())).first;
+    return it->second.get<T>(key);
   }
 
   /// The autoencoder `config` describes, trained once and shared by every detector asking for it. Training it also
@@ -99,7 +102,8 @@ class FitContext {
   /// so that the first request trains them all together; a detector needs to know nothing of the others.
   void expect_autoencoders(std::span<const AutoencoderConfig> configs);
 
-  /// Warnings for the user (singular covariance, probe not converged); the CLI prints them on stderr.
+  /// Warnings for the user (singular covariance, probe not converged), kept with the fit: front ends report them
+  /// through io/diagnostics.h's warn() with the detector's name, and a sweep keeps them in the record too.
   void warn(std::string message) { warnings_.push_back(std::move(message)); }
   const std::vector<std::string>& warnings() const { return warnings_; }
 
@@ -125,7 +129,24 @@ class FitContext {
   std::optional<Matrix<float>> normalized_train_;
   std::optional<Matrix<float>> validation_;
   std::vector<std::int32_t> validation_labels_;
-  std::map<std::string, std::shared_ptr<const void>> shared_;
+  /// One shared fit and the type it was made as, checked on every read.
+  class SharedFit {
+   public:
+    template <class T>
+    static SharedFit of(T value) { return SharedFit(std::make_shared<const T>(std::move(value)), typeid(T)); }
+    template <class T>
+    const T& get(const std::string& key) const {
+      if (type_ != typeid(T)) throw_type_mismatch(key, typeid(T));
+      return *static_cast<const T*>(value_.get());
+    }
+
+   private:
+    SharedFit(std::shared_ptr<const void> value, std::type_index type) : value_(std::move(value)), type_(type) {}
+    [[noreturn]] void throw_type_mismatch(const std::string& key, std::type_index asked) const;
+    std::shared_ptr<const void> value_;
+    std::type_index type_;
+  };
+  std::map<std::string, SharedFit> shared_;
   std::vector<AutoencoderConfig> expected_autoencoders_;
   std::vector<std::string> warnings_;
   // Last, so that they go before the arrays they keep on the device (Backend::keep_resident's promise).

@@ -7,8 +7,10 @@
 #include <filesystem>
 #include <optional>
 
-#include "harness/io/arrays.h"
+#include "harness/io/diagnostics.h"
+#include "harness/io/file_checks.h"
 #include "harness/io/file_map.h"
+#include "harness/io/npy.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -141,29 +143,104 @@ std::vector<std::size_t> select_columns(const std::string& spec, const std::vect
   return out;
 }
 
+/// Whether the first row names the columns: some non-numeric field above a number in the second row, or every
+/// field non-numeric (then, with words below it too, a header when no first-row word appears again in its column).
+bool has_header(const std::vector<Row>& rows) {
+  const Row& first = rows[0];
+  bool header = false, all_text = true;
+  for (std::size_t c = 0; c < first.fields.size(); ++c) {
+    const bool text_here = !number(first.fields[c]);
+    all_text = all_text && text_here;
+    if (text_here && rows.size() > 1 && c < rows[1].fields.size() && number(rows[1].fields[c])) header = true;
+  }
+  if (all_text && !header && rows.size() > 1) {  // words over words (string labels): a header when no first-row
+    header = true;                                    // word appears again in its column
+    for (std::size_t r = 1; r < rows.size() && header; ++r)
+      for (std::size_t c = 0; c < first.fields.size() && c < rows[r].fields.size(); ++c)
+        if (rows[r].fields[c] == first.fields[c]) header = false;
+  }
+  if (all_text && rows.size() == 1) header = true;
+  return header;
+}
+
+/// The columns `columns` selects (all when empty). After a pandas index column, numbers count from the next one.
+std::vector<std::size_t> selected_columns(const std::string& columns, const std::vector<std::string>& names,
+                                          std::size_t width, bool index_column, const std::string& source) {
+  std::vector<std::size_t> selected;
+  if (!columns.empty()) {
+    if (index_column) {
+      const std::vector<std::string> data_names(names.begin() + 1, names.end());
+      for (const std::size_t c : select_columns(columns, data_names, width - 1, source)) selected.push_back(c + 1);
+    } else {
+      selected = select_columns(columns, names, width, source);
+    }
+  } else {
+    for (std::size_t c = index_column ? 1 : 0; c < width; ++c) selected.push_back(c);
+  }
+  return selected;
+}
+
+/// A column as messages name it: by its header name, or by its number when there is no header (`names` empty).
+std::string column_name(const std::vector<std::string>& names, std::size_t c) {
+  return !names.empty() ? "column " + quote(names[c]) : "column " + std::to_string(c);
+}
+
+/// Reads the one selected column `c` as integers (labels) or words (labels) into `a`; false when it holds numbers
+/// that are not all integers (then it is read as floats).
+bool read_label_column(NpyArray& a, const std::vector<Row>& rows, std::size_t c, const std::vector<std::string>& names) {
+  bool all_int = true, all_num = true;
+  for (const Row& r : rows) {
+    all_int = all_int && integer(r.fields[c]).has_value();
+    all_num = all_num && number(r.fields[c]).has_value();
+  }
+  if (all_int) {
+    a.dtype = DType::int64;
+    a.bytes.resize(rows.size() * sizeof(std::int64_t));
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const std::int64_t v = *integer(rows[i].fields[c]);
+      std::memcpy(a.bytes.data() + i * sizeof v, &v, sizeof v);
+    }
+    return true;
+  }
+  if (all_num) return false;
+  a.dtype = DType::text;
+  for (const Row& r : rows) {
+    if (r.fields[c].empty())
+      throw InputError(a.source + ": line " + std::to_string(r.line) + ", " + column_name(names, c) + ": empty field");
+    a.strings.push_back(r.fields[c]);
+  }
+  return true;
+}
+
+/// Reads the selected columns into `a` as float64, naming the line and column of an empty, non-numeric or
+/// non-finite field.
+void read_number_columns(NpyArray& a, const std::vector<Row>& rows, const std::vector<std::size_t>& selected,
+                         const std::vector<std::string>& names) {
+  a.dtype = DType::float64;
+  a.bytes.resize(rows.size() * selected.size() * sizeof(double));
+  std::byte* out = a.bytes.data();
+  for (const Row& r : rows) {
+    for (std::size_t c : selected) {
+      const std::optional<double> v = number(r.fields[c]);
+      const std::string where = a.source + ": line " + std::to_string(r.line) + ", " + column_name(names, c) + ": ";
+      if (!v && r.fields[c].empty()) throw InputError(where + "empty field; fill it in or drop the row");
+      if (!v)
+        throw InputError(where + quote(r.fields[c]) + " is not a number; select numeric columns as file.csv:a,b " +
+                         "or a range file.csv:f0..f127");
+      if (!std::isfinite(*v))  // named here by its line, as every other fault of the file is
+        throw InputError(where + (std::isnan(*v) ? "NaN" : "Inf") + "; fill it in or drop the row");
+      std::memcpy(out, &*v, sizeof(double));
+      out += sizeof(double);
+    }
+  }
+}
+
 }  // namespace
 
 NpyArray parse_csv(std::string_view text, char delimiter, const std::string& columns, const std::string& source) {
   std::vector<Row> rows = split_records(text, delimiter, source);
   if (rows.empty()) throw InputError(source + ": no data rows");
-  // A header: some non-numeric first-row field above a number in the second row (or every field non-numeric).
-  bool header = false;
-  {
-    const Row& first = rows[0];
-    bool all_text = true;
-    for (std::size_t c = 0; c < first.fields.size(); ++c) {
-      const bool text_here = !number(first.fields[c]);
-      all_text = all_text && text_here;
-      if (text_here && rows.size() > 1 && c < rows[1].fields.size() && number(rows[1].fields[c])) header = true;
-    }
-    if (all_text && !header && rows.size() > 1) {  // words over words (string labels): a header when no first-row
-      header = true;                                    // word appears again in its column
-      for (std::size_t r = 1; r < rows.size() && header; ++r)
-        for (std::size_t c = 0; c < first.fields.size() && c < rows[r].fields.size(); ++c)
-          if (rows[r].fields[c] == first.fields[c]) header = false;
-    }
-    if (all_text && rows.size() == 1) header = true;
-  }
+  const bool header = has_header(rows);
   std::vector<std::string> names;
   if (header) {
     names = rows[0].fields;
@@ -179,70 +256,17 @@ NpyArray parse_csv(std::string_view text, char delimiter, const std::string& col
   // pandas' to_csv without index=False: an unnamed first column of row numbers, which is never data. Column
   // numbers then count from the first named column, as df.columns does.
   const bool index_column = header && width > 1 && names[0].empty();
-  std::vector<std::size_t> selected;
-  if (!columns.empty()) {
-    if (index_column) {
-      const std::vector<std::string> data_names(names.begin() + 1, names.end());
-      for (const std::size_t c : select_columns(columns, data_names, width - 1, source)) selected.push_back(c + 1);
-    } else {
-      selected = select_columns(columns, names, width, source);
-    }
-  } else {
-    for (std::size_t c = index_column ? 1 : 0; c < width; ++c) selected.push_back(c);
-  }
+  const std::vector<std::size_t> selected = selected_columns(columns, names, width, index_column, source);
   if (index_column)
     note(source + ": first column has no header name (a pandas index?); it is not read, and column numbers start "
          "after it");
-  auto column_name = [&](std::size_t c) {
-    return header ? "column " + quote(names[c]) : "column " + std::to_string(c);
-  };
 
   NpyArray a;
   a.source = source;
   a.shape = {rows.size(), selected.size()};
-  if (selected.size() == 1) {  // one column: integers (labels), floats, or words (labels)
-    const std::size_t c = selected[0];
-    bool all_int = true, all_num = true;
-    for (const Row& r : rows) {
-      all_int = all_int && integer(r.fields[c]).has_value();
-      all_num = all_num && number(r.fields[c]).has_value();
-    }
-    if (all_int) {
-      a.dtype = DType::int64;
-      a.bytes.resize(rows.size() * sizeof(std::int64_t));
-      for (std::size_t i = 0; i < rows.size(); ++i) {
-        const std::int64_t v = *integer(rows[i].fields[c]);
-        std::memcpy(a.bytes.data() + i * sizeof v, &v, sizeof v);
-      }
-      return a;
-    }
-    if (!all_num) {
-      a.dtype = DType::text;
-      for (const Row& r : rows) {
-        if (r.fields[c].empty())
-          throw InputError(source + ": line " + std::to_string(r.line) + ", " + column_name(c) + ": empty field");
-        a.strings.push_back(r.fields[c]);
-      }
-      return a;
-    }
-  }
-  a.dtype = DType::float64;
-  a.bytes.resize(rows.size() * selected.size() * sizeof(double));
-  std::byte* out = a.bytes.data();
-  for (const Row& r : rows) {
-    for (std::size_t c : selected) {
-      const std::optional<double> v = number(r.fields[c]);
-      const std::string where = source + ": line " + std::to_string(r.line) + ", " + column_name(c) + ": ";
-      if (!v && r.fields[c].empty()) throw InputError(where + "empty field; fill it in or drop the row");
-      if (!v)
-        throw InputError(where + quote(r.fields[c]) + " is not a number; select numeric columns as file.csv:a,b " +
-                         "or a range file.csv:f0..f127");
-      if (!std::isfinite(*v))  // named here by its line, as every other fault of the file is
-        throw InputError(where + (std::isnan(*v) ? "NaN" : "Inf") + "; fill it in or drop the row");
-      std::memcpy(out, &*v, sizeof(double));
-      out += sizeof(double);
-    }
-  }
+  // One column: integers (labels), floats, or words (labels).
+  if (selected.size() == 1 && read_label_column(a, rows, selected[0], names)) return a;
+  read_number_columns(a, rows, selected, names);
   return a;
 }
 

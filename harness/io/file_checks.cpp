@@ -7,10 +7,25 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "kernels/error.h"
 
 namespace oodbench {
+
+std::string read_text_file(const std::string& path, const std::string& what) {
+  std::error_code ec;  // an ifstream opens a directory, then throws a cryptic ios_base::failure on reading it
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError(path + ": cannot open " + what + " (it is a directory)");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw_system_error(path + ": cannot open " + what, errno);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw InputError(path + ": read error");
+  return text;
+}
+
 namespace {
 
 namespace fs = std::filesystem;

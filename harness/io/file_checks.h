@@ -10,6 +10,10 @@
 
 namespace oodbench {
 
+/// The whole file (text, or bytes for a binary reader). An InputError "<path>: cannot open <what> (<reason>)" when
+/// it cannot be read.
+std::string read_text_file(const std::string& path, const std::string& what = "the file");
+
 /// Throws `message` + " (" + strerror(err) + ")": an InputError when `err` is ENOENT (a mistyped name), else a
 /// FileSystemError carrying `err`.
 [[noreturn]] void throw_system_error(const std::string& message, int err);

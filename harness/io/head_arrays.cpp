@@ -1,15 +1,10 @@
 #include "harness/io/head_arrays.h"
 
-#include "harness/io/arrays.h"
+#include "harness/io/load_array.h"
 #include "kernels/error.h"
 
 namespace oodbench {
 namespace {
-
-std::string shape_text(std::size_t rows, std::size_t cols) {
-  // append, not "(" + ...: GCC 12 warns (-Wrestrict, a false positive) on the operator+ chain here.
-  return std::string("(").append(std::to_string(rows)).append(", ").append(std::to_string(cols)).append(")");
-}
 
 /// How messages name the arrays: a file is "head weights w.npy" (plural, "save W.T"); an argument is named as given
 /// ("head W", singular, "pass W.T": the caller has W in memory).
@@ -30,11 +25,11 @@ Matrix<float> checked_weights(const NpyArray& a, std::size_t feature_cols, const
   }
   const std::size_t rows = a.shape[0], cols = a.shape[1];
   if (cols != feature_cols && rows == feature_cols) {
-    throw InputError(w.weights + w.have() + "shape " + shape_text(rows, cols) + ": that looks like Wᵀ; " + expected +
-                     shape_text(cols, rows) + ": " + w.fix());
+    throw InputError(w.weights + w.have() + "shape " + shape_text({rows, cols}) + ": that looks like Wᵀ; " + expected +
+                     shape_text({cols, rows}) + ": " + w.fix());
   }
   if (cols != feature_cols) {
-    throw InputError(w.weights + w.have() + "shape " + shape_text(rows, cols) + " but the features have " +
+    throw InputError(w.weights + w.have() + "shape " + shape_text({rows, cols}) + " but the features have " +
                      std::to_string(feature_cols) + " columns; " + expected + "(C, " + std::to_string(feature_cols) +
                      ")");
   }
@@ -45,7 +40,7 @@ std::vector<float> checked_bias(NpyArray a, std::size_t classes, const Wording& 
   // (1, C) and (C, 1) are the same vector; keep the length of its one non-singleton axis.
   if (a.shape.size() == 2 && (a.shape[0] == 1 || a.shape[1] == 1)) a.shape = {a.shape[0] * a.shape[1]};
   if (a.shape.size() != 1) {
-    throw InputError(w.bias + " has shape " + shape_text(a.shape[0], a.shape[1]) + "; expected one entry per row of " +
+    throw InputError(w.bias + " has shape " + shape_text({a.shape[0], a.shape[1]}) + "; expected one entry per row of " +
                      w.weights + ": (" + std::to_string(classes) + ",)");
   }
   std::vector<float> bias;

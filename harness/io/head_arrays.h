@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/io/arrays.h"
+#include "harness/io/npy.h"
 #include "kernels/matrix.h"
 
 namespace oodbench {

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "kernels/error.h"
+#include "kernels/join.h"
 
 namespace oodbench {
 namespace {
@@ -181,6 +182,13 @@ std::vector<std::string> decode_unicode(std::span<const std::byte> data, std::si
 
 }  // namespace
 
+std::string shape_text(const std::vector<std::size_t>& shape) {
+  // append, not "(" + ...: GCC 12 warns (-Wrestrict, a false positive) on the operator+ chain here.
+  return std::string("(")
+      .append(join(shape, ", ", [](std::size_t d) { return std::to_string(d); }))
+      .append(shape.size() == 1 ? ",)" : ")");
+}
+
 const char* dtype_name(DType dtype) {
   switch (dtype) {
     case DType::float16: return "float16";
@@ -307,9 +315,8 @@ NpyHeader parse_header(std::span<const std::byte> file, const std::string& sourc
   }
   header.shape = *shape->second.tuple;
   if (header.shape.empty() || header.shape.size() > 8) {
-    std::string dims;
-    for (std::size_t e : header.shape) dims += (dims.empty() ? "" : ", ") + std::to_string(e);
-    throw InputError(source + ": expected an array of 1 to 8 dimensions (samples first), got shape (" + dims + ")");
+    throw InputError(source + ": expected an array of 1 to 8 dimensions (samples first), got shape " +
+                     shape_text(header.shape));
   }
   // The product of the extents can overflow (found by fuzz_npy: a shape of (2**32, 2**32) "needed" 0 bytes).
   std::size_t expected = width;
@@ -360,10 +367,8 @@ namespace {
 
 std::vector<std::byte> encode_npy_bytes(std::span<const std::byte> values, const char* descr,
                                         std::span<const std::size_t> shape) {
-  std::string dims;
-  for (std::size_t d : shape) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
-  if (shape.size() == 1) dims += ",";  // Python's one-element tuple: (n,)
-  std::string header = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
+  std::string header = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " +
+                       shape_text({shape.begin(), shape.end()}) + ", }";  // (n,) for one axis, as Python writes it
   const std::size_t unpadded = kMagicLen + 4 + header.size() + 1;
   header.append((64 - unpadded % 64) % 64, ' ');
   header.push_back('\n');

@@ -17,6 +17,8 @@ namespace oodbench {
 enum class DType { float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64, boolean, text };
 
 const char* dtype_name(DType dtype);
+/// A shape as NumPy prints it: "(3, 4)", "(5,)".
+std::string shape_text(const std::vector<std::size_t>& shape);
 /// Bytes per element (0 for text).
 std::size_t dtype_size(DType dtype);
 bool is_float_dtype(DType dtype);

@@ -8,10 +8,12 @@
 #include <cstdio>
 #include <memory>
 
-#include "harness/io/arrays.h"
+#include "harness/io/atomic_write.h"
 #include "harness/io/feature_reader.h"
 #include "harness/io/file_checks.h"
+#include "harness/io/npy.h"
 #include "kernels/error.h"
+#include "kernels/join.h"
 
 namespace oodbench {
 namespace {
@@ -49,9 +51,8 @@ std::vector<std::string> keys_of(zip_t* z) {
   return keys;
 }
 
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+std::string listed(const std::vector<std::string>& items) {
+  const std::string out = join(items);
   return out.empty() ? "none" : out;
 }
 
@@ -67,7 +68,7 @@ std::pair<std::string, zip_uint64_t> find_member(zip_t* z, const std::string& pa
   std::string chosen = key;
   if (chosen.empty()) {
     if (keys.size() != 1) {
-      throw InputError(path + ": holds " + std::to_string(keys.size()) + " arrays (" + join(keys) +
+      throw InputError(path + ": holds " + std::to_string(keys.size()) + " arrays (" + listed(keys) +
                        "); pick one as " + path + ":KEY");
     }
     chosen = keys.front();
@@ -75,7 +76,7 @@ std::pair<std::string, zip_uint64_t> find_member(zip_t* z, const std::string& pa
   zip_stat_t st;
   zip_stat_init(&st);
   if (zip_stat(z, (chosen + ".npy").c_str(), 0, &st) != 0) {
-    throw InputError(path + ": no array '" + chosen + "' (arrays present: " + join(keys) + ")");
+    throw InputError(path + ": no array '" + chosen + "' (arrays present: " + listed(keys) + ")");
   }
   return {chosen, st.size};
 }

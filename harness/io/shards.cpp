@@ -6,7 +6,8 @@
 #include <cstring>
 #include <filesystem>
 
-#include "harness/io/arrays.h"
+#include "harness/io/array_convert.h"
+#include "harness/io/diagnostics.h"
 #include "kernels/error.h"
 
 namespace oodbench {

@@ -9,6 +9,7 @@
 #include "harness/fit/percentile.h"
 #include "harness/fit/seeded_random.h"
 #include "kernels/error.h"
+#include "kernels/join.h"
 
 namespace oodbench {
 namespace {
@@ -146,12 +147,10 @@ std::span<const MetricField> metric_fields() {
 }
 
 const MetricField& metric_field(std::string_view name) {
-  std::string known;
-  for (const MetricField& f : metric_fields()) {
+  for (const MetricField& f : metric_fields())
     if (f.name == name) return f;
-    known += (known.empty() ? "" : ", ") + std::string(f.name);
-  }
-  throw InputError("unknown metric \"" + std::string(name) + "\"; known: " + known);
+  throw InputError("unknown metric \"" + std::string(name) + "\"; known: " +
+                   join(metric_fields(), ", ", [](const MetricField& f) { return std::string(f.name); }));
 }
 
 RankedScores::RankedScores(std::span<const double> id_scores, std::span<const double> ood_scores,

@@ -15,6 +15,7 @@
 #include "harness/detectors/model_file.h"
 #include "harness/fit/class_labels.h"
 #include "harness/io/head_arrays.h"
+#include "harness/io/output_checks.h"
 #include "harness/python/bindings.h"
 #include "harness/python/numpy_arrays.h"
 #include "kernels/error.h"

@@ -8,9 +8,10 @@
 #include "harness/metrics/metrics_json.h"
 #include "harness/metrics/ood_metrics.h"
 #include "harness/python/bindings.h"
+#include "harness/python/numpy_arrays.h"
 #include "harness/report/paired_tests.h"
 #include "kernels/error.h"
-#include "harness/python/numpy_arrays.h"
+#include "kernels/join.h"
 
 namespace py = pybind11;
 
@@ -60,11 +61,7 @@ void bind_metrics(py::module_& m) {
         std::vector<std::string> sets_b;
         for (const auto& [name, scores] : ood_b) sets_b.push_back(name);
         if (sets_b != sets) {
-          const auto listed = [](const std::vector<std::string>& names) {
-            std::string out;
-            for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
-            return "[" + out + "]";
-          };
+          const auto listed = [](const std::vector<std::string>& names) { return "[" + join(names) + "]"; };
           throw InputError("b: its OOD sets " + listed(sets_b) + " are not a's " + listed(sets) + "; a paired "
                            "comparison needs both detectors' scores of the same sets, in the same order");
         }

@@ -2,7 +2,7 @@
 // wraps it with argument conversion, docstrings and type stubs; nothing here is a second implementation.
 #include <pybind11/pybind11.h>
 
-#include "harness/io/arrays.h"
+#include "harness/io/diagnostics.h"
 #include "harness/python/bindings.h"
 #include "harness/version.h"
 #include "kernels/cpu/openblas_core.h"
@@ -48,9 +48,15 @@ PYBIND11_MODULE(_core, m) {
       PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(error.ptr())), error.ptr());
     }
   });
-  // The readers' notes (a squeezed shape, a dropped index column) go where Python's diagnostics go, not to fd 2.
-  oodbench::set_note_sink(
-      [](const std::string& text) { oodbench::python::write_to_python_stderr("oodbench: note: " + text); });
+  // The readers' notes (a squeezed shape, a dropped index column) go where Python's diagnostics go, not to fd 2;
+  // warnings and status lines (a sweep's) stay on stderr as the command line writes them.
+  oodbench::set_diagnostic_sink(
+      [stderr_sink = oodbench::stderr_diagnostics()](oodbench::DiagnosticKind kind, const std::string& text) {
+        if (kind == oodbench::DiagnosticKind::note)
+          oodbench::python::write_to_python_stderr(oodbench::diagnostic_line(kind, text));
+        else
+          stderr_sink(kind, text);
+      });
   m.def("better_openblas_core", [] { return oodbench::better_openblas_core(); },
         "The OpenBLAS core type to set when OpenBLAS fell back to its generic kernels, else None");
   oodbench::python::bind_detectors(m);

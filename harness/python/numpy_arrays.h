@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/io/arrays.h"
+#include "harness/io/load_array.h"
 
 namespace oodbench::python {
 

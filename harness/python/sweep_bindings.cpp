@@ -10,19 +10,18 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "harness/python/bindings.h"
-#include "kernels/error.h"
-#include "harness/io/arrays.h"
 #include "harness/io/file_checks.h"
 #include "harness/metrics/ood_metrics.h"
+#include "harness/python/bindings.h"
 #include "harness/report/paired_tests.h"
 #include "harness/report/rankings.h"
 #include "harness/report/report_files.h"
 #include "harness/report/sweep_report.h"
-#include "harness/sweep/kept_scores.h"
 #include "harness/sweep/json_reader.h"
+#include "harness/sweep/kept_scores.h"
 #include "harness/sweep/record_store.h"
 #include "harness/sweep/runner.h"
+#include "kernels/error.h"
 
 namespace py = pybind11;
 namespace fs = std::filesystem;

@@ -1,12 +1,13 @@
 #include "harness/report/report_files.h"
 
-#include <iostream>
 #include <set>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
-#include "harness/io/arrays.h"
+#include "harness/io/atomic_write.h"
+#include "harness/io/diagnostics.h"
+#include "harness/io/file_checks.h"
 #include "harness/sweep/record_store.h"
 #include "kernels/error.h"
 
@@ -120,8 +121,8 @@ std::size_t remove_report_files(const fs::path& dir) {
 
 void remove_stale_report(const fs::path& dir) {
   if (const std::size_t removed = remove_report_files(dir); removed > 0)
-    std::cerr << "oodbench: " << dir.string() << ": removed the report made from records that no longer match the "
-              << "config (" << removed << " files), so that the folder shows no numbers its config does not give\n";
+    inform(dir.string() + ": removed the report made from records that no longer match the config (" +
+           std::to_string(removed) + " files), so that the folder shows no numbers its config does not give");
 }
 
 }  // namespace oodbench

@@ -7,7 +7,7 @@
 #include <optional>
 #include <set>
 
-#include "harness/io/arrays.h"
+#include "harness/io/file_checks.h"
 #include "harness/sweep/json_reader.h"
 
 namespace oodbench {

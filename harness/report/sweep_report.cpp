@@ -6,15 +6,14 @@
 #include <set>
 
 #include "harness/fit/class_labels.h"
-#include "harness/io/arrays.h"
 #include "harness/io/file_checks.h"
-#include "harness/report/paired_tests.h"
-#include "harness/report/results_table.h"
-#include "harness/report/selection.h"
 #include "harness/report/html_report.h"
+#include "harness/report/paired_tests.h"
 #include "harness/report/plot_render.h"
 #include "harness/report/rankings_report.h"
 #include "harness/report/report_files.h"
+#include "harness/report/results_table.h"
+#include "harness/report/selection.h"
 #include "harness/report/sweep_plots.h"
 #include "harness/report/table_formats.h"
 #include "harness/sweep/config.h"

@@ -6,7 +6,8 @@
 #include <set>
 
 #include "harness/detectors/detector.h"
-#include "harness/io/arrays.h"
+#include "harness/io/array_spec.h"
+#include "harness/io/file_checks.h"
 #include "harness/metrics/ood_metrics.h"
 #include "harness/sweep/json_reader.h"
 #include "kernels/error.h"

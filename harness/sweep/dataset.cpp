@@ -4,9 +4,9 @@
 #include <optional>
 
 #include "harness/fit/class_labels.h"
-#include "harness/io/arrays.h"
 #include "harness/io/content_hash.h"
 #include "harness/io/head_arrays.h"
+#include "harness/io/load_array.h"
 #include "kernels/error.h"
 
 namespace oodbench {

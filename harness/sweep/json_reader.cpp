@@ -4,6 +4,7 @@
 
 #include "harness/io/unique_keys.h"
 #include "kernels/error.h"
+#include "kernels/join.h"
 
 namespace oodbench {
 namespace {
@@ -19,11 +20,7 @@ std::string escape_token(std::string_view token) {
   return out;
 }
 
-std::string joined(std::initializer_list<std::string_view> names) {
-  std::string out;
-  for (std::string_view n : names) out += (out.empty() ? "" : ", ") + std::string(n);
-  return out;
-}
+std::string joined(std::initializer_list<std::string_view> names) { return join(names); }
 
 }  // namespace
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "harness/io/arrays.h"
+#include "harness/io/array_convert.h"
 #include "harness/io/content_hash.h"
 #include "harness/io/npy.h"
 #include "harness/io/npz.h"

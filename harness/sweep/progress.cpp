@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <utility>
 
 namespace oodbench {
 
@@ -17,7 +18,14 @@ std::string clock_text(double seconds) {
 }
 
 Progress::Progress(std::size_t total, bool quiet)
-    : total_(total), quiet_(quiet), terminal_(::isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
+    : total_(total), quiet_(quiet), terminal_(::isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {
+  previous_ = set_diagnostic_sink([this](DiagnosticKind kind, const std::string& text) {
+    if (terminal_ && !quiet_ && done_ > 0) std::cerr << "\r\033[K" << std::flush;
+    if (previous_) previous_(kind, text);
+  });
+}
+
+Progress::~Progress() { set_diagnostic_sink(std::move(previous_)); }
 
 void Progress::cell_done(const std::string& what, double seconds) {
   ++done_;
@@ -35,10 +43,6 @@ void Progress::cell_done(const std::string& what, double seconds) {
     std::snprintf(took, sizeof took, "%.2f s", seconds);
     std::cerr << "oodbench: " << head << " " << what << " (" << took << ", ETA " << clock_text(eta) << ")\n";
   }
-}
-
-void Progress::say(const std::string& line) const {
-  std::cerr << (terminal_ && !quiet_ && done_ > 0 ? "\r\033[K" : "") << line << '\n';
 }
 
 void Progress::finish() {

@@ -6,20 +6,25 @@
 #include <cstddef>
 #include <string>
 
+#include "harness/io/diagnostics.h"
+
 namespace oodbench {
 
 class Progress {
  public:
-  /// `total` cells to run in this process; `quiet` prints nothing.
+  /// `total` cells to run in this process; `quiet` prints nothing. While it lives, every diagnostic (diagnostics.h:
+  /// a warning, a skipped cell), also when quiet, is a line of its own: on a terminal it replaces the in-place line,
+  /// which the next cell writes again; it then goes where diagnostics went before.
   Progress(std::size_t total, bool quiet);
+  ~Progress();
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
   void cell_done(const std::string& what, double seconds);
-  /// A line of its own (a warning, a skipped cell), also when quiet: on a terminal it replaces the in-place line,
-  /// which the next cell writes again.
-  void say(const std::string& line) const;
   /// Ends the in-place line.
   void finish();
 
  private:
+  DiagnosticSink previous_;
   std::size_t total_;
   std::size_t done_ = 0;
   bool quiet_;

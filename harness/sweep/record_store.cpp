@@ -10,7 +10,7 @@
 #include <sstream>
 #include <algorithm>
 
-#include "harness/io/arrays.h"
+#include "harness/io/atomic_write.h"
 #include "harness/io/file_checks.h"
 #include "kernels/error.h"
 

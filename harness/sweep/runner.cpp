@@ -5,15 +5,15 @@
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
-#include <iostream>
 #include <algorithm>
 #include <map>
 #include <set>
 
-#include "harness/fit/class_labels.h"
 #include "harness/detectors/detector.h"
+#include "harness/fit/class_labels.h"
 #include "harness/git_commit.h"
-#include "harness/io/arrays.h"
+#include "harness/io/atomic_write.h"
+#include "harness/io/diagnostics.h"
 #include "harness/sweep/cell_runner.h"
 #include "harness/sweep/dataset.h"
 #include "harness/sweep/failure_cells.h"
@@ -47,20 +47,19 @@ std::string cell_name(const SweepConfig& config, const Cell& cell) {
 
 /// What opening the folder did to its records, said before the run.
 void say_store_changes(const SweepConfig& config, const RecordStore& store, const RunOptions& options) {
-  for (const std::string& w : store.warnings()) std::cerr << "oodbench: warning: " << w << '\n';
+  for (const std::string& w : store.warnings()) warn(w);
   const std::string bootstrap = "tables.bootstrap = " + std::to_string(config.report.bootstrap);
   if (const auto [moved, to] = store.moved_aside(); moved > 0)
-    std::cerr << "oodbench: " << options.out.string() << ": moved " << moved << " records of cells this config no "
-              << "longer has (other inputs, detectors, sets or oodbench version) to " << to.filename().string() << '\n';
+    inform(options.out.string() + ": moved " + std::to_string(moved) + " records of cells this config no " +
+           "longer has (other inputs, detectors, sets or oodbench version) to " + to.filename().string());
   if (store.stale() > 0)
-    std::cerr << "oodbench: " << options.out.string() << ": moved " << store.stale() << " records that cannot be "
-              << "brought up to date in place (intervals of another bootstrap count without kept scores or with "
-              << "failure-detection metrics, or written before cells recorded failure-detection metrics) to "
-              << store.moved_aside().second.filename().string()
-              << "; their cells run again for " << bootstrap << '\n';
+    inform(options.out.string() + ": moved " + std::to_string(store.stale()) + " records that cannot be " +
+           "brought up to date in place (intervals of another bootstrap count without kept scores or with " +
+           "failure-detection metrics, or written before cells recorded failure-detection metrics) to " +
+           store.moved_aside().second.filename().string() + "; their cells run again for " + bootstrap);
   if (store.changed() > 0)
-    std::cerr << "oodbench: " << options.out.string() << ": recomputed the intervals of " << store.changed()
-              << " records from their kept scores for " << bootstrap << '\n';
+    inform(options.out.string() + ": recomputed the intervals of " + std::to_string(store.changed()) +
+           " records from their kept scores for " + bootstrap);
 }
 
 /// The config and the plan beside the records: `report` takes its settings from one, `merge` checks the other.
@@ -93,17 +92,18 @@ std::map<std::size_t, std::vector<const Cell*>> cells_to_run(const std::vector<C
 void say_start(const SweepConfig& config, const std::vector<nlohmann::json>& inputs, const std::vector<Cell>& plan,
                const RunOptions& options, const Backend& backend, const RunSummary& summary) {
   if (!options.quiet) {
-    for (const std::string& line : skipped_lines(config)) std::cerr << "oodbench: " << line << '\n';
-    std::cerr << "oodbench: " << config.name << ": " << plan.size() << " cells";
-    if (options.shard.count > 1) std::cerr << ", shard " << options.shard.index << "/" << options.shard.count << " has " << summary.planned;
-    std::cerr << ", " << summary.skipped << " already done, " << summary.planned - summary.skipped << " to run on "
-              << backend.description() << '\n';
+    for (const std::string& line : skipped_lines(config)) inform(line);
+    std::string line = config.name + ": " + std::to_string(plan.size()) + " cells";
+    if (options.shard.count > 1)
+      line += ", shard " + std::to_string(options.shard.index) + "/" + std::to_string(options.shard.count) + " has " +
+              std::to_string(summary.planned);
+    inform(line + ", " + std::to_string(summary.skipped) + " already done, " +
+           std::to_string(summary.planned - summary.skipped) + " to run on " + backend.description());
   }
   for (std::size_t d = 0; d < config.datasets.size(); ++d) {
     const nlohmann::json& labels = inputs[d].value("train_labels", nlohmann::json::object());
     if (const auto map = labels.find("label_map"); map != labels.end() && !map->is_null())
-      std::cerr << "oodbench: " << config.datasets[d].name() << ": " << ClassLabels::remapped_note(*map, "train labels")
-                << '\n';
+      inform(config.datasets[d].name() + ": " + ClassLabels::remapped_note(*map, "train labels"));
   }
 }
 
@@ -146,7 +146,7 @@ void run_dataset(RunState& run, std::size_t d, const std::vector<const Cell*>& c
     CellResult result = run_cell(config, *cell, data);
     const std::string& label = config.detectors[cell->detector].label;
     if (!result.skipped.empty()) {
-      run.progress.say("oodbench: skipped " + label + " on " + dataset.name() + ": " + result.skipped);
+      inform("skipped " + label + " on " + dataset.name() + ": " + result.skipped);
       run.progress.cell_done(dataset.name() + ": " + label + " (skipped)", 0);
       continue;
     }
@@ -168,12 +168,11 @@ void run_dataset(RunState& run, std::size_t d, const std::vector<const Cell*>& c
     ++run.summary.ran;
     const std::string what = cell_name(config, *cell);
     // The fit's warnings (a singular covariance...), as `oodbench fit` prints them; the record keeps them too.
-    for (const std::string& w : record.warnings) run.progress.say("oodbench: warning: " + what + ": " + w);
+    for (const std::string& w : record.warnings) warn(what + ": " + w);
     run.progress.cell_done(what, seconds);
   }
   if (!run.options.quiet && !data.context.probe_read_from().empty())
-    std::cerr << "oodbench: " << dataset.name() << ": linear probe read from the cache "
-              << data.context.probe_read_from() << '\n';
+    inform(dataset.name() + ": linear probe read from the cache " + data.context.probe_read_from());
 }
 
 RunSummary run_in(const SweepConfig& config, const std::vector<nlohmann::json>& inputs, const std::vector<Cell>& plan,

@@ -14,6 +14,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from check_counter import Checks  # noqa: E402
 from seeded_random import SeededRandom  # noqa: E402
 
 binary, data_dir = sys.argv[1], pathlib.Path(sys.argv[2])
@@ -94,16 +95,11 @@ def refused(detector, params, train, test, labels=None, head=None, val=None):
     return run.stderr if run.returncode == 2 else None
 
 
-class Tally:
-    """Counts checks and prints the closing 'N passed, M failed' line."""
-
-    def __init__(self):
-        self.passed = self.failed = 0
+class Tally(Checks):
+    """Counts checks (check_counter.Checks) and compares detectors with their references."""
 
     def record(self, ok, message):
-        self.passed += bool(ok)
-        self.failed += not ok
-        print(("ok   " if ok else "FAIL ") + message)
+        self.check(message, ok)
 
     def compare(self, detector, params, reference, **run_options):
         """Runs the detector and checks it against `reference(x) -> scores` on every test set."""
@@ -144,8 +140,7 @@ class Tally:
             self.record(err <= 1e-4, f"{detector} {dict(params)} {name}: rel err {err:.2e}")
 
     def finish(self):
-        print(f"{self.passed} passed, {self.failed} failed")
-        sys.exit(1 if self.failed else 0)
+        self.exit()
 
 
 def seeded_permutation(seed, n):

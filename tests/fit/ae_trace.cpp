@@ -5,7 +5,7 @@
 #include <iostream>
 
 #include "harness/fit/autoencoder_fit.h"
-#include "harness/io/arrays.h"
+#include "harness/io/load_array.h"
 #include "harness/io/npz.h"
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/cuda/cuda_backend.h"

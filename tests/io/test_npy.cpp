@@ -6,9 +6,10 @@
 #include <cstring>
 #include <string>
 
-#include "harness/io/arrays.h"
+#include "harness/io/load_array.h"
 #include "harness/io/npz.h"
 #include "kernels/error.h"
+#include "tests/input_errors.h"
 
 namespace oodbench {
 namespace {
@@ -23,17 +24,7 @@ void expect_grid(const Matrix<float>& m) {
     for (std::size_t j = 0; j < 4; ++j) EXPECT_EQ(m(i, j), (static_cast<float>(i * 4 + j) - 5.5f) / 4) << i << "," << j;
 }
 
-/// Runs `load` and checks that it throws an InputError whose message contains every fragment.
-template <class F>
-void expect_input_error(F load, std::initializer_list<std::string> fragments) {
-  try {
-    load();
-    FAIL() << "expected an InputError";
-  } catch (const InputError& e) {
-    const std::string message = e.what();
-    for (const auto& fragment : fragments) EXPECT_NE(message.find(fragment), std::string::npos) << message;
-  }
-}
+using test::expect_input_error;
 
 class GoodFeatureFile : public ::testing::TestWithParam<const char*> {};
 

@@ -8,30 +8,25 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "harness/fit/class_labels.h"
-#include "harness/io/arrays.h"
+#include "harness/io/array_convert.h"
+#include "harness/io/array_spec.h"
 #include "harness/io/csv_reader.h"
+#include "harness/io/diagnostics.h"
 #include "harness/io/half.h"
 #include "harness/io/safetensors.h"
 #include "harness/io/shards.h"
 #include "kernels/error.h"
+#include "tests/input_errors.h"
 
 namespace oodbench {
 namespace {
 
-template <class F>
-void expect_input_error(F load, std::initializer_list<std::string> fragments) {
-  try {
-    load();
-    FAIL() << "expected an InputError";
-  } catch (const InputError& e) {
-    const std::string message = e.what();
-    for (const auto& fragment : fragments) EXPECT_NE(message.find(fragment), std::string::npos) << message;
-  }
-}
+using test::expect_input_error;
 
 TEST(ArraySpec, SplitsByExtension) {
   const auto h5 = split_array_spec("dir.v2/emb.h5:/group/x");
@@ -205,7 +200,9 @@ TEST(Shards, UnpaddedNumbersInTheirNamesAreNotedWithTheOrderRead) {
                            "padded/part-10.npy"})
     std::ofstream(dir / name) << "x";
   std::vector<std::string> notes;
-  set_note_sink([&](const std::string& text) { notes.push_back(text); });
+  std::optional<ScopedDiagnosticSink> capture(std::in_place, [&](DiagnosticKind kind, const std::string& text) {
+    if (kind == DiagnosticKind::note) notes.push_back(text);
+  });
   const std::vector<std::string> files = expand_glob((dir / "part-*.npy").string());
   EXPECT_EQ(std::filesystem::path(files[1]).filename(), "part-10.npy");  // byte order, as documented
   ASSERT_EQ(notes.size(), 1u);
@@ -213,7 +210,7 @@ TEST(Shards, UnpaddedNumbersInTheirNamesAreNotedWithTheOrderRead) {
   notes.clear();
   expand_glob((dir / "padded" / "part-*.npy").string());
   EXPECT_TRUE(notes.empty());
-  set_note_sink(nullptr);
+  capture.reset();
   std::filesystem::remove_all(dir);
 }
 

@@ -5,6 +5,7 @@
 #include "harness/metrics/failure_metrics.h"
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/error.h"
+#include "tests/input_errors.h"
 
 namespace oodbench {
 namespace {
@@ -80,13 +81,9 @@ TEST(FailureMetrics, BadInputNamesTheProblem) {
   const auto cpu = make_cpu_backend();
   EXPECT_THROW(compute_failure_metrics(std::vector<double>{1, 2}, {true}, *cpu), InputError);
   EXPECT_THROW(compute_failure_metrics(std::vector<double>{}, {}, *cpu), InputError);
-  try {
-    compute_failure_metrics(std::vector<double>{1, NAN}, {true, false}, *cpu, "knn on test");
-    FAIL();
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("knn on test: non-finite score"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("row 1"), std::string::npos) << e.what();
-  }
+  test::expect_input_error(
+      [&] { compute_failure_metrics(std::vector<double>{1, NAN}, {true, false}, *cpu, "knn on test"); },
+      {"knn on test: non-finite score", "row 1"});
 }
 
 }  // namespace

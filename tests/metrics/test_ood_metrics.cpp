@@ -8,6 +8,7 @@
 #include "harness/metrics/paired_bootstrap.h"
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/error.h"
+#include "tests/input_errors.h"
 
 namespace oodbench {
 namespace {
@@ -68,12 +69,10 @@ TEST(OodMetrics, HandComputedWithTies) {
 
 TEST(OodMetrics, NonFiniteScoresNameTheRow) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  try {
-    compute_ood_metrics(std::vector<double>{0, 1}, std::vector<double>{2, nan}, *make_cpu_backend(), "id", "knn on x");
-    FAIL();
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("knn on x: non-finite score (nan) at row 1"), std::string::npos) << e.what();
-  }
+  test::expect_input_error(
+      [&] { compute_ood_metrics(std::vector<double>{0, 1}, std::vector<double>{2, nan}, *make_cpu_backend(), "id",
+                                "knn on x"); },
+      {"knn on x: non-finite score (nan) at row 1"});
   EXPECT_THROW(metrics({}, {1}), InputError);
   EXPECT_THROW(metrics({1}, {}), InputError);
 }

@@ -2,6 +2,10 @@
 import json
 import pathlib
 import subprocess
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from check_counter import Checks  # noqa: E402,F401  (the sweep tests import it from here)
 
 VOLATILE = ("timings", "run")  # the only record fields allowed to differ between identical runs
 
@@ -30,18 +34,17 @@ def table_files(folder):
     return {p.name: p.read_text() for p in sorted((pathlib.Path(folder) / "tables").iterdir())}
 
 
-class Checks:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, name, ok, detail=""):
-        self.passed += bool(ok)
-        self.failed += not ok
-        print(("ok   " if ok else "FAIL ") + name + (f": {detail}" if detail else ""))
-
-    def exit(self):
-        print(f"{self.passed} passed, {self.failed} failed")
-        raise SystemExit(1 if self.failed else 0)
+def cosine_head(folder, X, y):
+    """A two-class linear head in `folder` (W.npy, b.npy): the rows of W are the unit-length class means of the train
+    features X (labels y), b = (0.3, -0.3). Returns (W, b, its "head" entry for a dataset)."""
+    import numpy as np
+    folder = pathlib.Path(folder)
+    means = np.stack([X[y == k].mean(0) for k in range(2)])
+    W = (means / np.linalg.norm(means, axis=1, keepdims=True)).astype(np.float32)
+    b = np.array([0.3, -0.3], dtype=np.float32)
+    np.save(folder / "W.npy", W)
+    np.save(folder / "b.npy", b)
+    return W, b, {"weights": str(folder / "W.npy"), "bias": str(folder / "b.npy")}
 
 
 def toy_data(folder, dims=40, seed=3):

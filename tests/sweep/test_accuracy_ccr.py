@@ -11,7 +11,7 @@ import tempfile
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from sweep_common import Checks, records, run
+from sweep_common import Checks, cosine_head, records, run
 
 binary, data_dir = sys.argv[1], pathlib.Path(sys.argv[2]).resolve()
 features, labels = np.load(data_dir / "mobilenet_v2.npz"), np.load(data_dir / "labels.npz")
@@ -28,11 +28,7 @@ def openood_ccr(conf_id, correct, conf_ood, fpr):  # OpenOOD's ccr_fpr, with pre
 
 with tempfile.TemporaryDirectory() as tmp:
     tmp = pathlib.Path(tmp)
-    means = np.stack([X[y == k].mean(0) for k in range(2)])
-    W = (means / np.linalg.norm(means, axis=1, keepdims=True)).astype(np.float32)
-    b = np.array([0.3, -0.3], dtype=np.float32)
-    np.save(tmp / "W.npy", W)
-    np.save(tmp / "b.npy", b)
+    W, b, head = cosine_head(tmp, X, y)
     base = {"name": "acc", "data_root": str(data_dir), "keep_scores": True, "plots": False,
             "detectors": [{"name": "knn"}, {"name": "energy"}]}
     dataset = {"modality": "chestxray", "backbone": "mobilenet_v2",
@@ -40,7 +36,7 @@ with tempfile.TemporaryDirectory() as tmp:
                "test": {"features": "{backbone}.npz:chestxray_test", "labels": "labels.npz:chestxray_test"},
                "ood": [{"name": "mnist_far", "shift": "far", "features": "{backbone}.npz:mnist_far"},
                        {"name": "breastus_test", "shift": "modality", "features": "{backbone}.npz:breastus_test"}]}
-    with_head = dict(dataset, head={"weights": str(tmp / "W.npy"), "bias": str(tmp / "b.npy")})
+    with_head = dict(dataset, head=head)
     for name, d in [("head", with_head), ("probe", dataset)]:
         (tmp / f"{name}.json").write_text(json.dumps(dict(base, datasets=[d])))
         out = tmp / name

@@ -13,7 +13,7 @@ import tempfile
 
 import numpy as np
 
-from sweep_common import Checks, records, run
+from sweep_common import Checks, cosine_head, records, run
 
 binary, data_dir = sys.argv[1], pathlib.Path(sys.argv[2]).resolve()
 features, labels = np.load(data_dir / "mobilenet_v2.npz"), np.load(data_dir / "labels.npz")
@@ -60,11 +60,7 @@ def strip_failure(folder, cell):
 
 with tempfile.TemporaryDirectory() as tmp:
     tmp = pathlib.Path(tmp)
-    means = np.stack([X[y == k].mean(0) for k in range(2)])
-    W = (means / np.linalg.norm(means, axis=1, keepdims=True)).astype(np.float32)
-    b = np.array([0.3, -0.3], dtype=np.float32)
-    np.save(tmp / "W.npy", W)
-    np.save(tmp / "b.npy", b)
+    W, b, head = cosine_head(tmp, X, y)
     bad_class = labels["chestxray_noise"].copy()
     bad_class[5] = 7
     np.save(tmp / "bad_class.npy", bad_class)
@@ -76,7 +72,7 @@ with tempfile.TemporaryDirectory() as tmp:
         d = {"modality": "chestxray", "backbone": "mobilenet_v2",
              "train": {"features": "{backbone}.npz:chestxray_train", "labels": "labels.npz:chestxray_train"},
              "test": {"features": "{backbone}.npz:chestxray_test"},
-             "head": {"weights": str(tmp / "W.npy"), "bias": str(tmp / "b.npy")},
+             "head": head,
              "ood": [{"name": "mnist_far", "shift": "far", "features": "{backbone}.npz:mnist_far"},
                      {"name": "noise", "shift": "covariate", "role": "csid",
                       "features": "{backbone}.npz:chestxray_noise"},
