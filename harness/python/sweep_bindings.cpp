@@ -119,7 +119,7 @@ void bind_sweeps(py::module_& m) {
           throw InputError("resamples: expected 100..100000, got " + std::to_string(resamples));
         for (const std::string& name : metrics) metric_field(name);  // unknown: an InputError naming the known
         std::vector<std::string> warnings;
-        const std::vector<nlohmann::json> records = read_records(dir, &warnings);
+        const std::vector<CellRecord> records = read_cell_records(dir, &warnings);
         for (const std::string& w : warnings) write_to_python_stderr("oodbench: warning: " + w);  // as `compare` does
         if (records.empty()) throw InputError(dir.string() + ": no result records");
         EngineScope engine;
