@@ -105,45 +105,7 @@ def to_frame(records: list[dict[str, Any]]) -> Any:
         import pandas as pd
     except ImportError:
         raise ImportError("to_frame needs pandas (Debian: apt install python3-pandas)") from None
-    rows = []
-    for r in records:
-        for o in r.get("ood", []):
-            row = {
-                "modality": r["dataset"]["modality"],
-                "backbone": r["dataset"]["backbone"],
-                "detector": r["detector"],
-                "label": r["label"],
-                "seed": r.get("seed"),
-                "params": r.get("params", {}),
-                "ood": o["name"],
-                "shift": o.get("shift"),
-                "role": o.get("role", "ood"),
-                "fit_split": r.get("fit_split"),
-                "id_accuracy": r.get("id_accuracy"),
-                "n_id": r.get("id_test", {}).get("n"),
-                "n_ood": o.get("n"),
-            }
-            row.update(o.get("metrics", {}))
-            for bound in ("low", "high"):
-                for metric, value in o.get("ci95", {}).get(bound, {}).items():
-                    row[f"{metric}_{bound}"] = value
-            failure = r.get("failure", {})
-            row.update(_failure_columns("failure", failure.get("id_test")))
-            csid = [e for e in failure.get("csid", []) if e["name"] == o["name"]]
-            row.update(_failure_columns("csid_failure", csid[0] if csid else None))
-            rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _failure_columns(prefix: str, entry: Mapping[str, Any] | None) -> dict[str, Any]:
-    """A record's failure entry as columns <prefix>_aurc, _eaurc, _augrc, _accuracy (None without one), and their
-    interval bounds <prefix>_<metric>_low/_high when bootstrapped."""
-    metrics = ("aurc", "eaurc", "augrc", "accuracy")
-    columns: dict[str, Any] = {f"{prefix}_{m}": None if entry is None else entry[m] for m in metrics}
-    for bound in ("low", "high"):
-        for metric, value in (entry or {}).get("ci95", {}).get(bound, {}).items():
-            columns[f"{prefix}_{metric}_{bound}"] = value
-    return columns
+    return pd.DataFrame(_core.frame_rows([dict(r) for r in records]))
 
 
 @contextmanager

@@ -95,7 +95,7 @@ void run_compare(const CompareOptions& opt) {
   if (!opt.dataset.empty())
     throw InputError("compare --dataset: only for score files; a folder's datasets are named by its records");
   std::vector<std::string> warnings;
-  const std::vector<nlohmann::json> records = read_records(opt.dir, &warnings);
+  const std::vector<CellRecord> records = read_cell_records(opt.dir, &warnings);
   for (const std::string& w : warnings) warn(w);
   if (records.empty()) throw InputError(opt.dir + ": no result records (" + records_path(opt.dir).string() + ")");
   const nlohmann::json result = compare_detectors(opt.dir, records, opt.a, opt.b, {opt.resamples, opt.seed, opt.metrics});

@@ -8,6 +8,7 @@
 #include <pybind11_json/pybind11_json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "harness/io/file_checks.h"
@@ -17,6 +18,7 @@
 #include "harness/report/rankings.h"
 #include "harness/report/report_files.h"
 #include "harness/report/sweep_report.h"
+#include "harness/sweep/cell_record.h"
 #include "harness/sweep/json_reader.h"
 #include "harness/sweep/kept_scores.h"
 #include "harness/sweep/record_store.h"
@@ -82,6 +84,63 @@ py::dict run(const py::object& config, const std::vector<std::string>& user_dete
   return result;
 }
 
+/// A metric as Python reads it from the records: NaN, which JSON writes as null, is None.
+py::object metric_object(double v) { return std::isnan(v) ? py::none() : py::object(py::float_(v)); }
+
+template <class T>
+py::object optional_object(const std::optional<T>& v) {
+  return v ? py::cast(*v) : py::none();
+}
+
+/// `<metric>_low` and `<metric>_high` of a 95 % interval, each bound's metrics in name order.
+void add_interval_columns(py::dict& row, const std::string& prefix, const std::optional<Interval95>& ci95) {
+  if (!ci95) return;
+  for (const auto& [bound, values] : {std::pair{"low", &ci95->low}, std::pair{"high", &ci95->high}})
+    for (const auto& [metric, value] : *values) row[py::str(prefix + metric + "_" + bound)] = metric_object(value);
+}
+
+/// A cell's failure entry as columns <prefix>_aurc, _eaurc, _augrc, _accuracy (None without one), and their
+/// interval bounds <prefix>_<metric>_low/_high when bootstrapped.
+void add_failure_columns(py::dict& row, const std::string& prefix, const FailureEntry* entry) {
+  for (const char* metric : {"aurc", "eaurc", "augrc", "accuracy"})
+    row[py::str(prefix + "_" + metric)] = entry ? metric_object(entry->metrics.at(metric)) : py::none();
+  if (entry) add_interval_columns(row, prefix + "_", entry->ci95);
+}
+
+/// oodbench.to_frame's rows: one per (cell, OOD set), its columns in the order the frame shows them.
+py::list frame_rows(const std::vector<CellRecord>& records) {
+  py::list rows;
+  for (const CellRecord& r : records) {
+    const FailureRecord* failure = r.failure ? &*r.failure : nullptr;
+    for (const OodSetRecord& o : r.ood) {
+      py::dict row;
+      row["modality"] = r.dataset.modality;
+      row["backbone"] = r.dataset.backbone;
+      row["detector"] = r.detector;
+      row["label"] = r.label;
+      row["seed"] = optional_object(r.seed);
+      row["params"] = py::cast(r.params);
+      row["ood"] = o.name;
+      row["shift"] = o.shift;
+      row["role"] = o.role;
+      row["fit_split"] = optional_object(r.fit_split);
+      row["id_accuracy"] = optional_object(r.id_accuracy);
+      row["n_id"] = r.id_test.n;
+      row["n_ood"] = o.n;
+      for (const auto& [metric, value] : o.metrics) row[py::str(metric)] = metric_object(value);
+      add_interval_columns(row, "", o.ci95);
+      add_failure_columns(row, "failure", failure && failure->id_test ? &*failure->id_test : nullptr);
+      const FailureEntry* csid = nullptr;
+      if (failure)
+        for (const CsidFailure& c : failure->csid)
+          if (c.name == o.name && !csid) csid = &c.entry;
+      add_failure_columns(row, "csid_failure", csid);
+      rows.append(std::move(row));
+    }
+  }
+  return rows;
+}
+
 }  // namespace
 
 void bind_sweeps(py::module_& m) {
@@ -99,7 +158,8 @@ void bind_sweeps(py::module_& m) {
   m.def(
       "read_kept_scores",
       [](const fs::path& dir, const nlohmann::json& record) {
-        const KeptScores kept = read_kept_scores(dir, parse_cell_record(record, (dir / "records.jsonl").string()));
+        const CellRecord cell = parse_cell_record(record, (dir / "records.jsonl").string());
+        const KeptScores kept = read_kept_scores(dir, cell);
         auto array = [](const std::vector<double>& v) {
           return py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
         };
@@ -107,10 +167,18 @@ void bind_sweeps(py::module_& m) {
         out["id"] = array(kept.id);
         if (!kept.id_val.empty()) out["id_val"] = array(kept.id_val);  // /select's ID side of the validation sets
         for (std::size_t j = 0; j < kept.ood.size(); ++j)
-          out[py::str(record.at("ood")[j].at("name").get<std::string>())] = array(kept.ood[j]);
+          out[py::str(cell.ood[j].name)] = array(kept.ood[j]);
         return out;
       },
       py::arg("dir"), py::arg("record"));
+  m.def(
+      "frame_rows",
+      [](const std::vector<nlohmann::json>& records) {
+        std::vector<CellRecord> typed;
+        for (const nlohmann::json& r : records) typed.push_back(parse_cell_record(r, "to_frame's records"));
+        return frame_rows(typed);
+      },
+      py::arg("records"));
   m.def(
       "compare",
       [](const fs::path& dir, const std::string& a, const std::string& b, const std::vector<std::string>& metrics,
@@ -119,7 +187,7 @@ void bind_sweeps(py::module_& m) {
           throw InputError("resamples: expected 100..100000, got " + std::to_string(resamples));
         for (const std::string& name : metrics) metric_field(name);  // unknown: an InputError naming the known
         std::vector<std::string> warnings;
-        const std::vector<nlohmann::json> records = read_records(dir, &warnings);
+        const std::vector<CellRecord> records = read_cell_records(dir, &warnings);
         for (const std::string& w : warnings) write_to_python_stderr("oodbench: warning: " + w);  // as `compare` does
         if (records.empty()) throw InputError(dir.string() + ": no result records");
         EngineScope engine;

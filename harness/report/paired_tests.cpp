@@ -26,19 +26,17 @@ struct RowRuns {
   DetectorRuns runs;
 };
 
-std::optional<std::int64_t> seed_of(const json& r) {
-  return r.at("seed").is_null() ? std::nullopt : std::optional<std::int64_t>(r.at("seed").get<std::int64_t>());
-}
+std::optional<std::int64_t> seed_of(const CellRecord& r) { return r.seed; }
 
 /// The kept scores of `records` (one label on one dataset) whose seed is in `seeds` (all if empty), by seed.
-RowRuns load_row(const fs::path& dir, std::vector<const json*> records, const std::set<std::int64_t>& seeds,
+RowRuns load_row(const fs::path& dir, std::vector<const CellRecord*> records, const std::set<std::int64_t>& seeds,
                  const Backend& backend) {
-  std::sort(records.begin(), records.end(), [](const json* x, const json* y) { return seed_of(*x) < seed_of(*y); });
+  std::sort(records.begin(), records.end(), [](const CellRecord* x, const CellRecord* y) { return seed_of(*x) < seed_of(*y); });
   RowRuns row;
-  for (const json* r : records) {
+  for (const CellRecord* r : records) {
     const auto seed = seed_of(*r);
     if (seed && !seeds.empty() && !seeds.count(*seed)) continue;
-    const KeptScores kept = read_kept_scores(dir, r->get<CellRecord>());
+    const KeptScores kept = read_kept_scores(dir, *r);
     std::vector<RankedScores> sets;
     for (std::size_t j = 0; j < kept.ood.size(); ++j) sets.emplace_back(kept.id, kept.ood[j], backend);
     row.seeds.push_back(seed);
@@ -47,26 +45,26 @@ RowRuns load_row(const fs::path& dir, std::vector<const json*> records, const st
   return row;
 }
 
-std::vector<const json*> records_of(const std::vector<json>& records, const std::string& dataset,
-                                    const std::string& label) {
-  std::vector<const json*> out;
-  for (const json& r : records)
-    if (r.at("dataset").at("name") == dataset && (label.empty() || r.at("label") == label)) out.push_back(&r);
+std::vector<const CellRecord*> records_of(const std::vector<CellRecord>& records, const std::string& dataset,
+                                          const std::string& label) {
+  std::vector<const CellRecord*> out;
+  for (const CellRecord& r : records)
+    if (r.dataset.name == dataset && (label.empty() || r.label == label)) out.push_back(&r);
   return out;
 }
 
-std::vector<std::string> datasets_of(const std::vector<json>& records) {
+std::vector<std::string> datasets_of(const std::vector<CellRecord>& records) {
   std::vector<std::string> out;
-  for (const json& r : records) {
-    const std::string name = r.at("dataset").at("name").get<std::string>();
+  for (const CellRecord& r : records) {
+    const std::string& name = r.dataset.name;
     if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
   }
   return out;
 }
 
-std::set<std::int64_t> seeds_in(const std::vector<const json*>& records) {
+std::set<std::int64_t> seeds_in(const std::vector<const CellRecord*>& records) {
   std::set<std::int64_t> out;
-  for (const json* r : records)
+  for (const CellRecord* r : records)
     if (const auto s = seed_of(*r)) out.insert(*s);
   return out;
 }
@@ -77,10 +75,10 @@ PairedResamples resamples_for(std::size_t id_rows, std::vector<std::size_t> ood_
   return PairedResamples(id_rows, std::move(ood_rows), options.resamples, options.seed ^ fnv1a64(dataset));
 }
 
-PairedResamples resamples_for(const json& record, const std::string& dataset, const PairedTestOptions& options) {
+PairedResamples resamples_for(const CellRecord& record, const std::string& dataset, const PairedTestOptions& options) {
   std::vector<std::size_t> ood_rows;
-  for (const json& o : record.at("ood")) ood_rows.push_back(o.at("n").get<std::size_t>());
-  return resamples_for(record.at("id_test").at("n").get<std::size_t>(), std::move(ood_rows), dataset, options);
+  for (const OodSetRecord& o : record.ood) ood_rows.push_back(o.n);
+  return resamples_for(record.id_test.n, std::move(ood_rows), dataset, options);
 }
 
 json difference_json(const PairedDifference& d, double a, double b) {
@@ -90,10 +88,10 @@ json difference_json(const PairedDifference& d, double a, double b) {
 
 /// The distinct labels of `records` (those for which `keep` holds), quoted and comma-separated.
 template <class Keep>
-std::string quoted_labels(const std::vector<json>& records, Keep keep) {
+std::string quoted_labels(const std::vector<CellRecord>& records, Keep keep) {
   std::vector<std::string> labels;
-  for (const json& r : records) {
-    const std::string l = r.at("label").get<std::string>();
+  for (const CellRecord& r : records) {
+    const std::string& l = r.label;
     if (keep(r) && std::find(labels.begin(), labels.end(), l) == labels.end()) labels.push_back(l);
   }
   std::string out;
@@ -103,14 +101,14 @@ std::string quoted_labels(const std::vector<json>& records, Keep keep) {
 
 /// The table label `name` stands for: itself, or the one label whose grid entry `name` is ("knn" for "knn (k=10,
 /// selected)"). Several such labels, or none, are an InputError listing the candidates.
-std::string resolve_label(const fs::path& dir, const std::vector<json>& records, const std::string& name) {
-  const auto exact = [&](const json& r) { return r.at("label") == name; };
+std::string resolve_label(const fs::path& dir, const std::vector<CellRecord>& records, const std::string& name) {
+  const auto exact = [&](const CellRecord& r) { return r.label == name; };
   if (std::any_of(records.begin(), records.end(), exact)) return name;
-  const auto of_entry = [&](const json& r) { return r.contains("grid") && r["grid"].value("base_label", "") == name; };
+  const auto of_entry = [&](const CellRecord& r) { return r.grid && r.grid->base_label == name; };
   const std::string candidates = quoted_labels(records, of_entry);
   if (candidates.empty())
     throw InputError(dir.string() + ": no detector labelled \"" + name + "\"; the labels are " +
-                     quoted_labels(records, [](const json&) { return true; }));
+                     quoted_labels(records, [](const CellRecord&) { return true; }));
   if (candidates.find("\", \"") != std::string::npos)
     throw InputError(dir.string() + ": \"" + name + "\" names several rows: " + candidates + "; give one of them");
   return candidates.substr(1, candidates.size() - 2);
@@ -126,13 +124,13 @@ struct CompareColumns {
   json entries = json::array();  ///< per column: {"name", "shift", "metrics": {}}
 };
 
-CompareColumns compare_columns(const json& record) {
+CompareColumns compare_columns(const CellRecord& record) {
   CompareColumns out;
   SetColumn averaged;
-  const json& ood = record.at("ood");
+  const std::vector<OodSetRecord>& ood = record.ood;
   for (std::size_t j = 0; j < ood.size(); ++j) {
     out.sets.push_back({j});
-    out.entries.push_back({{"name", ood[j].at("name")}, {"shift", ood[j].at("shift")}, {"metrics", json::object()}});
+    out.entries.push_back({{"name", ood[j].name}, {"shift", ood[j].shift}, {"metrics", json::object()}});
     if (in_overall_average(ood[j])) averaged.push_back(j);
   }
   if (averaged.size() > 1) {
@@ -171,7 +169,7 @@ json per_seed_differences(const RowRuns& a, const RowRuns& b, const SetColumn& c
 
 /// Seeded against seeded: the seeds both ran (each A seed paired with the same B seed); empty when a side is
 /// deterministic (its one run is paired with every seed of the other). A note when some seeds are left out.
-std::set<std::int64_t> paired_seeds(const std::vector<const json*>& ra, const std::vector<const json*>& rb,
+std::set<std::int64_t> paired_seeds(const std::vector<const CellRecord*>& ra, const std::vector<const CellRecord*>& rb,
                                     const std::string& where, json& notes) {
   const std::set<std::int64_t> sa = seeds_in(ra), sb = seeds_in(rb);
   std::set<std::int64_t> common;
@@ -239,9 +237,9 @@ json compare_score_arrays(const ScoreArrays& a, const ScoreArrays& b, const std:
   return out;
 }
 
-json compare_detectors(const fs::path& dir, const std::vector<json>& all_records, const std::string& name_a,
+json compare_detectors(const fs::path& dir, const std::vector<CellRecord>& all_records, const std::string& name_a,
                        const std::string& name_b, const PairedTestOptions& options) {
-  const std::vector<json> records = records_as_tables_show(dir, all_records);  // labels and sets as in the tables
+  const std::vector<CellRecord> records = records_as_tables_show(dir, all_records);  // labels and sets as in the tables
   const std::string a = resolve_label(dir, records, name_a), b = resolve_label(dir, records, name_b);
   const auto backend = make_cpu_backend();
   json out = {{"a", a}, {"b", b}};
@@ -273,7 +271,7 @@ std::vector<bool> not_significantly_worse(std::span<const double> p_values, bool
 }
 
 std::vector<std::string> mark_near_best(std::vector<ResultTable>& tables, const fs::path& dir,
-                                        const std::vector<json>& records, const PairedTestOptions& options) {
+                                        const std::vector<CellRecord>& records, const PairedTestOptions& options) {
   const auto backend = make_cpu_backend();
   std::vector<std::string> unmarked;
   std::map<std::string, std::map<std::string, RowRuns>> loaded;  // dataset -> label -> runs, read once
@@ -281,21 +279,21 @@ std::vector<std::string> mark_near_best(std::vector<ResultTable>& tables, const 
     if (t.dataset.empty()) continue;
     t.near_best_holm = options.holm;
     const auto mine = records_of(records, t.dataset, "");
-    if (!std::all_of(mine.begin(), mine.end(), [](const json* r) { return r->contains("scores"); })) {
+    if (!std::all_of(mine.begin(), mine.end(), [](const CellRecord* r) { return r->scores.has_value(); })) {
       if (std::find(unmarked.begin(), unmarked.end(), t.dataset) == unmarked.end()) unmarked.push_back(t.dataset);
       continue;
     }
     auto& rows = loaded[t.dataset];
     if (rows.empty())
       for (const std::string& label : t.rows) rows[label] = load_row(dir, records_of(records, t.dataset, label), {}, *backend);
-    const json& first = *mine.front();
+    const CellRecord& first = *mine.front();
     std::vector<SetColumn> columns;
     for (const TableColumn& col : t.columns) {
       SetColumn sets;
-      for (std::size_t j = 0; j < first.at("ood").size(); ++j) {
-        const json& o = first.at("ood")[j];
+      for (std::size_t j = 0; j < first.ood.size(); ++j) {
+        const OodSetRecord& o = first.ood[j];
         const bool in = col.name == "avg" ? (col.group == "all" ? in_overall_average(o) : column_group(o) == col.group)
-                                          : o.at("name") == col.name;
+                                          : o.name == col.name;
         if (in) sets.push_back(j);
       }
       columns.push_back(std::move(sets));

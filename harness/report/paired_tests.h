@@ -26,7 +26,7 @@ struct PairedTestOptions {
 /// A label may also be a grid entry's base label ("knn") when exactly one row of the folder has it ("knn (k=10,
 /// selected)"). Needs the records' kept scores ("keep_scores": true); anything missing is an InputError saying what
 /// to do.
-nlohmann::json compare_detectors(const std::filesystem::path& dir, const std::vector<nlohmann::json>& records,
+nlohmann::json compare_detectors(const std::filesystem::path& dir, const std::vector<CellRecord>& records,
                                  const std::string& a, const std::string& b, const PairedTestOptions& options);
 
 /// One detector's scores held in memory (Python's compare_scores, `oodbench compare --id --ood`): its ID test scores
@@ -52,6 +52,6 @@ std::vector<bool> not_significantly_worse(std::span<const double> p_values, bool
 /// bootstrap, two-sided, not_significantly_worse with `options.holm`), when every record of the dataset kept its
 /// scores. Returns the datasets it could not mark, with why.
 std::vector<std::string> mark_near_best(std::vector<ResultTable>& tables, const std::filesystem::path& dir,
-                                        const std::vector<nlohmann::json>& records, const PairedTestOptions& options);
+                                        const std::vector<CellRecord>& records, const PairedTestOptions& options);
 
 }  // namespace oodbench

@@ -31,7 +31,7 @@ nlohmann::json optional_number(const std::optional<double>& v) { return v ? nloh
 
 }  // namespace
 
-Rankings rank_detectors(const std::vector<nlohmann::json>& records, const std::string& metric, double alpha) {
+Rankings rank_detectors(const std::vector<CellRecord>& records, const std::string& metric, double alpha) {
   Rankings r;
   r.metric = metric;
   r.higher_is_better = higher_is_better(metric);
@@ -83,7 +83,7 @@ Rankings rank_detectors(const std::vector<nlohmann::json>& records, const std::s
 Rankings folder_rankings(const std::filesystem::path& dir, const std::string& metric,
                          std::vector<std::string>* warnings) {
   metric_field(metric);  // an unknown metric: an InputError naming the known ones
-  const std::vector<nlohmann::json> records = read_records(dir, warnings);
+  const std::vector<CellRecord> records = read_cell_records(dir, warnings);
   if (records.empty()) throw InputError(dir.string() + ": no result records (" + records_path(dir).string() + ")");
   return rank_detectors(records_as_tables_show(dir, records), metric);
 }

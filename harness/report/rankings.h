@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/metrics/rank_statistics.h"
+#include "harness/sweep/cell_record.h"
 
 namespace oodbench {
 
@@ -32,7 +33,7 @@ struct Rankings {
 /// The rankings of `records` (as the tables show them: selection applied) in `metric` (an OOD metric: AUROC, FPR@95,
 /// ...). Covariate-shifted ID sets (role csid) are not blocks, as they are left out of the tables' "all" average.
 /// An InputError when fewer than two detectors appear in every block.
-Rankings rank_detectors(const std::vector<nlohmann::json>& records, const std::string& metric, double alpha = 0.05);
+Rankings rank_detectors(const std::vector<CellRecord>& records, const std::string& metric, double alpha = 0.05);
 
 /// The rankings of the result folder `dir` (its current plan's records, as its tables show them); what reading the
 /// records found and repaired goes to `warnings`. An InputError for a folder without records or an unknown metric.

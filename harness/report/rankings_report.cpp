@@ -35,7 +35,7 @@ std::string table_html(const Rankings& r, const std::string& caption) {
 
 }  // namespace
 
-RankingsReport rankings_report(const std::vector<nlohmann::json>& test_records, const ReportSettings& settings,
+RankingsReport rankings_report(const std::vector<CellRecord>& test_records, const ReportSettings& settings,
                                std::vector<std::string>& warnings) {
   RankingsReport out;
   const std::string metric = kRankingMetric, stem = std::string("ranks_") + kRankingMetric;

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/sweep/cell_record.h"
 #include "harness/sweep/config.h"
 
 namespace oodbench {
@@ -25,7 +26,7 @@ struct RankingsReport {
 
 /// The section for `test_records` (the records as the test tables show them: selection applied). Fewer than two
 /// detectors to rank is no error: the section says why there are no rankings, and so does a line in `warnings`.
-RankingsReport rankings_report(const std::vector<nlohmann::json>& test_records, const ReportSettings& settings,
+RankingsReport rankings_report(const std::vector<CellRecord>& test_records, const ReportSettings& settings,
                                std::vector<std::string>& warnings);
 
 }  // namespace oodbench

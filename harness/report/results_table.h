@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "harness/sweep/cell_record.h"
 
 namespace oodbench {
 
@@ -42,7 +42,7 @@ struct ResultTable {
 };
 
 /// Every table for `metrics` from `records` (in any order: tables are ordered by the records' plan ranks).
-std::vector<ResultTable> build_tables(const std::vector<nlohmann::json>& records,
+std::vector<ResultTable> build_tables(const std::vector<CellRecord>& records,
                                       const std::vector<std::string>& metrics);
 
 /// The `metric` of failure-detection tables (report.html's switch shows them together).
@@ -52,12 +52,12 @@ inline constexpr const char* kFailureTableMetric = "failure";
 /// columns AURC, E-AURC and AUGRC of the detector's score as a confidence (-score) for the head's correctness, on the
 /// ID test set and then on each labelled csid set (a column group each); lower is better. Records without "failure"
 /// (written before oodbench recorded it) are left out, and the note says how many.
-std::vector<ResultTable> build_failure_tables(const std::vector<nlohmann::json>& records);
+std::vector<ResultTable> build_failure_tables(const std::vector<CellRecord>& records);
 
 /// The column group of an OOD set entry of a record: its shift type, or "csid" for covariate-shifted ID sets, which
 /// tables show apart and leave out of the "all" average.
-std::string column_group(const nlohmann::json& ood_entry);
-bool in_overall_average(const nlohmann::json& ood_entry);
+std::string column_group(const OodSetRecord& ood_entry);
+bool in_overall_average(const OodSetRecord& ood_entry);
 
 /// How tables name a metric: "AUROC", "FPR@95", ...
 std::string metric_title(const std::string& metric);

@@ -13,33 +13,29 @@
 namespace oodbench {
 namespace {
 
-using nlohmann::json;
+bool is_validation(const OodSetRecord& ood_entry, const Selection& select) { return select.validates(ood_entry.name); }
 
-bool is_validation(const json& ood_entry, const Selection& select) {
-  return select.validates(ood_entry.at("name").get<std::string>());
-}
-
-/// `record` with only the OOD sets for which `keep(set)` holds.
-json with_sets(const json& record, bool validation, const Selection& select) {
-  json out = record;
-  out["ood"] = json::array();
-  for (const json& o : record.at("ood"))
-    if (is_validation(o, select) == validation) out["ood"].push_back(o);
+/// `record` with only its validation sets (`validation`) or only its other sets.
+CellRecord with_sets(const CellRecord& record, bool validation, const Selection& select) {
+  CellRecord out = record;
+  out.ood.clear();
+  for (const OodSetRecord& o : record.ood)
+    if (is_validation(o, select) == validation) out.ood.push_back(o);
   return out;
 }
 
 /// The selection metric of one record: its mean over the validation sets (the only sets this reads).
-double validation_value(const json& record, const Selection& select) {
+double validation_value(const CellRecord& record, const Selection& select) {
   double sum = 0;
   std::size_t n = 0;
-  for (const json& o : record.at("ood"))
-    if (is_validation(o, select)) sum += o.at("metrics").at(select.metric).get<double>(), ++n;
+  for (const OodSetRecord& o : record.ood)
+    if (is_validation(o, select)) sum += o.metrics.at(select.metric), ++n;
   return sum / static_cast<double>(n);
 }
 
 }  // namespace
 
-SelectedRecords apply_selection(const std::vector<json>& records, const Selection& select) {
+SelectedRecords apply_selection(const std::vector<CellRecord>& records, const Selection& select) {
   SelectedRecords out;
   // Per (dataset, grid entry): each point's validation value, averaged over its seeds.
   struct Point {
@@ -49,15 +45,14 @@ SelectedRecords apply_selection(const std::vector<json>& records, const Selectio
     std::string values;
   };
   std::map<std::pair<std::string, std::string>, std::map<std::string, Point>> grids;  // -> label -> point
-  for (const json& r : records) {
+  for (const CellRecord& r : records) {
     out.validation.push_back(with_sets(r, true, select));
-    if (!r.contains("grid")) continue;
-    Point& p = grids[{r.at("dataset").at("name").get<std::string>(), r["grid"].at("entry").get<std::string>()}]
-                    [r.at("label").get<std::string>()];
-    p.rank = r.at("rank").at("detector").get<std::size_t>();
+    if (!r.grid) continue;
+    Point& p = grids[{r.dataset.name, r.grid->entry}][r.label];
+    p.rank = r.rank.detector;
     p.sum += validation_value(r, select);
     p.seeds += 1;
-    p.values = r["grid"].at("values").get<std::string>();
+    p.values = r.grid->values;
   }
   const bool higher = higher_is_better(select.metric);
   std::set<std::pair<std::string, std::string>> chosen;  // (dataset, label)
@@ -99,15 +94,10 @@ SelectedRecords apply_selection(const std::vector<json>& records, const Selectio
     out.notes.push_back(key.first + ": " + best->first + " chosen among " + std::to_string(points.size()) +
                         " grid points (" + why + ")");
   }
-  for (const json& r : records) {
-    const std::string dataset = r.at("dataset").at("name").get<std::string>();
-    if (r.contains("grid") && !chosen.count({dataset, r.at("label").get<std::string>()})) continue;
-    json t = with_sets(r, false, select);
-    if (r.contains("grid")) {
-      t["label"] = r["grid"].at("base_label").get<std::string>() + " (" + r["grid"].at("values").get<std::string>() +
-                   ", selected)";
-      t["selected"] = {{"metric", select.metric}, {"on", select.on}};
-    }
+  for (const CellRecord& r : records) {
+    if (r.grid && !chosen.count({r.dataset.name, r.label})) continue;
+    CellRecord t = with_sets(r, false, select);
+    if (r.grid) t.label = r.grid->base_label + " (" + r.grid->values + ", selected)";
     out.test.push_back(std::move(t));
   }
   return out;
@@ -120,7 +110,7 @@ ReportSettings folder_report_settings(const std::filesystem::path& dir) {
   return parse_report_settings(parse_json_document(read_text_file(path.string()), path.string()), path.string());
 }
 
-std::vector<json> records_as_tables_show(const std::filesystem::path& dir, const std::vector<json>& records) {
+std::vector<CellRecord> records_as_tables_show(const std::filesystem::path& dir, const std::vector<CellRecord>& records) {
   const ReportSettings settings = folder_report_settings(dir);
   return settings.select ? apply_selection(records, *settings.select).test : records;
 }

@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "harness/sweep/cell_record.h"
 
 namespace oodbench {
 
@@ -23,6 +23,6 @@ namespace oodbench {
 inline constexpr std::size_t kCurvesPerPanel = 8;
 
 /// (file name, SVG document) for every plot the records support, in a fixed order.
-std::vector<std::pair<std::string, std::string>> sweep_plots(const std::vector<nlohmann::json>& records);
+std::vector<std::pair<std::string, std::string>> sweep_plots(const std::vector<CellRecord>& records);
 
 }  // namespace oodbench

@@ -49,6 +49,100 @@ std::string incomplete_note(const fs::path& dir, const std::vector<CellRecord>& 
          " cells (missing " + list + ")";
 }
 
+using Files = std::vector<std::pair<std::string, std::string>>;  // (path in the folder, text)
+
+/// The test tables (the chosen grid points under /select), their near-best marks and failure tables, then under
+/// /select the validation tables. `unmarked` gets the tables that lacked per-sample scores for their marks.
+std::vector<ResultTable> report_tables(const fs::path& dir, const std::vector<CellRecord>& test_records,
+                                       const std::optional<SelectedRecords>& selected, const ReportSettings& settings,
+                                       std::vector<std::string>& unmarked) {
+  std::vector<ResultTable> tables = build_tables(test_records, settings.metrics);
+  PairedTestOptions tests;
+  tests.resamples = settings.bootstrap > 0 ? settings.bootstrap : tests.resamples;
+  tests.holm = settings.correction == "holm";
+  unmarked = mark_near_best(tables, dir, test_records, tests);
+  for (ResultTable& t : build_failure_tables(test_records)) tables.push_back(std::move(t));
+  if (!selected) return tables;
+  std::string sets;
+  for (const std::string& s : settings.select->on) sets += (sets.empty() ? "" : ", ") + s;
+  for (ResultTable& t : tables)
+    t.note += " Grid detectors (\"selected\"): the grid point with the best " + settings.select->metric +
+              " on the validation OOD sets (" + sets + "; mean over seeds), which these columns and averages leave out.";
+  for (ResultTable& t : build_tables(selected->validation, settings.metrics)) {
+    if (t.dataset.empty()) continue;  // no backbone summaries of validation sets
+    t.slug += "_validation";
+    t.title += ", validation OOD sets (every grid point; the selection reads only these)";
+    tables.push_back(std::move(t));
+  }
+  return tables;
+}
+
+/// report.md's head: the cell count, then what a reader must know before any number (an incomplete folder, the
+/// selection, tables without near-best marks).
+std::string report_head(std::size_t records, const std::string& incomplete,
+                        const std::optional<SelectedRecords>& selected, bool unmarked) {
+  std::string markdown = "# Results\n\n" + std::to_string(records) + " cells; higher scores = more OOD. " +
+                         "Tables: tables/ (Markdown, CSV, JSON, LaTeX). Plots: plots/.\n\n";
+  if (!incomplete.empty())
+    markdown += "**" + incomplete + ".** The tables and plots show only the cells that have records; run the "
+                "config again (or merge every shard) to finish it.\n\n";
+  if (selected) {
+    markdown += "Hyperparameters selected on validation OOD sets (`select`):\n\n";
+    for (const std::string& note : selected->notes) markdown += "- " + note + "\n";
+    markdown += "\n";
+  }
+  if (unmarked)
+    markdown += "Without per-sample scores, the tables cannot mark which detectors are not significantly worse than "
+                "the best (add `\"keep_scores\": true` to the config and run it again).\n\n";
+  return markdown;
+}
+
+/// Each table in each of the config's formats (and its intervals in LaTeX) as files; returns their Markdown.
+std::string add_table_files(const std::vector<ResultTable>& tables, const ReportSettings& settings, Files& files) {
+  const LatexCells latex = latex_cells(settings.latex);
+  const bool tex = std::find(settings.formats.begin(), settings.formats.end(), "tex") != settings.formats.end();
+  std::string markdown;
+  for (const ResultTable& t : tables) {
+    for (const std::string& format : settings.formats)
+      files.emplace_back("tables/" + t.slug + "." + format, render_table(t, format, latex));
+    if (tex && has_intervals(t)) files.emplace_back("tables/" + t.slug + "_ci.tex", table_latex_intervals(t));
+    markdown += table_markdown(t) + "\n";
+  }
+  return markdown;
+}
+
+/// "## Remapped labels": each dataset whose train labels were remapped, with its mapping; "" when none was.
+std::string labels_section(const std::vector<CellRecord>& records) {
+  std::map<std::string, nlohmann::json> label_maps;  // dataset -> mapping of its remapped train labels
+  for (const CellRecord& r : records)
+    if (r.label_map) label_maps.emplace(r.dataset.name, *r.label_map);
+  if (label_maps.empty()) return "";
+  std::string markdown = "## Remapped labels\n\nTrain labels were mapped to class indices 0..C-1 in sorted order " +
+                         std::string("(`remap_labels`); class <- original label:\n\n");
+  for (const auto& [dataset, map] : label_maps)
+    markdown += "- " + dataset + ": " + ClassLabels::map_text(map, map.size()) + "\n";
+  return markdown + "\n";
+}
+
+/// The plots of `test_records` (the chosen grid points on the test sets, as the tables) as SVG files and in the
+/// config's other plot formats; `markdown` gets their list. Returns the SVGs, which report.html embeds.
+Files add_plot_files(const std::vector<CellRecord>& test_records, const ReportSettings& settings, Files& files,
+                     std::string& markdown, std::size_t& count) {
+  Files plots;
+  if (settings.plots) plots = sweep_plots(test_records);
+  for (const auto& [name, svg] : plots) files.emplace_back("plots/" + name, svg), ++count;
+  for (const std::string& format : settings.plot_formats) {
+    if (format == "svg") continue;
+    for (const auto& [name, svg] : plots)
+      files.emplace_back("plots/" + name.substr(0, name.size() - 3) + format, render_svg(svg, format)), ++count;
+  }
+  if (!plots.empty()) {
+    markdown += "## Plots\n\n";
+    for (const auto& [name, svg] : plots) markdown += "- [" + name + "](plots/" + name + ")\n";
+  }
+  return plots;
+}
+
 }  // namespace
 
 ReportSummary write_report(const fs::path& dir) {
@@ -58,9 +152,7 @@ ReportSummary write_report(const fs::path& dir) {
   const FolderLock lock(dir, "oodbench report " + dir.string());
   for (const char* sub : {"", "tables", "plots"}) remove_stale_temporaries(dir / sub);  // what a killed report left
   ReportSummary summary;
-  const std::vector<CellRecord> typed = read_cell_records(dir, &summary.warnings);
-  // The readers not yet typed take the records as JSON, the bytes they were read from (CellRecord round-trips).
-  const std::vector<nlohmann::json> records(typed.begin(), typed.end());
+  const std::vector<CellRecord> records = read_cell_records(dir, &summary.warnings);
   if (records.empty()) throw InputError(dir.string() + ": no result records (" + records_path(dir).string() + ")");
   summary.records = records.size();
   const ReportSettings settings = folder_report_settings(dir);
@@ -68,53 +160,17 @@ ReportSummary write_report(const fs::path& dir) {
   // Under /select, test tables see only the chosen grid points and never the validation sets.
   const std::optional<SelectedRecords> selected =
       settings.select ? std::optional(apply_selection(records, *settings.select)) : std::nullopt;
-  const std::vector<nlohmann::json>& test_records = selected ? selected->test : records;
-  std::vector<ResultTable> tables = build_tables(test_records, settings.metrics);
-  PairedTestOptions tests;
-  tests.resamples = settings.bootstrap > 0 ? settings.bootstrap : tests.resamples;
-  tests.holm = settings.correction == "holm";
-  const std::vector<std::string> unmarked = mark_near_best(tables, dir, test_records, tests);
-  for (ResultTable& t : build_failure_tables(test_records)) tables.push_back(std::move(t));
-  if (selected) {
-    std::string sets;
-    for (const std::string& s : settings.select->on) sets += (sets.empty() ? "" : ", ") + s;
-    for (ResultTable& t : tables)
-      t.note += " Grid detectors (\"selected\"): the grid point with the best " + settings.select->metric +
-                " on the validation OOD sets (" + sets + "; mean over seeds), which these columns and averages leave out.";
-    for (ResultTable& t : build_tables(selected->validation, settings.metrics)) {
-      if (t.dataset.empty()) continue;  // no backbone summaries of validation sets
-      t.slug += "_validation";
-      t.title += ", validation OOD sets (every grid point; the selection reads only these)";
-      tables.push_back(std::move(t));
-    }
-  }
-  std::vector<std::pair<std::string, std::string>> files;  // (path in the folder, text)
-  std::string markdown = "# Results\n\n" + std::to_string(records.size()) + " cells; higher scores = more OOD. " +
-                         "Tables: tables/ (Markdown, CSV, JSON, LaTeX). Plots: plots/.\n\n";
+  const std::vector<CellRecord>& test_records = selected ? selected->test : records;
+  std::vector<std::string> unmarked;
+  const std::vector<ResultTable> tables = report_tables(dir, test_records, selected, settings, unmarked);
   // A report of part of its plan (a shard forgotten at merge, a run killed or failed) says so before any number.
-  const std::string incomplete = incomplete_note(dir, typed);
-  if (!incomplete.empty()) {
+  const std::string incomplete = incomplete_note(dir, records);
+  if (!incomplete.empty())
     summary.warnings.push_back(dir.string() + ": " + incomplete + "; the tables show only the cells that have "
                                "records: run the config again (or merge every shard) to finish it");
-    markdown += "**" + incomplete + ".** The tables and plots show only the cells that have records; run the "
-                "config again (or merge every shard) to finish it.\n\n";
-  }
-  if (selected) {
-    markdown += "Hyperparameters selected on validation OOD sets (`select`):\n\n";
-    for (const std::string& note : selected->notes) markdown += "- " + note + "\n";
-    markdown += "\n";
-  }
-  if (!unmarked.empty())
-    markdown += "Without per-sample scores, the tables cannot mark which detectors are not significantly worse than "
-                "the best (add `\"keep_scores\": true` to the config and run it again).\n\n";
-  const LatexCells latex = latex_cells(settings.latex);
-  const bool tex = std::find(settings.formats.begin(), settings.formats.end(), "tex") != settings.formats.end();
-  for (const ResultTable& t : tables) {
-    for (const std::string& format : settings.formats)
-      files.emplace_back("tables/" + t.slug + "." + format, render_table(t, format, latex));
-    if (tex && has_intervals(t)) files.emplace_back("tables/" + t.slug + "_ci.tex", table_latex_intervals(t));
-    markdown += table_markdown(t) + "\n";
-  }
+  Files files;
+  std::string markdown = report_head(records.size(), incomplete, selected, !unmarked.empty());
+  markdown += add_table_files(tables, settings, files);
   RankingsReport rankings;
   if (settings.ranks) {
     rankings = rankings_report(test_records, settings, summary.warnings);
@@ -124,32 +180,11 @@ ReportSummary write_report(const fs::path& dir) {
       files.push_back(std::move(file));
     }
   }
-  std::map<std::string, nlohmann::json> label_maps;  // dataset -> mapping of its remapped train labels
-  for (const CellRecord& r : typed)
-    if (r.label_map) label_maps.emplace(r.dataset.name, *r.label_map);
-  if (!label_maps.empty()) {
-    markdown += "## Remapped labels\n\nTrain labels were mapped to class indices 0..C-1 in sorted order " +
-                std::string("(`remap_labels`); class <- original label:\n\n");
-    for (const auto& [dataset, map] : label_maps)
-      markdown += "- " + dataset + ": " + ClassLabels::map_text(map, map.size()) + "\n";
-    markdown += "\n";
-  }
+  markdown += labels_section(records);
   summary.tables = tables.size();
-
-  std::vector<std::pair<std::string, std::string>> plots;
-  if (settings.plots) plots = sweep_plots(test_records);  // the chosen grid points on the test sets, as the tables
-  for (const auto& [name, svg] : plots) files.emplace_back("plots/" + name, svg), ++summary.plots;
-  for (const std::string& format : settings.plot_formats) {
-    if (format == "svg") continue;
-    for (const auto& [name, svg] : plots)
-      files.emplace_back("plots/" + name.substr(0, name.size() - 3) + format, render_svg(svg, format)), ++summary.plots;
-  }
-  if (!plots.empty()) {
-    markdown += "## Plots\n\n";
-    for (const auto& [name, svg] : plots) markdown += "- [" + name + "](plots/" + name + ")\n";
-  }
+  const Files plots = add_plot_files(test_records, settings, files, markdown, summary.plots);
   files.emplace_back("report.md", markdown);
-  files.emplace_back("report.html", html_report(typed, tables, plots, incomplete, rankings.html));
+  files.emplace_back("report.html", html_report(records, tables, plots, incomplete, rankings.html));
   replace_report_files(dir, files);
   return summary;
 }
