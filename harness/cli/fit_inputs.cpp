@@ -89,7 +89,7 @@ FitContext FitInputs::load(const Backend& backend) const {
     fit.train(load_features(train));
   nlohmann::json label_map;
   if (!train_labels.empty()) {
-    ClassLabels loaded = load_class_labels(train_labels, remap_labels);
+    ClassLabels loaded = load_class_labels(train_labels, remap_labels, kRemapLabelsOption);
     label_map = std::move(loaded.map);
     fit.labels(std::move(loaded.labels));
     if (!label_map.is_null())
@@ -103,7 +103,7 @@ FitContext FitInputs::load(const Backend& backend) const {
   fit.check_classes(train_labels, kRemapLabelsOption);  // here, so that a fault names the labels' file
   if (!validation.empty()) {
     fit.val(load_features(validation));
-    if (!validation_labels.empty()) fit.val_labels(load_labels_like_train(validation_labels, label_map));
+    if (!validation_labels.empty()) fit.val_labels(load_labels_like_train(validation_labels, label_map, kRemapLabelsOption));
   }
   try {
     FitContext ctx = fit.finish(backend);

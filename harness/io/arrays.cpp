@@ -357,6 +357,7 @@ RawLabels to_raw_labels(const NpyArray& a) {
 }
 
 std::string remap_advice(const std::string& remap_option) {
+  if (remap_option.empty()) return "map them to 0..C-1 in sorted order";
   return "pass " + remap_option + " to map them to 0..C-1 in sorted order, recorded with the results";
 }
 

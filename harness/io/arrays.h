@@ -53,14 +53,13 @@ void note(const std::string& text);
 
 /// A 2-D float array (float16/32/64) as float32 features, rejecting NaN or Inf with its row and column.
 Matrix<float> to_features(const NpyArray& array);
-/// How the command line and configs ask for remapped labels; the Python module names its own argument.
-inline const std::string kRemapLabelsOption = "--remap-labels (in a config, \"remap_labels\": true)";
-/// "pass <remap_option> to map them to 0..C-1 ...": what every message about labels not 0..C-1 advises.
+/// "pass <remap_option> to map them to 0..C-1 ...": what every message about labels not 0..C-1 advises, where
+/// `remap_option` is how the caller's user asks for remapped labels (empty: "map them to 0..C-1 ...").
 std::string remap_advice(const std::string& remap_option);
 
 /// A 1-D (or (N, 1)) integer array of any width as class labels; negative values and words are rejected naming the
 /// labels found and suggesting `remap_option` (class_labels.h maps any labels to 0..C-1).
-std::vector<std::int32_t> to_labels(const NpyArray& array, const std::string& remap_option = kRemapLabelsOption);
+std::vector<std::int32_t> to_labels(const NpyArray& array, const std::string& remap_option = "");
 
 /// Labels as found: integers, or words for a text array. An InputError for float or 2-D arrays.
 struct RawLabels {
@@ -80,7 +79,9 @@ std::vector<bool> to_correct(const NpyArray& array);
 
 /// to_features(load_array(spec)), with plain .npy files and .npz members read straight into the matrix.
 Matrix<float> load_features(const std::string& spec);
-inline std::vector<std::int32_t> load_labels(const std::string& spec) { return to_labels(load_array(spec)); }
+inline std::vector<std::int32_t> load_labels(const std::string& spec, const std::string& remap_option = "") {
+  return to_labels(load_array(spec), remap_option);
+}
 inline std::vector<double> load_scores(const std::string& spec) { return to_scores(load_array(spec)); }
 inline std::vector<bool> load_correct(const std::string& spec) { return to_correct(load_array(spec)); }
 

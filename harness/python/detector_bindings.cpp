@@ -27,7 +27,7 @@ namespace {
 
 /// How a Python caller asks for remapped labels and gives each input, for messages saying what to add.
 const std::string kRemapArgument = "remap_labels=True";
-InputNames python_input_names() {
+FitInputAdvice python_input_advice() {
   return {"fit(train, labels)", "fit(..., val=..., val_labels=...), or fit(train, labels)", "fit(..., head=(W, b))",
           "fit(..., val=...)"};
 }
@@ -108,7 +108,7 @@ class FittedDetector {
       fitted->context = std::make_unique<FitContext>(assembly.finish(*backend_));  // checks the val classes too
       FitContext& ctx = *fitted->context;
       if (backend_->kind() == DeviceKind::cuda) ctx.keep_resident();  // train crosses the bus once, not per score()
-      fitted->detector = make_fitted_detector(*entry_, params_, ctx, "params", python_input_names());
+      fitted->detector = make_fitted_detector(*entry_, params_, ctx, "params", python_input_advice());
       fitted->provenance = provenance_of(ctx);
       fitted->label_map = std::move(label_map);
       fresh = std::move(fitted);
