@@ -24,7 +24,7 @@ void run_diagnose(const DiagnoseOptions& opt, const GlobalOptions& global) {
   const auto backend = global.backend();
   FitContext ctx = opt.fit.load(*backend);
   const Matrix<float> ood = opt.fit.load_test(opt.ood, ctx.dims());
-  const auto detector = make_fitted_detector(entry, params, ctx, "--param");
+  const auto detector = make_fitted_detector(entry, params, ctx, "--param", command_line_input_advice());
   nlohmann::json result = detector->diagnose(ood, *backend);
   FitInputs::print_notes(ctx, entry.info.name);
   result["ood"] = opt.ood;

@@ -36,7 +36,7 @@ void run_explain(const ExplainOptions& opt, const GlobalOptions& global) {
   }
   Matrix<float> sample(1, test.cols);
   std::copy(test.row(opt.row), test.row(opt.row) + test.cols, sample.data.begin());
-  const auto detector = make_fitted_detector(entry, params, ctx, "--param");
+  const auto detector = make_fitted_detector(entry, params, ctx, "--param", command_line_input_advice());
   Explanation e = detector->explain(sample, opt.top, *backend);
   FitInputs::print_notes(ctx, entry.info.name);
 

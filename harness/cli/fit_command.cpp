@@ -27,7 +27,7 @@ void run_fit(const FitOptions& opt, const GlobalOptions& global) {
 
   const auto backend = global.backend();
   FitContext ctx = opt.fit.load(*backend);
-  const auto detector = make_fitted_detector(entry, params, ctx, "--param");
+  const auto detector = make_fitted_detector(entry, params, ctx, "--param", command_line_input_advice());
   FitInputs::print_notes(ctx, entry.info.name);
   save_model(opt.save, entry, params, *detector, provenance_of(ctx));
   std::cout << opt.save << ": " << entry.info.name << " fitted on " << opt.fit.train << " (" << ctx.train().rows

@@ -6,6 +6,7 @@
 
 #include "harness/detectors/detector.h"
 #include "harness/fit/class_labels.h"
+#include "harness/fit/fit_assembly.h"
 #include "harness/io/diagnostics.h"
 #include "harness/io/feature_reader.h"
 #include "harness/io/head_arrays.h"
@@ -75,52 +76,44 @@ FitContext FitInputs::load(const Backend& backend) const {
   if (head.empty() != bias.empty()) throw InputError("--head and --bias go together");
   if (remap_labels && train_labels.empty()) throw InputError("--remap-labels needs --train-labels");
   if (!validation_labels.empty() && validation.empty()) throw InputError("--val-labels needs --val");
+  FitAssembly fit({.train = train, .labels = train_labels, .val = validation, .val_labels = validation_labels});
   // With a supplied head, a .npy train file is read only when the detector uses it (MSP, Energy... use only the
   // head): its shape comes from the header. Everything else is read now.
   std::optional<std::pair<std::size_t, std::size_t>> deferred_shape;
   if (const ArraySpec parts = split_array_spec(train); !head.empty() && !parts.glob && parts.format == ArrayFormat::npy)
     deferred_shape = npy_features_shape(parts.path);
-  Matrix<float> x;
-  if (!deferred_shape) x = load_features(train);
-  const auto [rows, dims] = deferred_shape ? *deferred_shape : std::pair{x.rows, x.cols};
-  std::vector<std::int32_t> labels;
+  if (deferred_shape)
+    fit.train(DeferredFeatures{deferred_shape->first, deferred_shape->second, [spec = train] {
+                                 return load_features(spec);
+                               }});
+  else
+    fit.train(load_features(train));
   nlohmann::json label_map;
   if (!train_labels.empty()) {
-    ClassLabels loaded = load_class_labels(train_labels, remap_labels);
-    labels = std::move(loaded.labels);
+    ClassLabels loaded = load_class_labels(train_labels, remap_labels, kRemapLabelsOption);
     label_map = std::move(loaded.map);
-    check_same_rows(rows, train, labels, train_labels);
+    fit.labels(std::move(loaded.labels));
     if (!label_map.is_null())
       inform(ClassLabels::remapped_note(label_map, "train labels"));
   }
-  std::optional<LinearHead> linear_head;
   if (!head.empty()) {
-    Matrix<float> weights = load_head_weights(head, dims);
+    Matrix<float> weights = load_head_weights(head, fit.dims());
     std::vector<float> b = load_head_bias(bias, weights.rows, head);
-    linear_head = LinearHead{std::move(weights), std::move(b)};
+    fit.head(LinearHead{std::move(weights), std::move(b)});
   }
-  // Checked here too (FitContext checks them again) so that a fault names the labels' file.
-  if (!labels.empty()) check_class_labels(labels, linear_head ? linear_head->classes() : 0, train_labels);
-  FitContext ctx = deferred_shape ? FitContext(backend, DeferredFeatures{rows, dims, [spec = train] {
-                                                 return load_features(spec);
-                                               }},
-                                               std::move(labels), std::move(linear_head))
-                                  : FitContext(backend, std::move(x), std::move(labels), std::move(linear_head));
-  if (!no_cache) ctx.set_probe_cache(probe_cache_dir());
+  fit.check_classes(train_labels, kRemapLabelsOption);  // here, so that a fault names the labels' file
   if (!validation.empty()) {
-    Matrix<float> val = load_test(validation, dims);
-    std::vector<std::int32_t> val_labels;
-    if (!validation_labels.empty()) {
-      val_labels = load_labels_like_train(validation_labels, label_map);
-      check_same_rows(val, validation, val_labels, validation_labels);
-    }
-    try {
-      ctx.set_validation(std::move(val), std::move(val_labels));
-    } catch (const InputError& e) {
-      throw InputError(validation_labels + ": " + e.what());
-    }
+    fit.val(load_features(validation));
+    if (!validation_labels.empty()) fit.val_labels(load_labels_like_train(validation_labels, label_map, kRemapLabelsOption));
   }
-  return ctx;
+  try {
+    FitContext ctx = fit.finish(backend);
+    if (!no_cache) ctx.set_probe_cache(probe_cache_dir());
+    return ctx;
+  } catch (const FitInputError& e) {
+    if (e.input() == FitInput::val_labels) throw InputError(validation_labels + ": " + e.what());
+    throw;
+  }
 }
 
 void FitInputs::print_notes(const FitContext& ctx, const std::string& detector) {

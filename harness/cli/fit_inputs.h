@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "harness/fit/fit_context.h"
+#include "harness/sweep/input_wording.h"
 
 namespace oodbench {
 

@@ -110,7 +110,8 @@ void run_score(const ScoreOptions& opt, const GlobalOptions& global) {
     std::size_t warned = 0;  // each detector's fit warnings are printed under its name
     for (const DetectorEntry* entry : entries) {
       if (all) {
-        const auto unmet = unmet_needs(entry->info, Params::resolve(entry->info, params, "--param").values(), offer);
+        const auto unmet = unmet_needs(entry->info, Params::resolve(entry->info, params, "--param").values(), offer,
+                                        command_line_input_advice());
         if (!unmet.empty()) {
           std::cerr << "oodbench: skipped " << entry->info.name << ": " << unmet.front() << '\n';
           continue;
@@ -118,7 +119,7 @@ void run_score(const ScoreOptions& opt, const GlobalOptions& global) {
       }
       std::unique_ptr<Detector> detector;
       try {
-        detector = make_fitted_detector(*entry, params, ctx, "--param");
+        detector = make_fitted_detector(*entry, params, ctx, "--param", command_line_input_advice());
       } catch (const InputError& e) {
         if (!all) throw;
         // One detector the data cannot fit (tempscale on perfectly separated labels) does not stop the others.

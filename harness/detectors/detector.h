@@ -174,28 +174,17 @@ struct DataOffer {
   bool validation = false;  ///< ID validation features
   bool validation_labels = false;  ///< ID validation class labels
 };
-/// How the caller gives each input, for messages saying what to add: by default the command line's options and the
-/// config's keys; the Python module names its arguments.
-struct InputNames {
-  std::string labels = "--train-labels; in a config, train.labels";
-  std::string fit_labels = "--val with --val-labels, or --train-labels; in a config, val.labels or train.labels";
-  std::string head = "--head/--bias; head.weights/bias";
-  std::string validation = "--val; in a config, val.features";
-
-  /// How the caller gives `input`, for a FitInputError's message; empty for an input the caller always gives.
-  std::string of(FitInput input) const;
-};
 /// Why `info` with parameters `params` cannot run on `offer` (one sentence each, saying what to add, as `names`
 /// names it); empty if it can.
 std::vector<std::string> unmet_needs(const DetectorInfo& info, const nlohmann::json& params, const DataOffer& offer,
-                                     const InputNames& names = {});
+                                     const FitInputAdvice& names = {});
 
 /// Validates `params_json`, checks the detector's needs (named as `names` says) and parameter limits
 /// (DetectorInfo::limits) against `ctx`, builds and fits it, and checks its fitted state finite (a NaN or Inf is a
 /// NonFiniteError naming the detector, what overflowed, and how to rescale the train features).
 std::unique_ptr<Detector> make_fitted_detector(const DetectorEntry& entry, const nlohmann::json& params_json,
                                                FitContext& ctx, const std::string& where,
-                                               const InputNames& names = {});
+                                               const FitInputAdvice& names = {});
 
 /// A NonFiniteError when a fitted state array of `detector` holds a NaN or Inf, naming the field.
 void check_fitted_state(Detector& detector);

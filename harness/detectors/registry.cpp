@@ -161,18 +161,8 @@ nlohmann::json parse_param_assignments(const std::vector<std::string>& assignmen
   return out;
 }
 
-std::string InputNames::of(FitInput input) const {
-  switch (input) {
-    case FitInput::labels: return labels;
-    case FitInput::fit_labels: return fit_labels;
-    case FitInput::head: return head;
-    case FitInput::val: return validation;
-    default: return "";
-  }
-}
-
 std::vector<std::string> unmet_needs(const DetectorInfo& info, const nlohmann::json& params, const DataOffer& offer,
-                                     const InputNames& names) {
+                                     const FitInputAdvice& names) {
   std::vector<std::string> out;
   const std::string who = "detector '" + info.name + "'";
   if (info.needs_labels && !offer.labels) out.push_back(who + " needs ID train class labels (" + names.labels + ")");
@@ -212,7 +202,7 @@ DataShape data_shape(const FitContext& ctx) {
 
 std::unique_ptr<Detector> make_fitted_detector(const DetectorEntry& entry, const nlohmann::json& params_json,
                                                FitContext& ctx, const std::string& where,
-                                               const InputNames& names) {
+                                               const FitInputAdvice& names) {
   const Params params = Params::resolve(entry.info, params_json, where);
   const auto unmet = unmet_needs(entry.info, params.values(),
                                  {ctx.has_labels(), ctx.has_supplied_head(), ctx.validation() != nullptr,

@@ -121,10 +121,13 @@ ClassLabels class_labels(const NpyArray& array, bool remap, const std::string& r
   return {to_labels(array, remap_option), nullptr};
 }
 
-ClassLabels load_class_labels(const std::string& spec, bool remap) { return class_labels(load_array(spec), remap); }
+ClassLabels load_class_labels(const std::string& spec, bool remap, const std::string& remap_option) {
+  return class_labels(load_array(spec), remap, remap_option);
+}
 
-std::vector<std::int32_t> load_labels_like_train(const std::string& spec, const nlohmann::json& train_map) {
-  return labels_like_train(load_array(spec), train_map);
+std::vector<std::int32_t> load_labels_like_train(const std::string& spec, const nlohmann::json& train_map,
+                                                 const std::string& remap_option) {
+  return labels_like_train(load_array(spec), train_map, remap_option);
 }
 
 std::vector<std::int32_t> labels_like_train(const NpyArray& array, const nlohmann::json& train_map,

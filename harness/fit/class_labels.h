@@ -18,8 +18,7 @@ namespace oodbench {
 /// `source` names the labels in the message (their file, or the argument that gave them); `remap_option` how to ask
 /// for remapping.
 std::size_t check_class_labels(const std::vector<std::int32_t>& labels, std::size_t head_classes,
-                               const std::string& source = "train labels",
-                               const std::string& remap_option = kRemapLabelsOption);
+                               const std::string& source, const std::string& remap_option);
 
 /// Class labels and, when they were remapped, what each class stands for.
 struct ClassLabels {
@@ -37,15 +36,16 @@ ClassLabels remap_class_labels(const RawLabels& raw);
 
 /// Train labels: with `remap`, remapped (even when already 0..C-1, so the record always says so); without, they must
 /// be integers >= 0 (to_labels, whose message suggests `remap_option`), and check_class_labels later wants 0..C-1.
-ClassLabels class_labels(const NpyArray& array, bool remap, const std::string& remap_option = kRemapLabelsOption);
+ClassLabels class_labels(const NpyArray& array, bool remap, const std::string& remap_option);
 /// The same, read from `spec`.
-ClassLabels load_class_labels(const std::string& spec, bool remap);
+ClassLabels load_class_labels(const std::string& spec, bool remap, const std::string& remap_option);
 
 /// Labels of another split (ID val), mapped the way the train labels were: through `train_map` when they were
 /// remapped (a label the train labels lack is an InputError naming the row), else as integers >= 0.
 std::vector<std::int32_t> labels_like_train(const NpyArray& array, const nlohmann::json& train_map,
-                                            const std::string& remap_option = kRemapLabelsOption);
+                                            const std::string& remap_option);
 /// The same, read from `spec`.
-std::vector<std::int32_t> load_labels_like_train(const std::string& spec, const nlohmann::json& train_map);
+std::vector<std::int32_t> load_labels_like_train(const std::string& spec, const nlohmann::json& train_map,
+                                                 const std::string& remap_option);
 
 }  // namespace oodbench

@@ -44,7 +44,7 @@ void FitContext::check_inputs(std::optional<LinearHead> head) {
     throw InputError("train labels: " + std::to_string(labels_.size()) + " labels for " +
                      std::to_string(train_source_.rows) + " train rows");
   }
-  classes_ = check_class_labels(labels_, supplied_head_ ? classes_ : 0);
+  classes_ = check_class_labels(labels_, supplied_head_ ? classes_ : 0, "train labels", "");  // FitAssembly words it
 }
 
 const Matrix<float>& FitContext::train() const {

@@ -12,6 +12,22 @@ namespace oodbench {
 enum class FitInput { train, labels, fit_labels, head, val, val_labels };
 
 /// A missing or inconsistent fit input: an InputError whose what() says what is wrong, and which input it is.
+/// How a front end tells its user to give each input, for messages saying what to add ("--val", "val=...",
+/// "val.features"); empty for an input the caller always gives.
+struct FitInputAdvice {
+  std::string labels, fit_labels, head, validation;
+
+  std::string of(FitInput input) const {
+    switch (input) {
+      case FitInput::labels: return labels;
+      case FitInput::fit_labels: return fit_labels;
+      case FitInput::head: return head;
+      case FitInput::val: return validation;
+      default: return "";
+    }
+  }
+};
+
 class FitInputError : public InputError {
  public:
   FitInputError(FitInput input, const std::string& what) : InputError(what), input_(input) {}

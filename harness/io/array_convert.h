@@ -18,7 +18,7 @@ Matrix<float> to_features(const NpyArray& array);
 
 /// A 1-D (or (N, 1)) integer array of any width as class labels; negative values and words are rejected naming the
 /// labels found and suggesting `remap_option` (class_labels.h maps any labels to 0..C-1).
-std::vector<std::int32_t> to_labels(const NpyArray& array, const std::string& remap_option = kRemapLabelsOption);
+std::vector<std::int32_t> to_labels(const NpyArray& array, const std::string& remap_option = "");
 
 /// Labels as found: integers, or words for a text array. An InputError for float or 2-D arrays.
 struct RawLabels {

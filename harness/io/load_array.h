@@ -27,7 +27,9 @@ void check_array_exists(const std::string& spec);
 
 /// to_features(load_array(spec)), with plain .npy files and .npz members read straight into the matrix.
 Matrix<float> load_features(const std::string& spec);
-inline std::vector<std::int32_t> load_labels(const std::string& spec) { return to_labels(load_array(spec)); }
+inline std::vector<std::int32_t> load_labels(const std::string& spec, const std::string& remap_option = "") {
+  return to_labels(load_array(spec), remap_option);
+}
 inline std::vector<double> load_scores(const std::string& spec) { return to_scores(load_array(spec)); }
 inline std::vector<bool> load_correct(const std::string& spec) { return to_correct(load_array(spec)); }
 

@@ -5,10 +5,10 @@
 
 namespace oodbench {
 
-/// How the command line and configs ask for remapped labels; the Python module names its own argument.
-inline const std::string kRemapLabelsOption = "--remap-labels (in a config, \"remap_labels\": true)";
-/// "pass <remap_option> to map them to 0..C-1 ...".
+/// "pass <remap_option> to map them to 0..C-1 ...", where `remap_option` is how the caller's user asks for remapped
+/// labels (empty: "map them to 0..C-1 ...").
 inline std::string remap_advice(const std::string& remap_option) {
+  if (remap_option.empty()) return "map them to 0..C-1 in sorted order";
   return "pass " + remap_option + " to map them to 0..C-1 in sorted order, recorded with the results";
 }
 

@@ -14,6 +14,7 @@
 #include "harness/detectors/detector.h"
 #include "harness/detectors/model_file.h"
 #include "harness/fit/class_labels.h"
+#include "harness/fit/fit_assembly.h"
 #include "harness/io/head_arrays.h"
 #include "harness/io/output_checks.h"
 #include "harness/python/bindings.h"
@@ -27,7 +28,7 @@ namespace {
 
 /// How a Python caller asks for remapped labels and gives each input, for messages saying what to add.
 const std::string kRemapArgument = "remap_labels=True";
-InputNames python_input_names() {
+FitInputAdvice python_input_advice() {
   return {"fit(train, labels)", "fit(..., val=..., val_labels=...), or fit(train, labels)", "fit(..., head=(W, b))",
           "fit(..., val=...)"};
 }
@@ -80,45 +81,35 @@ class FittedDetector {
                                const std::optional<py::array>& head_w, const std::optional<py::array>& head_b,
                                bool remap_labels) {
     if (remap_labels && !labels) throw InputError("remap_labels=True needs labels");
-    Matrix<float> x = features_from(train, "train");
-    std::vector<std::int32_t> y;
+    FitAssembly assembly({.train = "train", .labels = "labels", .val = "val", .val_labels = "val_labels"});
+    assembly.train(features_from(train, "train"));
     nlohmann::json label_map;
     if (labels) {
       ClassLabels loaded = class_labels(view_of_numpy(*labels, "labels"), remap_labels, kRemapArgument);
-      y = std::move(loaded.labels);
       label_map = std::move(loaded.map);
-      check_same_rows(x, "train", y, "labels");
+      assembly.labels(std::move(loaded.labels));
     }
-    std::optional<LinearHead> head;
     if (head_w.has_value() != head_b.has_value()) throw InputError("head: give both W and b, as head=(W, b)");
     if (head_w) {
-      Matrix<float> w = head_weights(view_of_numpy(*head_w, "head W"), x.cols);
+      Matrix<float> w = head_weights(view_of_numpy(*head_w, "head W"), assembly.dims());
       std::vector<float> b = head_bias(view_of_numpy(*head_b, "head b"), w.rows, "head W");
-      head = LinearHead{std::move(w), std::move(b)};
+      assembly.head(LinearHead{std::move(w), std::move(b)});
     }
-    std::optional<Matrix<float>> validation;
-    if (val) {
-      validation = features_from(*val, "val");
-      check_same_width(*validation, "val", x.cols, "train");
-    }
-    std::vector<std::int32_t> validation_labels;
+    if (val) assembly.val(features_from(*val, "val"));
     if (val_labels) {
       if (!val) throw InputError("val_labels: given without val");
-      validation_labels = labels_like_train(view_of_numpy(*val_labels, "val_labels"), label_map, kRemapArgument);
-      check_same_rows(*validation, "val", validation_labels, "val_labels");
+      assembly.val_labels(labels_like_train(view_of_numpy(*val_labels, "val_labels"), label_map, kRemapArgument));
     }
-
-    if (!y.empty()) check_class_labels(y, head ? head->classes() : 0, "labels", kRemapArgument);  // as the argument
+    assembly.check_classes("labels", kRemapArgument);  // as the argument
     std::shared_ptr<const Fitted> fresh, old;
     {
       EngineScope engine;
       const DeviceUse use = device_use(/*exclusive=*/true);
       auto fitted = std::make_shared<Fitted>();
-      fitted->context = std::make_unique<FitContext>(*backend_, std::move(x), std::move(y), std::move(head));
+      fitted->context = std::make_unique<FitContext>(assembly.finish(*backend_));  // checks the val classes too
       FitContext& ctx = *fitted->context;
-      if (validation) ctx.set_validation(std::move(*validation), std::move(validation_labels));  // checks the classes
       if (backend_->kind() == DeviceKind::cuda) ctx.keep_resident();  // train crosses the bus once, not per score()
-      fitted->detector = make_fitted_detector(*entry_, params_, ctx, "params", python_input_names());
+      fitted->detector = make_fitted_detector(*entry_, params_, ctx, "params", python_input_advice());
       fitted->provenance = provenance_of(ctx);
       fitted->label_map = std::move(label_map);
       fresh = std::move(fitted);

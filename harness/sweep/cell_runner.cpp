@@ -9,6 +9,7 @@
 #include "harness/detectors/detector.h"
 #include "harness/metrics/metrics_json.h"
 #include "harness/sweep/failure_cells.h"
+#include "harness/sweep/input_wording.h"
 #include "harness/sweep/intervals.h"
 #include "kernels/error.h"
 
@@ -142,7 +143,7 @@ CellScores score_cell(const SweepConfig& config, const Cell& cell, LoadedDataset
   auto start = Clock::now();
   try {
     out.detector = make_fitted_detector(find_detector(variant.detector), cell.params, data.context,
-                                        variant.pointer + "/params");
+                                        variant.pointer + "/params", command_line_input_advice());
   } catch (const InputError& e) {
     out.skipped = e.what();  // "detectors": "all": a detector these data cannot fit does not stop the others
     if (variant.skippable) return out;
@@ -308,7 +309,7 @@ void announce_autoencoders(const SweepConfig& config, const std::vector<const Ce
       const DetectorEntry& entry = find_detector(variant.detector);
       if (!entry.info.autoencoder) continue;
       const Params params = Params::resolve(entry.info, cell->params, variant.pointer + "/params");
-      if (!unmet_needs(entry.info, params.values(), offer).empty()) continue;
+      if (!unmet_needs(entry.info, params.values(), offer, command_line_input_advice()).empty()) continue;
       configs.push_back(entry.info.autoencoder(params));
     } catch (const InputError&) {
     }

@@ -9,6 +9,7 @@
 #include "harness/io/array_spec.h"
 #include "harness/io/file_checks.h"
 #include "harness/metrics/ood_metrics.h"
+#include "harness/sweep/input_wording.h"
 #include "harness/sweep/json_reader.h"
 #include "kernels/error.h"
 
@@ -381,7 +382,7 @@ SweepConfig parse_sweep_config(const nlohmann::json& document, const std::string
 std::vector<std::string> skip_reasons(const DatasetConfig& d, const DetectorVariant& v) {
   if (!v.skippable) return {};
   const DataOffer offer{!d.train_labels.empty(), !d.head_weights.empty(), !d.val.empty(), !d.val_labels.empty()};
-  return unmet_needs(find_detector(v.detector).info, v.params, offer);
+  return unmet_needs(find_detector(v.detector).info, v.params, offer, command_line_input_advice());
 }
 
 std::vector<std::string> skipped_lines(const SweepConfig& config) {

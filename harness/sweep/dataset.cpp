@@ -1,9 +1,11 @@
 #include "harness/sweep/dataset.h"
+#include "harness/sweep/input_wording.h"
 
 #include <cstring>
 #include <optional>
 
 #include "harness/fit/class_labels.h"
+#include "harness/fit/fit_assembly.h"
 #include "harness/io/content_hash.h"
 #include "harness/io/head_arrays.h"
 #include "harness/io/load_array.h"
@@ -66,7 +68,7 @@ class DatasetReader {
 
   void read_train_labels() {
     if (config_.train_labels.empty()) return;
-    auto load = [&](const std::string& spec) { return load_class_labels(spec, config_.remap_labels); };
+    auto load = [&](const std::string& spec) { return load_class_labels(spec, config_.remap_labels, kRemapLabelsOption); };
     auto l = attempt(config_.train_labels, load);
     if (!l) return;
     // A remapped labelling's hash covers its mapping too: other original labels are other results' meaning.
@@ -118,7 +120,7 @@ class DatasetReader {
   void read_val() {
     if (!config_.val.empty()) val_ = features("val", config_.val);
     if (config_.val_labels.empty()) return;
-    auto load = [&](const std::string& spec) { return load_labels_like_train(spec, label_map_); };
+    auto load = [&](const std::string& spec) { return load_labels_like_train(spec, label_map_, kRemapLabelsOption); };
     auto l = attempt(config_.val_labels, load);
     if (!l) return;
     record("val_labels", config_.val_labels, content_hash(*l));
@@ -134,7 +136,7 @@ class DatasetReader {
   std::vector<std::int32_t> set_labels(const std::string& name, const ArrayRef& ref, Rows rows,
                                        const std::string& what) {
     if (ref.empty()) return {};
-    auto load = [&](const std::string& spec) { return load_labels_like_train(spec, label_map_); };
+    auto load = [&](const std::string& spec) { return load_labels_like_train(spec, label_map_, kRemapLabelsOption); };
     auto l = attempt(ref, load);
     if (!l) return {};
     record(name, ref, content_hash(*l));
@@ -195,24 +197,38 @@ class DatasetReader {
   }
 
   /// The fit context over what was read, once every array read cleanly: the labels and the head are checked against
-  /// the train features, the val labels against the train classes.
+  /// the train features, the val labels against the train classes; a fault is put on the array of its input.
   std::optional<FitContext> context(const Backend& backend) {
     if (!faults_.empty()) return std::nullopt;
-    std::optional<FitContext> context;
+    FitAssembly fit({.train = config_.train.resolved,
+                     .labels = config_.train_labels.resolved,
+                     .val = config_.val.resolved,
+                     .val_labels = config_.val_labels.resolved});
     try {
-      if (!labels_.empty()) check_same_rows(*train_, config_.train.resolved, labels_, config_.train_labels.resolved);
-      context.emplace(backend, std::move(*train_), std::move(labels_), std::move(head_));
-    } catch (const InputError& e) {
-      fault(config_.train_labels.empty() ? config_.head_weights : config_.train_labels, e.what());
+      fit.train(std::move(*train_));
+      if (!labels_.empty()) fit.labels(std::move(labels_));
+      if (head_) fit.head(std::move(*head_));
+      fit.check_classes("train labels", kRemapLabelsOption);
+      if (val_) {
+        fit.val(std::move(*val_));
+        fit.val_labels(std::move(val_labels_));
+      }
+      return fit.finish(backend);
+    } catch (const FitInputError& e) {
+      fault(array_of(e.input()), e.what());
       return std::nullopt;
     }
-    if (!val_) return context;
-    try {
-      context->set_validation(std::move(*val_), std::move(val_labels_));
-    } catch (const InputError& e) {
-      fault(config_.val_labels, e.what());
+  }
+
+  /// The config's array of a fit input.
+  const ArrayRef& array_of(FitInput input) const {
+    switch (input) {
+      case FitInput::labels: return config_.train_labels;
+      case FitInput::head: return config_.head_weights;
+      case FitInput::val: return config_.val;
+      case FitInput::val_labels: return config_.val_labels;
+      default: return config_.train;
     }
-    return context;
   }
 
   /// The dataset read, with its fit context; one InputError holding every fault found, if any.

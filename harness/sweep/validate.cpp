@@ -8,6 +8,7 @@
 #include "harness/detectors/detector.h"
 #include "harness/sweep/dataset.h"
 #include "harness/sweep/file_names.h"
+#include "harness/sweep/input_wording.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -89,7 +90,8 @@ std::vector<nlohmann::json> validate_sweep(const SweepConfig& config, const Back
                           !dataset.val_labels.empty()};
     for (const DetectorVariant& variant : config.detectors) {
       if (variant.skippable) continue;  // "detectors": "all" skips it on this dataset instead (skipped_lines)
-      for (const std::string& need : unmet_needs(find_detector(variant.detector).info, variant.params, offer)) {
+      for (const std::string& need : unmet_needs(find_detector(variant.detector).info, variant.params, offer,
+                                                     command_line_input_advice())) {
         const std::string line = config.source + ": " + variant.pointer + ": " + need + ", which dataset " +
                                  dataset.name() + " (" + dataset.pointer + ") lacks";
         if (seen.insert(line).second) faults.push_back(line);
