@@ -36,14 +36,8 @@ void from_json(const json& j, Interval95& ci) {
   ci.high = metric_values(j.at("high"));
 }
 
-void to_json(json& j, const DatasetName& d) {
-  j = {{"name", d.name}, {"modality", d.modality}, {"backbone", d.backbone}};
-}
-void from_json(const json& j, DatasetName& d) {
-  j.at("name").get_to(d.name);
-  j.at("modality").get_to(d.modality);
-  j.at("backbone").get_to(d.backbone);
-}
+// Parts whose every field is always written and read (no NaN, nothing optional): nlohmann/json's own serializer.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DatasetName, name, modality, backbone)
 
 void to_json(json& j, const GroupMetrics& g) {
   j = {{"group", g.group}, {"n_id", g.n_id}, {"n_ood", g.n_ood}, {"metrics", g.metrics}};
@@ -61,20 +55,9 @@ void from_json(const json& j, WorstGroup& w) {
   w.value = metric_values({{"v", j.at("value")}}).at("v");
 }
 
-void to_json(json& j, const Subgroups& s) {
-  j = {{"by_group", s.by_group}, {"worst", s.worst}, {"skipped", s.skipped}};
-}
-void from_json(const json& j, Subgroups& s) {
-  j.at("by_group").get_to(s.by_group);
-  j.at("worst").get_to(s.worst);
-  j.at("skipped").get_to(s.skipped);
-}
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Subgroups, by_group, worst, skipped)
 
-void to_json(json& j, const Spectrum& s) { j = {{"eigenvalue", s.eigenvalue}, {"energy_ratio", s.energy_ratio}}; }
-void from_json(const json& j, Spectrum& s) {
-  j.at("eigenvalue").get_to(s.eigenvalue);
-  j.at("energy_ratio").get_to(s.energy_ratio);
-}
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Spectrum, eigenvalue, energy_ratio)
 
 void to_json(json& j, const OodSetRecord& o) {
   j = {{"name", o.name},       {"shift", o.shift},     {"role", o.role},
@@ -138,25 +121,11 @@ void from_json(const json& j, FailureRecord& f) {
     for (const json& e : *c) f.csid.push_back({e.at("name").get<std::string>(), e.get<FailureEntry>()});
 }
 
-void to_json(json& j, const IdTestRecord& t) { j = {{"n", t.n}, {"sets", t.sets}, {"histogram", t.histogram}}; }
-void from_json(const json& j, IdTestRecord& t) {
-  j.at("n").get_to(t.n);
-  j.at("sets").get_to(t.sets);
-  j.at("histogram").get_to(t.histogram);
-}
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(IdTestRecord, n, sets, histogram)
 
-void to_json(json& j, const HistogramAxisRecord& a) { j = {{"low", a.low}, {"high", a.high}, {"scale", a.scale}}; }
-void from_json(const json& j, HistogramAxisRecord& a) {
-  j.at("low").get_to(a.low);
-  j.at("high").get_to(a.high);
-  j.at("scale").get_to(a.scale);
-}
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(HistogramAxisRecord, low, high, scale)
 
-void to_json(json& j, const RankRecord& r) { j = {{"dataset", r.dataset}, {"detector", r.detector}}; }
-void from_json(const json& j, RankRecord& r) {
-  j.at("dataset").get_to(r.dataset);
-  j.at("detector").get_to(r.detector);
-}
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RankRecord, dataset, detector)
 
 void to_json(json& j, const Timings& t) {
   j = {{"fit_s", t.fit_s}, {"score_s", t.score_s}, {"metrics_s", t.metrics_s}};
@@ -171,14 +140,7 @@ void from_json(const json& j, Timings& t) {
   get(j, "total_s", t.total_s);
 }
 
-void to_json(json& j, const GridPoint& g) {
-  j = {{"entry", g.entry}, {"base_label", g.base_label}, {"values", g.values}};
-}
-void from_json(const json& j, GridPoint& g) {
-  j.at("entry").get_to(g.entry);
-  j.at("base_label").get_to(g.base_label);
-  j.at("values").get_to(g.values);
-}
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GridPoint, entry, base_label, values)
 
 void to_json(json& j, const KeptScoresRef& s) {
   j = {{"file", s.file}, {"sets", s.sets}, {"hash", s.hash}};
