@@ -12,7 +12,8 @@ namespace oodbench {
 enum class DiagnosticKind { note, warning, status };
 using DiagnosticSink = std::function<void(DiagnosticKind kind, const std::string& text)>;
 
-/// Sends every later diagnostic to `sink` (nullptr: drops them) and returns the sink it replaces, for restoring it.
+/// Sends every later diagnostic of the process to `sink` (nullptr: drops them) and returns the sink it replaces: what
+/// a front end installs once (the Python module at import). A thread's ScopedDiagnosticSink comes before it.
 DiagnosticSink set_diagnostic_sink(DiagnosticSink sink);
 /// The sink that writes diagnostic_line to stderr: the default.
 DiagnosticSink stderr_diagnostics();
@@ -26,16 +27,25 @@ void warn(const std::string& text);
 /// What a long command is doing (a sweep's plan, records moved aside).
 void inform(const std::string& text);
 
-/// Installs a sink for as long as it lives, then puts back the one it replaced.
+/// Takes this thread's diagnostics for as long as it lives (a sweep's progress line, a test capturing them), then
+/// gives them back to the scope it replaced. Per thread, so that two sweeps run from two Python threads neither see
+/// each other's sink nor restore one that is gone.
 class ScopedDiagnosticSink {
  public:
-  explicit ScopedDiagnosticSink(DiagnosticSink sink) : previous_(set_diagnostic_sink(std::move(sink))) {}
-  ~ScopedDiagnosticSink() { set_diagnostic_sink(std::move(previous_)); }
+  explicit ScopedDiagnosticSink(DiagnosticSink sink);
+  ~ScopedDiagnosticSink();
   ScopedDiagnosticSink(const ScopedDiagnosticSink&) = delete;
   ScopedDiagnosticSink& operator=(const ScopedDiagnosticSink&) = delete;
 
+  /// Sends a diagnostic where it would go without this scope: the enclosing scope's sink, else the process's.
+  void pass_on(DiagnosticKind kind, const std::string& text) const;
+  void operator()(DiagnosticKind kind, const std::string& text) const {
+    if (sink_) sink_(kind, text);
+  }
+
  private:
-  DiagnosticSink previous_;
+  DiagnosticSink sink_;
+  const ScopedDiagnosticSink* enclosing_;
 };
 
 }  // namespace oodbench

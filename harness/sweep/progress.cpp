@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
-#include <utility>
 
 namespace oodbench {
 
@@ -18,14 +17,14 @@ std::string clock_text(double seconds) {
 }
 
 Progress::Progress(std::size_t total, bool quiet)
-    : total_(total), quiet_(quiet), terminal_(::isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {
-  previous_ = set_diagnostic_sink([this](DiagnosticKind kind, const std::string& text) {
-    if (terminal_ && !quiet_ && done_ > 0) std::cerr << "\r\033[K" << std::flush;
-    if (previous_) previous_(kind, text);
-  });
-}
-
-Progress::~Progress() { set_diagnostic_sink(std::move(previous_)); }
+    : total_(total),
+      quiet_(quiet),
+      terminal_(::isatty(STDERR_FILENO) == 1),
+      start_(std::chrono::steady_clock::now()),
+      diagnostics_([this](DiagnosticKind kind, const std::string& text) {
+        if (terminal_ && !quiet_ && done_ > 0) std::cerr << "\r\033[K" << std::flush;
+        diagnostics_.pass_on(kind, text);
+      }) {}
 
 void Progress::cell_done(const std::string& what, double seconds) {
   ++done_;

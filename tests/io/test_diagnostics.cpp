@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -32,6 +33,31 @@ TEST(Diagnostics, ReachTheInstalledSinkAsTheCommandLineWritesThem) {
   EXPECT_EQ(lines, (std::vector<std::string>{"oodbench: note: x.npy: shape (3, 1, 4) read as (3, 4)",
                                              "oodbench: warning: knn: singular covariance",
                                              "oodbench: quickstart: 4 cells", "oodbench: note: the outer sink again"}));
+}
+
+// Two sweeps in two Python threads: each progress line's sink sees its own thread's diagnostics, and whichever ends
+// first leaves the other's in place (a process-wide swap restored the sink of a sweep that had ended).
+TEST(Diagnostics, AScopedSinkTakesOnlyItsOwnThreadsDiagnostics) {
+  std::vector<std::string> first, second, process;
+  DiagnosticSink before = set_diagnostic_sink([&](DiagnosticKind, const std::string& text) { process.push_back(text); });
+  {
+    ScopedDiagnosticSink mine([&](DiagnosticKind, const std::string& text) { first.push_back(text); });
+    std::thread other([&] {
+      ScopedDiagnosticSink theirs([&](DiagnosticKind kind, const std::string& text) {
+        second.push_back(text);
+        if (kind == DiagnosticKind::warning) theirs.pass_on(kind, text);  // to the process's sink
+      });
+      note("second thread");
+      warn("passed on");
+    });
+    other.join();
+    note("first thread");
+  }
+  note("no scope");
+  set_diagnostic_sink(std::move(before));
+  EXPECT_EQ(first, std::vector<std::string>{"first thread"});
+  EXPECT_EQ(second, (std::vector<std::string>{"second thread", "passed on"}));
+  EXPECT_EQ(process, (std::vector<std::string>{"passed on", "no scope"}));
 }
 
 TEST(Diagnostics, ANullSinkDropsThem) {
