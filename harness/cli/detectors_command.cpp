@@ -1,8 +1,10 @@
-// `oodbench detectors`: every registered detector with its parameters, defaults and needs.
+// `oodbench detectors`: every method (the registered detectors and precomputed scores) with its parameters,
+// defaults and needs.
 #include <iostream>
 
 #include "harness/cli/command.h"
 #include "harness/detectors/detector.h"
+#include "harness/sweep/methods.h"
 
 namespace oodbench {
 namespace {
@@ -16,14 +18,14 @@ std::string needs_text(const DetectorInfo& info) {
 
 void run_detectors(bool json) {
   if (json) {
-    std::cout << detectors_json().dump(2) << '\n';
+    std::cout << methods_json().dump(2) << '\n';
     return;
   }
   std::cout << "Every score is an outlier score: higher = more OOD.\n";
-  for (const DetectorEntry* e : all_detectors()) {
-    std::cout << '\n' << e->info.name << "  (" << needs_text(e->info) << ")\n  " << e->info.summary << "\n  "
-              << e->info.reference << '\n';
-    for (const ParamSpec& p : e->info.params) {
+  for (const DetectorInfo* info : all_methods()) {
+    std::cout << '\n' << info->name << "  (" << needs_text(*info) << ")\n  " << info->summary << "\n  "
+              << info->reference << '\n';
+    for (const ParamSpec& p : info->params) {
       std::cout << "    " << p.name << " = " << p.default_value.dump() << "  " << p.doc << '\n';
     }
   }

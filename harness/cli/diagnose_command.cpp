@@ -7,6 +7,7 @@
 #include "harness/detectors/detector.h"
 #include "harness/io/atomic_write.h"
 #include "harness/io/output_checks.h"
+#include "harness/sweep/methods.h"
 
 namespace oodbench {
 namespace {
@@ -17,8 +18,8 @@ struct DiagnoseOptions {
 };
 
 void run_diagnose(const DiagnoseOptions& opt, const GlobalOptions& global) {
-  const DetectorEntry& entry = find_detector(opt.fit.detector);
   const nlohmann::json params = opt.fit.params_json();
+  const DetectorEntry& entry = find_detector_to_fit(opt.fit.detector, params);
   Params::resolve(entry.info, params, "--param");
   if (!opt.out.empty()) check_writable(opt.out);
   const auto backend = global.backend();

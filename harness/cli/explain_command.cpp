@@ -7,6 +7,7 @@
 #include "harness/detectors/detector.h"
 #include "harness/io/atomic_write.h"
 #include "harness/io/output_checks.h"
+#include "harness/sweep/methods.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -20,8 +21,8 @@ struct ExplainOptions {
 };
 
 void run_explain(const ExplainOptions& opt, const GlobalOptions& global) {
-  const DetectorEntry& entry = find_detector(opt.fit.detector);
   const nlohmann::json params = opt.fit.params_json();
+  const DetectorEntry& entry = find_detector_to_fit(opt.fit.detector, params);
   Params::resolve(entry.info, params, "--param");
   const std::string svg_path = opt.svg.empty() ? "explain_" + entry.info.name + "_row" + std::to_string(opt.row) + ".svg"
                                                : opt.svg;

@@ -9,6 +9,7 @@
 #include "harness/detectors/detector.h"
 #include "harness/detectors/model_file.h"
 #include "harness/io/output_checks.h"
+#include "harness/sweep/methods.h"
 
 namespace oodbench {
 namespace {
@@ -19,8 +20,8 @@ struct FitOptions {
 };
 
 void run_fit(const FitOptions& opt, const GlobalOptions& global) {
-  const DetectorEntry& entry = find_detector(opt.fit.detector);
   const nlohmann::json params = opt.fit.params_json();
+  const DetectorEntry& entry = find_detector_to_fit(opt.fit.detector, params);
   Params::resolve(entry.info, params, "--param");  // reject bad parameters before any loading
   check_writable(opt.save);
   check_outputs_distinct({{"--save", opt.save}}, opt.fit.input_specs());

@@ -12,6 +12,7 @@
 #include "harness/io/atomic_write.h"
 #include "harness/io/load_array.h"
 #include "harness/io/output_checks.h"
+#include "harness/sweep/methods.h"
 #include "kernels/error.h"
 #include "kernels/join.h"
 
@@ -51,7 +52,7 @@ void check_inputs(const ScoreOptions& opt) {
 /// The detectors --detector names: one, or for `all` every registered one with its defaults (each --out then
 /// names {detector}).
 std::vector<const DetectorEntry*> named_detectors(const ScoreOptions& opt) {
-  if (opt.fit.detector != "all") return {&find_detector(opt.fit.detector)};
+  if (opt.fit.detector != "all") return {&find_detector_to_fit(opt.fit.detector, opt.fit.params_json())};
   if (!opt.fit.params.empty()) throw InputError("--detector all runs every detector with its defaults; drop --param");
   for (const std::string& out : opt.outs)
     if (out.find("{detector}") == std::string::npos)

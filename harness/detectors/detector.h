@@ -71,9 +71,6 @@ struct DetectorInfo {
   /// The parameter values (of a resolved parameter object) that need ID validation features, each as the phrase a
   /// message names it by ("residual_split = val"); unmet_needs says what to add where the data has none.
   std::function<std::vector<std::string>(const nlohmann::json& params)> needs_validation = {};
-  /// What parameter values lack before any fit can run, each as a sentence after the detector's name ("needs score
-  /// files (...)"); empty when nothing is missing.
-  std::function<std::vector<std::string>(const nlohmann::json& params)> missing_params = {};
   /// Whether the detector implements Detector::explain (`oodbench explain`) and Detector::diagnose (`oodbench
   /// diagnose`): the messages of the others list the detectors that do.
   bool explains = false;
@@ -138,10 +135,6 @@ class Detector {
   virtual std::string fit_split() const { return "train"; }
 };
 
-/// The built-in detector whose scores are read from files named in a sweep config (a method run elsewhere entering
-/// the same tables): nothing to fit, nothing that runs on a device.
-inline constexpr std::string_view kScoresDetector = "scores";
-
 using DetectorFactory = std::function<std::unique_ptr<Detector>(const Params&)>;
 
 struct DetectorEntry {
@@ -153,15 +146,17 @@ struct DetectorEntry {
 std::vector<const DetectorEntry*> all_detectors();
 /// The detector called `name`; an InputError listing the known names otherwise.
 const DetectorEntry& find_detector(std::string_view name);
+/// The detector called `name`, or nullptr.
+const DetectorEntry* registered_detector(std::string_view name);
 /// Adds a detector at static-initialisation time; use OODBENCH_REGISTER_DETECTOR.
 bool register_detector(DetectorInfo info, DetectorFactory make);
 /// Adds a detector defined at run time (the Python module's user-defined detectors); a name already registered is an
 /// InputError. remove_detector takes it away again (built-ins cannot be removed).
 void add_runtime_detector(DetectorInfo info, DetectorFactory make);
 void remove_runtime_detector(std::string_view name);
-/// Every detector with its parameters, defaults and needs: `oodbench detectors --json` and Python's
-/// `oodbench.detectors()`.
-nlohmann::json detectors_json();
+/// A detector's name, score, reference, needs and parameters with their defaults, as `oodbench detectors --json`
+/// and Python's `oodbench.detectors()` list them.
+nlohmann::json describe_detector(const DetectorInfo& info);
 
 /// "key=value" assignments (CLI --param) as a JSON object: values that parse as JSON are JSON ("k=50" -> 50),
 /// anything else a string ("shrinkage=ridge").

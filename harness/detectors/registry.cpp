@@ -51,18 +51,13 @@ void remove_runtime_detector(std::string_view name) {
   if (it != registry().end() && is_runtime(it->second)) registry().erase(it);
 }
 
-nlohmann::json detectors_json() {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& [name, e] : registry()) {
-    nlohmann::json params = nlohmann::json::array();
-    for (const ParamSpec& p : e.info.params) {
-      params.push_back({{"name", p.name}, {"default", p.default_value}, {"doc", p.doc}, {"choices", p.choices}});
-    }
-    out.push_back({{"name", e.info.name}, {"score", e.info.summary}, {"reference", e.info.reference},
-                   {"needs_labels", e.info.needs_labels}, {"needs_head", e.info.needs_head},
-                   {"needs_fit_labels", e.info.needs_fit_labels}, {"params", params}});
-  }
-  return out;
+nlohmann::json describe_detector(const DetectorInfo& info) {
+  nlohmann::json params = nlohmann::json::array();
+  for (const ParamSpec& p : info.params)
+    params.push_back({{"name", p.name}, {"default", p.default_value}, {"doc", p.doc}, {"choices", p.choices}});
+  return {{"name", info.name}, {"score", info.summary}, {"reference", info.reference},
+          {"needs_labels", info.needs_labels}, {"needs_head", info.needs_head},
+          {"needs_fit_labels", info.needs_fit_labels}, {"params", params}};
 }
 
 std::vector<const DetectorEntry*> all_detectors() {
@@ -71,9 +66,13 @@ std::vector<const DetectorEntry*> all_detectors() {
   return out;
 }
 
-const DetectorEntry& find_detector(std::string_view name) {
+const DetectorEntry* registered_detector(std::string_view name) {
   const auto it = registry().find(name);
-  if (it != registry().end()) return it->second;
+  return it == registry().end() ? nullptr : &it->second;
+}
+
+const DetectorEntry& find_detector(std::string_view name) {
+  if (const DetectorEntry* entry = registered_detector(name)) return *entry;
   std::string known;
   for (const auto& [n, entry] : registry()) known += (known.empty() ? "" : ", ") + n;
   throw InputError("unknown detector '" + std::string(name) + "' (known: " + known + ")");
@@ -170,8 +169,6 @@ std::vector<std::string> unmet_needs(const DetectorInfo& info, const nlohmann::j
     out.push_back(who + " needs class labels of ID val or ID train (" + names.fit_labels + ")");
   if (info.needs_head && !offer.labels && !offer.head)
     out.push_back(who + " needs a linear head: give one (" + names.head + "), or train labels for the probe");
-  if (info.missing_params)
-    for (const std::string& missing : info.missing_params(params)) out.push_back(who + " " + missing);
   if (!offer.validation && info.needs_validation) {
     for (const std::string& what : info.needs_validation(params))
       out.push_back(who + ": " + what + " needs ID validation features (" + names.validation + ")");

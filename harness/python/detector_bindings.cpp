@@ -19,6 +19,7 @@
 #include "harness/io/output_checks.h"
 #include "harness/python/bindings.h"
 #include "harness/python/numpy_arrays.h"
+#include "harness/sweep/methods.h"
 #include "kernels/error.h"
 
 namespace py = pybind11;
@@ -50,7 +51,7 @@ struct Fitted {
 class FittedDetector {
  public:
   FittedDetector(const std::string& name, const nlohmann::json& params, const std::string& device)
-      : entry_(&find_detector(name)), params_(Params::resolve(entry_->info, params, "params").values()),
+      : entry_(&find_detector_to_fit(name, params)), params_(Params::resolve(entry_->info, params, "params").values()),
         backend_(python_backend(device)) {}
 
   /// A detector read from a model file: fitted, with no FitContext (its state owns what it needs).
@@ -182,7 +183,7 @@ class FittedDetector {
 }  // namespace
 
 void bind_detectors(py::module_& m) {
-  m.def("detectors", [] { return detectors_json(); });
+  m.def("detectors", [] { return methods_json(); });
   m.def("load_detector", &FittedDetector::load, py::arg("path"), py::arg("device"));
   py::class_<FittedDetector>(m, "Detector")
       .def(py::init<const std::string&, const nlohmann::json&, const std::string&>(), py::arg("name"),

@@ -9,6 +9,7 @@
 #include "harness/detectors/detector.h"
 #include "harness/python/bindings.h"
 #include "harness/python/numpy_arrays.h"
+#include "harness/sweep/methods.h"
 #include "kernels/error.h"
 
 namespace py = pybind11;
@@ -125,7 +126,7 @@ void bind_user_detectors(py::module_& m) {
       "add_user_detector",
       [](const nlohmann::json& description, py::object cls) {
         std::string name = description.at("name");
-        add_runtime_detector(info_from(description), [name, cls](const Params& params) -> std::unique_ptr<Detector> {
+        add_user_detector(info_from(description), [name, cls](const Params& params) -> std::unique_ptr<Detector> {
           py::gil_scoped_acquire gil;
           py::dict kwargs;
           for (const auto& [key, value] : params.values().items()) kwargs[py::str(key)] = py::cast(value);

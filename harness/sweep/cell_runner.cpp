@@ -11,6 +11,7 @@
 #include "harness/sweep/failure_cells.h"
 #include "harness/sweep/input_wording.h"
 #include "harness/sweep/intervals.h"
+#include "harness/sweep/methods.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -134,7 +135,7 @@ CellScores score_cell(const SweepConfig& config, const Cell& cell, LoadedDataset
   const DetectorVariant& variant = config.detectors[cell.detector];
   const Backend& backend = data.context.backend();
   CellScores out;
-  if (variant.detector == kScoresDetector) {  // a method run elsewhere: its score files, read and hashed with the data
+  if (variant.precomputed) {  // a method run elsewhere: its score files, read and hashed with the data
     const std::vector<std::vector<double>>& sets = data.precomputed.at(variant.label);
     out.id = sets.front();
     out.ood.assign(sets.begin() + 1, sets.end());
@@ -304,13 +305,12 @@ void announce_autoencoders(const SweepConfig& config, const std::vector<const Ce
   std::vector<AutoencoderConfig> configs;
   for (const Cell* cell : cells) {
     const DetectorVariant& variant = config.detectors[cell->detector];
-    if (variant.detector == kScoresDetector) continue;
     try {
-      const DetectorEntry& entry = find_detector(variant.detector);
-      if (!entry.info.autoencoder) continue;
-      const Params params = Params::resolve(entry.info, cell->params, variant.pointer + "/params");
-      if (!unmet_needs(entry.info, params.values(), offer, command_line_input_advice()).empty()) continue;
-      configs.push_back(entry.info.autoencoder(params));
+      const DetectorInfo& info = find_method(variant.detector);
+      if (!info.autoencoder) continue;
+      const Params params = Params::resolve(info, cell->params, variant.pointer + "/params");
+      if (!unmet_needs(info, params.values(), offer, command_line_input_advice()).empty()) continue;
+      configs.push_back(info.autoencoder(params));
     } catch (const InputError&) {
     }
   }

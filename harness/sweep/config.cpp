@@ -11,6 +11,7 @@
 #include "harness/metrics/ood_metrics.h"
 #include "harness/sweep/input_wording.h"
 #include "harness/sweep/json_reader.h"
+#include "harness/sweep/methods.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -46,7 +47,7 @@ class DatasetReader {
   std::string modality_, backbone_;
 };
 
-/// The score files of a `scores` variant for every dataset: its params.files pattern with {modality}, {backbone} and
+/// The score files of a variant of precomputed scores for every dataset: its params.files pattern with {modality}, {backbone} and
 /// {set} ("test", or an OOD set's name) filled in, relative to data_root like every array.
 void add_precomputed_scores(const JsonReader& detector, const DetectorVariant& variant, const fs::path& data_root,
                             std::vector<DatasetConfig>& datasets) {
@@ -145,14 +146,14 @@ std::vector<DatasetConfig> read_dataset(const JsonReader& r, const fs::path& dat
 std::vector<DetectorVariant> read_detector(const JsonReader& r) {
   r.expect_object({"name", "label", "params"}, {"name"});
   const JsonReader name = r.at("name");
-  const DetectorEntry* entry = nullptr;
+  const DetectorInfo* info = nullptr;
   try {
-    entry = &find_detector(name.text());
+    info = &find_method(name.text());
   } catch (const InputError& e) {
     name.fail(e.what());
   }
-  const std::string base_label = r.has("label") ? r.at("label").text() : entry->info.name;
-  const bool seeded = std::any_of(entry->info.params.begin(), entry->info.params.end(),
+  const std::string base_label = r.has("label") ? r.at("label").text() : info->name;
+  const bool seeded = std::any_of(info->params.begin(), info->params.end(),
                                   [](const ParamSpec& s) { return s.name == "seed"; });
 
   std::vector<std::pair<std::string, std::vector<nlohmann::json>>> axes;  // key -> values (one for scalars)
@@ -165,7 +166,7 @@ std::vector<DetectorVariant> read_detector(const JsonReader& r) {
       std::vector<JsonReader> values = value.is_array() ? v.elements() : std::vector<JsonReader>{v};
       std::vector<nlohmann::json> checked;
       for (const JsonReader& one : values) {
-        if (const auto why = Params::problem(entry->info, key, one.value())) one.fail(*why);
+        if (const auto why = Params::problem(*info, key, one.value())) one.fail(*why);
         checked.push_back(one.value());
       }
       axes.emplace_back(key, std::move(checked));
@@ -184,11 +185,12 @@ std::vector<DetectorVariant> read_detector(const JsonReader& r) {
       }
     }
     DetectorVariant variant;
-    variant.detector = entry->info.name;
+    variant.detector = info->name;
+    variant.precomputed = info->name == kPrecomputedScores;
     variant.label = grid.empty() ? base_label : base_label + " (" + grid + ")";
     variant.base_label = base_label;
     variant.grid = grid;
-    variant.params = Params::resolve(entry->info, given, r.pointer() + "/params").identity();
+    variant.params = Params::resolve(*info, given, r.pointer() + "/params").identity();
     variant.seeded = seeded;
     variant.pointer = r.pointer();
     out.push_back(std::move(variant));
@@ -331,7 +333,7 @@ SweepConfig parse_sweep_config(const nlohmann::json& document, const std::string
     for (DetectorVariant& v : read_detector(d)) {
       if (!labels.insert(v.label).second)
         d.fail("two detectors are labelled \"" + v.label + "\"; give one a distinct \"label\"");
-      if (v.detector == kScoresDetector) add_precomputed_scores(d, v, data_root, c.datasets);
+      if (v.precomputed) add_precomputed_scores(d, v, data_root, c.datasets);
       c.detectors.push_back(std::move(v));
     }
   }
@@ -356,7 +358,7 @@ SweepConfig parse_sweep_config(const nlohmann::json& document, const std::string
   if (c.report.select) {  // every validation set must exist in every dataset, and leave a test set beside it
     const JsonReader on = root.at("select").at("on");
     for (const DetectorVariant& v : c.detectors)
-      if (v.detector == kScoresDetector && !v.grid.empty())
+      if (v.precomputed && !v.grid.empty())
         root.at("select").fail("a grid of the scores detector (" + v.pointer + ") cannot be selected: its files give no "
                                "ID val scores to rank the validation OOD sets against");
     for (const DatasetConfig& d : c.datasets) {

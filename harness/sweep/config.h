@@ -38,7 +38,7 @@ struct OodSet {
   ArrayRef labels;  ///< optional class labels of a csid set's rows: its failure-detection metrics
 };
 
-/// The score files of one variant of the `scores` detector for one dataset: its label, then one file per test set.
+/// The score files of one variant of precomputed scores (methods.h) for one dataset: its label, then one file per test set.
 struct PrecomputedScores {
   std::string label;         ///< the variant's row name in tables
   ArrayRef test;             ///< scores of the ID test set
@@ -53,7 +53,7 @@ struct DatasetConfig {
   ArrayRef test_groups;  ///< optional per-row subgroup labels of the ID test set: metrics per subgroup
   ArrayRef test_labels;  ///< optional class labels of the ID test set: the head's ID accuracy and CCR@FPR
   std::vector<OodSet> ood;
-  std::vector<PrecomputedScores> precomputed;  ///< for each `scores` detector variant of the config
+  std::vector<PrecomputedScores> precomputed;  ///< for each variant of precomputed scores in the config
   bool remap_labels = false;  ///< the config's "remap_labels": train labels mapped to 0..C-1 in sorted order
   std::string pointer;  ///< "/datasets/0"
 
@@ -62,7 +62,8 @@ struct DatasetConfig {
 
 /// One point of a detector's parameter grid.
 struct DetectorVariant {
-  std::string detector;   ///< registry name
+  std::string detector;   ///< the method's name: a registered detector, or precomputed scores (methods.h)
+  bool precomputed = false; ///< precomputed scores: read from the files of DatasetConfig::precomputed, nothing fitted
   std::string label;      ///< row name in tables: the config's label (or the name), plus the grid values that vary
   std::string base_label; ///< the config's label (or the name) alone
   std::string grid;       ///< the grid values that vary, "k=10, p=90"; empty for an entry without a grid

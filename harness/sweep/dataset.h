@@ -21,7 +21,7 @@ struct LoadedDataset {
   Matrix<float> test;
   std::vector<Matrix<float>> ood;  ///< in the order of DatasetConfig::ood
   nlohmann::json inputs;           ///< per input ("train", "test", "ood/<name>", ...): {"array", "hash"}
-  /// The `scores` detector's files, by variant label: the ID test set's scores, then each OOD set's.
+  /// The files of precomputed scores (methods.h), by variant label: the ID test set's scores, then each OOD set's.
   std::map<std::string, std::vector<std::vector<double>>> precomputed;
   /// Subgroup labels (as text) of the ID test rows, and of each OOD set's rows; empty where the config gives none.
   std::vector<std::string> test_groups;

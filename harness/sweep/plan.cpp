@@ -5,6 +5,7 @@
 
 #include "harness/detectors/detector.h"
 #include "harness/sweep/dataset.h"
+#include "harness/sweep/methods.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -75,9 +76,9 @@ std::vector<Cell> expand_plan(const SweepConfig& config, const std::vector<nlohm
         if (config.keep_scores) cell.identity["keep_scores"] = true;  // so finished cells gain their score files
         if (config.report.select)  // these sets are ranked against ID val, not ID test
           cell.identity["validation_sets"] = config.report.select->on;
-        if (variant.detector == kScoresDetector)
+        if (variant.precomputed)
           cell.identity["scores"] = precomputed_hashes(inputs.at(d), variant.label);
-        const std::string& code = find_detector(variant.detector).info.code_version;
+        const std::string& code = find_method(variant.detector).code_version;
         if (!code.empty()) cell.identity["code"] = code;  // a user-defined detector: its code is an input too
         cell.id = fnv1a_hex(cell.identity.dump());
         cells.push_back(std::move(cell));

@@ -19,6 +19,7 @@
 #include "harness/sweep/failure_cells.h"
 #include "harness/sweep/intervals.h"
 #include "harness/sweep/kept_scores.h"
+#include "harness/sweep/methods.h"
 #include "harness/sweep/progress.h"
 #include "harness/sweep/record_store.h"
 #include "harness/sweep/validate.h"
@@ -194,9 +195,9 @@ void keep_foreign_cells(const std::filesystem::path& out, const std::set<std::st
   std::map<std::string, std::size_t> foreign;  // detector -> records of it outside the plan
   for (const nlohmann::json& r : read_records(out)) {
     const std::string detector = r.value("detector", "");
-    if (plan.count(r["cell"].get<std::string>()) || detector.empty() || detector == kScoresDetector) continue;
-    const auto known = all_detectors();
-    if (std::none_of(known.begin(), known.end(), [&](const DetectorEntry* e) { return e->info.name == detector; }))
+    if (plan.count(r["cell"].get<std::string>()) || detector.empty()) continue;
+    const auto known = all_methods();
+    if (std::none_of(known.begin(), known.end(), [&](const DetectorInfo* m) { return m->name == detector; }))
       ++foreign[detector];
   }
   if (foreign.empty()) return;

@@ -9,6 +9,7 @@
 #include "harness/sweep/dataset.h"
 #include "harness/sweep/file_names.h"
 #include "harness/sweep/input_wording.h"
+#include "harness/sweep/methods.h"
 #include "kernels/error.h"
 
 namespace oodbench {
@@ -16,7 +17,7 @@ namespace {
 
 /// What `variant`'s parameters cannot be on data of `shape` (DetectorInfo::limits).
 std::vector<ParamLimit> param_limits(const DetectorVariant& variant, const DataShape& shape) {
-  const DetectorInfo& info = find_detector(variant.detector).info;
+  const DetectorInfo& info = find_method(variant.detector);
   if (!info.limits) return {};
   return info.limits(Params::resolve(info, variant.params, variant.pointer + "/params"), shape);
 }
@@ -90,7 +91,7 @@ std::vector<nlohmann::json> validate_sweep(const SweepConfig& config, const Back
                           !dataset.val_labels.empty()};
     for (const DetectorVariant& variant : config.detectors) {
       if (variant.skippable) continue;  // "detectors": "all" skips it on this dataset instead (skipped_lines)
-      for (const std::string& need : unmet_needs(find_detector(variant.detector).info, variant.params, offer,
+      for (const std::string& need : unmet_needs(find_method(variant.detector), variant.params, offer,
                                                      command_line_input_advice())) {
         const std::string line = config.source + ": " + variant.pointer + ": " + need + ", which dataset " +
                                  dataset.name() + " (" + dataset.pointer + ") lacks";

@@ -117,6 +117,8 @@ def test_user_detector_faults(tmp_path):
         oodbench.run(config, tmp_path / "d", device="cpu", detectors={"bad": Raises})
     with pytest.raises(ValueError, match="already taken by a built-in"):
         oodbench.run(small_config(tmp_path, [{"name": "knn"}]), tmp_path / "e", detectors={"knn": CentroidDistance})
+    with pytest.raises(ValueError, match="'scores' is already taken"):  # precomputed scores' name, though no Detector
+        oodbench.run(small_config(tmp_path, [{"name": "knn"}]), tmp_path / "f", detectors={"scores": CentroidDistance})
 
 
 def test_scores_detector_puts_files_into_the_tables(tmp_path):

@@ -94,6 +94,8 @@ with tempfile.TemporaryDirectory() as t:
            any(line.startswith("skipped mahalanobis on toy/b: detector 'mahalanobis' needs ID train class labels")
                for line in skipped) and any(line.startswith("skipped msp on toy/b") for line in skipped),
            (v.stdout + v.stderr).strip()[-300:])
+    report("all is every detector, not precomputed scores (a method that needs its files named)",
+           not any(line.startswith("skipped scores") for line in skipped), "\n".join(skipped))
     r = run(tmp, "run", tmp / "all.json", "--out", tmp / "out_all", "--no-report")
     ran = {rec["detector"] for rec in records(tmp / "out_all")} if r.returncode == 0 else set()
     report("run: label-free detectors ran, the others skipped with a line",
