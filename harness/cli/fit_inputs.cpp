@@ -90,7 +90,7 @@ FitContext FitInputs::load(const Backend& backend) const {
     fit.train(load_features(train));
   nlohmann::json label_map;
   if (!train_labels.empty()) {
-    ClassLabels loaded = load_class_labels(train_labels, remap_labels, kRemapLabelsOption);
+    ClassLabels loaded = load_class_labels(train_labels, remap_labels, kRemapLabelsFlag);
     label_map = std::move(loaded.map);
     fit.labels(std::move(loaded.labels));
     if (!label_map.is_null())
@@ -101,10 +101,10 @@ FitContext FitInputs::load(const Backend& backend) const {
     std::vector<float> b = load_head_bias(bias, weights.rows, head);
     fit.head(LinearHead{std::move(weights), std::move(b)});
   }
-  fit.check_classes(train_labels, kRemapLabelsOption);  // here, so that a fault names the labels' file
+  fit.check_classes(train_labels, kRemapLabelsFlag);  // here, so that a fault names the labels' file
   if (!validation.empty()) {
     fit.val(load_features(validation));
-    if (!validation_labels.empty()) fit.val_labels(load_labels_like_train(validation_labels, label_map, kRemapLabelsOption));
+    if (!validation_labels.empty()) fit.val_labels(load_labels_like_train(validation_labels, label_map, kRemapLabelsFlag));
   }
   try {
     FitContext ctx = fit.finish(backend);

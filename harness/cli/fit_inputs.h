@@ -8,9 +8,20 @@
 #include <vector>
 
 #include "harness/fit/fit_context.h"
-#include "harness/sweep/input_wording.h"
+#include "harness/fit/fit_input_error.h"
 
 namespace oodbench {
+
+/// How the command line asks for remapped labels.
+inline const std::string kRemapLabelsFlag = "--remap-labels";
+
+/// The options that give each input a detector may need.
+inline FitInputAdvice command_line_input_advice() {
+  return {.labels = "--train-labels",
+          .fit_labels = "--val with --val-labels, or --train-labels",
+          .head = "--head/--bias",
+          .validation = "--val"};
+}
 
 struct FitInputs {
   std::string detector;

@@ -3,7 +3,6 @@
 #include <cstring>
 #include <map>
 
-#include "harness/sweep/input_wording.h"
 #include "kernels/error.h"
 
 namespace py = pybind11;
@@ -59,12 +58,6 @@ Matrix<float> features_from(const py::array& array, const std::string& name) {
   const NpyArray view = view_of_numpy(array, name);
   py::gil_scoped_release release;  // `array` stays referenced by the caller
   return to_features(view);
-}
-
-std::vector<std::int32_t> labels_from(const py::array& array, const std::string& name) {
-  const NpyArray view = view_of_numpy(array, name);
-  py::gil_scoped_release release;
-  return to_labels(view, kRemapLabelsOption);  // as `oodbench eval` words it
 }
 
 std::vector<double> scores_from(const py::array& array, const std::string& name) {

@@ -16,10 +16,9 @@ namespace oodbench::python {
 /// `name`; `array` must outlive the result. An unsupported dtype is an InputError naming the dtypes accepted.
 NpyArray view_of_numpy(const pybind11::array& array, const std::string& name);
 
-/// 2-D float features, 1-D integer labels and 1-D float scores, as load_features/labels/scores read them from files.
+/// 2-D float features and 1-D float scores, as load_features/scores read them from files.
 /// Called with the GIL held; the copy itself runs without it.
 Matrix<float> features_from(const pybind11::array& array, const std::string& name);
-std::vector<std::int32_t> labels_from(const pybind11::array& array, const std::string& name);
 std::vector<double> scores_from(const pybind11::array& array, const std::string& name);
 
 /// An array read by the engine's readers (any format a config or the command line names) as NumPy: its own dtype

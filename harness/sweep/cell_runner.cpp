@@ -144,7 +144,7 @@ CellScores score_cell(const SweepConfig& config, const Cell& cell, LoadedDataset
   auto start = Clock::now();
   try {
     out.detector = make_fitted_detector(find_detector(variant.detector), cell.params, data.context,
-                                        variant.pointer + "/params", command_line_input_advice());
+                                        variant.pointer + "/params", config_input_advice());
   } catch (const InputError& e) {
     out.skipped = e.what();  // "detectors": "all": a detector these data cannot fit does not stop the others
     if (variant.skippable) return out;
@@ -309,7 +309,7 @@ void announce_autoencoders(const SweepConfig& config, const std::vector<const Ce
       const DetectorInfo& info = find_method(variant.detector);
       if (!info.autoencoder) continue;
       const Params params = Params::resolve(info, cell->params, variant.pointer + "/params");
-      if (!unmet_needs(info, params.values(), offer, command_line_input_advice()).empty()) continue;
+      if (!unmet_needs(info, params.values(), offer, config_input_advice()).empty()) continue;
       configs.push_back(info.autoencoder(params));
     } catch (const InputError&) {
     }

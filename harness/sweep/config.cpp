@@ -384,7 +384,7 @@ SweepConfig parse_sweep_config(const nlohmann::json& document, const std::string
 std::vector<std::string> skip_reasons(const DatasetConfig& d, const DetectorVariant& v) {
   if (!v.skippable) return {};
   const DataOffer offer{!d.train_labels.empty(), !d.head_weights.empty(), !d.val.empty(), !d.val_labels.empty()};
-  return unmet_needs(find_detector(v.detector).info, v.params, offer, command_line_input_advice());
+  return unmet_needs(find_detector(v.detector).info, v.params, offer, config_input_advice());
 }
 
 std::vector<std::string> skipped_lines(const SweepConfig& config) {

@@ -68,7 +68,7 @@ class DatasetReader {
 
   void read_train_labels() {
     if (config_.train_labels.empty()) return;
-    auto load = [&](const std::string& spec) { return load_class_labels(spec, config_.remap_labels, kRemapLabelsOption); };
+    auto load = [&](const std::string& spec) { return load_class_labels(spec, config_.remap_labels, kRemapLabelsKey); };
     auto l = attempt(config_.train_labels, load);
     if (!l) return;
     // A remapped labelling's hash covers its mapping too: other original labels are other results' meaning.
@@ -120,7 +120,7 @@ class DatasetReader {
   void read_val() {
     if (!config_.val.empty()) val_ = features("val", config_.val);
     if (config_.val_labels.empty()) return;
-    auto load = [&](const std::string& spec) { return load_labels_like_train(spec, label_map_, kRemapLabelsOption); };
+    auto load = [&](const std::string& spec) { return load_labels_like_train(spec, label_map_, kRemapLabelsKey); };
     auto l = attempt(config_.val_labels, load);
     if (!l) return;
     record("val_labels", config_.val_labels, content_hash(*l));
@@ -136,7 +136,7 @@ class DatasetReader {
   std::vector<std::int32_t> set_labels(const std::string& name, const ArrayRef& ref, Rows rows,
                                        const std::string& what) {
     if (ref.empty()) return {};
-    auto load = [&](const std::string& spec) { return load_labels_like_train(spec, label_map_, kRemapLabelsOption); };
+    auto load = [&](const std::string& spec) { return load_labels_like_train(spec, label_map_, kRemapLabelsKey); };
     auto l = attempt(ref, load);
     if (!l) return {};
     record(name, ref, content_hash(*l));
@@ -208,7 +208,7 @@ class DatasetReader {
       fit.train(std::move(*train_));
       if (!labels_.empty()) fit.labels(std::move(labels_));
       if (head_) fit.head(std::move(*head_));
-      fit.check_classes("train labels", kRemapLabelsOption);
+      fit.check_classes("train labels", kRemapLabelsKey);
       if (val_) {
         fit.val(std::move(*val_));
         fit.val_labels(std::move(val_labels_));

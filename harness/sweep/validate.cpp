@@ -92,7 +92,7 @@ std::vector<nlohmann::json> validate_sweep(const SweepConfig& config, const Back
     for (const DetectorVariant& variant : config.detectors) {
       if (variant.skippable) continue;  // "detectors": "all" skips it on this dataset instead (skipped_lines)
       for (const std::string& need : unmet_needs(find_method(variant.detector), variant.params, offer,
-                                                     command_line_input_advice())) {
+                                                     config_input_advice())) {
         const std::string line = config.source + ": " + variant.pointer + ": " + need + ", which dataset " +
                                  dataset.name() + " (" + dataset.pointer + ") lacks";
         if (seen.insert(line).second) faults.push_back(line);
