@@ -79,24 +79,23 @@ std::optional<FailureRecord> failure_record(const SweepConfig& config, const Dat
   return out;
 }
 
-bool lacks_failure(const nlohmann::json& record) {
-  const nlohmann::json& inputs = record.value("inputs", nlohmann::json::object());
-  const nlohmann::json& failure = record.value("failure", nlohmann::json::object());
-  if (inputs.contains("test_labels") && !failure.contains("id_test")) return true;
-  const nlohmann::json& csid = failure.value("csid", nlohmann::json::array());
-  for (const auto& [key, value] : inputs.items()) {
+bool lacks_failure(const CellRecord& record) {
+  const std::optional<FailureRecord>& failure = record.failure;
+  if (record.inputs.contains("test_labels") && !(failure && failure->id_test)) return true;
+  for (const auto& [key, input] : record.inputs) {
     if (!key.starts_with("labels/")) continue;
     const std::string name = key.substr(7);
-    if (std::none_of(csid.begin(), csid.end(), [&](const nlohmann::json& e) { return e.value("name", "") == name; }))
+    if (!failure || std::none_of(failure->csid.begin(), failure->csid.end(),
+                                 [&](const CsidFailure& set) { return set.name == name; }))
       return true;
   }
   return false;
 }
 
 RecordCheck failure_check(std::size_t resamples, RecordCheck next) {
-  return [resamples, next = std::move(next)](nlohmann::json& record) {
+  return [resamples, next = std::move(next)](CellRecord& record) {
     if (lacks_failure(record)) return RecordFate::set_aside;
-    if (record.contains("failure") && record_resamples(record) != resamples) return RecordFate::set_aside;
+    if (record.failure && record_resamples(record) != resamples) return RecordFate::set_aside;
     return next ? next(record) : RecordFate::keep;
   };
 }

@@ -39,7 +39,7 @@ std::optional<FailureRecord> failure_record(const SweepConfig& config, const Dat
 
 /// Whether `record` lacks failure metrics its inputs give (ID test or csid labels): one written before cells
 /// recorded them.
-bool lacks_failure(const nlohmann::json& record);
+bool lacks_failure(const CellRecord& record);
 
 /// The check of a folder opened for a run with `resamples` bootstrap resamples: a record that lacks its failure
 /// metrics, or whose failure intervals used another count (its correctness is not kept, so they cannot be recomputed

@@ -16,18 +16,18 @@ void set_intervals(OodSetRecord& entry, const RankedScores& ranked, std::size_t 
   entry.ci95 = Interval95{metric_values(metrics_json(ci.low)), metric_values(metrics_json(ci.high))};
 }
 
-std::optional<std::size_t> record_resamples(const nlohmann::json& record) {
-  if (const auto b = record.find("bootstrap"); b != record.end() && b->is_number_unsigned()) return b->get<std::size_t>();
-  for (const nlohmann::json& o : record.at("ood"))
-    if (o.contains("ci95")) return std::nullopt;
+std::optional<std::size_t> record_resamples(const CellRecord& record) {
+  if (record.bootstrap) return record.bootstrap;
+  for (const OodSetRecord& set : record.ood)
+    if (set.ci95) return std::nullopt;
   return 0;
 }
 
 RecordCheck interval_check(const std::filesystem::path& dir, std::size_t resamples, const Backend& backend) {
-  return [dir, resamples, &backend](nlohmann::json& record) {
+  return [dir, resamples, &backend](CellRecord& record) {
     if (record_resamples(record) == resamples) return RecordFate::keep;
     if (!has_kept_scores(record)) return RecordFate::set_aside;
-    CellRecord typed = parse_cell_record(record, (dir / "records.jsonl").string());
+    CellRecord typed = record;
     try {
       const KeptScores scores = read_kept_scores(dir, typed);
       for (std::size_t k = 0; k < typed.ood.size(); ++k) {
@@ -40,7 +40,7 @@ RecordCheck interval_check(const std::filesystem::path& dir, std::size_t resampl
       return RecordFate::set_aside;  // its score file is missing or changed: running the cell again writes it anew
     }
     typed.bootstrap = resamples;
-    record = typed;  // a record set aside above keeps its intervals as they were
+    record = std::move(typed);  // a record set aside above keeps its intervals as they were
     return RecordFate::changed;
   };
 }

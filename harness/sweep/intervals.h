@@ -23,7 +23,7 @@ void set_intervals(OodSetRecord& entry, const RankedScores& ranked, std::size_t 
 
 /// The resamples behind `record`'s intervals: its "bootstrap"; for a record written before oodbench stored it, 0 when
 /// it has no intervals, else unknown (nullopt).
-std::optional<std::size_t> record_resamples(const nlohmann::json& record);
+std::optional<std::size_t> record_resamples(const CellRecord& record);
 
 /// The check a folder's records pass when it is opened for a run with `resamples`: a record of another count has its
 /// intervals recomputed from its kept scores in `dir` (changed), or, without kept scores, is set aside to run again.

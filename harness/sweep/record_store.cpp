@@ -217,6 +217,18 @@ void write_plan(const fs::path& dir, const std::vector<std::string>& cell_ids,
                     nlohmann::json({{"cells", cell_ids}, {"names", names}}).dump(1) + "\n");
 }
 
+namespace {
+
+/// `check`'s verdict on `record` (a line of `path`), read typed; a record it changed is written back into `record`.
+RecordFate checked(nlohmann::json& record, const RecordCheck& check, const fs::path& path) {
+  CellRecord typed = parse_cell_record(record, path.string());
+  const RecordFate fate = check(typed);
+  if (fate == RecordFate::changed) record = typed;
+  return fate;
+}
+
+}  // namespace
+
 RecordStore::RecordStore(const fs::path& dir, const std::set<std::string>& plan, const std::string& what,
                          const RecordCheck& check, const std::function<void()>& before_rewrite)
     : dir_(dir), lock_(dir, what) {
@@ -227,7 +239,7 @@ RecordStore::RecordStore(const fs::path& dir, const std::set<std::string>& plan,
   std::vector<std::string> other;
   for (nlohmann::json& r : existing.records) {
     const std::string id = r["cell"].get<std::string>();
-    const RecordFate fate = !plan.count(id) ? RecordFate::set_aside : check ? check(r) : RecordFate::keep;
+    const RecordFate fate = !plan.count(id) ? RecordFate::set_aside : check ? checked(r, check, path) : RecordFate::keep;
     if (fate == RecordFate::set_aside) {
       other.push_back(r.dump());
       ++(plan.count(id) ? stale_ : moved_);

@@ -60,9 +60,9 @@ void write_plan(const std::filesystem::path& dir, const std::vector<std::string>
                 const std::map<std::string, std::string>& names);
 
 /// What opening a folder does with a record of one of its plan's cells: keeps it as it is, keeps it as the check
-/// changed it, or sets it aside so that its cell runs again.
+/// changed it, or sets it aside so that its cell runs again. A check reads the record typed.
 enum class RecordFate { keep, changed, set_aside };
-using RecordCheck = std::function<RecordFate(nlohmann::json& record)>;
+using RecordCheck = std::function<RecordFate(CellRecord& record)>;
 
 class RecordStore {
  public:
