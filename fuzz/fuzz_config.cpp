@@ -40,7 +40,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const auto document = oodbench::parse_json_document(text, "fuzz.json");
     const oodbench::SweepConfig config = oodbench::parse_sweep_config(document, "fuzz.json", data_root());
-    (void)oodbench::expand_plan(config);
+    // The plan of unhashed inputs: the cells' ids differ from a run's, their expansion does not.
+    const std::vector<nlohmann::json> inputs(config.datasets.size(), nlohmann::json::object());
+    (void)oodbench::expand_plan(config, inputs, oodbench::DeviceKind::cpu);
   } catch (const oodbench::InputError&) {
   }
   return 0;

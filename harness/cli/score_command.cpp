@@ -25,6 +25,15 @@ struct ScoreOptions {
   std::vector<std::string> tests, outs;
 };
 
+/// How `oodbench score --model` words a model file it cannot use.
+ModelWording command_line_model_wording() {
+  return {.reader = "--model",
+          .writer = "`oodbench fit --save`",
+          .refit = [](const std::string& detector, const std::string& path) {
+            return "oodbench fit --detector " + (detector.empty() ? "..." : detector) + " ... --save " + path;
+          },
+          .first_save = "oodbench fit --detector ... --train ... --save model.oodb"};
+}
 
 std::string substituted(std::string text, const std::string& detector) {
   const std::string token = "{detector}";
@@ -91,7 +100,7 @@ void run_score(const ScoreOptions& opt, const GlobalOptions& global) {
   std::vector<Matrix<float>> tests;
   std::vector<DetectorScores> results;
   if (!opt.model.empty()) {
-    LoadedModel model = load_model(opt.model);
+    LoadedModel model = load_model(opt.model, command_line_model_wording());
     for (const std::string& spec : opt.tests) {
       tests.push_back(load_features(spec));
       check_model_width(model, opt.model, tests.back().cols, spec);

@@ -14,6 +14,7 @@
 #include "harness/detectors/detector.h"
 #include "harness/detectors/detector_state.h"
 #include "kernels/error.h"
+#include "kernels/join.h"
 #include "kernels/rowwise.h"
 
 namespace oodbench {
@@ -56,7 +57,7 @@ class Gmm final : public Detector {
     const std::size_t classes = fits.size(), d = means_.cols;
     roots_ = Matrix<double>(classes * d, d);
     log_norms_.assign(classes, 0.0);
-    std::string singular;
+    std::vector<std::string> singular;  // "class c (rank r)"
     for (std::size_t c = 0; c < classes; ++c) {
       const CovarianceFit& fit = fits[c];
       // Not invertible when reg leaves the smallest eigenvalue within float64's noise floor of the largest.
@@ -68,8 +69,7 @@ class Gmm final : public Detector {
                          " does not make it invertible; set reg > 0 (1e-6 is scikit-learn's GaussianMixture default)");
       }
       if (numerical_rank(fit.eigen) < d)
-        singular += (singular.empty() ? "" : ", ") + std::string("class ") + std::to_string(c) + " (rank " +
-                    std::to_string(numerical_rank(fit.eigen)) + ")";
+        singular.push_back("class " + std::to_string(c) + " (rank " + std::to_string(numerical_rank(fit.eigen)) + ")");
       // Rows u_j / sqrt(λ_j + reg) of class c's block: ‖root (x - μ_c)‖² is the quadratic form.
       double log_det = 0;
       for (std::size_t k = 0; k < d; ++k) {
@@ -81,7 +81,7 @@ class Gmm final : public Detector {
       log_norms_[c] = std::log(weight) - 0.5 * (static_cast<double>(d) * std::log(2 * std::numbers::pi) + log_det);
     }
     if (!singular.empty()) {
-      ctx.warn("singular class covariances in " + std::to_string(d) + " dimensions: " + singular + "; reg = " +
+      ctx.warn("singular class covariances in " + std::to_string(d) + " dimensions: " + join(singular) + "; reg = " +
                nlohmann::json(reg_).dump() + " stands in for the missing variance, so distances along those "
                "directions, weighted by 1 / reg, dominate the score (docs/methods.md#gmm)");
     }

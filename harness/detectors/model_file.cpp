@@ -21,20 +21,11 @@ namespace {
 constexpr const char* kMetaMember = "model.json";
 constexpr const char* kStatePrefix = "state/";
 
-/// What writes model files, as `caller` knows it.
-std::string writer(ModelCaller caller) {
-  return caller == ModelCaller::python ? "Detector.save" : "`oodbench fit --save`";
-}
-
 /// What to do about a model this oodbench cannot use, naming its detector where model.json says it.
-std::string remedy(const std::string& path, ModelCaller caller, const nlohmann::json& meta = nullptr) {
+std::string remedy(const std::string& path, const ModelWording& wording, const nlohmann::json& meta = nullptr) {
   const bool named = meta.is_object() && meta.contains("detector") && meta["detector"].is_string();
   const std::string detector = named ? meta["detector"].get<std::string>() : "";
-  const std::string how =
-      caller == ModelCaller::python
-          ? "oodbench.Detector(" + (named ? "\"" + detector + "\", " : "") + "...).fit(train).save(\"" + path + "\")"
-          : "oodbench fit --detector " + (named ? detector : "...") + " ... --save " + path;
-  return "refit with this oodbench (" + std::string(project_version()) + "): " + how;
+  return "refit with this oodbench (" + std::string(project_version()) + "): " + wording.refit(detector, path);
 }
 
 /// Whether `path` starts as a .npy file does: an array, which the user must not be told to save a model over.
@@ -45,46 +36,45 @@ bool is_npy_file(const std::string& path) {
 }
 
 /// Member `key` of the archive; a damaged member is an InputError saying to refit.
-NpyArray read_member(const std::string& path, const std::string& key, ModelCaller caller) {
+NpyArray read_member(const std::string& path, const std::string& key, const ModelWording& wording) {
   try {
     return load_npz_member(path, key);
   } catch (const FileSystemError&) {
     throw;  // the file system's reason, not damage
   } catch (const InputError& e) {
-    throw InputError(std::string(e.what()) + "; the model file is damaged: " + remedy(path, caller));
+    throw InputError(std::string(e.what()) + "; the model file is damaged: " + remedy(path, wording));
   }
 }
 
 /// model.json of `path`, checked to be this format's: an object naming the format, its version and the numbers
 /// version this oodbench computes.
-nlohmann::json read_meta(const std::string& path, const std::set<std::string>& keys, ModelCaller caller) {
+nlohmann::json read_meta(const std::string& path, const std::set<std::string>& keys, const ModelWording& wording) {
   if (!keys.contains(kMetaMember)) {
     const std::string found = join(keys);
     throw InputError(path + ": not an oodbench model: expected a '" + kMetaMember + "' member, found the arrays (" +
-                     (found.empty() ? "none" : found) + "); give " +
-                     (caller == ModelCaller::python ? "oodbench.load" : "--model") + " a file written by " +
-                     writer(caller));
+                     (found.empty() ? "none" : found) + "); give " + wording.reader + " a file written by " +
+                     wording.writer);
   }
-  const NpyArray raw = read_member(path, kMetaMember, caller);
+  const NpyArray raw = read_member(path, kMetaMember, wording);
   nlohmann::json meta = nlohmann::json::value_t::discarded;
   if (raw.dtype == DType::uint8 && raw.shape.size() == 1) {
     try {
       meta = parse_unique_keys(std::string_view(reinterpret_cast<const char*>(raw.bytes.data()), raw.bytes.size()));
     } catch (const DuplicateJsonKey& e) {
       throw InputError(path + ": model.json " + e.pointer() + ": duplicate key (which value holds is ambiguous); " +
-                       remedy(path, caller));
+                       remedy(path, wording));
     } catch (const nlohmann::json::exception&) {
     }
   }
   if (meta.is_discarded() || !meta.is_object()) {
     throw InputError(path + ": '" + kMetaMember +
-                     "' is not a JSON object (expected UTF-8 JSON as a 1-D uint8 array); " + remedy(path, caller));
+                     "' is not a JSON object (expected UTF-8 JSON as a 1-D uint8 array); " + remedy(path, wording));
   }
   const auto mismatch = [&](const char* key, const nlohmann::json& expected) {
     const nlohmann::json found = meta.contains(key) ? meta[key] : nlohmann::json("nothing");
     throw InputError(path + ": model.json " + key + ": expected " + expected.dump() + ", found " + found.dump() +
                      " (written by oodbench " + meta.value("oodbench_version", std::string("?")) + "); " +
-                     remedy(path, caller, meta));
+                     remedy(path, wording, meta));
   };
   if (meta.value("format", nlohmann::json()) != kModelFormat) mismatch("format", kModelFormat);
   if (meta.value("format_version", nlohmann::json()) != kModelFormatVersion)
@@ -94,7 +84,7 @@ nlohmann::json read_meta(const std::string& path, const std::set<std::string>& k
     if (!ok) {
       const nlohmann::json found = meta.contains(key) ? meta[key] : nlohmann::json("nothing");
       throw InputError(path + ": model.json " + key + ": expected " + expected + ", found " + found.dump() + "; " +
-                       remedy(path, caller, meta));
+                       remedy(path, wording, meta));
     }
   };
   require("detector", meta.contains("detector") && meta["detector"].is_string(), "a detector name");
@@ -124,22 +114,22 @@ std::string model_hash(nlohmann::json meta, const std::map<std::string, std::str
 
 /// The reader of a loading StateIO: `state/<name>` of the archive, with the shape model.json lists for it.
 StateIO::Reader state_reader(const std::string& path, const std::set<std::string>& keys, const nlohmann::json& meta,
-                             ModelCaller caller, std::map<std::string, std::string>& hashes) {
-  return [&path, &keys, &meta, caller, &hashes](const std::string& name) {
+                             const ModelWording& wording, std::map<std::string, std::string>& hashes) {
+  return [&path, &keys, &meta, &wording, &hashes](const std::string& name) {
     const nlohmann::json& listed = meta["state"];
     const std::string key = kStatePrefix + name;
     if (!listed.contains(name) || !keys.contains(key)) {
       throw InputError(path + ": state field '" + name + "' of detector '" + meta["detector"].get<std::string>() +
                        "' is missing (" + (keys.contains(key) ? "not listed in model.json" : "no member " + key) +
-                       "); " + remedy(path, caller, meta));
+                       "); " + remedy(path, wording, meta));
     }
-    NpyArray a = read_member(path, key, caller);
+    NpyArray a = read_member(path, key, wording);
     const nlohmann::json shape = a.shape;
     const nlohmann::json& layout = listed[name];
     const nlohmann::json expected = layout.is_object() ? layout.value("shape", nlohmann::json()) : nlohmann::json();
     if (expected != shape) {
       throw InputError(path + ": state field '" + name + "': expected shape " + expected.dump() +
-                       " (as model.json lists it), found " + shape.dump() + "; " + remedy(path, caller, meta));
+                       " (as model.json lists it), found " + shape.dump() + "; " + remedy(path, wording, meta));
     }
     hashes[name] = array_hash(a);
     return a;
@@ -197,7 +187,7 @@ void save_model(const std::string& path, const DetectorEntry& entry, const nlohm
 
 namespace {
 
-LoadedModel load_checked_model(const std::string& path, ModelCaller caller) {
+LoadedModel load_checked_model(const std::string& path, const ModelWording& wording) {
   std::set<std::string> keys;
   try {
     for (std::string& k : npz_keys(path)) keys.insert(std::move(k));
@@ -206,13 +196,12 @@ LoadedModel load_checked_model(const std::string& path, ModelCaller caller) {
   } catch (const InputError& e) {
     if (is_npy_file(path)) {
       throw InputError(path + ": a NumPy array (.npy), not an oodbench model (.oodb); fit a detector and save it: " +
-                       (caller == ModelCaller::python ? "oodbench.Detector(...).fit(train).save(\"model.oodb\")"
-                                                      : "oodbench fit --detector ... --train ... --save model.oodb"));
+                       wording.first_save);
     }
-    throw InputError(std::string(e.what()) + "; expected an oodbench model (.oodb) written by " + writer(caller) +
-                     "; if it was cut short or damaged, " + remedy(path, caller));
+    throw InputError(std::string(e.what()) + "; expected an oodbench model (.oodb) written by " + wording.writer +
+                     "; if it was cut short or damaged, " + remedy(path, wording));
   }
-  LoadedModel model{nullptr, nullptr, nullptr, read_meta(path, keys, caller), 0, {}};
+  LoadedModel model{nullptr, nullptr, nullptr, read_meta(path, keys, wording), 0, {}};
   const nlohmann::json& meta = model.meta;
   const auto name = meta["detector"].get<std::string>();
   model.dims = meta["dims"].get<std::size_t>();
@@ -230,32 +219,32 @@ LoadedModel load_checked_model(const std::string& path, ModelCaller caller) {
     }
     model.detector = model.entry->make(params);
   } catch (const InputError& e) {  // another oodbench's detector or parameters
-    throw InputError(path + ": model.json: " + e.what() + "; " + remedy(path, caller, meta));
+    throw InputError(path + ": model.json: " + e.what() + "; " + remedy(path, wording, meta));
   }
   const nlohmann::json& listed = meta["state"];
   std::map<std::string, std::string> hashes;
-  StateIO io = StateIO::loader(state_reader(path, keys, meta, caller, hashes), path, remedy(path, caller, meta));
+  StateIO io = StateIO::loader(state_reader(path, keys, meta, wording, hashes), path, remedy(path, wording, meta));
   model.detector->state(io);
   for (const auto& [field, layout] : listed.items()) {
     if (!io.manifest().contains(field)) {
       throw InputError(path + ": state field '" + field + "' is not one detector '" + name +
-                       "' has (written by another oodbench build?); " + remedy(path, caller, model.meta));
+                       "' has (written by another oodbench build?); " + remedy(path, wording, model.meta));
     }
   }
   if (meta.value("hash", nlohmann::json()) != model_hash(meta, hashes))
     throw InputError(path + ": model.json and the state arrays are not what was saved (they are hashed together, "
                      "and the hash in model.json does not match them): the file was edited or damaged after it was "
-                     "saved; " + remedy(path, caller, meta));
+                     "saved; " + remedy(path, wording, meta));
   return model;
 }
 
 }  // namespace
 
-LoadedModel load_model(const std::string& path, ModelCaller caller) {
+LoadedModel load_model(const std::string& path, const ModelWording& wording) {
   try {
-    return load_checked_model(path, caller);
+    return load_checked_model(path, wording);
   } catch (const nlohmann::json::exception& e) {  // a value of model.json of another type than written
-    throw InputError(path + ": model.json is malformed (" + e.what() + "); " + remedy(path, caller));
+    throw InputError(path + ": model.json is malformed (" + e.what() + "); " + remedy(path, wording));
   }
 }
 

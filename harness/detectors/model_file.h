@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -46,14 +47,23 @@ struct LoadedModel {
   TrainProvenance provenance;
 };
 
+/// How a front end words model-file faults for its user, so this layer names no command-line option or Python call.
+struct ModelWording {
+  std::string reader;  ///< what is given a model file (an option, a function)
+  std::string writer;  ///< what writes one
+  /// How to fit `detector` (empty when model.json does not name one) and save it to `path` again.
+  std::function<std::string(const std::string& detector, const std::string& path)> refit;
+  /// How to fit a detector and save it, for a user who gave an array instead of a model.
+  std::string first_save;
+};
+
 /// Reads a model written by save_model. Anything but a readable model of this format and numbers version (a corrupt
 /// or truncated archive, another version, an unknown detector, a missing or ill-shaped field, a NaN or Inf in the
 /// state, a parameter outside what the data it was fitted on allows, or model.json and the arrays edited since they
 /// were saved: they are hashed together) is an InputError naming the file, what was expected, what was found, and to
-/// refit with this oodbench, in the words of `caller` (the command line's `oodbench fit --save`, or the Python
-/// module's Detector.save). A .npy array is not a model, and the message says so without suggesting to save over it.
-enum class ModelCaller { command_line, python };
-LoadedModel load_model(const std::string& path, ModelCaller caller = ModelCaller::command_line);
+/// refit with this oodbench, in the front end's `wording`. A .npy array is not a model, and the message says so
+/// without suggesting to save over it.
+LoadedModel load_model(const std::string& path, const ModelWording& wording);
 
 /// Refuses features whose width is not the model's, naming both widths and both files.
 void check_model_width(const LoadedModel& model, const std::string& model_path, std::size_t cols,

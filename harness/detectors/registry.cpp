@@ -7,6 +7,7 @@
 #include "harness/detectors/detector_state.h"
 #include "harness/fit/finite.h"
 #include "kernels/error.h"
+#include "kernels/join.h"
 
 namespace oodbench {
 namespace {
@@ -73,8 +74,7 @@ const DetectorEntry* registered_detector(std::string_view name) {
 
 const DetectorEntry& find_detector(std::string_view name) {
   if (const DetectorEntry* entry = registered_detector(name)) return *entry;
-  std::string known;
-  for (const auto& [n, entry] : registry()) known += (known.empty() ? "" : ", ") + n;
+  const std::string known = join(registry(), ", ", [](const auto& named) { return named.first; });
   throw InputError("unknown detector '" + std::string(name) + "' (known: " + known + ")");
 }
 
@@ -82,8 +82,7 @@ std::optional<std::string> Params::problem(const DetectorInfo& info, const std::
                                            const nlohmann::json& value) {
   const auto spec = std::find_if(info.params.begin(), info.params.end(), [&](const auto& s) { return s.name == key; });
   if (spec == info.params.end()) {
-    std::string known;
-    for (const ParamSpec& s : info.params) known += (known.empty() ? "" : ", ") + s.name;
+    const std::string known = join(info.params, ", ", [](const ParamSpec& s) { return s.name; });
     return "unknown parameter of '" + info.name + "' (known: " + (known.empty() ? "none" : known) + ")";
   }
   const nlohmann::json& def = spec->default_value;
@@ -96,9 +95,7 @@ std::optional<std::string> Params::problem(const DetectorInfo& info, const std::
            value.dump();  // as given: read as a signed integer it would wrap to a negative one
   if (value.is_string() && !spec->choices.empty() &&
       std::find(spec->choices.begin(), spec->choices.end(), value.get<std::string>()) == spec->choices.end()) {
-    std::string choices;
-    for (const auto& c : spec->choices) choices += (choices.empty() ? "" : ", ") + c;
-    return "expected one of " + choices + ", got " + value.dump();
+    return "expected one of " + join(spec->choices) + ", got " + value.dump();
   }
   return std::nullopt;
 }
@@ -125,10 +122,10 @@ namespace {
 
 /// The names of the detectors whose info has `flag` set, e.g. the ones that explain their scores.
 std::string detectors_with(bool DetectorInfo::*flag) {
-  std::string names;
+  std::vector<std::string> names;
   for (const auto& [name, entry] : registry())
-    if (entry.info.*flag) names += (names.empty() ? "" : ", ") + name;
-  return names;
+    if (entry.info.*flag) names.push_back(name);
+  return join(names);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "harness/io/half.h"
 
+#include <cpuid.h>
 #include <immintrin.h>
 
 #include <bit>
@@ -36,13 +37,21 @@ __attribute__((target("avx2,f16c"))) bool half_to_float_f16c(const unsigned char
     const __m256i bits = _mm256_and_si256(_mm256_castps_si256(f), exponent);
     special = _mm256_or_si256(special, _mm256_cmpeq_epi32(bits, exponent));
   }
-  return static_cast<bool>(_mm256_testz_si256(special, special)) & finite_scalar(in, out, i, n);
+  const bool tail_finite = finite_scalar(in, out, i, n);  // converted whatever the blocks held
+  return _mm256_testz_si256(special, special) != 0 && tail_finite;
+}
+
+/// Whether the CPU converts halves with F16C and AVX2 (which also says the OS saves the registers they use). F16C is
+/// read from CPUID rather than __builtin_cpu_supports("f16c"), which clang before 15 does not know.
+bool has_f16c_and_avx2() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __builtin_cpu_supports("avx2") && __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C) != 0;
 }
 
 }  // namespace
 
 bool half_to_float_block(const void* in, float* out, std::size_t n) {
-  static const bool f16c = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx2");
+  static const bool f16c = has_f16c_and_avx2();
   const auto* bytes = static_cast<const unsigned char*>(in);
   return f16c ? half_to_float_f16c(bytes, out, n) : finite_scalar(bytes, out, 0, n);
 }

@@ -129,7 +129,7 @@ std::optional<Matrix<float>> read_npz_features(const std::string& path, const st
   const auto [chosen, size] = find_member(z.get(), path, key);
   const std::string source = path + ":" + chosen;
   const auto member = open_member(z.get(), path, chosen);
-  const ByteSource next = [&](std::byte* out, std::size_t bytes) {
+  const ByteSource next = [&, size = size](std::byte* out, std::size_t bytes) {  // clang 14 captures no binding
     read_member(member.get(), source, out, bytes, size);
   };
   std::optional<Matrix<float>> features = read_plain_npy_features(next, size, source);
@@ -158,7 +158,7 @@ std::vector<std::byte> encode_npz(const std::string& path,
   zip_source_keep(buffer);  // read back after zip_close
   const std::unique_ptr<zip_source_t, decltype(&zip_source_free)> owner(buffer, zip_source_free);
   for (const auto& [name, bytes] : members) {
-    const auto fail = [&] {
+    const auto fail = [&, &name = name] {  // clang 14 captures no structured binding
       const std::string reason = zip_strerror(z);
       zip_discard(z);
       throw InputError(path + ": cannot add '" + name + "' (" + reason + ")");

@@ -34,6 +34,17 @@ FitInputAdvice python_input_advice() {
           "fit(..., val=...)"};
 }
 
+/// How oodbench.load words a model file it cannot use.
+ModelWording python_model_wording() {
+  return {.reader = "oodbench.load",
+          .writer = "Detector.save",
+          .refit = [](const std::string& detector, const std::string& path) {
+            const std::string named = detector.empty() ? "" : "\"" + detector + "\", ";
+            return "oodbench.Detector(" + named + "...).fit(train).save(\"" + path + "\")";
+          },
+          .first_save = "oodbench.Detector(...).fit(train).save(\"model.oodb\")"};
+}
+
 /// What fit() (or a load) made: the detector, the context it borrows from, and what it was fitted on. Never changed
 /// once made: a refit makes a new one and swaps it in, so a score() in flight keeps the one it started with.
 struct Fitted {
@@ -56,7 +67,7 @@ class FittedDetector {
 
   /// A detector read from a model file: fitted, with no FitContext (its state owns what it needs).
   static std::unique_ptr<FittedDetector> load(const std::string& path, const std::string& device) {
-    LoadedModel model = load_model(path, ModelCaller::python);
+    LoadedModel model = load_model(path, python_model_wording());
     auto out = std::make_unique<FittedDetector>(model.entry->info.name, model.params, device);
     auto fitted = std::make_shared<Fitted>();
     fitted->detector = std::move(model.detector);

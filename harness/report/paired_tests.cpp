@@ -12,6 +12,7 @@
 #include "harness/sweep/plan.h"
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/error.h"
+#include "kernels/join.h"
 
 namespace oodbench {
 namespace {
@@ -94,9 +95,7 @@ std::string quoted_labels(const std::vector<CellRecord>& records, Keep keep) {
     const std::string& l = r.label;
     if (keep(r) && std::find(labels.begin(), labels.end(), l) == labels.end()) labels.push_back(l);
   }
-  std::string out;
-  for (const std::string& l : labels) out += (out.empty() ? "" : ", ") + ("\"" + l + "\"");
-  return out;
+  return join(labels, ", ", [](const std::string& l) { return "\"" + l + "\""; });
 }
 
 /// The table label `name` stands for: itself, or the one label whose grid entry `name` is ("knn" for "knn (k=10,

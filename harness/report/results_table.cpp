@@ -5,12 +5,14 @@
 #include <cstdio>
 #include <map>
 #include <set>
+#include <span>
 #include <utility>
 
 #include "harness/metrics/ood_metrics.h"
 #include "harness/sweep/file_names.h"
 #include "harness/sweep/config.h"
 #include "harness/sweep/cell_record.h"
+#include "kernels/join.h"
 
 namespace oodbench {
 namespace {
@@ -132,8 +134,7 @@ std::string protocol_note(const CellRecord& record) {
   const std::vector<std::string>& parts = record.id_test.sets;
   if (parts.size() > 1) {
     note = "Protocol: full-spectrum (OpenOOD's FSOOD): the ID side is the ID test set plus the covariate-shifted ID sets";
-    for (std::size_t i = 1; i < parts.size(); ++i) note += (i == 1 ? ": " : ", ") + parts[i];
-    note += ".";
+    note += ": " + join(std::span(parts).subspan(1)) + ".";
   } else {
     note = "Protocol: standard (the ID side is the ID test set).";
   }
@@ -283,11 +284,9 @@ ResultTable group_table(const std::vector<const CellRecord*>& records, const std
         lacking.push_back(o.name);
     }
     if (lacking.empty()) continue;
-    std::string names;
-    for (const std::string& n : lacking) names += (names.empty() ? "" : ", ") + n;
     t.note += " Subgroup " + g + " is averaged over " + std::to_string(sets - lacking.size()) + " of the " +
-              std::to_string(sets) + " OOD sets (" + names + " has no rows of it), so it and worst compare unlike "
-              "averages.";
+              std::to_string(sets) + " OOD sets (" + join(lacking) +
+              " has no rows of it), so it and worst compare unlike averages.";
   }
   name_conventions(t, records);
   return t;

@@ -20,6 +20,7 @@
 #include "harness/sweep/json_reader.h"
 #include "harness/sweep/record_store.h"
 #include "kernels/error.h"
+#include "kernels/join.h"
 
 namespace oodbench {
 namespace {
@@ -63,11 +64,10 @@ std::vector<ResultTable> report_tables(const fs::path& dir, const std::vector<Ce
   unmarked = mark_near_best(tables, dir, test_records, tests);
   for (ResultTable& t : build_failure_tables(test_records)) tables.push_back(std::move(t));
   if (!selected) return tables;
-  std::string sets;
-  for (const std::string& s : settings.select->on) sets += (sets.empty() ? "" : ", ") + s;
   for (ResultTable& t : tables)
     t.note += " Grid detectors (\"selected\"): the grid point with the best " + settings.select->metric +
-              " on the validation OOD sets (" + sets + "; mean over seeds), which these columns and averages leave out.";
+              " on the validation OOD sets (" + join(settings.select->on) +
+              "; mean over seeds), which these columns and averages leave out.";
   for (ResultTable& t : build_tables(selected->validation, settings.metrics)) {
     if (t.dataset.empty()) continue;  // no backbone summaries of validation sets
     t.slug += "_validation";

@@ -13,6 +13,7 @@
 #include "harness/sweep/json_reader.h"
 #include "harness/sweep/methods.h"
 #include "kernels/error.h"
+#include "kernels/join.h"
 
 namespace oodbench {
 namespace {
@@ -176,14 +177,15 @@ std::vector<DetectorVariant> read_detector(const JsonReader& r) {
   std::vector<std::size_t> at(axes.size(), 0);
   while (true) {
     nlohmann::json given = nlohmann::json::object();
-    std::string grid;
+    std::vector<std::string> settings;  // of the axes with more than one value
     for (std::size_t a = 0; a < axes.size(); ++a) {
       given[axes[a].first] = axes[a].second[at[a]];
       if (axes[a].second.size() > 1) {
         const nlohmann::json& v = axes[a].second[at[a]];
-        grid += (grid.empty() ? "" : ", ") + axes[a].first + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+        settings.push_back(axes[a].first + "=" + (v.is_string() ? v.get<std::string>() : v.dump()));
       }
     }
+    const std::string grid = join(settings);
     DetectorVariant variant;
     variant.detector = info->name;
     variant.precomputed = info->name == kPrecomputedScores;
@@ -208,9 +210,7 @@ std::vector<DetectorVariant> read_detector(const JsonReader& r) {
 std::string read_choice(const JsonReader& e, const std::vector<std::string>& allowed) {
   const std::string v = e.text();
   if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
-    std::string list;
-    for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
-    e.fail("expected one of " + list + ", got \"" + v + "\"");
+    e.fail("expected one of " + join(allowed) + ", got \"" + v + "\"");
   }
   return v;
 }

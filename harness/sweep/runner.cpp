@@ -25,6 +25,7 @@
 #include "harness/sweep/validate.h"
 #include "harness/version.h"
 #include "kernels/error.h"
+#include "kernels/join.h"
 
 namespace oodbench {
 namespace {
@@ -201,13 +202,11 @@ void keep_foreign_cells(const std::filesystem::path& out, const std::set<std::st
       ++foreign[detector];
   }
   if (foreign.empty()) return;
-  std::string names, passed;
   std::size_t records = 0;
-  for (const auto& [name, n] : foreign) {
-    names += (names.empty() ? "" : ", ") + name;
-    passed += std::string(passed.empty() ? "" : ", ") + "\"" + name + "\": YourClass";
-    records += n;
-  }
+  for (const auto& [name, n] : foreign) records += n;
+  const std::string names = join(foreign, ", ", [](const auto& named) { return named.first; });
+  const std::string passed =
+      join(foreign, ", ", [](const auto& named) { return "\"" + named.first + "\": YourClass"; });
   throw InputError(out.string() + ": holds " + std::to_string(records) + " records of detectors defined in Python (" +
                    names + "), which this run cannot compute and would set aside; run it from Python with them: " +
                    "oodbench.run(\"" + source + "\", out=\"" + out.string() + "\", detectors={" + passed +

@@ -5,12 +5,15 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include <unistd.h>
 
 #include "harness/detectors/detector_state.h"
 #include "harness/detectors/model_file.h"
+#include "harness/io/npy.h"
+#include "harness/io/npz.h"
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/error.h"
 
@@ -176,6 +179,12 @@ class ModelFile : public ::testing::Test {
   void TearDown() override { std::remove(path_.c_str()); }
   std::unique_ptr<Backend> backend_ = make_cpu_backend();
   std::string path_;
+  /// A front end's wording, each part told apart in messages.
+  const ModelWording wording_{.reader = "READER",
+                              .writer = "WRITER",
+                              .refit = [](const std::string& detector,
+                                          const std::string& path) { return "REFIT(" + detector + ", " + path + ")"; },
+                              .first_save = "FIRST_SAVE"};
 };
 
 TEST_F(ModelFile, SavedDetectorScoresBitIdenticallyAfterLoading) {
@@ -187,7 +196,7 @@ TEST_F(ModelFile, SavedDetectorScoresBitIdenticallyAfterLoading) {
   const Matrix<float> test = counting<float>(4, 3, 0.21f);
   const std::vector<float> expected = fitted->score(test, *backend_);
 
-  LoadedModel model = load_model(path_);
+  LoadedModel model = load_model(path_, wording_);
   EXPECT_EQ(model.entry, &entry);
   EXPECT_EQ(model.dims, 3u);
   EXPECT_EQ(model.params, nlohmann::json({{"k", 3}}));
@@ -209,12 +218,46 @@ TEST_F(ModelFile, TruncatedFileIsAnInputErrorNamingIt) {
   save_model(path_, entry, nullptr, *fitted, provenance_of(ctx));
   std::filesystem::resize_file(path_, std::filesystem::file_size(path_) / 2);
   try {
-    load_model(path_);
+    load_model(path_, wording_);
     FAIL() << "a truncated model loaded";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find(path_), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("refit"), std::string::npos) << e.what();
   }
+}
+
+TEST_F(ModelFile, FaultsAreWordedByTheFrontEnd) {
+  const std::vector<float> values = {1.0f, 2.0f};
+  const std::size_t shape[1] = {values.size()};
+  const auto message = [&] {
+    try {
+      load_model(path_, wording_);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    ADD_FAILURE() << "loaded";
+    return std::string();
+  };
+  write_npz(path_, {{"scores", encode_npy(values, shape)}}, /*compress=*/false);
+  EXPECT_NE(message().find("give READER a file written by WRITER"), std::string::npos) << message();
+  const std::string meta = R"({"format": "another", "detector": "knn"})";
+  const std::size_t meta_shape[1] = {meta.size()};
+  write_npz(path_,
+            {{"model.json", encode_npy(std::span(reinterpret_cast<const std::uint8_t*>(meta.data()), meta.size()),
+                                       meta_shape)}},
+            /*compress=*/false);
+  EXPECT_NE(message().find("REFIT(knn, " + path_ + ")"), std::string::npos) << message();
+  { std::ofstream(path_, std::ios::binary | std::ios::trunc) << "not an archive"; }
+  EXPECT_NE(message().find("written by WRITER; if it was cut short or damaged, refit with this oodbench ("),
+            std::string::npos) << message();
+  EXPECT_NE(message().find("REFIT(, " + path_ + ")"), std::string::npos) << message();
+  {
+    std::ofstream out(path_, std::ios::binary | std::ios::trunc);
+    const std::vector<std::byte> npy = encode_npy(values, shape);
+    out.write(reinterpret_cast<const char*>(npy.data()), static_cast<std::streamsize>(npy.size()));
+  }
+  EXPECT_NE(message().find("not an oodbench model (.oodb); fit a detector and save it: FIRST_SAVE"),
+            std::string::npos) << message();
 }
 
 }  // namespace
