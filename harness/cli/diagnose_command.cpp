@@ -21,6 +21,9 @@ void run_diagnose(const DiagnoseOptions& opt, const GlobalOptions& global) {
   const nlohmann::json params = opt.fit.params_json();
   const DetectorEntry& entry = find_detector_to_fit(opt.fit.detector, params);
   Params::resolve(entry.info, params, "--param");
+  if (!entry.info.diagnoses)  // before anything is read or fitted
+    throw InputError("this detector has no diagnostic; `oodbench diagnose` supports: " +
+                     detectors_with(&DetectorInfo::diagnoses));
   if (!opt.out.empty()) check_writable(opt.out);
   const auto backend = global.backend();
   FitContext ctx = opt.fit.load(*backend);

@@ -24,6 +24,9 @@ void run_explain(const ExplainOptions& opt, const GlobalOptions& global) {
   const nlohmann::json params = opt.fit.params_json();
   const DetectorEntry& entry = find_detector_to_fit(opt.fit.detector, params);
   Params::resolve(entry.info, params, "--param");
+  if (!entry.info.explains)  // before anything is read or fitted
+    throw InputError("this detector has no explanation; `oodbench explain` supports: " +
+                     detectors_with(&DetectorInfo::explains));
   const std::string svg_path = opt.svg.empty() ? "explain_" + entry.info.name + "_row" + std::to_string(opt.row) + ".svg"
                                                : opt.svg;
   check_writable(svg_path);

@@ -146,6 +146,8 @@ struct DetectorEntry {
 std::vector<const DetectorEntry*> all_detectors();
 /// The detector called `name`; an InputError listing the known names otherwise.
 const DetectorEntry& find_detector(std::string_view name);
+/// The names of the registered detectors whose info sets `flag` (DetectorInfo::explains, diagnoses), as a list.
+std::string detectors_with(bool DetectorInfo::*flag);
 /// The detector called `name`, or nullptr.
 const DetectorEntry* registered_detector(std::string_view name);
 /// Adds a detector at static-initialisation time; use OODBENCH_REGISTER_DETECTOR.

@@ -118,9 +118,6 @@ Params Params::resolve(const DetectorInfo& info, const nlohmann::json& given, co
   return p;
 }
 
-namespace {
-
-/// The names of the detectors whose info has `flag` set, e.g. the ones that explain their scores.
 std::string detectors_with(bool DetectorInfo::*flag) {
   std::vector<std::string> names;
   for (const auto& [name, entry] : registry())
@@ -128,15 +125,13 @@ std::string detectors_with(bool DetectorInfo::*flag) {
   return join(names);
 }
 
-}  // namespace
-
 Explanation Detector::explain(const Matrix<float>&, std::size_t, const Backend&) const {
-  throw InputError("this detector has no explanation; `oodbench explain` supports: " +
+  throw InputError("this detector has no explanation; the detectors with one: " +
                    detectors_with(&DetectorInfo::explains));
 }
 
 nlohmann::json Detector::diagnose(const Matrix<float>&, const Backend&) const {
-  throw InputError("this detector has no diagnostic; `oodbench diagnose` supports: " +
+  throw InputError("this detector has no diagnostic; the detectors with one: " +
                    detectors_with(&DetectorInfo::diagnoses));
 }
 

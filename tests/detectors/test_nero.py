@@ -72,4 +72,14 @@ else:
                  f"explain names the nearest class ({e['nearest_class']}) and 10 neurons")
     svg = (tmp / "row.svg").read_text()
     tally.record(svg.startswith("<svg") and "polyline" in svg and svg.rstrip().endswith("</svg>"), "explain wrote an SVG")
+
+# A detector without an explanation (or a diagnostic) is refused before its inputs are read (train does not exist),
+# naming the detectors that have one; nothing is written.
+for command, lists, extra in [("explain", "nero", ["--test", "x.npy", "--row", "0", "--svg", str(tmp / "knn.svg")]),
+                              ("diagnose", "mars", ["--ood", "x.npy", "--out", str(tmp / "knn.json")])]:
+    run = subprocess.run([binary, "--device", "cpu", command, "--detector", "knn", "--train", str(tmp / "none.npy"),
+                          *extra], capture_output=True, text=True)
+    tally.record(run.returncode == 2 and f"`oodbench {command}` supports: " in run.stderr and lists in run.stderr and
+                 "none.npy" not in run.stderr and not list(tmp.glob("knn.*")),
+                 f"{command} knn refused first: {run.returncode}, {run.stderr.strip()}")
 tally.finish()
