@@ -104,7 +104,8 @@ FitContext FitInputs::load(const Backend& backend) const {
   fit.check_classes(train_labels, kRemapLabelsFlag);  // here, so that a fault names the labels' file
   if (!validation.empty()) {
     fit.val(load_features(validation));
-    if (!validation_labels.empty()) fit.val_labels(load_labels_like_train(validation_labels, label_map, kRemapLabelsFlag));
+    if (!validation_labels.empty())
+      fit.val_labels(load_labels_like_train(validation_labels, label_map, kRemapLabelsFlag));
   }
   try {
     FitContext ctx = fit.finish(backend);

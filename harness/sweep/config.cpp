@@ -48,8 +48,8 @@ class DatasetReader {
   std::string modality_, backbone_;
 };
 
-/// The score files of a variant of precomputed scores for every dataset: its params.files pattern with {modality}, {backbone} and
-/// {set} ("test", or an OOD set's name) filled in, relative to data_root like every array.
+/// The score files of a variant of precomputed scores for every dataset: its params.files pattern with {modality},
+/// {backbone} and {set} ("test", or an OOD set's name) filled in, relative to data_root like every array.
 void add_precomputed_scores(const JsonReader& detector, const DetectorVariant& variant, const fs::path& data_root,
                             std::vector<DatasetConfig>& datasets) {
   const std::string pattern = variant.params.at("files").get<std::string>();

@@ -38,7 +38,8 @@ struct OodSet {
   ArrayRef labels;  ///< optional class labels of a csid set's rows: its failure-detection metrics
 };
 
-/// The score files of one variant of precomputed scores (methods.h) for one dataset: its label, then one file per test set.
+/// The score files of one variant of precomputed scores (methods.h) for one dataset: its label, then one file per
+/// test set.
 struct PrecomputedScores {
   std::string label;         ///< the variant's row name in tables
   ArrayRef test;             ///< scores of the ID test set

@@ -239,7 +239,8 @@ RecordStore::RecordStore(const fs::path& dir, const std::set<std::string>& plan,
   std::vector<std::string> other;
   for (nlohmann::json& r : existing.records) {
     const std::string id = r["cell"].get<std::string>();
-    const RecordFate fate = !plan.count(id) ? RecordFate::set_aside : check ? checked(r, check, path) : RecordFate::keep;
+    const RecordFate fate =
+        !plan.count(id) ? RecordFate::set_aside : check ? checked(r, check, path) : RecordFate::keep;
     if (fate == RecordFate::set_aside) {
       other.push_back(r.dump());
       ++(plan.count(id) ? stale_ : moved_);
