@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
     Matrix<float> x = load_features(train);
     std::vector<std::int32_t> y = labels.empty() ? std::vector<std::int32_t>{} : load_labels(labels);
     const Matrix<float> t = load_features(test);
-    const nlohmann::json p = parse_param_assignments(params);
+    const nlohmann::json p = parse_param_assignments(params, "--param");
     std::vector<double> fit_s, score_s;
     for (int r = 0; r <= repeats; ++r) {  // run 0 is the warm-up
       FitContext ctx(*backend, x, y);    // fresh context: shared fits are recomputed and timed each run

@@ -13,7 +13,7 @@ enum class DeviceRequest { automatic, cpu, cuda };
 
 /// Parses "auto", "cpu" or "cuda"; anything else is an InputError naming the accepted values and `name`, the option
 /// or argument that gave `text`.
-DeviceRequest parse_device_request(std::string_view text, std::string_view name = "--device");
+DeviceRequest parse_device_request(std::string_view text, std::string_view name = "device");
 
 /// Why `auto` chose the CPU: `reason` is empty when it chose the GPU. `gpu_found`: a GPU was there but cannot be used
 /// (this build's code does not cover it, or CUDA could not start on it), which a user should hear of; without it the
@@ -29,6 +29,6 @@ struct CpuFallback {
 /// `name`: how the caller asked for the device, for the error when cuda is asked for and no GPU is usable
 /// ("--device" on the command line, "device" in Python).
 std::unique_ptr<Backend> make_backend(DeviceRequest request, CpuFallback* fallback = nullptr, bool tf32 = false,
-                                      std::string_view name = "--device");
+                                      std::string_view name = "device");
 
 }  // namespace oodbench

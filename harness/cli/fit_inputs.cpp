@@ -70,7 +70,7 @@ std::vector<std::string> FitInputs::input_specs() const {
   return specs;
 }
 
-nlohmann::json FitInputs::params_json() const { return parse_param_assignments(params); }
+nlohmann::json FitInputs::params_json() const { return parse_param_assignments(params, "--param"); }
 
 FitContext FitInputs::load(const Backend& backend) const {
   if (head.empty() != bias.empty()) throw InputError("--head and --bias go together");

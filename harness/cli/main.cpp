@@ -13,12 +13,12 @@
 namespace oodbench {
 
 std::unique_ptr<Backend> GlobalOptions::backend(bool tf32) const {
-  DeviceRequest request = parse_device_request(device);
+  DeviceRequest request = parse_device_request(device, "--device");
   if (!gpu.empty()) request = restrict_to_gpu(gpu, request);  // before make_backend: CUDA reads it at its first init
   CpuFallback fallback;
   std::unique_ptr<Backend> result;
   try {
-    result = make_backend(request, &fallback, tf32);
+    result = make_backend(request, &fallback, tf32, "--device");
   } catch (const DeviceError& e) {
     if (gpu.empty()) throw;
     throw DeviceError("--gpu " + gpu + " (CUDA_VISIBLE_DEVICES=" + std::getenv("CUDA_VISIBLE_DEVICES") + "): " +

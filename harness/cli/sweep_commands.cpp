@@ -39,7 +39,7 @@ struct RunOptionsCli {
 };
 
 void run_command(const RunOptionsCli& opt, const GlobalOptions& global) {
-  const Shard shard = parse_shard(opt.shard);
+  const Shard shard = parse_shard(opt.shard, "--shard");
   const SweepConfig config = load_sweep_config(opt.config);
   const fs::path out = opt.out.empty() ? fs::path("results") / config.name : fs::path(opt.out);
   const auto backend = global.backend(config.tf32);

@@ -18,7 +18,7 @@ inline std::vector<ParamSpec> autoencoder_params() {
           {"seed", 0, "seed of the initial weights and the epoch shuffles", {}},
           {"preprocessing", "raw", "input preprocessing: raw, standardize (ID train mean/std) or l2",
            {"raw", "standardize", "l2"}},
-          {"patience", 0, "early stopping on --val: epochs without improvement; 0 = off", {}},
+          {"patience", 0, "early stopping on ID val: epochs without improvement; 0 = off", {}},
           {"weights_out", "", "if set, write the trained weights (w0..w3, b0..b3) to this .npz", {}}};
 }
 

@@ -160,9 +160,9 @@ void remove_runtime_detector(std::string_view name);
 /// and Python's `oodbench.detectors()` list them.
 nlohmann::json describe_detector(const DetectorInfo& info);
 
-/// "key=value" assignments (CLI --param) as a JSON object: values that parse as JSON are JSON ("k=50" -> 50),
-/// anything else a string ("shrinkage=ridge").
-nlohmann::json parse_param_assignments(const std::vector<std::string>& assignments);
+/// "key=value" assignments (a command line's `option`, e.g. --param) as a JSON object: values that parse as JSON are
+/// JSON ("k=50" -> 50), anything else a string ("shrinkage=ridge"); a malformed one is an InputError naming `option`.
+nlohmann::json parse_param_assignments(const std::vector<std::string>& assignments, const std::string& option);
 
 /// What a dataset offers a detector.
 struct DataOffer {

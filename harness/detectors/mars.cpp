@@ -17,7 +17,7 @@ namespace {
 std::vector<ParamSpec> mars_params() {
   std::vector<ParamSpec> p = autoencoder_params();
   for (ParamSpec& s : covariance_params()) p.push_back(std::move(s));
-  p.push_back({"residual_split", "train", "ID split whose residuals give Σ: train or val (needs --val)", {"train", "val"}});
+  p.push_back({"residual_split", "train", "ID split whose residuals give Σ: train or val (needs ID val)", {"train", "val"}});
   p.push_back({"centering", false, "score r - mean ID residual instead of the raw residual", {}});
   p.push_back({"mode", "full", "full Σ⁺; diagonal Σ (ablation); low_pca: lowest-variance directions, weight 1",
                {"full", "diagonal", "low_pca"}});

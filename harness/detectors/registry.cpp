@@ -140,11 +140,11 @@ std::int64_t Params::integer(std::string_view name) const { return values_.at(st
 bool Params::flag(std::string_view name) const { return values_.at(std::string(name)).get<bool>(); }
 std::string Params::text(std::string_view name) const { return values_.at(std::string(name)).get<std::string>(); }
 
-nlohmann::json parse_param_assignments(const std::vector<std::string>& assignments) {
+nlohmann::json parse_param_assignments(const std::vector<std::string>& assignments, const std::string& option) {
   nlohmann::json out = nlohmann::json::object();
   for (const std::string& item : assignments) {
     const auto eq = item.find('=');
-    if (eq == std::string::npos || eq == 0) throw InputError("--param '" + item + "': expected key=value");
+    if (eq == std::string::npos || eq == 0) throw InputError(option + " '" + item + "': expected key=value");
     const std::string value = item.substr(eq + 1);
     nlohmann::json parsed = nlohmann::json::parse(value, nullptr, false);
     out[item.substr(0, eq)] = parsed.is_discarded() ? nlohmann::json(value) : parsed;

@@ -37,7 +37,7 @@ struct Shard {
   bool owns(std::size_t position) const { return position % count == index; }
 };
 /// Parses "i/N" with 0 <= i < N; anything else is an InputError naming `name`, the option or argument that gave it.
-Shard parse_shard(const std::string& text, const std::string& name = "--shard");
+Shard parse_shard(const std::string& text, const std::string& name = "shard");
 
 /// FNV-1a 64-bit hash of `text`, and the same as 16 lowercase hex digits.
 std::uint64_t fnv1a64(const std::string& text);
