@@ -197,9 +197,7 @@ void keep_foreign_cells(const std::filesystem::path& out, const std::set<std::st
   for (const nlohmann::json& r : read_records(out)) {
     const std::string detector = r.value("detector", "");
     if (plan.count(r["cell"].get<std::string>()) || detector.empty()) continue;
-    const auto known = all_methods();
-    if (std::none_of(known.begin(), known.end(), [&](const DetectorInfo* m) { return m->name == detector; }))
-      ++foreign[detector];
+    if (!registered_detector(detector) && detector != kPrecomputedScores) ++foreign[detector];
   }
   if (foreign.empty()) return;
   std::size_t records = 0;
